@@ -1,0 +1,2 @@
+// libzmq's C API (the Jupyter transport).
+#include <zmq.h>

@@ -1,0 +1,109 @@
+import Foundation
+
+/// Adam with decoupled weight decay (Loshchilov & Hutter's AdamW; `weightDecay: 0` is Adam).
+///
+/// The moment buffers are allocated once, at construction; a step allocates nothing and updates
+/// every parameter in place, in parallel chunks.
+public final class AdamW {
+    public let parameters: [Tensor]
+    public var learningRate: Float
+    public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
+    /// Steps taken so far (bias correction depends on it).
+    public private(set) var step = 0
+    private let firstMoments: [Tensor], secondMoments: [Tensor]
+
+    public init(parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                epsilon: Float = 1e-8, weightDecay: Float = 0) throws {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        (self.beta1, self.beta2, self.epsilon, self.weightDecay) = (beta1, beta2, epsilon, weightDecay)
+        firstMoments = try parameters.map { try Tensor.zeros($0.shape) }
+        secondMoments = try parameters.map { try Tensor.zeros($0.shape) }
+    }
+
+    /// Applies one update from the parameters' accumulated gradients (parameters without a
+    /// gradient are left alone).
+    public func update() {
+        step += 1
+        let correction1 = 1 - Foundation.pow(beta1, Float(step)), correction2 = 1 - Foundation.pow(beta2, Float(step))
+        let (lr, b1, b2, eps, decay) = (learningRate, beta1, beta2, epsilon, weightDecay)
+        for (i, p) in parameters.enumerated() {
+            guard let grad = p.grad else { continue }
+            let w = p.pointer, g = grad.pointer, m = firstMoments[i].pointer, v = secondMoments[i].pointer
+            Threads.parallelFor(p.count, grain: 65536) { range in
+                for j in range {
+                    m[j] = b1 * m[j] + (1 - b1) * g[j]
+                    v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j]
+                    let mHat = m[j] / correction1, vHat = v[j] / correction2
+                    w[j] -= lr * (mHat / (vHat.squareRoot() + eps) + decay * w[j])
+                }
+            }
+        }
+    }
+}
+
+/// Scales all gradients together so that their global L2 norm is at most `maxNorm`; returns the
+/// norm before clipping (worth plotting: spikes show instability before the loss does).
+@discardableResult
+public func clipGradientNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
+    var total: Double = 0
+    for p in parameters {
+        guard let g = p.grad else { continue }
+        for i in 0..<g.count { total += Double(g.pointer[i]) * Double(g.pointer[i]) }
+    }
+    let norm = Float(total.squareRoot())
+    if norm > maxNorm, norm.isFinite {
+        let scale = maxNorm / norm
+        for p in parameters {
+            guard let g = p.grad else { continue }
+            for i in 0..<g.count { g.pointer[i] *= scale }
+        }
+    }
+    return norm
+}
+
+/// An exponential moving average of parameters (`shadow ← decay·shadow + (1−decay)·param`),
+/// whose smoother weights usually sample better than the raw ones.
+public final class ExponentialMovingAverage {
+    public let decay: Float
+    /// The averaged copies, one per parameter, in the same order.
+    public let shadows: [Tensor]
+    private let parameters: [Tensor]
+
+    public init(parameters: [Tensor], decay: Float = 0.999) {
+        self.parameters = parameters
+        self.decay = decay
+        shadows = parameters.map { $0.copy() }
+    }
+
+    /// Moves each shadow towards its parameter.
+    public func update() {
+        for (p, s) in zip(parameters, shadows) {
+            let pp = p.pointer, sp = s.pointer, d = decay
+            for i in 0..<p.count { sp[i] = d * sp[i] + (1 - d) * pp[i] }
+        }
+    }
+
+    /// Copies the averaged values into the parameters (for evaluation or saving).
+    public func copyToParameters() {
+        for (p, s) in zip(parameters, shadows) { p.pointer.update(from: s.pointer, count: p.count) }
+    }
+}
+
+/// Linear warm-up from 0 to `peak` over `warmupSteps`, then cosine decay to `floor` at `totalSteps`.
+public struct LearningRateSchedule: Sendable {
+    public var peak: Float, floor: Float
+    public var warmupSteps: Int, totalSteps: Int
+
+    public init(peak: Float, floor: Float = 0, warmupSteps: Int, totalSteps: Int) {
+        (self.peak, self.floor, self.warmupSteps, self.totalSteps) = (peak, floor, warmupSteps, totalSteps)
+    }
+
+    /// The rate for step `step` (counting from 0).
+    public func rate(at step: Int) -> Float {
+        if step < warmupSteps { return peak * Float(step + 1) / Float(warmupSteps) }
+        let span = max(totalSteps - warmupSteps, 1)
+        let progress = min(Float(step - warmupSteps) / Float(span), 1)
+        return floor + (peak - floor) * 0.5 * (1 + Foundation.cos(Float.pi * progress))
+    }
+}

@@ -1,0 +1,39 @@
+/// A small, fast, seedable generator (SplitMix64), so that every weight initialisation, batch order
+/// and noise draw repeats exactly for a seed on every machine.
+public struct RandomGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1) with 24 random bits, the resolution of a Float.
+    public mutating func nextUnit() -> Float { Float(next() >> 40) * 0x1p-24 }
+
+    /// Uniform in [low, high).
+    public mutating func uniform(_ low: Float, _ high: Float) -> Float { low + (high - low) * nextUnit() }
+
+    /// Standard normal by Box–Muller (one of the pair is discarded to keep the generator stateless
+    /// beyond its counter, which makes sequences easy to reason about).
+    public mutating func normal() -> Float {
+        let u1 = max(Double(next() >> 11) * 0x1p-53, 1e-300)
+        let u2 = Double(next() >> 11) * 0x1p-53
+        return Float((-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2))
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+@inline(__always) private func _log(_ x: Double) -> Double { Glibc.log(x) }
+@inline(__always) private func _cos(_ x: Double) -> Double { Glibc.cos(x) }
+#else
+import Darwin
+@inline(__always) private func _log(_ x: Double) -> Double { Darwin.log(x) }
+@inline(__always) private func _cos(_ x: Double) -> Double { Darwin.cos(x) }
+#endif

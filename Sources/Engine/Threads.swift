@@ -1,0 +1,50 @@
+import CBLAS
+import Dispatch
+import Foundation
+import Synchronization
+
+/// The one place that decides how many threads the engine uses.
+///
+/// OpenBLAS keeps its own pthread pool and the engine's parallel loops run on Dispatch; both are
+/// set to the same count and never run at the same time (a parallel loop never calls GEMM), so the
+/// machine's cores are never oversubscribed. The default is the number of active cores, or
+/// `LIKEWISE_THREADS` when set.
+public enum Threads {
+    private static let current = Atomic<Int>(0)
+
+    /// The number of threads for GEMM and for parallel loops.
+    public static var count: Int {
+        let n = current.load(ordering: .relaxed)
+        if n > 0 { return n }
+        let initial = ProcessInfo.processInfo.environment["LIKEWISE_THREADS"].flatMap(Int.init)
+            ?? ProcessInfo.processInfo.activeProcessorCount
+        setCount(initial)
+        return current.load(ordering: .relaxed)
+    }
+
+    /// Sets the thread count for both OpenBLAS and the engine's loops (clamped to 1…cores×4).
+    public static func setCount(_ n: Int) {
+        let clamped = min(max(n, 1), max(ProcessInfo.processInfo.activeProcessorCount * 4, 1))
+        openblas_set_num_threads(Int32(clamped))
+        current.store(clamped, ordering: .relaxed)
+    }
+
+    /// Runs `body` over `0..<n` split into contiguous chunks, in parallel when each thread would get
+    /// at least `grain` iterations (below that, the cost of waking threads exceeds the gain).
+    static func parallelFor(_ n: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+        let threads = min(count, n / max(grain, 1))
+        if threads <= 1 {
+            if n > 0 { body(0..<n) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let chunk = (n + threads - 1) / threads
+            nonisolated(unsafe) let run = body
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                let start = t * chunk
+                let end = min(start + chunk, n)
+                if start < end { run(start..<end) }
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure the engine and print one JSON object a line.",
+        subcommands: [OpsBench.self]
+    )
+}
+
+struct OpsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ops",
+        abstract: "Time 3×3 convolutions against this machine's own sgemm, and count a training step's allocations.",
+        discussion: """
+        Build with `swift build -c release` first: debug builds are 10–50× slower. Each time is the
+        fastest of several runs (the machine is shared, and the fastest run is the one least disturbed);
+        ratio_to_sgemm divides the convolution's GFLOP/s by a 1024³ cblas_sgemm's, measured in the same run.
+        """
+    )
+
+    @Option(help: "Seconds to spend on each measurement (at least 3 runs each).") var budget = 1.0
+
+    func run() throws {
+        let sgemm = try measureSgemm()
+        emit(["op": "sgemm", "m": 1024, "n": 1024, "k": 1024, "seconds": sgemm.seconds, "gflops": sgemm.gflops, "threads": Threads.count])
+        var rng = RandomGenerator(seed: 7)
+        for hw in [16, 32, 64] {
+            for channels in [64, 128] {
+                let x = try Tensor.randomNormal([8, hw, hw, channels], using: &rng)
+                let w = try Tensor.randomNormal([3, 3, channels, channels], std: 0.05, using: &rng)
+                let flops = 2.0 * Double(8 * hw * hw * 9 * channels * channels)
+                let forward = try time {
+                    _ = try Autodiff.withoutGradients { try Tensor.conv2d(x, weight: w, padding: 1) }
+                }
+                x.requiringGrad(); w.requiringGrad()
+                let seed = try Tensor(shape: [8, hw, hw, channels], repeating: 1)
+                let both = try time {
+                    let y = try Tensor.conv2d(x, weight: w, padding: 1)
+                    try y.backward(seed: seed)
+                    x.grad = nil; w.grad = nil
+                }
+                x.requiringGrad(false); w.requiringGrad(false)
+                for (pass, seconds, passFlops) in [("forward", forward, flops), ("forward+backward", both, 3 * flops)] {
+                    let gflops = passFlops / seconds / 1e9
+                    emit(["op": "conv3x3", "pass": pass, "batch": 8, "channels": channels, "hw": hw,
+                          "seconds": seconds, "gflops": gflops, "ratio_to_sgemm": gflops / sgemm.gflops])
+                }
+            }
+        }
+        try measureTrainingStepAllocations()
+    }
+
+    /// The fastest of at least three runs of `body`, within the time budget.
+    private func time(_ body: () throws -> Void) throws -> Double {
+        try body()  // warm-up: fills the buffer pool and OpenBLAS's thread pool
+        var best = Double.infinity, spent = 0.0, runs = 0
+        while runs < 3 || spent < budget {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            best = min(best, seconds)
+            spent += seconds
+            runs += 1
+        }
+        return best
+    }
+
+    private func measureSgemm() throws -> (seconds: Double, gflops: Double) {
+        var rng = RandomGenerator(seed: 3)
+        let a = try Tensor.randomNormal([1024, 1024], using: &rng), b = try Tensor.randomNormal([1024, 1024], using: &rng)
+        let seconds = try time { _ = try Tensor.matmul(a, b) }
+        return (seconds, 2 * pow(1024, 3) / seconds / 1e9)
+    }
+
+    /// Steps of a real training loop (forward, backward, clipping, AdamW), printing what each step
+    /// asked of the system allocator: after the first, every buffer should come from the pool.
+    private func measureTrainingStepAllocations() throws {
+        let network = try ToyNetwork(channels: 32, seed: 1)
+        let optimizer = try AdamW(parameters: network.parameters.tensors, learningRate: 1e-3)
+        var rng = RandomGenerator(seed: 2)
+        let (source, target) = try ToyNetwork.batch(count: 8, size: 32, using: &rng)
+        for step in 1...4 {
+            let before = BufferPool.current.statistics
+            let loss = try Tensor.mseLoss(try network(source), target)
+            network.parameters.zeroGrad()
+            try loss.backward()
+            clipGradientNorm(optimizer.parameters, maxNorm: 1)
+            optimizer.update()
+            let after = BufferPool.current.statistics
+            emit(["op": "train_step", "step": step, "fresh_allocations": after.freshAllocations - before.freshAllocations,
+                  "fresh_bytes": after.freshBytes - before.freshBytes, "reused_buffers": after.reuses - before.reuses])
+        }
+    }
+}
+
+/// Prints one JSON object on one line, keys in a stable order.
+func emit(_ fields: KeyValuePairs<String, Any>) {
+    let body = fields.map { key, value -> String in
+        let text: String
+        switch value {
+        case let s as String: text = "\"\(s)\""
+        case let d as Double: text = String(format: "%.6g", d)
+        default: text = "\(value)"
+        }
+        return "\"\(key)\": \(text)"
+    }
+    print("{" + body.joined(separator: ", ") + "}")
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Likewise: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "likewise",
+        abstract: "Build your own image effect from a few before/after pairs.",
+        subcommands: [Bench.self, Demo.self]
+    )
+}

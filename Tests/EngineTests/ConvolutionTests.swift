@@ -1,0 +1,49 @@
+@testable import Engine
+import Testing
+
+struct ConvolutionTests {
+    /// The definition, one multiply-add at a time.
+    func naiveConvolution(_ x: Tensor, _ w: Tensor, stride: Int, padding: Int) -> [Float] {
+        let (n, h, wd, cin) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (kh, kw, cout) = (w.shape[0], w.shape[1], w.shape[3])
+        let oh = (h + 2 * padding - kh) / stride + 1, ow = (wd + 2 * padding - kw) / stride + 1
+        var out = [Float](repeating: 0, count: n * oh * ow * cout)
+        for b in 0..<n { for oy in 0..<oh { for ox in 0..<ow { for co in 0..<cout {
+            var acc: Float = 0
+            for ky in 0..<kh { for kx in 0..<kw { for ci in 0..<cin {
+                let iy = oy * stride + ky - padding, ix = ox * stride + kx - padding
+                guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
+                acc += x.pointer[((b * h + iy) * wd + ix) * cin + ci] * w.pointer[((ky * kw + kx) * cin + ci) * cout + co]
+            } } }
+            out[((b * oh + oy) * ow + ox) * cout + co] = acc
+        } } } }
+        return out
+    }
+
+    @Test(arguments: [(3, 1, 1), (3, 2, 1), (3, 1, 0), (1, 1, 0), (1, 2, 0), (5, 2, 2)])
+    func matchesTheDefinition(kernel: Int, stride: Int, padding: Int) throws {
+        let x = try random([2, 7, 6, 3], seed: 1), w = try random([kernel, kernel, 3, 4], seed: 2)
+        let y = try Tensor.conv2d(x, weight: w, stride: stride, padding: padding)
+        expectClose(y.scalars, naiveConvolution(x, w, stride: stride, padding: padding))
+    }
+
+    @Test(arguments: [(3, 1, 1), (3, 2, 1), (1, 1, 0), (1, 2, 0)])
+    func hasFiniteDifferenceGradients(kernel: Int, stride: Int, padding: Int) throws {
+        let x = try random([2, 5, 5, 3], seed: 3), w = try random([kernel, kernel, 3, 2], seed: 4), b = try random([2], seed: 5)
+        try expectGradientsMatchFiniteDifferences([x, w, b]) {
+            try Tensor.conv2d($0[0], weight: $0[1], bias: $0[2], stride: stride, padding: padding)
+        }
+    }
+
+    @Test func mismatchedChannelsNameBothShapes() throws {
+        let error = #expect(throws: EngineError.self) {
+            try Tensor.conv2d(random([1, 4, 4, 3]), weight: random([3, 3, 8, 16]), padding: 1)
+        }
+        #expect(error?.description == "conv2d: shapes [1×4×4×3] and [3×3×8×16] do not fit: input channels (3) equal to the weight's Cin (8)")
+    }
+
+    @Test func aKernelLargerThanThePaddedImageIsAnError() throws {
+        #expect(throws: EngineError.self) { try Tensor.conv2d(random([1, 2, 2, 1]), weight: random([5, 5, 1, 1])) }
+        #expect(throws: EngineError.self) { try Tensor.conv2d(random([1, 4, 4, 1]), weight: random([3, 3, 1, 1]), stride: 0) }
+    }
+}

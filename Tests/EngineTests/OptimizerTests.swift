@@ -1,0 +1,70 @@
+@testable import Engine
+import Testing
+
+struct OptimizerTests {
+    @Test func adamMinimisesAQuadratic() throws {
+        let x = try Tensor(shape: [2], scalars: [3, -2]).requiringGrad()
+        let target = try Tensor(shape: [2], scalars: [1, 1])
+        let adam = try AdamW(parameters: [x], learningRate: 0.1)
+        for _ in 0..<300 {
+            x.zeroGrad()
+            try Tensor.mseLoss(x, target).backward()
+            adam.update()
+        }
+        expectClose(x.scalars, [1, 1], tolerance: 1e-2)
+    }
+
+    @Test func adamsFirstStepMovesEachWeightByTheLearningRate() throws {
+        let x = try Tensor(shape: [2], scalars: [0, 0]).requiringGrad()
+        x.grad = try Tensor(shape: [2], scalars: [5, -0.01])
+        try AdamW(parameters: [x], learningRate: 0.1).update()
+        expectClose(x.scalars, [-0.1, 0.1], tolerance: 1e-4)
+    }
+
+    @Test func weightDecayShrinksWeightsWithoutGradient() throws {
+        let x = try Tensor(shape: [1], scalars: [2]).requiringGrad()
+        x.grad = try Tensor.zeros([1])
+        try AdamW(parameters: [x], learningRate: 0.1, weightDecay: 0.5).update()
+        expectClose(x.scalars, [2 - 0.1 * 0.5 * 2])
+    }
+
+    @Test func clippingScalesTheGlobalNorm() throws {
+        let a = try Tensor.zeros([1]).requiringGrad(), b = try Tensor.zeros([1]).requiringGrad()
+        a.grad = try Tensor(shape: [1], scalars: [3])
+        b.grad = try Tensor(shape: [1], scalars: [4])
+        #expect(clipGradientNorm([a, b], maxNorm: 1) == 5)
+        expectClose(a.grad!.scalars + b.grad!.scalars, [0.6, 0.8])
+        #expect(clipGradientNorm([a, b], maxNorm: 10) == 1)
+    }
+
+    @Test func emaFollowsTheParameters() throws {
+        let p = try Tensor(shape: [1], scalars: [0])
+        let ema = ExponentialMovingAverage(parameters: [p], decay: 0.5)
+        p.pointer[0] = 4
+        ema.update()
+        #expect(ema.shadows[0].scalars == [2])
+        ema.update()
+        #expect(ema.shadows[0].scalars == [3])
+        ema.copyToParameters()
+        #expect(p.scalars == [3])
+    }
+
+    @Test func scheduleWarmsUpThenDecaysByCosine() {
+        let s = LearningRateSchedule(peak: 1, floor: 0.1, warmupSteps: 10, totalSteps: 110)
+        #expect(s.rate(at: 0) == 0.1)
+        #expect(s.rate(at: 9) == 1)
+        #expect(abs(s.rate(at: 60) - 0.55) < 1e-5)
+        #expect(abs(s.rate(at: 110) - 0.1) < 1e-6)
+        #expect(abs(s.rate(at: 500) - 0.1) < 1e-6)
+    }
+
+    @Test func parametersAreNamedByScope() throws {
+        let parameters = Parameters()
+        var rng = RandomGenerator(seed: 1)
+        try parameters.scoped("encoder").scoped("conv1").convolutionWeight("weight", kernel: 3, input: 2, output: 4, using: &rng)
+        try parameters.constant("bias", [4], value: 0)
+        #expect(parameters.named.map(\.name) == ["encoder.conv1.weight", "bias"])
+        #expect(parameters.scalarCount == 3 * 3 * 2 * 4 + 4)
+        #expect(throws: EngineError.self) { try parameters.constant("bias", [1], value: 0) }
+    }
+}

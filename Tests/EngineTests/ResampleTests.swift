@@ -1,0 +1,33 @@
+@testable import Engine
+import Testing
+
+struct ResampleTests {
+    @Test func nearestRepeatsEachPixel() throws {
+        let x = try Tensor(shape: [1, 1, 2, 1], scalars: [1, 2])
+        #expect(try x.upsampledNearest(factor: 2).scalars == [1, 1, 2, 2, 1, 1, 2, 2])
+    }
+
+    @Test func bilinearMatchesPyTorchsAlignCornersFalse() throws {
+        // torch.nn.functional.interpolate([[1, 2]], size=4, mode="linear", align_corners=False)
+        let x = try Tensor(shape: [1, 1, 2, 1], scalars: [1, 2])
+        expectClose(try x.resizedBilinear(height: 1, width: 4).scalars, [1, 1.25, 1.75, 2])
+    }
+
+    @Test func averagePoolingTakesBlockMeans() throws {
+        let x = try Tensor(shape: [1, 2, 2, 1], scalars: [1, 2, 3, 6])
+        #expect(try x.averagePooled(factor: 2).scalars == [3])
+    }
+
+    @Test func resamplingOpsHaveFiniteDifferenceGradients() throws {
+        let x = try random([2, 4, 6, 3])
+        try expectGradientsMatchFiniteDifferences([x]) { try $0[0].upsampledNearest(factor: 2) }
+        try expectGradientsMatchFiniteDifferences([x]) { try $0[0].resizedBilinear(height: 7, width: 9) }
+        try expectGradientsMatchFiniteDifferences([x]) { try $0[0].resizedBilinear(height: 3, width: 4) }
+        try expectGradientsMatchFiniteDifferences([x]) { try $0[0].averagePooled(factor: 2) }
+    }
+
+    @Test func poolingAnIndivisibleSizeIsAnError() throws {
+        let error = #expect(throws: EngineError.self) { try random([1, 5, 4, 1]).averagePooled(factor: 2) }
+        #expect(error?.description == "averagePool: got shape [1×5×4×1], expected height and width divisible by the factor 2")
+    }
+}
