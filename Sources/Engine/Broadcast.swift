@@ -21,7 +21,7 @@ struct Broadcast {
                 throw EngineError.shapeMismatch(op: op, lhs: a, rhs: b,
                                                 expected: "equal extents or 1 on each axis (aligned from the last axis)")
             }
-            out[i] = max(da, db)
+            out[i] = da == 1 ? db : da  // an extent of 0 broadcasts against 1 to 0, as in NumPy
         }
         return out
     }

@@ -19,8 +19,8 @@ struct ConvolutionGeometry {
         guard weight[2] == input[3] else {
             throw EngineError.shapeMismatch(op: op, lhs: input, rhs: weight, expected: "input channels (\(input[3])) equal to the weight's Cin (\(weight[2]))")
         }
-        guard stride >= 1, padding >= 0 else {
-            throw EngineError.invalidArgument(op: op, message: "stride must be ≥ 1 and padding ≥ 0, got stride \(stride), padding \(padding)")
+        guard (1...(1 << 15)).contains(stride), (0...(1 << 15)).contains(padding) else {
+            throw EngineError.invalidArgument(op: op, message: "stride must be 1…32768 and padding 0…32768, got stride \(stride), padding \(padding)")
         }
         (n, h, w, cin) = (input[0], input[1], input[2], input[3])
         (kh, kw, cout) = (weight[0], weight[1], weight[3])
@@ -30,6 +30,8 @@ struct ConvolutionGeometry {
             throw EngineError.shapeMismatch(op: op, lhs: input, rhs: weight, expected: "a kernel no larger than the padded image")
         }
         (oh, ow) = (spanH / stride + 1, spanW / stride + 1)
+        try Tensor.validate([n, oh, ow, cout], op: op)
+        try Tensor.validate([ow, kh * kw * cin], op: op)  // the smallest block of the column matrix
     }
 
     /// Output image rows (`N·OH` of them, each `OW` pixels) per block of the column matrix. A block
@@ -146,7 +148,7 @@ extension ConvolutionGeometry {
             let transposed = try ConvolutionGeometry(input: dy.shape, weight: flipped.shape, stride: 1, padding: kh - 1 - padding)
             return transposed.convolve(dy, flipped, bias: nil)
         }
-        let dcols = Tensor(uninitialized: [rows, columns])
+        let dcols = try Tensor(validated: [rows, columns], op: "conv2d backward")
         Kernels.gemm(transposeA: false, transposeB: true, m: rows, n: columns, k: cout,
                      a: dy.pointer, lda: cout, b: weight.pointer, ldb: cout, c: dcols.pointer, ldc: columns)
         let dx = try Tensor.zeros([n, h, w, cin])

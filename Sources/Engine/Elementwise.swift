@@ -49,7 +49,7 @@ extension Tensor {
                                _ f: (Float, Float) -> Float,
                                backward: @escaping (Tensor) -> (Tensor, Tensor)) throws -> Tensor {
         let shape = try Broadcast.resultShape(a.shape, b.shape, op: op)
-        let out = Tensor(uninitialized: shape)
+        let out = try Tensor(validated: shape, op: op)
         if a.shape == b.shape {
             let pa = a.pointer, pb = b.pointer, dst = out.pointer
             Threads.parallelFor(out.count, grain: 32768) { r in

@@ -27,7 +27,8 @@ extension Tensor {
 
     /// cos(2πkn/L) and sin(2πkn/L) as `[L, L]` constants.
     private static func dftMatrices(_ length: Int) throws -> (Tensor, Tensor) {
-        let cosine = Tensor(uninitialized: [length, length]), sine = Tensor(uninitialized: [length, length])
+        let cosine = try Tensor(validated: [length, length], op: "fourierTransform2D")
+        let sine = try Tensor(validated: [length, length], op: "fourierTransform2D")
         for k in 0..<length {
             for j in 0..<length {
                 // k·j mod L keeps the angle small, so the table is accurate for large L.

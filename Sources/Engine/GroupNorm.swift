@@ -11,7 +11,7 @@ extension Tensor {
         let op = "groupNorm"
         guard x.rank == 4 else { throw EngineError.invalidShape(op: op, shape: x.shape, expected: "an NHWC batch [N, H, W, C]") }
         let (n, hw, c) = (x.shape[0], x.shape[1] * x.shape[2], x.shape[3])
-        guard groups >= 1, c % groups == 0 else {
+        guard groups >= 1, groups <= max(c, 1), c % groups == 0 else {
             throw EngineError.invalidArgument(op: op, message: "\(c) channels cannot be split into \(groups) groups")
         }
         guard gamma.shape == [c], beta.shape == [c] else {

@@ -70,6 +70,7 @@ extension Tensor {
         let sizes = parts.map { $0.shape[a] }
         var shape = first.shape
         shape[a] = sizes.reduce(0, +)
+        try Tensor.validate(shape, op: op)
         let outer = first.shape[..<a].reduce(1, *), inner = first.shape[(a + 1)...].reduce(1, *)
         let out = Tensor(uninitialized: shape)
         let total = shape[a] * inner

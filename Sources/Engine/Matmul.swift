@@ -35,7 +35,7 @@ extension Kernels {
             throw EngineError.shapeMismatch(op: op, lhs: a.shape, rhs: b.shape,
                                             expected: "inner extents equal (\(k) vs \(kb))\(transposeA ? ", a transposed" : "")\(transposeB ? ", b transposed" : "") and equal batch")
         }
-        let out = Tensor(uninitialized: a.rank == 3 ? [batch, m, n] : [m, n])
+        let out = try Tensor(validated: a.rank == 3 ? [batch, m, n] : [m, n], op: op)
         let bStride = b.rank == 3 ? br * bc : 0
         if b.rank == 2 && !transposeA && batch > 1 {
             // A shared right operand: the whole batch is one tall GEMM.

@@ -9,9 +9,11 @@ extension Tensor {
     public func upsampledNearest(factor: Int) throws -> Tensor {
         let op = "upsampleNearest"
         let (n, h, w, c) = try requireImage(op)
-        guard factor >= 1 else { throw EngineError.invalidArgument(op: op, message: "factor must be ≥ 1, got \(factor)") }
+        guard factor >= 1, factor <= 1 << 15 else {
+            throw EngineError.invalidArgument(op: op, message: "factor must be 1…32768, got \(factor)")
+        }
         let (oh, ow) = (h * factor, w * factor)
-        let out = Tensor(uninitialized: [n, oh, ow, c])
+        let out = try Tensor(validated: [n, oh, ow, c], op: op)
         let src = pointer, dst = out.pointer
         Threads.parallelFor(n * oh, grain: 16) { rows in
             for row in rows {
@@ -41,11 +43,11 @@ extension Tensor {
     public func resizedBilinear(height oh: Int, width ow: Int) throws -> Tensor {
         let op = "resizeBilinear"
         let (n, h, w, c) = try requireImage(op)
-        guard oh >= 1, ow >= 1, h >= 1, w >= 1 else {
-            throw EngineError.invalidArgument(op: op, message: "sizes must be ≥ 1, got \(h)×\(w) → \(oh)×\(ow)")
+        guard oh >= 1, ow >= 1, h >= 1, w >= 1, oh <= 1 << 20, ow <= 1 << 20 else {
+            throw EngineError.invalidArgument(op: op, message: "sizes must be 1…2^20, got \(h)×\(w) → \(oh)×\(ow)")
         }
+        let out = try Tensor(validated: [n, oh, ow, c], op: op)
         let ys = BilinearTaps(from: h, to: oh), xs = BilinearTaps(from: w, to: ow)
-        let out = Tensor(uninitialized: [n, oh, ow, c])
         let src = pointer, dst = out.pointer
         Threads.parallelFor(n * oh, grain: 8) { rows in
             for row in rows {
@@ -94,7 +96,7 @@ extension Tensor {
     public func averagePooled(factor: Int) throws -> Tensor {
         let op = "averagePool"
         let (n, h, w, c) = try requireImage(op)
-        guard factor >= 1, h % factor == 0, w % factor == 0 else {
+        guard factor >= 1, factor <= 1 << 15, h % factor == 0, w % factor == 0 else {
             throw EngineError.invalidShape(op: op, shape: shape, expected: "height and width divisible by the factor \(factor)")
         }
         let (oh, ow) = (h / factor, w / factor)

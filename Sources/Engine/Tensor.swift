@@ -1,10 +1,11 @@
 /// A dense Float32 array of rank 0 to 4 that can take part in automatic differentiation.
 ///
-/// Images and activations are **NHWC** (channels last). Measured here (`likewise bench ops`), a
-/// 3×3 convolution in NHWC is one im2col pass whose rows are contiguous runs of C floats, followed
-/// by one GEMM over the whole batch (`[N·H·W, 9·Cin] × [9·Cin, Cout]`) that writes NHWC output
-/// directly; NCHW needs a GEMM per image and, at 16×16, those GEMMs (256 rows) are too small to
-/// keep two cores busy. Per-channel work (group norm, bias) then runs over the innermost axis.
+/// Images and activations are **NHWC** (channels last), chosen by measurement: `likewise bench ops`
+/// times the GEMM a 3×3 convolution becomes in each layout (`conv3x3_gemm` lines). NHWC makes it one
+/// `[N·H·W, 9·Cin] × [9·Cin, Cout]` product over the whole batch, NCHW one smaller product per image;
+/// here NHWC's ran ~10 % faster at 16×16 (195 vs 178 GFLOP/s) and the two were level at 32×32. What
+/// decides it is the rest: in NHWC, im2col copies contiguous runs of C floats, a GEMM writes NHWC
+/// output directly, and a pixel's channels (what warp, bias and colour transforms touch) are adjacent.
 ///
 /// Storage is contiguous and comes from `BufferPool`; `reshaped` and `rows` are views that share
 /// it without copying. Weights of a convolution are `[KH, KW, Cin, Cout]`.
@@ -84,7 +85,11 @@ public final class Tensor {
 // MARK: - Creation
 
 extension Tensor {
-    /// Checks that `shape` has rank 0…4 and no negative extent.
+    /// The most elements one tensor may hold (4 GiB): beyond it a request is a mistake, and an
+    /// allocation that large would end the process instead of failing.
+    static let maximumCount = 1 << 30
+
+    /// Checks that `shape` has rank 0…4, no negative extent and at most `maximumCount` elements.
     static func validate(_ shape: [Int], op: String) throws {
         guard shape.count <= 4, shape.allSatisfy({ $0 >= 0 }) else {
             throw EngineError.invalidShape(op: op, shape: shape, expected: "rank 0 to 4 with no negative extent")
@@ -92,11 +97,17 @@ extension Tensor {
         var total = 1
         for d in shape {
             let (product, overflow) = total.multipliedReportingOverflow(by: d)
-            guard !overflow, product <= 1 << 34 else {
-                throw EngineError.invalidShape(op: op, shape: shape, expected: "at most 2^34 elements")
+            guard !overflow, product <= maximumCount else {
+                throw EngineError.invalidShape(op: op, shape: shape, expected: "at most 2^30 elements (4 GiB)")
             }
             total = product
         }
+    }
+
+    /// An op's output of a shape computed from its arguments, checked before anything is allocated.
+    convenience init(validated shape: [Int], op: String) throws {
+        try Tensor.validate(shape, op: op)
+        self.init(uninitialized: shape)
     }
 
     /// A tensor filled with `value`.
@@ -118,7 +129,9 @@ extension Tensor {
                                            expected: "\(expected) scalars for this shape, got \(scalars.count)")
         }
         self.init(uninitialized: shape)
-        scalars.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: count) }
+        scalars.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress { pointer.update(from: base, count: count) }
+        }
     }
 
     /// A one-element tensor of shape `[1]`.

@@ -26,6 +26,7 @@ struct OpsBench: ParsableCommand {
         let sgemm = try measureSgemm()
         emit(["op": "sgemm", "m": 1024, "n": 1024, "k": 1024, "seconds": sgemm.seconds, "gflops": sgemm.gflops, "threads": Threads.count])
         var rng = RandomGenerator(seed: 7)
+        try measureLayouts(sgemm: sgemm.gflops, using: &rng)
         for hw in [16, 32, 64] {
             for channels in [64, 128] {
                 let x = try Tensor.randomNormal([8, hw, hw, channels], using: &rng)
@@ -72,6 +73,27 @@ struct OpsBench: ParsableCommand {
         let a = try Tensor.randomNormal([1024, 1024], using: &rng), b = try Tensor.randomNormal([1024, 1024], using: &rng)
         let seconds = try time { _ = try Tensor.matmul(a, b) }
         return (seconds, 2 * pow(1024, 3) / seconds / 1e9)
+    }
+
+    /// The GEMMs a 3×3 convolution of 64 channels at batch 8 becomes in each layout: NHWC is one
+    /// `[N·H·W, 9·C] × [9·C, C]` product over the whole batch; NCHW is one `[C, 9·C] × [9·C, H·W]`
+    /// product per image. The layout whose GEMMs run faster on this machine is the engine's.
+    private func measureLayouts(sgemm: Double, using rng: inout RandomGenerator) throws {
+        let (batch, channels) = (8, 64)
+        for hw in [16, 32] {
+            let pixels = hw * hw, k = 9 * channels
+            let flops = 2.0 * Double(batch * pixels * k * channels)
+            let nhwcColumns = try Tensor.randomNormal([batch * pixels, k], using: &rng)
+            let weights = try Tensor.randomNormal([k, channels], using: &rng)
+            let nhwc = try time { _ = try Tensor.matmul(nhwcColumns, weights) }
+            let nchwWeights = try Tensor.randomNormal([batch, channels, k], using: &rng)
+            let nchwColumns = try Tensor.randomNormal([batch, k, pixels], using: &rng)
+            let nchw = try time { _ = try Tensor.matmul(nchwWeights, nchwColumns) }
+            for (layout, seconds) in [("NHWC", nhwc), ("NCHW", nchw)] {
+                emit(["op": "conv3x3_gemm", "layout": layout, "batch": batch, "channels": channels, "hw": hw,
+                      "seconds": seconds, "gflops": flops / seconds / 1e9, "ratio_to_sgemm": flops / seconds / 1e9 / sgemm])
+            }
+        }
     }
 
     /// Steps of a real training loop (forward, backward, clipping, AdamW), printing what each step
