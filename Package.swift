@@ -19,9 +19,11 @@ let package = Package(
                        providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
+        // libpng reports errors by longjmp: setjmp and every fallible libpng call stay in C.
+        .target(name: "PNGCodec", dependencies: ["CPNG"]),
         .target(
             name: "Engine",
-            dependencies: ["CBLAS"]
+            dependencies: ["CBLAS", "PNGCodec"]
         ),
         .executableTarget(
             name: "likewise",

@@ -1,0 +1,91 @@
+/// Resizing, cropping and padding.
+extension Image {
+    /// The image at `width × height`: area averaging along an axis that shrinks (every input
+    /// pixel counts, so no aliasing), bilinear interpolation along one that grows.
+    public func resized(width newWidth: Int, height newHeight: Int) throws -> Image {
+        try Image.validate(width: newWidth, height: newHeight)
+        let columns = ResamplingTaps(from: width, to: newWidth), rows = ResamplingTaps(from: height, to: newHeight)
+        // Horizontal pass into height × newWidth, then vertical.
+        var wide = [Float](repeating: 0, count: height * newWidth * 3)
+        for y in 0..<height {
+            for x in 0..<newWidth {
+                var (r, g, b): (Float, Float, Float) = (0, 0, 0)
+                for (source, weight) in columns.taps[x] {
+                    let i = 3 * (y * width + source)
+                    r += weight * pixels[i]; g += weight * pixels[i + 1]; b += weight * pixels[i + 2]
+                }
+                let o = 3 * (y * newWidth + x)
+                wide[o] = r; wide[o + 1] = g; wide[o + 2] = b
+            }
+        }
+        var out = [Float](repeating: 0, count: newHeight * newWidth * 3)
+        for y in 0..<newHeight {
+            for (source, weight) in rows.taps[y] {
+                let s = 3 * source * newWidth, o = 3 * y * newWidth
+                for i in 0..<(3 * newWidth) { out[o + i] += weight * wide[s + i] }
+            }
+        }
+        return try Image(width: newWidth, height: newHeight, pixels: out)
+    }
+
+    /// The image scaled so that its shorter side is `side`, then centre-cropped to `side × side`:
+    /// how photos of any shape become a training set of one size.
+    public func squared(to side: Int) throws -> Image {
+        let scale = Double(side) / Double(min(width, height))
+        let w = max(side, Int((Double(width) * scale).rounded())), h = max(side, Int((Double(height) * scale).rounded()))
+        return try resized(width: w, height: h).centreCropped(width: side, height: side)
+    }
+
+    /// The central `width × height` region (which must fit inside the image).
+    public func centreCropped(width newWidth: Int, height newHeight: Int) throws -> Image {
+        guard newWidth <= width, newHeight <= height else {
+            throw ImageError.invalidSize("cannot crop \(width)×\(height) to a larger \(newWidth)×\(newHeight)")
+        }
+        try Image.validate(width: newWidth, height: newHeight)
+        let x0 = (width - newWidth) / 2, y0 = (height - newHeight) / 2
+        var out = [Float]()
+        out.reserveCapacity(newWidth * newHeight * 3)
+        for y in y0..<(y0 + newHeight) { out += pixels[(3 * (y * width + x0))..<(3 * (y * width + x0 + newWidth))] }
+        return try Image(width: newWidth, height: newHeight, pixels: out)
+    }
+
+    /// The image with borders of `colour` added on each side.
+    public func padded(top: Int, left: Int, bottom: Int, right: Int, colour: RGB = .black) throws -> Image {
+        guard min(top, left, bottom, right) >= 0, max(top, left, bottom, right) <= Image.maximumSide else {
+            throw ImageError.invalidSize("padding must be 0…\(Image.maximumSide) on each side, got \(top), \(left), \(bottom), \(right)")
+        }
+        var out = try Image(width: width + left + right, height: height + top + bottom, colour: colour)
+        for y in 0..<height {
+            let o = 3 * ((y + top) * out.width + left)
+            out.pixels.replaceSubrange(o..<(o + 3 * width), with: pixels[(3 * y * width)..<(3 * (y + 1) * width)])
+        }
+        return out
+    }
+}
+
+/// For each output index along one axis, the input indices it reads and their weights.
+struct ResamplingTaps {
+    let taps: [[(Int, Float)]]
+
+    init(from input: Int, to output: Int) {
+        let scale = Double(input) / Double(output)
+        if output < input {
+            // Area: output pixel o covers input span [o·s, (o+1)·s).
+            taps = (0..<output).map { o in
+                let start = Double(o) * scale, end = start + scale
+                return (Int(start)..<min(Int(end.rounded(.up)), input)).compactMap { i in
+                    let overlap = min(end, Double(i + 1)) - max(start, Double(i))
+                    return overlap > 0 ? (i, Float(overlap / scale)) : nil
+                }
+            }
+        } else {
+            // Bilinear with pixel centres aligned (identity when the sizes are equal).
+            taps = (0..<output).map { o in
+                let s = max((Double(o) + 0.5) * scale - 0.5, 0)
+                let i0 = min(Int(s), input - 1), i1 = min(i0 + 1, input - 1)
+                let t = Float(s - Double(i0))
+                return t == 0 ? [(i0, Float(1))] : [(i0, 1 - t), (i1, t)]
+            }
+        }
+    }
+}

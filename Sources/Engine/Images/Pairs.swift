@@ -1,0 +1,92 @@
+import Foundation
+
+/// Loading a user's own pairs from a folder.
+extension Pair {
+    /// Reads the pairs in `folder`, in name order, in either layout:
+    /// `folder/source/NAME.png` with `folder/target/NAME.png`, or `NAME_src.png` with
+    /// `NAME_tgt.png` side by side. With `size`, each image is scaled and centre-cropped to
+    /// `size × size`; without, all pairs must already share one size.
+    ///
+    /// Every problem in the folder — names without a partner, files that are not PNG or do not
+    /// decode, sizes that disagree, an empty folder — is reported together in one
+    /// `PairFolderError`, so a user can fix them all in one pass.
+    public static func load(from folder: String, size: Int? = nil) throws -> [Pair] {
+        let files = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard files.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw PairFolderError(folder: folder, problems: ["no such folder"])
+        }
+        if let size, !(1...Image.maximumSide).contains(size) {
+            throw PairFolderError(folder: folder, problems: ["size \(size) is outside 1…\(Image.maximumSide)"])
+        }
+        var problems: [String] = []
+        var sources: [String: String] = [:], targets: [String: String] = [:]  // name → path
+
+        func pngs(in directory: String, relative: String) -> [String] {
+            let names = ((try? files.contentsOfDirectory(atPath: directory)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+            var found: [String] = []
+            for name in names {
+                var isFolder: ObjCBool = false
+                files.fileExists(atPath: directory + "/" + name, isDirectory: &isFolder)
+                if isFolder.boolValue { continue }
+                if name.lowercased().hasSuffix(".png") { found.append(name) } else { problems.append("\(relative)\(name): not a PNG file") }
+            }
+            return found
+        }
+
+        let sourceFolder = folder + "/source", targetFolder = folder + "/target"
+        if files.fileExists(atPath: sourceFolder) || files.fileExists(atPath: targetFolder) {
+            for name in pngs(in: sourceFolder, relative: "source/") { sources[String(name.dropLast(4))] = sourceFolder + "/" + name }
+            for name in pngs(in: targetFolder, relative: "target/") { targets[String(name.dropLast(4))] = targetFolder + "/" + name }
+        } else {
+            for name in pngs(in: folder, relative: "") {
+                let stem = String(name.dropLast(4))
+                if stem.hasSuffix("_src") { sources[String(stem.dropLast(4))] = folder + "/" + name }
+                else if stem.hasSuffix("_tgt") { targets[String(stem.dropLast(4))] = folder + "/" + name }
+                else { problems.append("\(name): neither NAME_src.png nor NAME_tgt.png (or use source/ and target/ folders)") }
+            }
+        }
+        for name in sources.keys.sorted() where targets[name] == nil { problems.append("\(name): has a source but no target") }
+        for name in targets.keys.sorted() where sources[name] == nil { problems.append("\(name): has a target but no source") }
+
+        var pairs: [Pair] = []
+        var firstSize: (name: String, width: Int, height: Int)? = nil
+        for name in sources.keys.sorted() {
+            guard let sourcePath = sources[name], let targetPath = targets[name] else { continue }
+            do {
+                var source = try Image(contentsOfPNG: sourcePath), target = try Image(contentsOfPNG: targetPath)
+                guard source.width == target.width, source.height == target.height else {
+                    problems.append("\(name): source is \(source.width)×\(source.height) but target is \(target.width)×\(target.height)")
+                    continue
+                }
+                if let size {
+                    source = try source.squared(to: size)
+                    target = try target.squared(to: size)
+                } else if let first = firstSize, first.width != source.width || first.height != source.height {
+                    problems.append("\(name): is \(source.width)×\(source.height) but \(first.name) is \(first.width)×\(first.height) (pass size: to scale them all)")
+                    continue
+                }
+                if firstSize == nil { firstSize = (name, source.width, source.height) }
+                pairs.append(Pair(name: name, source: source, target: target))
+            } catch {
+                problems.append("\(error)")
+            }
+        }
+        if pairs.isEmpty && problems.isEmpty {
+            problems.append("no pairs found: expected source/NAME.png with target/NAME.png, or NAME_src.png with NAME_tgt.png")
+        }
+        guard problems.isEmpty else { throw PairFolderError(folder: folder, problems: problems) }
+        return pairs
+    }
+}
+
+/// Everything wrong with a folder of pairs, one line a problem.
+public struct PairFolderError: Error, CustomStringConvertible, Equatable {
+    public let folder: String
+    public let problems: [String]
+
+    public var description: String {
+        let noun = problems.count == 1 ? "problem" : "problems"
+        return "\(folder): \(problems.count) \(noun) with these pairs:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}

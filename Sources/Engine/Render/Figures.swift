@@ -1,0 +1,80 @@
+/// Pictures made of images: pair grids, strips and side-by-side comparisons, each a PNG-ready
+/// `Image` with its captions drawn in.
+public enum Figure {
+    /// One picture in a layout: a title above it, lines of text (metrics) below it.
+    public struct Tile {
+        public var image: Image
+        public var title: String
+        public var lines: [String]
+        public init(_ image: Image, title: String = "", lines: [String] = []) { (self.image, self.title, self.lines) = (image, title, lines) }
+    }
+
+    static let margin = 8
+    static let ink = RGB(0.1, 0.1, 0.12)
+    static let muted = RGB(0.4, 0.4, 0.45)
+
+    /// Small images are enlarged by whole pixels to about 128 px, so that a 64×64 picture is
+    /// visible in a notebook; large ones are shown as they are.
+    static func displayScale(_ images: [Image]) -> Int {
+        let side = images.map { max($0.width, $0.height) }.max() ?? 128
+        return max(1, min(4, 128 / max(side, 1)))
+    }
+
+    /// Tiles in rows, every cell the size of the largest tile, with an optional label left of each row.
+    public static func layout(_ rows: [[Tile]], rowLabels: [String] = [], heading: String = "") throws -> Image {
+        let all = rows.flatMap { $0 }
+        guard !all.isEmpty else { throw ImageError.invalidSize("nothing to draw") }
+        let scale = displayScale(all.map(\.image))
+        let line = Canvas.lineHeight()
+        let titleHeight = all.contains { !$0.title.isEmpty } ? line : 0
+        let linesHeight = (all.map(\.lines.count).max() ?? 0) * line
+        let cellWidth = max(all.map { $0.image.width * scale }.max() ?? 0,
+                            all.flatMap { [$0.title] + $0.lines }.map { Canvas.textWidth($0) }.max() ?? 0)
+        let cellHeight = titleHeight + (all.map { $0.image.height * scale }.max() ?? 0) + linesHeight
+        let labelWidth = rowLabels.isEmpty ? 0 : (rowLabels.map { Canvas.textWidth($0) }.max() ?? 0) + margin
+        let headingHeight = heading.isEmpty ? 0 : line + margin / 2
+        let columns = rows.map(\.count).max() ?? 1
+        var canvas = try Canvas(width: margin + labelWidth + columns * (cellWidth + margin),
+                                height: margin + headingHeight + rows.count * (cellHeight + margin))
+        if !heading.isEmpty { canvas.text(heading, x: margin, y: margin, ink) }
+        for (r, row) in rows.enumerated() {
+            let top = margin + headingHeight + r * (cellHeight + margin)
+            if r < rowLabels.count {
+                canvas.text(rowLabels[r], x: margin, y: top + titleHeight + (cellHeight - titleHeight - linesHeight) / 2 - line / 2, muted)
+            }
+            for (c, tile) in row.enumerated() {
+                let left = margin + labelWidth + c * (cellWidth + margin)
+                let centre = left + cellWidth / 2
+                canvas.text(tile.title, centreX: centre, y: top, ink)
+                canvas.paste(tile.image, x: centre - tile.image.width * scale / 2, y: top + titleHeight, scale: scale)
+                for (k, text) in tile.lines.enumerated() {
+                    canvas.text(text, centreX: centre, y: top + titleHeight + tile.image.height * scale + 2 + k * line, ink)
+                }
+            }
+        }
+        return canvas.image
+    }
+
+    /// Sources above their targets, each pair captioned with its index, at most `columns` pairs
+    /// a row (further pairs wrap onto new rows).
+    public static func pairGrid(_ pairs: [Pair], firstIndex: Int = 0, columns: Int = 8) throws -> Image {
+        var rows: [[Tile]] = [], labels: [String] = []
+        for start in stride(from: 0, to: pairs.count, by: max(columns, 1)) {
+            let chunk = pairs[start..<min(start + max(columns, 1), pairs.count)]
+            rows.append(chunk.enumerated().map { Tile($0.element.source, title: "\(firstIndex + start + $0.offset)") })
+            rows.append(chunk.map { Tile($0.target) })
+            labels += ["source", "target"]
+        }
+        return try layout(rows, rowLabels: labels)
+    }
+
+    /// Images in a row, each with its caption: a denoising trajectory, a sweep.
+    public static func strip(_ images: [Image], captions: [String] = [], heading: String = "") throws -> Image {
+        try layout([images.enumerated().map { Tile($0.element, title: $0.offset < captions.count ? captions[$0.offset] : "") }], heading: heading)
+    }
+
+    /// Images side by side, a title above each and its metrics printed under it.
+    public static func comparison(_ tiles: [Tile], heading: String = "") throws -> Image {
+        try layout([tiles], heading: heading)
+    }
+}
