@@ -12,18 +12,20 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-## The main job on the embedded default: trains the toy network and prints its loss as JSON lines.
+## The main job on the embedded default: the built-in task's pairs and pictures as PNGs in out/.
 demo: release
-	.build/release/likewise demo
+	.build/release/likewise demo --out out
 
 ## Every test: the engine's and the system libraries'.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
-## Speed targets (release build): convolutions against this machine's sgemm, allocations per step.
+## Speed targets (release build): convolutions against this machine's sgemm, allocations per step,
+## PNG encoding and task drawing.
 bench: release
 	.build/release/likewise bench ops
+	.build/release/likewise bench images
 
 clean:
 	rm -rf .build out

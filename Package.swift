@@ -29,6 +29,7 @@ let package = Package(
             name: "likewise",
             dependencies: [
                 "Engine",
+                "PNGCodec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,11 +1,12 @@
 import ArgumentParser
 import Engine
 import Foundation
+import PNGCodec
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the engine and print one JSON object a line.",
-        subcommands: [OpsBench.self]
+        subcommands: [OpsBench.self, ImagesBench.self]
     )
 }
 
@@ -129,4 +130,48 @@ func emit(_ fields: KeyValuePairs<String, Any>) {
         return "\"\(key)\": \(text)"
     }
     print("{" + body.joined(separator: ", ") + "}")
+}
+
+struct ImagesBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "images",
+        abstract: "Time PNG encoding for display and the drawing of built-in pairs.",
+        discussion: """
+        Encodes a 512×512 photo-like image (a scene with sensor-like noise) at several zlib levels and
+        row filters, printing milliseconds and bytes for each (the engine displays with \"display\": level 1,
+        Sub filter); then draws 1,000 pairs of 64×64 for every built-in task. Times are the fastest of
+        several runs. Build with `swift build -c release` first.
+        """
+    )
+
+    func run() throws {
+        var rng = RandomGenerator(seed: 5)
+        var photo = try SyntheticTask(.dayToNight).pair(index: 0, size: 256, seed: 1).source.resized(width: 512, height: 512)
+        for i in 0..<photo.pixels.count { photo.pixels[i] = min(max(photo.pixels[i] + (rng.nextUnit() - 0.5) * 0.04, 0), 1) }
+        let settings: [(String, Image.PNGSettings)] = [
+            ("display (level 1, sub)", .display),
+            ("level 1, adaptive filters", .init(level: 1, filters: 0)),
+            ("level 1, no filter", .init(level: 1, filters: Int32(LIKEWISE_PNG_FILTER_NONE))),
+            ("compact (level 6, adaptive)", .compact),
+        ]
+        for (name, setting) in settings {
+            var bytes = 0
+            let seconds = try fastest(runs: 10) { bytes = try photo.pngData(setting).count }
+            emit(["op": "png_encode", "settings": name, "width": 512, "height": 512, "ms": seconds * 1000, "bytes": bytes])
+        }
+        for kind in SyntheticTask.Kind.allCases {
+            let seconds = try fastest(runs: 3) { _ = try SyntheticTask(kind).pairs(count: 1000, size: 64, seed: 1) }
+            emit(["op": "synth_pairs", "task": kind.rawValue, "count": 1000, "size": 64, "seconds": seconds])
+        }
+    }
+
+    private func fastest(runs: Int, _ body: () throws -> Void) throws -> Double {
+        var best = Double.infinity
+        for _ in 0..<runs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return best
+    }
 }

@@ -62,6 +62,16 @@ struct PNGTests {
         }
     }
 
+    @Test func writesRGBAWhenGivenAlpha() throws {
+        let image = try Image(width: 3, height: 2, colour: RGB(0.2, 0.4, 0.6))
+        let bytes = try image.pngData(alpha: [0, 0.5, 1, 1, 1, 1])
+        #expect(bytes[25] == 6)  // IHDR colour type: RGB + alpha
+        #expect(try image.pngData()[25] == 2)  // RGB
+        let back = try Image(pngData: bytes, name: "rgba")
+        #expect(back == (try Image(pngData: image.pngData(), name: "rgb")))  // alpha is dropped on reading
+        #expect(throws: ImageError.self) { try image.pngData(alpha: [1]) }
+    }
+
     @Test func writesAtomicallyAndReadsBackFromDisk() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("likewise-png-\(UInt32.random(in: 0...UInt32.max))").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -123,6 +123,16 @@ public struct SyntheticTask: Sendable {
         return results.compactMap { $0 }
     }
 
+    /// 1 where pixel (x, y) of source `index` shows the subject (what moves with the pose), else 0.
+    public func subjectMask(index: Int, seed: UInt64, size: Int) throws -> [Float] {
+        guard SyntheticTask.sizes.contains(size) else { throw TaskError.invalidSize(size, allowed: SyntheticTask.sizes) }
+        let d = drawing(index: index, seed: seed)
+        let half = Float(size) / 2
+        return (0..<(size * size)).map { i in
+            d.subject(at: d.pose.inverse(Point((Float(i % size) + 0.5) / half - 1, (Float(i / size) + 0.5) / half - 1)))
+        }
+    }
+
     /// The true displacement, in pixels, of every pixel of source `from` to where the same point
     /// of its subject lies in source `to` (both of `seed`); valid where the pixel shows the
     /// subject and its destination is inside the image. Warping source `to` by it

@@ -1,0 +1,63 @@
+@testable import Engine
+import Testing
+
+struct ImageGeometryTests {
+    func ramp(_ w: Int, _ h: Int) throws -> Image {
+        try Image(width: w, height: h, pixels: (0..<(w * h * 3)).map { Float($0 / 3) / Float(w * h) })
+    }
+
+    @Test func shrinkingAveragesWholeBlocks() throws {
+        let image = try Image(width: 2, height: 2, pixels: [0, 0, 0, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5])
+        let small = try image.resized(width: 1, height: 1)
+        #expect(small.pixels == [0.5, 0.5, 0.5])
+        // A 3→2 shrink weighs the middle pixel half into each output.
+        let row = try Image(width: 3, height: 1, pixels: [0, 0, 0, 0.3, 0.3, 0.3, 0.9, 0.9, 0.9])
+        let shrunk = try row.resized(width: 2, height: 1)
+        #expect(abs(shrunk[0, 0].r - (0 * 2 / 3 + 0.3 / 3)) < 1e-6)
+        #expect(abs(shrunk[1, 0].r - (0.3 / 3 + 0.9 * 2 / 3)) < 1e-6)
+    }
+
+    @Test func resizingKeepsTheMeanAndTheSameSizeIsIdentity() throws {
+        let image = try ramp(12, 8)
+        #expect(try image.resized(width: 12, height: 8) == image)
+        let mean = image.pixels.reduce(0, +) / Float(image.pixels.count)
+        let down = try image.resized(width: 5, height: 3)
+        #expect(abs(down.pixels.reduce(0, +) / Float(down.pixels.count) - mean) < 1e-4)
+        let up = try image.resized(width: 31, height: 19)
+        #expect(up.width == 31 && up.height == 19)
+        #expect(up.pixels.allSatisfy { $0 >= 0 && $0 <= 1 })
+    }
+
+    @Test func cropAndPadPlacePixelsWhereExpected() throws {
+        let image = try ramp(6, 4)
+        let crop = try image.centreCropped(width: 2, height: 2)
+        #expect(crop[0, 0] == image[2, 1])
+        #expect(crop[1, 1] == image[3, 2])
+        let padded = try image.padded(top: 1, left: 2, bottom: 3, right: 4, colour: .white)
+        #expect(padded.width == 12 && padded.height == 8)
+        #expect(padded[0, 0] == .white)
+        #expect(padded[2, 1] == image[0, 0])
+        #expect(padded[7, 4] == image[5, 3])
+        let square = try image.squared(to: 4)
+        #expect(square.width == 4 && square.height == 4)
+    }
+
+    @Test func impossibleGeometryIsAnErrorNotACrash() throws {
+        let image = try ramp(4, 4)
+        #expect(throws: ImageError.self) { try image.centreCropped(width: 5, height: 2) }
+        #expect(throws: ImageError.self) { try image.resized(width: 0, height: 3) }
+        #expect(throws: ImageError.self) { try image.resized(width: Int.max, height: 3) }
+        #expect(throws: ImageError.self) { try image.padded(top: -1, left: 0, bottom: 0, right: 0) }
+        #expect(throws: ImageError.self) { try Image(width: 2, height: 2, pixels: [1, 2, 3]) }
+    }
+
+    @Test func imagesCrossIntoTensorsAndBack() throws {
+        let image = try ramp(5, 3)
+        let tensor = try image.tensor
+        #expect(tensor.shape == [1, 3, 5, 3])
+        #expect(try Image(tensor: tensor) == image)
+        let batch = try Image.batch([image, image])
+        #expect(batch.shape == [2, 3, 5, 3])
+        #expect(throws: ImageError.self) { try Image.batch([image, ramp(3, 5)]) }
+    }
+}

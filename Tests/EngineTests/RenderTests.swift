@@ -1,0 +1,94 @@
+@testable import Engine
+import Testing
+
+struct RenderTests {
+    @Test func flowColoursFollowTheStandardWheel() {
+        // Full-length motion in the four directions (image y points down).
+        let right = FlowColour.colour(dx: 1, dy: 0, maxMagnitude: 1)
+        let left = FlowColour.colour(dx: -1, dy: 0, maxMagnitude: 1)
+        let down = FlowColour.colour(dx: 0, dy: 1, maxMagnitude: 1)
+        let up = FlowColour.colour(dx: 0, dy: -1, maxMagnitude: 1)
+        #expect(right.r > 0.95 && right.g < 0.05 && right.b < 0.25, "right is red: \(right)")
+        #expect(left.r < 0.05 && left.g > 0.7 && left.b > 0.95, "left is cyan-blue: \(left)")
+        #expect(down.r > 0.95 && down.g > 0.8 && down.b < 0.05, "down is yellow: \(down)")
+        #expect(up.b > 0.95 && up.g < 0.05 && up.r > 0.2 && up.r < 0.5, "up is violet: \(up)")
+        // No motion is white; half-length is the same hue, half saturated.
+        #expect(FlowColour.colour(dx: 0, dy: 0, maxMagnitude: 1) == .white)
+        let half = FlowColour.colour(dx: 0.5, dy: 0, maxMagnitude: 1)
+        #expect(abs(half.r - 1) < 1e-6 && abs(half.g - 0.5) < 0.03)
+    }
+
+    @Test func flowFigureShowsTheCodingArrowsAndLegend() throws {
+        // Uniform motion to the right: the coded area is red, and arrows (dark) cross it.
+        let flow = try Tensor(shape: [1, 8, 8, 2], scalars: (0..<64).flatMap { _ in [Float(2), 0] })
+        let figure = try Figure.flowField(flow)
+        let scale = 8  // 8 px flow → 256 / 8 = 32, capped at 8
+        var red = 0, dark = 0
+        for y in 0..<(8 * scale) { for x in 0..<(8 * scale) {
+            let c = figure[Figure.margin + x, Figure.margin + Canvas.lineHeight() + y]
+            if c.r > 0.9 && c.g < 0.1 { red += 1 }
+            if c.r < 0.3 && c.g < 0.3 && c.b < 0.3 { dark += 1 }
+        } }
+        #expect(red > 40 * 40, "\(red) red pixels")
+        #expect(dark > 50, "\(dark) arrow pixels")
+        #expect(figure.width > 8 * scale + 100)  // room for the legend
+    }
+
+    @Test func textDrawsTheGlyphsInk() throws {
+        var canvas = try Canvas(width: 20, height: 10)
+        canvas.text("I", x: 0, y: 0, .black)
+        // 'I' is a bar with serifs: column 2 is inked on all 7 rows, column 0 only top and bottom.
+        for row in 0..<7 { #expect(canvas.image[2, row] == .black) }
+        #expect(canvas.image[0, 0] == .white && canvas.image[0, 3] == .white)
+        #expect(canvas.image[1, 0] == .black && canvas.image[1, 6] == .black)
+        #expect(Canvas.textWidth("abc") == 17)
+    }
+
+    @Test func linePlotsPutPointsWhereTheAxesSay() throws {
+        var plot = LinePlot([.init("a", points: [(0, 0), (10, 10)]), .init("b", points: [(0, 10), (10, 0)])], title: "t", xLabel: "x", yLabel: "y")
+        plot.width = 300; plot.height = 200
+        let image = try plot.render()
+        #expect(image.width == 300 && image.height == 200)
+        func count(_ colour: RGB) -> Int {
+            var n = 0
+            for y in 0..<image.height { for x in 0..<image.width where abs(image[x, y].r - colour.r) < 0.05 && abs(image[x, y].g - colour.g) < 0.05 && abs(image[x, y].b - colour.b) < 0.05 { n += 1 } }
+            return n
+        }
+        #expect(count(LinePlot.palette[0]) > 150)  // two diagonals across the plot area
+        #expect(count(LinePlot.palette[1]) > 150)
+        #expect(LinePlot.ticks(0...10) == [0, 2, 4, 6, 8, 10])
+        #expect(LinePlot.decades(-3...0.5) == [-3, -2, -1, 0])
+        #expect(LinePlot.label(0.001) == "0.001" && LinePlot.label(25000) == "2e+04" && LinePlot.label(2.5) == "2.5")
+    }
+
+    @Test func logPlotsSkipWhatTheyCannotShow() throws {
+        let plot = LinePlot([.init("loss", values: [1, 0.1, 0, -1, .nan, 0.01, .infinity])], logY: true)
+        #expect(throws: Never.self) { try plot.render() }
+        #expect(throws: Never.self) { try LinePlot([.init("empty", values: [])]).render() }
+        #expect(throws: Never.self) { try LinePlot([.init("huge", values: [-Double.greatestFiniteMagnitude, .greatestFiniteMagnitude])]).render() }
+    }
+
+    @Test func pairGridsPlaceSourcesAboveTargets() throws {
+        let pairs = try (0..<3).map { i in
+            Pair(name: "\(i)", source: try Image(width: 64, height: 64, colour: RGB(1, 0, 0)), target: try Image(width: 64, height: 64, colour: RGB(0, 0, 1)))
+        }
+        let grid = try Figure.pairGrid(pairs, columns: 2)  // 2 + 1 pairs: two row-pairs
+        let cell = 128  // 64 px enlarged twice
+        #expect(grid.height > 4 * cell && grid.height < 4 * cell + 100)
+        // Find a red and a blue pixel in the first column, red above blue.
+        let xs = (0..<grid.width).filter { grid[$0, grid.height / 8 + 20] == RGB(1, 0, 0) }
+        let x = try #require(xs.first)
+        let firstRed = (0..<grid.height).first { grid[x, $0] == RGB(1, 0, 0) } ?? -1
+        let firstBlue = (0..<grid.height).first { grid[x, $0] == RGB(0, 0, 1) } ?? -1
+        #expect(firstRed >= 0 && firstBlue > firstRed + cell - 1)
+    }
+
+    @Test func swatchesShowTheTransformedColours() throws {
+        // A transform that swaps red and blue.
+        let image = try Figure.colourTransform([0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0])
+        let y = Figure.margin + Canvas.lineHeight() + 12
+        let before = image[Figure.margin + 12, y], after = image[Figure.margin + 24 + 30 + 12, y]
+        #expect(abs(before.r - 0.9) < 1e-6 && abs(after.b - 0.9) < 1e-6 && abs(after.r - 0.2) < 1e-6)
+        #expect(throws: ImageError.self) { try Figure.colourTransform([1, 2, 3]) }
+    }
+}
