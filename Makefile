@@ -16,10 +16,12 @@ release: deps
 demo: release
 	.build/release/likewise demo --out out
 
-## Every test: the engine's and the system libraries'.
+## Every test: the engine's, the language's, the system libraries', and the command line's.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+	$(SWIFT) build --product likewise
+	bash Tests/cli/run.sh .build/debug/likewise
 
 ## Speed targets (release build): convolutions against this machine's sgemm, allocations per step,
 ## PNG encoding and task drawing.

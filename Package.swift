@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "likewise", targets: ["likewise"]),
         .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "Script", targets: ["Script"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,15 +26,18 @@ let package = Package(
             name: "Engine",
             dependencies: ["CBLAS", "PNGCodec"]
         ),
+        .target(name: "Script", dependencies: ["Engine"]),
         .executableTarget(
             name: "likewise",
             dependencies: [
                 "Engine",
+                "Script",
                 "PNGCodec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "ScriptTests", dependencies: ["Script", "Engine"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CZMQ", "CPNG"]),
     ]
 )

@@ -5,6 +5,6 @@ struct Likewise: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "likewise",
         abstract: "Build your own image effect from a few before/after pairs.",
-        subcommands: [Bench.self, Demo.self]
+        subcommands: [Demo.self, Run.self, Repl.self, Bench.self]
     )
 }

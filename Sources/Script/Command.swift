@@ -1,0 +1,175 @@
+import Engine
+
+/// The types a command parameter accepts, named as signatures show them.
+public enum ParameterType: String, Sendable {
+    case number = "Number", integer = "Int", string = "String", bool = "Bool"
+    case image = "Image", pairs = "Pairs", any = "Any"
+}
+
+/// One parameter of a command: its call-site label (nil: positional), type, default and doc.
+public struct Parameter: Sendable {
+    public let label: String?
+    public let name: String
+    public let type: ParameterType
+    /// The default, as written in the signature; nil when the argument is required.
+    public let defaultText: String?
+    /// The value a missing argument takes (`nil` when the default is described, like "the session seed").
+    let defaultValue: Value
+    public let doc: String
+
+    /// A required parameter.
+    public init(_ label: String?, _ name: String, _ type: ParameterType, _ doc: String) {
+        (self.label, self.name, self.type, self.defaultText, self.defaultValue, self.doc) = (label, name, type, nil, .null, doc)
+    }
+
+    /// An optional parameter whose default is `value`, or, when `value` is nil, described by `text`
+    /// and decided by the command (the session seed).
+    public init(_ label: String?, _ name: String, _ type: ParameterType, default value: Value, shown text: String? = nil, _ doc: String) {
+        (self.label, self.name, self.type, self.defaultText, self.defaultValue, self.doc) = (label, name, type, text ?? value.quoted, value, doc)
+    }
+}
+
+/// Arguments bound to a command's parameters, with typed accessors that name the command and the
+/// parameter in any error.
+public struct Invocation {
+    public let command: Command
+    let values: [String: Value]
+    public let rest: [Value]            // the arguments of a variadic command
+    let block: [Statement]?
+    public let location: SourceLocation
+
+    public func has(_ name: String) -> Bool {
+        if case .null = values[name] ?? .null { return false }
+        return true
+    }
+
+    func value(_ name: String) -> Value { values[name] ?? .null }
+
+    private func wrong(_ name: String, _ expected: String, _ got: Value) -> ScriptError {
+        ScriptError(.type, "\(command.name): \(name) must be \(expected), got \(got.typeName) \(got.quoted)\n  \(command.signature)", at: location)
+    }
+
+    public func number(_ name: String) throws -> Double {
+        guard case let .number(v) = value(name) else { throw wrong(name, "a Number", value(name)) }
+        return v
+    }
+
+    public func integer(_ name: String) throws -> Int {
+        guard case let .number(v) = value(name), v == v.rounded(), abs(v) < 1e15 else { throw wrong(name, "a whole number", value(name)) }
+        return Int(v)
+    }
+
+    public func string(_ name: String) throws -> String {
+        guard case let .string(s) = value(name) else { throw wrong(name, "a String", value(name)) }
+        return s
+    }
+
+    public func pairs(_ name: String) throws -> [Pair] {
+        switch value(name) {
+        case let .pairs(p): return p
+        case let .pair(p): return [p]
+        default: throw wrong(name, "Pairs", value(name))
+        }
+    }
+}
+
+/// A command of the language: one record gives its signature, documentation and body, so that
+/// calls, argument errors, `help`, completion and inspection all agree.
+public struct Command: Sendable {
+    public let name: String
+    public let parameters: [Parameter]
+    /// Accepts any number of positional arguments after the parameters (`print`, `show`).
+    public let variadic: Bool
+    /// Takes a trailing `{ … }` block (`time`).
+    public let takesBlock: Bool
+    public let summary: String
+    public let doc: String
+    let body: @Sendable (Invocation, Session) throws -> Value
+
+    init(_ name: String, _ parameters: [Parameter] = [], variadic: Bool = false, takesBlock: Bool = false,
+         summary: String, doc: String = "", body: @escaping @Sendable (Invocation, Session) throws -> Value) {
+        (self.name, self.parameters, self.variadic, self.takesBlock, self.summary, self.doc, self.body) =
+            (name, parameters, variadic, takesBlock, summary, doc, body)
+    }
+
+    /// `synth(_ task: String, count: Int = 8, …)`.
+    public var signature: String {
+        var parts = parameters.map { p in
+            (p.label ?? "_ \(p.name)") + ": \(p.type.rawValue)" + (p.defaultText.map { " = \($0)" } ?? "")
+        }
+        if variadic { parts.append("_ items: Any...") }
+        return "\(name)(\(parts.joined(separator: ", ")))" + (takesBlock ? " { … }" : "")
+    }
+
+    /// The help text: signature, summary, parameters, details.
+    public var help: String {
+        var lines = [signature, "  " + summary]
+        for p in parameters { lines.append("    \(p.label ?? p.name): \(p.doc)") }
+        if !doc.isEmpty { lines += doc.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 } }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Matches call arguments to parameters: labelled ones by label, the rest in order.
+    func bind(_ arguments: [(label: String?, value: Value, location: SourceLocation)], block: [Statement]?,
+              at location: SourceLocation) throws -> Invocation {
+        var values: [String: Value] = [:], rest: [Value] = []
+        var positional = parameters.filter { $0.label == nil }.makeIterator()
+        for argument in arguments {
+            if let label = argument.label {
+                guard let p = parameters.first(where: { $0.label == label }) else {
+                    let labels = parameters.compactMap(\.label)
+                    let hint = Suggestion.closest(to: label, in: labels).map { "; did you mean '\($0):'?" } ?? ""
+                    throw ScriptError(.argument, "\(name) has no argument '\(label):'\(hint)\n  \(signature)", at: argument.location, length: label.count)
+                }
+                guard values[p.name] == nil else {
+                    throw ScriptError(.argument, "\(name): '\(label):' is given twice\n  \(signature)", at: argument.location, length: label.count)
+                }
+                values[p.name] = argument.value
+            } else if let p = positional.next() {
+                values[p.name] = argument.value
+            } else if variadic {
+                rest.append(argument.value)
+            } else {
+                let expected = parameters.contains { $0.label == nil } ? "too many unlabelled arguments" : "its arguments need labels"
+                throw ScriptError(.argument, "\(name): \(expected)\n  \(signature)", at: argument.location)
+            }
+        }
+        for p in parameters where values[p.name] == nil {
+            guard p.defaultText != nil else {
+                throw ScriptError(.argument, "\(name) needs \(p.label.map { "'\($0):'" } ?? p.name)\n  \(signature)", at: location, length: name.count)
+            }
+            values[p.name] = p.defaultValue
+        }
+        if takesBlock && block == nil {
+            throw ScriptError(.argument, "\(name) takes a block: \(name) { … }", at: location, length: name.count)
+        }
+        if !takesBlock && block != nil {
+            throw ScriptError(.argument, "\(name) does not take a { … } block\n  \(signature)", at: location, length: name.count)
+        }
+        return Invocation(command: self, values: values, rest: rest, block: block, location: location)
+    }
+}
+
+/// The closest known name to a misspelt one, for "did you mean …?".
+enum Suggestion {
+    static func closest(to word: String, in candidates: [String]) -> String? {
+        let scored = candidates.map { ($0, distance(word.lowercased(), $0.lowercased())) }.filter { $0.1 <= max(2, word.count / 3) }
+        return scored.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }?.0
+    }
+
+    /// Levenshtein distance.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var row = [i] + [Int](repeating: 0, count: b.count)
+            for j in 1...b.count {
+                row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = row
+        }
+        return previous[b.count]
+    }
+}

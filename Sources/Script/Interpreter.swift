@@ -1,0 +1,175 @@
+import Engine
+
+/// What a cell's execution came to.
+public enum ExecutionOutcome {
+    /// It ran; `result` is the display of its last expression (nil when it has none).
+    case success(result: DisplayBundle?)
+    /// It failed: the error, and a traceback (the message, the source line, a caret).
+    case failure(ScriptError, traceback: [String])
+}
+
+/// Completions for the text before a cursor.
+public struct Completions: Equatable, Sendable {
+    public var matches: [String]
+    /// The range of the cell (character offsets) that a match replaces.
+    public var start: Int
+    public var end: Int
+    /// Per match: "command", "variable", "keyword", "member" or "argument".
+    public var kinds: [String]
+}
+
+/// Whether a cell can run as it is.
+public enum Completeness: Equatable, Sendable {
+    case complete
+    /// More lines are expected (an open bracket); `indent` is the suggested indentation.
+    case incomplete(indent: String)
+    case invalid
+}
+
+/// The one small interface between a language and whatever drives it (a Jupyter kernel, the
+/// command line): request methods only, with everything shown going through a `DisplaySink`.
+public protocol Interpreter: AnyObject {
+    func execute(_ code: String, sink: DisplaySink) -> ExecutionOutcome
+    func complete(_ code: String, cursor: Int) -> Completions
+    /// Help for the name at `cursor`: detail 0 is the signature and summary, 1 adds the full doc.
+    func inspect(_ code: String, cursor: Int, detailLevel: Int) -> String?
+    func isComplete(_ code: String) -> Completeness
+    /// Asks the running cell to stop; long loops notice within one step. Safe from any thread.
+    func interrupt()
+}
+
+/// The Likewise language.
+public final class ScriptInterpreter: Interpreter {
+    let session: Session
+
+    /// `stepLimit` bounds loop iterations and calls per cell (for fuzzing); nil is unlimited.
+    public init(stepLimit: Int? = nil) {
+        session = Session(sink: NullSink())
+        session.stepLimit = stepLimit
+    }
+
+    public func execute(_ code: String, sink: DisplaySink) -> ExecutionOutcome {
+        session.sink = sink
+        session.steps = 0
+        session.cancelled.store(false, ordering: .relaxed)
+        let globals = session.scopes[0]
+        do {
+            let statements = try Parser.parse(code)
+            let value = try Evaluator(session: session).run(statements)
+            if case .expression = statements.last { return .success(result: try Presentation.bundle(for: value)) }
+            return .success(result: nil)
+        } catch let error as ScriptError {
+            session.scopes = [session.scopes[0]]
+            return .failure(error, traceback: error.rendered(source: code))
+        } catch {
+            // Nothing but ScriptError should escape the evaluator; if something does, the cell
+            // fails with it and the session is restored as it was before the cell.
+            session.scopes = [globals]
+            let wrapped = ScriptError(.engine, "\(error)")
+            return .failure(wrapped, traceback: wrapped.rendered(source: code))
+        }
+    }
+
+    public func interrupt() { session.cancelled.store(true, ordering: .relaxed) }
+
+    public func isComplete(_ code: String) -> Completeness {
+        guard let tokens = try? Lexer.tokens(code) else { return .invalid }
+        var depth = 0
+        for token in tokens {
+            if case let .symbol(s) = token.kind {
+                if ["(", "[", "{"].contains(s) { depth += 1 }
+                if [")", "]", "}"].contains(s) { depth -= 1 }
+            }
+        }
+        if depth > 0 { return .incomplete(indent: String(repeating: "  ", count: depth)) }
+        if depth < 0 { return .invalid }
+        do {
+            _ = try Parser.parse(code)
+            return .complete
+        } catch let error as ScriptError {
+            // An expression cut off at the end (`1 +`) waits for more; anything else is wrong.
+            let atEnd = error.location.map { $0.offset >= code.trimmingTrailingWhitespace.count } ?? false
+            return atEnd ? .incomplete(indent: "") : .invalid
+        } catch {
+            return .invalid
+        }
+    }
+
+    public func complete(_ code: String, cursor: Int) -> Completions {
+        let chars = Array(code)
+        let end = min(max(cursor, 0), chars.count)
+        var start = end
+        while start > 0, chars[start - 1].isLetter || chars[start - 1].isNumber || chars[start - 1] == "_" { start -= 1 }
+        let prefix = String(chars[start..<end])
+        var candidates: [(String, String)] = []
+        if start > 0, chars[start - 1] == "." {
+            // Members of the variable before the dot.
+            var s = start - 1
+            while s > 0, chars[s - 1].isLetter || chars[s - 1].isNumber || chars[s - 1] == "_" { s -= 1 }
+            if let binding = session.lookup(String(chars[s..<(start - 1)])) {
+                candidates = Evaluator.members(of: binding.value).map { ($0.0, "member") }
+            }
+        } else {
+            if let command = enclosingCommand(chars, before: start) {
+                candidates += command.parameters.compactMap(\.label).map { ($0 + ":", "argument") }
+            }
+            candidates += session.variableNames.map { ($0, "variable") }
+            candidates += Library.commands.keys.sorted().map { ($0, "command") }
+            candidates += Lexer.keywords.sorted().map { ($0, "keyword") }
+        }
+        let chosen = candidates.filter { $0.0.hasPrefix(prefix) && $0.0 != prefix }
+        return Completions(matches: chosen.map(\.0), start: start, end: end, kinds: chosen.map(\.1))
+    }
+
+    /// The command whose argument list the cursor is in (`synth("old", co|`).
+    private func enclosingCommand(_ chars: [Character], before position: Int) -> Command? {
+        var depth = 0, i = position - 1
+        while i >= 0 {
+            if chars[i] == ")" { depth += 1 }
+            if chars[i] == "(" {
+                if depth == 0 {
+                    var s = i
+                    while s > 0, chars[s - 1].isLetter || chars[s - 1].isNumber || chars[s - 1] == "_" { s -= 1 }
+                    return Library.commands[String(chars[s..<i])]
+                }
+                depth -= 1
+            }
+            i -= 1
+        }
+        return nil
+    }
+
+    public func inspect(_ code: String, cursor: Int, detailLevel: Int) -> String? {
+        let chars = Array(code)
+        let at = min(max(cursor, 0), chars.count)
+        var start = at, end = at
+        func isWord(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" }
+        while start > 0, isWord(chars[start - 1]) { start -= 1 }
+        while end < chars.count, isWord(chars[end]) { end += 1 }
+        var name = String(chars[start..<end])
+        if name.isEmpty, let command = enclosingCommand(chars, before: at) { name = command.name }
+        if let command = Library.commands[name] {
+            return detailLevel == 0 ? command.signature + "\n  " + command.summary : command.help
+        }
+        if let binding = session.lookup(name) {
+            return "\(name): \(binding.value.typeName) = \(binding.value.summary)"
+        }
+        return nil
+    }
+}
+
+/// A sink that drops everything, for an interpreter not yet executing.
+final class NullSink: DisplaySink {
+    func display(_ bundle: DisplayBundle, id: String?) {}
+    func update(_ bundle: DisplayBundle, id: String) {}
+    func stream(_ text: String, toStandardError: Bool) {}
+    func clear(wait: Bool) {}
+}
+
+extension String {
+    var trimmingTrailingWhitespace: String {
+        var s = self
+        while let last = s.last, last.isWhitespace { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,75 @@
+import Engine
+import Foundation
+import Synchronization
+
+/// The state a notebook's cells share: variables, the session seed, and the way out (display
+/// sink, cancellation). Commands receive it to show things and to check for interruption.
+public final class Session {
+    struct Binding {
+        var value: Value
+        let mutable: Bool
+    }
+
+    /// Global variables (persist across cells), then one scope per block being run.
+    var scopes: [[String: Binding]] = [[:]]
+    /// The seed that commands use when not given one (`seed(n)` sets it).
+    public internal(set) var seed: Int = 1
+    var sink: DisplaySink
+    let cancelled = Atomic<Bool>(false)
+    /// At most this many loop iterations and calls per cell (nil: unlimited); a fuzz test's guard
+    /// against a generated program that would run for hours.
+    var stepLimit: Int?
+    var steps = 0
+    var displayCount = 0
+
+    init(sink: DisplaySink) { self.sink = sink }
+
+    /// Throws `KeyboardInterrupt` once an interrupt has been requested: every long loop calls it.
+    public func checkInterrupt() throws {
+        if cancelled.load(ordering: .relaxed) {
+            throw ScriptError(.interrupted, "interrupted")
+        }
+    }
+
+    func step(at location: SourceLocation) throws {
+        try checkInterrupt()
+        steps += 1
+        if let stepLimit, steps > stepLimit {
+            throw ScriptError(.limit, "this cell took more than \(stepLimit) steps", at: location)
+        }
+    }
+
+    func lookup(_ name: String) -> Binding? {
+        for scope in scopes.reversed() { if let b = scope[name] { return b } }
+        return nil
+    }
+
+    func declare(_ name: String, _ value: Value, mutable: Bool) {
+        scopes[scopes.count - 1][name] = Binding(value: value, mutable: mutable)
+    }
+
+    func assign(_ name: String, _ value: Value, at location: SourceLocation) throws {
+        for i in scopes.indices.reversed() {
+            guard let binding = scopes[i][name] else { continue }
+            guard binding.mutable else {
+                throw ScriptError(.name, "cannot assign to '\(name)': it is a let constant (declare it with var to change it)", at: location, length: name.count)
+            }
+            scopes[i][name] = Binding(value: value, mutable: true)
+            return
+        }
+        throw ScriptError(.name, "cannot assign to '\(name)': it is not declared (use let or var)", at: location, length: name.count)
+    }
+
+    /// Every visible variable name.
+    var variableNames: [String] { Array(Set(scopes.flatMap { $0.keys })).sorted() }
+
+    /// Shows `value` (nothing for nil).
+    public func show(_ value: Value, id: String? = nil) throws {
+        guard let bundle = try Presentation.bundle(for: value) else { return }
+        displayCount += 1
+        sink.display(bundle, id: id)
+    }
+
+    /// Writes text as `print` does.
+    public func print(_ text: String) { sink.stream(text + "\n", toStandardError: false) }
+}

@@ -1,0 +1,114 @@
+import Engine
+
+/// What an expression evaluates to.
+public enum Value: Sendable {
+    case number(Double)
+    case string(String)
+    case bool(Bool)
+    case null
+    case array([Value])
+    case range(Int, Int)  // lower..<upper
+    case image(Image)
+    case pair(Pair)
+    case pairs([Pair])
+    case table(Table)
+    case record([(String, Value)])
+    case command(String)
+
+    /// The type's name as a user reads it in messages and signatures.
+    public var typeName: String {
+        switch self {
+        case .number: return "Number"
+        case .string: return "String"
+        case .bool: return "Bool"
+        case .null: return "nil"
+        case .array: return "Array"
+        case .range: return "Range"
+        case .image: return "Image"
+        case .pair: return "Pair"
+        case .pairs: return "Pairs"
+        case .table: return "Table"
+        case .record: return "Record"
+        case .command: return "Command"
+        }
+    }
+
+    /// A one-line summary, for `vars()`, print and plain-text display.
+    public var summary: String {
+        switch self {
+        case let .number(v): return Value.format(v)
+        case let .string(s): return s
+        case let .bool(b): return String(b)
+        case .null: return "nil"
+        case let .array(items): return "[" + items.map { $0.quoted }.joined(separator: ", ") + "]"
+        case let .range(a, b): return "\(a)..<\(b)"
+        case let .image(i): return "Image \(i.width)×\(i.height)"
+        case let .pair(p): return "Pair \(p.name) (\(p.source.width)×\(p.source.height))"
+        case let .pairs(ps): return "\(ps.count) pairs" + (ps.first.map { " of \($0.source.width)×\($0.source.height)" } ?? "")
+        case let .table(t): return "Table \(t.rows.count)×\(t.columns.count)"
+        case let .record(fields): return "(" + fields.map { "\($0.0): \($0.1.quoted)" }.joined(separator: ", ") + ")"
+        case let .command(name): return "command \(name)"
+        }
+    }
+
+    /// Like `summary`, with strings in quotes (inside arrays and records).
+    var quoted: String {
+        if case let .string(s) = self { return "\"\(s)\"" }
+        return summary
+    }
+
+    /// Numbers print as integers when they are whole.
+    static func format(_ v: Double) -> String {
+        if v.isNaN { return "nan" }
+        if v.isInfinite { return v > 0 ? "inf" : "-inf" }
+        if v == v.rounded() && abs(v) < 1e15 { return String(Int(v)) }
+        return String(v)
+    }
+}
+
+/// Rows and columns of text, shown as HTML in a notebook and aligned text in a terminal.
+public struct Table: Sendable {
+    public var columns: [String]
+    public var rows: [[String]]
+
+    public init(columns: [String], rows: [[String]]) { (self.columns, self.rows) = (columns, rows) }
+
+    public var text: String {
+        let widths = columns.indices.map { c in ([columns[c]] + rows.map { c < $0.count ? $0[c] : "" }).map(\.count).max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        }
+        return ([line(columns), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")] + rows.map(line)).joined(separator: "\n")
+    }
+
+    public var html: String {
+        func escape(_ s: String) -> String {
+            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        }
+        let head = "<tr>" + columns.map { "<th>\(escape($0))</th>" }.joined() + "</tr>"
+        let body = rows.map { "<tr>" + $0.map { "<td>\(escape($0))</td>" }.joined() + "</tr>" }.joined()
+        return "<table><thead>\(head)</thead><tbody>\(body)</tbody></table>"
+    }
+}
+
+/// One displayable thing in several representations (MIME type → content), as Jupyter wants it.
+public struct DisplayBundle: Sendable {
+    public var text: String
+    public var png: [UInt8]?
+    public var html: String?
+
+    public init(text: String, png: [UInt8]? = nil, html: String? = nil) { (self.text, self.png, self.html) = (text, png, html) }
+}
+
+/// Where an interpreter sends everything it shows: the kernel publishes on IOPub, the command
+/// line prints text and writes PNG files.
+public protocol DisplaySink: AnyObject {
+    /// Shows a bundle; with an id, later `update` calls replace it in place.
+    func display(_ bundle: DisplayBundle, id: String?)
+    /// Replaces the bundle shown under `id`.
+    func update(_ bundle: DisplayBundle, id: String)
+    /// Text written by `print` (stdout) or warnings (stderr).
+    func stream(_ text: String, toStandardError: Bool)
+    /// Clears the cell's output (when `wait`, at the next output).
+    func clear(wait: Bool)
+}

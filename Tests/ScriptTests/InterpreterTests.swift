@@ -1,0 +1,138 @@
+import Engine
+@testable import Script
+import Testing
+
+/// Collects what an interpreter shows.
+final class RecordingSink: DisplaySink {
+    var displays: [DisplayBundle] = []
+    var output = ""
+    func display(_ bundle: DisplayBundle, id: String?) { displays.append(bundle) }
+    func update(_ bundle: DisplayBundle, id: String) { displays.append(bundle) }
+    func stream(_ text: String, toStandardError: Bool) { output += text }
+    func clear(wait: Bool) {}
+}
+
+struct InterpreterTests {
+    /// Runs `code`; returns the result's text, or the error's traceback joined.
+    @discardableResult
+    func run(_ interpreter: ScriptInterpreter, _ code: String, _ sink: RecordingSink = RecordingSink()) -> String {
+        switch interpreter.execute(code, sink: sink) {
+        case let .success(result): return result?.text ?? ""
+        case let .failure(_, traceback): return traceback.joined(separator: "\n")
+        }
+    }
+
+    @Test func arithmeticBindingsLoopsAndConditions() {
+        let i = ScriptInterpreter()
+        #expect(run(i, "1 + 2 * 3") == "7")
+        #expect(run(i, "7 / 2") == "3.5")
+        #expect(run(i, "var total = 0\nfor k in 1...4 { total += k }\ntotal") == "10")
+        #expect(run(i, "if total > 5 { total = 1 } else { total = 2 }\ntotal") == "1")
+        #expect(run(i, "[1, 2] + [3]") == "[1, 2, 3]")
+        #expect(run(i, "\"a\" + \"b\" == \"ab\"") == "true")
+        #expect(run(i, "(0..<10).count") == "10")
+    }
+
+    @Test func printWritesToTheSinkAndTheLastExpressionIsTheResult() {
+        let i = ScriptInterpreter(), sink = RecordingSink()
+        #expect(run(i, "print(\"lr\", 2e-4, [1, \"a\"])\n42", sink) == "42")
+        #expect(sink.output == "lr 0.0002 [1, \"a\"]\n")
+        #expect(run(i, "let x = 1") == "")
+    }
+
+    @Test func picturesAreDisplayedAsPNG() throws {
+        let i = ScriptInterpreter(), sink = RecordingSink()
+        let result = i.execute("let pairs = synth(\"blue_eyes\", count: 3, size: 32, seed: 1)\nshow(pairs[0].source)\ngrid(pairs)", sink: sink)
+        #expect(sink.displays.count == 1)
+        #expect(sink.displays[0].png?.prefix(4) == [137, 80, 78, 71])
+        guard case let .success(bundle?) = result else { Issue.record("no result"); return }
+        #expect(bundle.png != nil)
+        #expect(run(i, "pairs") == "3 pairs of 32×32")
+        #expect(run(i, "pairs[1].name") == "blue_eyes_1")
+        #expect(run(i, "split(pairs, train: 2).test.count") == "1")
+    }
+
+    @Test func errorsPointAtTheSourceWithACaretAndSuggest() {
+        let i = ScriptInterpreter()
+        run(i, "let pairs = synth(\"old\", count: 2, size: 32)")
+        #expect(run(i, "let x = 1\nshwo(pairs)") == "NameError: 2:1: unknown command 'shwo' — did you mean 'show'?\n  shwo(pairs)\n  ^^^^")
+        #expect(run(i, "pairs[5]") == "IndexError: 1:6: index 5 is out of range for 2 pairs (0..<2)\n  pairs[5]\n       ^")
+        #expect(run(i, "pars") == "NameError: 1:1: unknown name 'pars' — did you mean 'pairs'?\n  pars\n  ^^^^")
+        #expect(run(i, "synth(\"old\", cnt: 3)").hasPrefix("ArgumentError: 1:14: synth has no argument 'cnt:'; did you mean 'count:'?\n  synth(_ task: String, count: Int = 8, size: Int = 64, seed: Int = the session seed)"))
+        #expect(run(i, "synth(3)").hasPrefix("TypeError: 1:1: synth: task must be a String, got Number 3"))
+        #expect(run(i, "synth(\"old\", size: 16)") .hasPrefix("EngineError: 1:1: synth: size 16 is outside 32…256 pixels"))
+        #expect(run(i, "pairs.colour").hasPrefix("NameError: 1:6: Pairs has no member 'colour'"))
+    }
+
+    @Test func aFailedCellLeavesEarlierVariablesIntact() {
+        let i = ScriptInterpreter()
+        run(i, "let pairs = synth(\"sleepy\", count: 2, size: 32)\nvar n = 1")
+        #expect(run(i, "n = 5\nundefined_thing\nn = 9").hasPrefix("NameError"))
+        #expect(run(i, "pairs.count") == "2")
+        #expect(run(i, "n") == "5")  // statements before the error ran, as in Python
+        #expect(run(i, "pairs = 3").hasPrefix("NameError: 1:1: cannot assign to 'pairs': it is a let constant"))
+    }
+
+    @Test func sessionCommands() {
+        let i = ScriptInterpreter()
+        run(i, "seed(7)\nlet a = synth(\"old\", count: 1, size: 32)")
+        #expect(run(i, "a[0].source == a[0].source") .hasPrefix("TypeError"))  // images do not compare
+        let listed = run(i, "vars()")
+        #expect(listed.contains("a     Pairs  1 pairs of 32×32"), "\(listed)")
+        #expect(run(i, "help").hasPrefix("Commands (help(name) for one in detail):"))
+        #expect(run(i, "help(synth)").hasPrefix("synth(_ task: String, count: Int = 8, size: Int = 64, seed: Int = the session seed)"))
+        #expect(run(i, "help(\"trian\")").contains("no command 'trian'"))
+        let sink = RecordingSink()
+        #expect(run(i, "time { 1 + 1 }", sink) == "2")
+        #expect(sink.output.hasPrefix("time: "))
+        #expect(run(i, "threads()") != "")
+    }
+
+    @Test func anInterruptStopsALoopWithinOneStep() async throws {
+        let i = ScriptInterpreter()
+        i.interrupt()  // an interrupt before a cell does not leak into it
+        let sink = RecordingSink()
+        let interpreter = UncheckedBox(i)
+        Task.detached {
+            try await Task.sleep(nanoseconds: 200_000_000)
+            interpreter.value.interrupt()
+        }
+        let outcome = i.execute("var k = 0\nfor x in 0..<100000000 { k += 1 }", sink: sink)
+        guard case let .failure(error, _) = outcome else { Issue.record("the loop was not interrupted"); return }
+        #expect(error.kind == .interrupted)
+        #expect(run(i, "k > 0") == "true")  // the session lives on with the loop's progress
+    }
+
+    @Test func completionOffersNamesLabelsAndMembers() {
+        let i = ScriptInterpreter()
+        run(i, "let pairs = synth(\"old\", count: 2, size: 32)")
+        let names = i.complete("sy", cursor: 2)
+        #expect(names.matches == ["synth"] && names.start == 0 && names.end == 2 && names.kinds == ["command"])
+        #expect(i.complete("synth(\"old\", co", cursor: 15).matches.contains("count:"))
+        #expect(i.complete("pairs.c", cursor: 7).matches == ["count"])
+        #expect(i.complete("pa", cursor: 2).matches == ["pairs"])
+    }
+
+    @Test func inspectionShowsSignatureAndDoc() {
+        let i = ScriptInterpreter()
+        #expect(i.inspect("synth", cursor: 2, detailLevel: 0) == "synth(_ task: String, count: Int = 8, size: Int = 64, seed: Int = the session seed)\n  Pairs of a built-in task, drawn from a seed.")
+        #expect(i.inspect("synth(\"old\", ", cursor: 13, detailLevel: 1)?.contains("blue_eyes: faces: the irises turn blue") == true)
+        #expect(i.inspect("nothing", cursor: 3, detailLevel: 0) == nil)
+    }
+
+    @Test func completenessFollowsBracketsAndTrailingOperators() {
+        let i = ScriptInterpreter()
+        #expect(i.isComplete("let a = 1") == .complete)
+        #expect(i.isComplete("for x in [1] {") == .incomplete(indent: "  "))
+        #expect(i.isComplete("show(a,") == .incomplete(indent: "  "))
+        #expect(i.isComplete("1 +") == .incomplete(indent: ""))
+        #expect(i.isComplete("let = ]") == .invalid)
+        #expect(i.isComplete("a $") == .invalid)
+    }
+}
+
+/// Hands a non-Sendable reference to another task in a test (interrupt is thread-safe).
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

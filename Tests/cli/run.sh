@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `likewise run` as a user meets it: a good script writes its pictures and exits 0; a script with
+# an error still writes what it displayed before it, reports file:line:column with a caret on
+# stderr, and exits 1. Prints "N passed, N failed".
+set -u
+bin=${1:-.build/debug/likewise}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+check() { if eval "$2"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $1"; fi; }
+
+cat > "$work/good.lw" <<'LW'
+let pairs = synth("big_smile", count: 3, size: 32, seed: 1)
+print("pairs:", pairs.count)
+show(pairs[0].source)
+grid(pairs)
+LW
+"$bin" run "$work/good.lw" --out "$work/good" > "$work/good.out" 2> "$work/good.err"
+status=$?
+check "a good script exits 0" '[[ $status -eq 0 ]]'
+check "it prints" 'grep -q "pairs: 3" "$work/good.out"'
+check "it writes each picture as a numbered PNG" '[[ -f "$work/good/001.png" && -f "$work/good/002.png" ]]'
+check "the PNGs are PNG" '[[ $(head -c 4 "$work/good/001.png" | od -An -c | tr -d " ") == "211PNG" ]]'
+
+cat > "$work/bad.lw" <<'LW'
+show(synth("old", count: 2, size: 32))
+let x = 1
+trian(x)
+LW
+"$bin" run "$work/bad.lw" --out "$work/bad" > "$work/bad.out" 2> "$work/bad.err"
+status=$?
+check "a failing script exits 1" '[[ $status -eq 1 ]]'
+check "the error names file:line:column" 'grep -q "bad.lw:3:1: NameError: unknown command .trian." "$work/bad.err"'
+check "a caret marks the place" 'grep -q "^  \^\^\^\^\^$" "$work/bad.err"'
+check "pictures shown before the error are written" '[[ -f "$work/bad/001.png" ]]'
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
