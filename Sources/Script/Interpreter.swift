@@ -162,6 +162,7 @@ public final class ScriptInterpreter: Interpreter {
 final class NullSink: DisplaySink {
     func display(_ bundle: DisplayBundle, id: String?) {}
     func update(_ bundle: DisplayBundle, id: String) {}
+    func progress(_ text: String, id: String) {}
     func stream(_ text: String, toStandardError: Bool) {}
     func clear(wait: Bool) {}
 }

@@ -22,7 +22,18 @@ enum Library {
             let task = try SyntheticTask(named: try call.string("task"))
             let seed = call.has("seed") ? try call.integer("seed") : session.seed
             guard seed >= 0 else { throw ScriptError(.value, "synth: seed must be ≥ 0, got \(seed)") }
-            return .pairs(try task.pairs(count: try call.integer("count"), size: try call.integer("size"), seed: UInt64(seed)))
+            let (count, size) = (try call.integer("count"), try call.integer("size"))
+            // Drawn in chunks, so that a large request shows progress and stops within a chunk
+            // of an interrupt.
+            let chunk = 256
+            var pairs: [Pair] = []
+            guard (1...100_000).contains(count) else { throw ScriptError(.value, "synth: count must be 1…100000, got \(count)") }
+            for start in stride(from: 0, to: count, by: chunk) {
+                try session.checkInterrupt()
+                pairs += try task.pairs(start..<min(start + chunk, count), size: size, seed: UInt64(seed))
+                if count > chunk { session.progress("synth: \(pairs.count)/\(count) pairs", id: "synth") }
+            }
+            return .pairs(pairs)
         },
         Command("loadPairs", [
             Parameter(nil, "folder", .string, "source/ and target/ subfolders, or NAME_src.png with NAME_tgt.png"),
@@ -40,10 +51,10 @@ enum Library {
         ], summary: "Pairs split into .train and .test, in order.") { call, _ in
             let pairs = try call.pairs("pairs")
             let share = try call.number("train")
-            let count = share < 1 ? Int((share * Double(pairs.count)).rounded()) : Int(share)
-            guard share >= 0, count <= pairs.count, share.isFinite else {
-                throw ScriptError(.value, "split: train must be a fraction 0…1 or a count up to \(pairs.count), got \(Value.format(share))")
+            guard share >= 0, share <= Double(pairs.count), share < 1 || share == share.rounded() else {
+                throw ScriptError(.value, "split: train must be a fraction below 1 or a whole count up to \(pairs.count), got \(Value.format(share))")
             }
+            let count = share < 1 ? Int((share * Double(pairs.count)).rounded()) : Int(share)
             return .record([("train", .pairs(Array(pairs[..<count]))), ("test", .pairs(Array(pairs[count...])))])
         },
         Command("save", [

@@ -70,6 +70,9 @@ public final class Session {
         sink.display(bundle, id: id)
     }
 
+    /// Reports progress under `id`, replacing the previous report with that id.
+    public func progress(_ text: String, id: String) { sink.progress(text, id: id) }
+
     /// Writes text as `print` does.
     public func print(_ text: String) { sink.stream(text + "\n", toStandardError: false) }
 }

@@ -107,6 +107,9 @@ public protocol DisplaySink: AnyObject {
     func display(_ bundle: DisplayBundle, id: String?)
     /// Replaces the bundle shown under `id`.
     func update(_ bundle: DisplayBundle, id: String)
+    /// A one-line progress report that replaces the previous one with the same `id` (a display
+    /// updated in place in a notebook, a rewritten line in a terminal).
+    func progress(_ text: String, id: String)
     /// Text written by `print` (stdout) or warnings (stderr).
     func stream(_ text: String, toStandardError: Bool)
     /// Clears the cell's output (when `wait`, at the next output).

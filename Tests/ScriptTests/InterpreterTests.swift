@@ -6,8 +6,10 @@ import Testing
 final class RecordingSink: DisplaySink {
     var displays: [DisplayBundle] = []
     var output = ""
+    var progress: [String] = []
     func display(_ bundle: DisplayBundle, id: String?) { displays.append(bundle) }
     func update(_ bundle: DisplayBundle, id: String) { displays.append(bundle) }
+    func progress(_ text: String, id: String) { progress.append(text) }
     func stream(_ text: String, toStandardError: Bool) { output += text }
     func clear(wait: Bool) {}
 }
@@ -101,6 +103,15 @@ struct InterpreterTests {
         guard case let .failure(error, _) = outcome else { Issue.record("the loop was not interrupted"); return }
         #expect(error.kind == .interrupted)
         #expect(run(i, "k > 0") == "true")  // the session lives on with the loop's progress
+    }
+
+    @Test func largeRequestsReportProgressAndSplitRefusesNonsense() {
+        let i = ScriptInterpreter(), sink = RecordingSink()
+        #expect(run(i, "let many = synth(\"blue_eyes\", count: 300, size: 32)\nmany.count", sink) == "300")
+        #expect(sink.progress == ["synth: 256/300 pairs", "synth: 300/300 pairs"])
+        #expect(run(i, "split(many, train: 1e300)").hasPrefix("ValueError: 1:1: split: train must be a fraction below 1 or a whole count up to 300"))
+        #expect(run(i, "split(many, train: 2.5)").hasPrefix("ValueError"))
+        #expect(run(i, "synth(\"old\", count: 1e300)").hasPrefix("TypeError"))
     }
 
     @Test func completionOffersNamesLabelsAndMembers() {

@@ -34,5 +34,12 @@ check "the error names file:line:column" 'grep -q "bad.lw:3:1: NameError: unknow
 check "a caret marks the place" 'grep -q "^  \^\^\^\^\^$" "$work/bad.err"'
 check "pictures shown before the error are written" '[[ -f "$work/bad/001.png" ]]'
 
+printf 'let a = 20\nshow(\n  a + 1)\na * 2\nprnt(a)\na\n' | "$bin" repl --out "$work/repl" > "$work/repl.out" 2>&1
+status=$?
+check "the repl ends at end of input with status 0" '[[ $status -eq 0 ]]'
+check "the repl gathers an open bracket over lines" 'grep -q "\.\.\. 21$" "$work/repl.out"'
+check "the repl shows the value of an expression" 'grep -q "40" "$work/repl.out"'
+check "the repl reports an error and goes on" 'grep -q "NameError: 1:1: unknown command .prnt. — did you mean .print.?" "$work/repl.out" && grep -q "20" "$work/repl.out"'
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

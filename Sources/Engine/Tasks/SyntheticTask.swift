@@ -109,15 +109,24 @@ public struct SyntheticTask: Sendable {
     /// `count` pairs (indices 0..<count) of `seed`, drawn in parallel.
     public func pairs(count: Int, size: Int, seed: UInt64) throws -> [Pair] {
         guard (1...100_000).contains(count) else { throw TaskError.invalidCount(count) }
+        return try pairs(0..<count, size: size, seed: seed)
+    }
+
+    /// Pairs `indices` of `seed`, drawn in parallel: the same pairs however the indices are chunked.
+    public func pairs(_ indices: Range<Int>, size: Int, seed: UInt64) throws -> [Pair] {
+        guard indices.lowerBound >= 0, indices.count <= 100_000 else { throw TaskError.invalidCount(indices.lowerBound < 0 ? indices.lowerBound : indices.count) }
         guard SyntheticTask.sizes.contains(size) else { throw TaskError.invalidSize(size, allowed: SyntheticTask.sizes) }
+        let count = indices.count
+        guard count > 0 else { return [] }
         let results = UnsafeMutableBufferPointer<Pair?>.allocate(capacity: count)
         results.initialize(repeating: nil)
         defer { results.deinitialize(); results.deallocate() }
         nonisolated(unsafe) let slots = results
         let task = self
-        DispatchQueue.concurrentPerform(iterations: min(Threads.count, count)) { worker in
-            for index in Swift.stride(from: worker, to: count, by: min(Threads.count, count)) {
-                slots[index] = try? task.pair(index: index, size: size, seed: seed)
+        let workers = min(Threads.count, count)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for k in Swift.stride(from: worker, to: count, by: workers) {
+                slots[k] = try? task.pair(index: indices.lowerBound + k, size: size, seed: seed)
             }
         }
         return results.compactMap { $0 }
