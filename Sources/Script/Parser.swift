@@ -105,10 +105,16 @@ struct Parser {
 
     /// The expression of an `if` or `for` header, where `{` starts the body.
     private mutating func header() throws -> Expression {
+        try withTrailingBlocks(false) { try $0.expression() }
+    }
+
+    /// Runs `body` with trailing blocks allowed or not: a header bans them, and brackets lift the
+    /// ban again (`if f(x) { … } { … }` is unusual, but `for p in grid(pairs) { … }` is not).
+    private mutating func withTrailingBlocks<T>(_ allowed: Bool, _ body: (inout Parser) throws -> T) throws -> T {
         let saved = allowsTrailingBlock
-        allowsTrailingBlock = false
+        allowsTrailingBlock = allowed
         defer { allowsTrailingBlock = saved }
-        return try expression()
+        return try body(&self)
     }
 
     mutating func expression() throws -> Expression {
@@ -155,33 +161,14 @@ struct Parser {
             let location = current.location
             if isSymbol("(") {
                 advance()
-                let saved = allowsTrailingBlock
-                allowsTrailingBlock = true
-                var arguments: [Argument] = []
-                while !isSymbol(")") {
-                    let at = current.location
-                    var label: String? = nil
-                    if case let .identifier(name) = current.kind, position + 1 < tokens.count, tokens[position + 1].kind == .symbol(":") {
-                        label = name
-                        advance(); advance()
-                    }
-                    arguments.append(Argument(label: label, value: try expression(), location: at))
-                    if isSymbol(",") { advance() } else if !isSymbol(")") {
-                        throw ScriptError(.syntax, "expected ',' or ')' in the argument list, found \(current.text)", at: current.location, length: current.length)
-                    }
-                }
-                advance()
-                allowsTrailingBlock = saved
+                let arguments = try withTrailingBlocks(true) { try $0.argumentList() }
                 let trailing = allowsTrailingBlock && isSymbol("{") ? try block() : nil
                 e = .call(e, arguments, block: trailing, location)
             } else if isSymbol("{") && allowsTrailingBlock, case .name = e {
                 e = .call(e, [], block: try block(), location)
             } else if isSymbol("[") {
                 advance()
-                let saved = allowsTrailingBlock
-                allowsTrailingBlock = true
-                let index = try expression()
-                allowsTrailingBlock = saved
+                let index = try withTrailingBlocks(true) { try $0.expression() }
                 try expect("]", "to close the index")
                 e = .index(e, index, location)
             } else if isSymbol(".") {
@@ -197,6 +184,25 @@ struct Parser {
         }
     }
 
+    /// `label: value, value, …` up to (and past) the closing `)`.
+    private mutating func argumentList() throws -> [Argument] {
+        var arguments: [Argument] = []
+        while !isSymbol(")") {
+            let at = current.location
+            var label: String? = nil
+            if case let .identifier(name) = current.kind, position + 1 < tokens.count, tokens[position + 1].kind == .symbol(":") {
+                label = name
+                advance(); advance()
+            }
+            arguments.append(Argument(label: label, value: try expression(), location: at))
+            if isSymbol(",") { advance() } else if !isSymbol(")") {
+                throw ScriptError(.syntax, "expected ',' or ')' in the argument list, found \(current.text)", at: current.location, length: current.length)
+            }
+        }
+        advance()
+        return arguments
+    }
+
     private mutating func primary() throws -> Expression {
         let token = current
         switch token.kind {
@@ -208,25 +214,22 @@ struct Parser {
         case let .identifier(name): advance(); return .name(name, token.location, length: token.length)
         case .symbol("("):
             advance()
-            let saved = allowsTrailingBlock
-            allowsTrailingBlock = true
-            let inner = try expression()
-            allowsTrailingBlock = saved
+            let inner = try withTrailingBlocks(true) { try $0.expression() }
             try expect(")", "to close '('")
             return inner
         case .symbol("["):
             advance()
-            let saved = allowsTrailingBlock
-            allowsTrailingBlock = true
-            var items: [Expression] = []
-            while !isSymbol("]") {
-                items.append(try expression())
-                if isSymbol(",") { advance() } else if !isSymbol("]") {
-                    throw ScriptError(.syntax, "expected ',' or ']' in the array, found \(current.text)", at: current.location, length: current.length)
+            let items = try withTrailingBlocks(true) { parser -> [Expression] in
+                var items: [Expression] = []
+                while !parser.isSymbol("]") {
+                    items.append(try parser.expression())
+                    if parser.isSymbol(",") { parser.advance() } else if !parser.isSymbol("]") {
+                        throw ScriptError(.syntax, "expected ',' or ']' in the array, found \(parser.current.text)", at: parser.current.location, length: parser.current.length)
+                    }
                 }
+                return items
             }
             advance()
-            allowsTrailingBlock = saved
             return .array(items, token.location)
         default:
             throw ScriptError(.syntax, "expected an expression, found \(token.text)", at: token.location, length: token.length)

@@ -15,8 +15,8 @@ print("pairs:", pairs.count)
 show(pairs[0].source)
 grid(pairs)
 LW
-"$bin" run "$work/good.lw" --out "$work/good" > "$work/good.out" 2> "$work/good.err"
-status=$?
+run_script() { "$bin" run "$work/$1.lw" --out "$work/$1" > "$work/$1.out" 2> "$work/$1.err"; status=$?; }
+run_script good
 check "a good script exits 0" '[[ $status -eq 0 ]]'
 check "it prints" 'grep -q "pairs: 3" "$work/good.out"'
 check "it writes each picture as a numbered PNG" '[[ -f "$work/good/001.png" && -f "$work/good/002.png" ]]'
@@ -27,8 +27,7 @@ show(synth("old", count: 2, size: 32))
 let x = 1
 trian(x)
 LW
-"$bin" run "$work/bad.lw" --out "$work/bad" > "$work/bad.out" 2> "$work/bad.err"
-status=$?
+run_script bad
 check "a failing script exits 1" '[[ $status -eq 1 ]]'
 check "the error names file:line:column" 'grep -q "bad.lw:3:1: NameError: unknown command .trian." "$work/bad.err"'
 check "a caret marks the place" 'grep -q "^  \^\^\^\^\^$" "$work/bad.err"'
