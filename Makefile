@@ -16,12 +16,15 @@ release: deps
 demo: release
 	.build/release/likewise demo --out out
 
-## Every test: the engine's, the language's, the system libraries', and the command line's.
+## Every test: the engine's, the language's, the system libraries', the command line's and the
+## Jupyter kernel's (driven by jupyter_client and jupyter_kernel_test from a venv).
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	$(SWIFT) build --product likewise
 	bash Tests/cli/run.sh .build/debug/likewise
+	scripts/python-venv.sh
+	LIKEWISE_BIN=$(CURDIR)/.build/debug/likewise .venv/bin/python -m pytest -q -rs Tests/kernel
 
 ## Speed targets (release build): convolutions against this machine's sgemm, allocations per step,
 ## PNG encoding and task drawing.

@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // System libraries enter through small shims so that each C header is seen in one place.
@@ -27,11 +28,13 @@ let package = Package(
             dependencies: ["CBLAS", "PNGCodec"]
         ),
         .target(name: "Script", dependencies: ["Engine"]),
+        .target(name: "Kernel", dependencies: ["Script", "CZMQ", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "likewise",
             dependencies: [
                 "Engine",
                 "Script",
+                "Kernel",
                 "PNGCodec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

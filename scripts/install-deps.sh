@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system packages Likewise builds against, only when something is missing.
+# Installs the system packages Likewise builds against (and python3-venv, for the kernel tests'
+# virtual environment), only when something is missing.
 set -euo pipefail
 need=()
 pkg-config --version >/dev/null 2>&1 || need+=(pkg-config)
@@ -7,6 +8,7 @@ for pair in libzmq:libzmq3-dev openblas:libopenblas-dev libpng:libpng-dev; do
   module=${pair%%:*} package=${pair##*:}
   pkg-config --exists "$module" 2>/dev/null || need+=("$package")
 done
+python3 -c "import venv, ensurepip" 2>/dev/null || need+=(python3-venv)
 if ((${#need[@]})); then
   echo "installing: ${need[*]}"
   sudo=""

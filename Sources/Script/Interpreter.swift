@@ -113,12 +113,22 @@ public final class ScriptInterpreter: Interpreter {
             if let command = enclosingCommand(chars, before: start) {
                 candidates += command.parameters.compactMap(\.label).map { ($0 + ":", "argument") }
             }
-            candidates += session.variableNames.map { ($0, "variable") }
+            candidates += (session.variableNames + declaredNames(in: String(chars[..<start]))).map { ($0, "variable") }
             candidates += Library.commands.keys.sorted().map { ($0, "command") }
             candidates += Lexer.keywords.sorted().map { ($0, "keyword") }
         }
-        let chosen = candidates.filter { $0.0.hasPrefix(prefix) && $0.0 != prefix }
+        var seen = Set<String>()
+        let chosen = candidates.filter { $0.0.hasPrefix(prefix) && $0.0 != prefix && seen.insert($0.0).inserted }
         return Completions(matches: chosen.map(\.0), start: start, end: end, kinds: chosen.map(\.1))
+    }
+
+    /// Names the cell itself declares before the cursor (`let`, `var`, `for`), not yet run.
+    private func declaredNames(in code: String) -> [String] {
+        guard let tokens = try? Lexer.tokens(code) else { return [] }
+        return zip(tokens, tokens.dropFirst()).compactMap { first, second in
+            guard case let .keyword(k) = first.kind, ["let", "var", "for"].contains(k), case let .identifier(name) = second.kind else { return nil }
+            return name
+        }
     }
 
     /// The command whose argument list the cursor is in (`synth("old", co|`).

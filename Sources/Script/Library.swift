@@ -101,8 +101,20 @@ enum Library {
     // MARK: Session
 
     static let session: [Command] = [
-        Command("print", variadic: true, summary: "Writes values as text, separated by spaces.") { call, session in
-            session.print(call.rest.map(\.summary).joined(separator: " "))
+        Command("print", [Parameter("to", "to", .string, default: .string("stdout"), "\"stdout\" or \"stderr\"")],
+                variadic: true, summary: "Writes values as text, separated by spaces.") { call, session in
+            let text = call.rest.map(\.summary).joined(separator: " ")
+            switch try call.string("to") {
+            case "stdout": session.print(text)
+            case "stderr": session.sink.stream(text + "\n", toStandardError: true)
+            case let other: throw ScriptError(.value, "print: to must be \"stdout\" or \"stderr\", got \"\(other)\"")
+            }
+            return .null
+        },
+        Command("clear", [Parameter("wait", "wait", .bool, default: .bool(false), "clear only when the next output arrives (no flicker)")],
+                summary: "Clears this cell's output so far.") { call, session in
+            guard case let .bool(wait) = call.value("wait") else { throw ScriptError(.type, "clear: wait must be a Bool") }
+            session.sink.clear(wait: wait)
             return .null
         },
         Command("help", [Parameter(nil, "name", .any, default: .null, "a command, or its name as a string")],

@@ -5,6 +5,9 @@ struct Likewise: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "likewise",
         abstract: "Build your own image effect from a few before/after pairs.",
-        subcommands: [Demo.self, Run.self, Repl.self, Bench.self]
+        version: Likewise.version,
+        subcommands: [Demo.self, Run.self, Repl.self, KernelCommand.self, Install.self, Bench.self]
     )
+
+    static let version = "0.1.0"
 }

@@ -1,0 +1,70 @@
+import Foundation
+import Script
+import Synchronization
+
+/// The IOPub channel: every status, stream, display and result goes out here, from the shell and
+/// control threads alike, so sends are serialised by a lock.
+final class IOPub: @unchecked Sendable {
+    private let socket: Socket
+    private let lock = Mutex(())
+    private let session: String
+    private let signer: Signer
+
+    init(socket: Socket, session: String, signer: Signer) {
+        (self.socket, self.session, self.signer) = (socket, session, signer)
+    }
+
+    func publish(_ type: String, _ content: [String: Any], parent: WireMessage?) {
+        let frames = WireMessage.frames(type: type, content: content, parent: parent, identities: [Data("kernel.\(type)".utf8)],
+                                        session: session, signer: signer)
+        lock.withLock { _ in socket.send(frames) }
+    }
+
+    /// With XPUB, a new subscriber's subscription arrives here; each gets an `iopub_welcome`
+    /// (protocol 5.5), so that a client knows its subscription is live.
+    func serveSubscriptions() {
+        let subscription: [Data]? = lock.withLock { _ in socket.poll(milliseconds: 0) ? socket.receive() : nil }
+        guard let frame = subscription?.first, frame.first == 1 else { return }
+        let topic = String(decoding: frame.dropFirst(), as: UTF8.self)
+        publish("iopub_welcome", ["subscription": topic], parent: nil)
+    }
+}
+
+/// Shows a cell's output on IOPub, each message answering the request being executed.
+final class IOPubSink: DisplaySink {
+    let iopub: IOPub
+    let parent: WireMessage
+
+    init(iopub: IOPub, parent: WireMessage) { (self.iopub, self.parent) = (iopub, parent) }
+
+    static func data(_ bundle: DisplayBundle) -> [String: Any] {
+        var data: [String: Any] = ["text/plain": bundle.text]
+        if let png = bundle.png { data["image/png"] = Data(png).base64EncodedString() }
+        if let html = bundle.html { data["text/html"] = html }
+        return data
+    }
+
+    func display(_ bundle: DisplayBundle, id: String?) {
+        var content: [String: Any] = ["data": IOPubSink.data(bundle), "metadata": [String: Any]()]
+        if let id { content["transient"] = ["display_id": id] }
+        iopub.publish("display_data", content, parent: parent)
+    }
+
+    func update(_ bundle: DisplayBundle, id: String) {
+        iopub.publish("update_display_data", ["data": IOPubSink.data(bundle), "metadata": [String: Any](), "transient": ["display_id": id]],
+                      parent: parent)
+    }
+
+    private var shownProgress: Set<String> = []
+
+    func progress(_ text: String, id: String) {
+        let bundle = DisplayBundle(text: text, html: "<pre>\(text)</pre>")
+        if shownProgress.insert(id).inserted { display(bundle, id: id) } else { update(bundle, id: id) }
+    }
+
+    func stream(_ text: String, toStandardError: Bool) {
+        iopub.publish("stream", ["name": toStandardError ? "stderr" : "stdout", "text": text], parent: parent)
+    }
+
+    func clear(wait: Bool) { iopub.publish("clear_output", ["wait": wait], parent: parent) }
+}

@@ -1,0 +1,213 @@
+import CZMQ
+import Foundation
+import Script
+import Synchronization
+
+/// A Jupyter kernel (messaging protocol 5.5) over ZeroMQ, driving any `Interpreter`.
+///
+/// Threads: the shell thread runs requests one at a time (an execute may take minutes); the
+/// control thread answers interrupt, shutdown and kernel_info meanwhile and serves IOPub
+/// subscriptions; the heartbeat thread echoes. None of them waits for another.
+public final class Kernel: @unchecked Sendable {
+    let interpreter: Interpreter
+    let info: KernelInfo
+    let session = UUID().uuidString.lowercased()
+    private let context: UnsafeMutableRawPointer
+    private let shell, control, stdin, heartbeat: Socket
+    private let iopub: IOPub
+    private var shellSigner, controlSigner: Signer
+    private let replySigner: Signer
+    private let running = Atomic<Bool>(true)
+    private var executionCount = 0
+    private var history: [(count: Int, input: String, output: String)] = []
+
+    public init(connection: ConnectionFile, interpreter: Interpreter, info: KernelInfo) throws {
+        guard let context = zmq_ctx_new() else { throw KernelError.zmq("cannot create a context") }
+        self.context = context
+        self.interpreter = interpreter
+        self.info = info
+        shell = try Socket(context: context, type: ZMQ_ROUTER, endpoint: connection.endpoint(connection.shellPort))
+        control = try Socket(context: context, type: ZMQ_ROUTER, endpoint: connection.endpoint(connection.controlPort))
+        stdin = try Socket(context: context, type: ZMQ_ROUTER, endpoint: connection.endpoint(connection.stdinPort))
+        heartbeat = try Socket(context: context, type: ZMQ_REP, endpoint: connection.endpoint(connection.hbPort))
+        let iopubSocket = try Socket(context: context, type: ZMQ_XPUB, endpoint: connection.endpoint(connection.iopubPort))
+        replySigner = Signer(key: connection.key)
+        shellSigner = Signer(key: connection.key)
+        controlSigner = Signer(key: connection.key)
+        iopub = IOPub(socket: iopubSocket, session: session, signer: replySigner)
+    }
+
+    /// Serves until a shutdown request; returns whether a restart was asked for.
+    public func run() {
+        let heartbeatThread = Thread { [self] in
+            while running.load(ordering: .relaxed) {
+                if heartbeat.poll(milliseconds: 100), let ping = heartbeat.receive() { heartbeat.send(ping) }
+            }
+        }
+        let controlThread = Thread { [self] in
+            while running.load(ordering: .relaxed) {
+                iopub.serveSubscriptions()
+                if control.poll(milliseconds: 20), let frames = control.receive(),
+                   let message = WireMessage.parse(frames, signer: &controlSigner) {
+                    handle(message, on: control)
+                }
+            }
+        }
+        heartbeatThread.start()
+        controlThread.start()
+        iopub.publish("status", ["execution_state": "starting"], parent: nil)
+        while running.load(ordering: .relaxed) {
+            if shell.poll(milliseconds: 50), let frames = shell.receive(), let message = WireMessage.parse(frames, signer: &shellSigner) {
+                handle(message, on: shell)
+            }
+        }
+        Thread.sleep(forTimeInterval: 0.15)  // let the other loops notice and the last replies leave
+    }
+
+    private func reply(_ request: WireMessage, on socket: Socket, _ content: [String: Any]) {
+        let type = request.type.replacingOccurrences(of: "_request", with: "_reply")
+        socket.send(WireMessage.frames(type: type, content: content, parent: request, identities: request.identities,
+                                       session: session, signer: replySigner))
+    }
+
+    /// Every request is wrapped in busy … idle on IOPub, with the request as parent.
+    private func handle(_ request: WireMessage, on socket: Socket) {
+        iopub.publish("status", ["execution_state": "busy"], parent: request)
+        defer { iopub.publish("status", ["execution_state": "idle"], parent: request) }
+        let content = request.content
+        switch request.type {
+        case "kernel_info_request":
+            reply(request, on: socket, info.content)
+        case "execute_request":
+            execute(request, on: socket)
+        case "complete_request":
+            let code = content["code"] as? String ?? "", cursor = content["cursor_pos"] as? Int ?? code.count
+            let c = interpreter.complete(code, cursor: utf16ToCharacters(code, cursor))
+            let types = zip(c.matches, c.kinds).map { ["text": $0.0, "type": $0.1, "start": c.start, "end": c.end] as [String: Any] }
+            reply(request, on: socket, ["status": "ok", "matches": c.matches, "cursor_start": charactersToUTF16(code, c.start),
+                                        "cursor_end": charactersToUTF16(code, c.end),
+                                        "metadata": ["_jupyter_types_experimental": types]])
+        case "inspect_request":
+            let code = content["code"] as? String ?? "", cursor = content["cursor_pos"] as? Int ?? code.count
+            let text = interpreter.inspect(code, cursor: utf16ToCharacters(code, cursor), detailLevel: content["detail_level"] as? Int ?? 0)
+            reply(request, on: socket, ["status": "ok", "found": text != nil, "data": text.map { ["text/plain": $0] } ?? [:], "metadata": [:]])
+        case "is_complete_request":
+            switch interpreter.isComplete(content["code"] as? String ?? "") {
+            case .complete: reply(request, on: socket, ["status": "complete"])
+            case let .incomplete(indent): reply(request, on: socket, ["status": "incomplete", "indent": indent])
+            case .invalid: reply(request, on: socket, ["status": "invalid"])
+            }
+        case "history_request":
+            reply(request, on: socket, ["status": "ok", "history": historyEntries(content)])
+        case "comm_info_request":
+            reply(request, on: socket, ["status": "ok", "comms": [String: Any]()])
+        case "comm_open":
+            // No comm targets exist: close it at once, as the protocol asks.
+            iopub.publish("comm_close", ["comm_id": content["comm_id"] as? String ?? "", "data": [String: Any]()], parent: request)
+        case "interrupt_request":
+            interpreter.interrupt()
+            reply(request, on: socket, ["status": "ok"])
+        case "shutdown_request":
+            reply(request, on: socket, ["status": "ok", "restart": content["restart"] as? Bool ?? false])
+            running.store(false, ordering: .relaxed)
+        default:
+            FileHandle.standardError.write(Data("likewise kernel: no handler for \(request.type)\n".utf8))
+        }
+    }
+
+    private func execute(_ request: WireMessage, on socket: Socket) {
+        let code = request.content["code"] as? String ?? ""
+        let silent = request.content["silent"] as? Bool ?? false
+        let store = (request.content["store_history"] as? Bool ?? true) && !silent
+        if store { executionCount += 1 }
+        if !silent { iopub.publish("execute_input", ["code": code, "execution_count": executionCount], parent: request) }
+        let sink = IOPubSink(iopub: iopub, parent: request)
+        var output = ""
+        switch interpreter.execute(code, sink: sink) {
+        case let .success(result):
+            if let result, !silent {
+                output = result.text
+                iopub.publish("execute_result", ["execution_count": executionCount, "data": IOPubSink.data(result), "metadata": [String: Any]()],
+                              parent: request)
+            }
+            reply(request, on: socket, ["status": "ok", "execution_count": executionCount, "user_expressions": [String: Any](), "payload": [Any]()])
+        case let .failure(error, traceback):
+            let content: [String: Any] = ["ename": error.kind.rawValue, "evalue": error.description, "traceback": traceback]
+            iopub.publish("error", content, parent: request)
+            var replyContent = content
+            replyContent["status"] = "error"
+            replyContent["execution_count"] = executionCount
+            reply(request, on: socket, replyContent)
+            output = traceback.joined(separator: "\n")
+        }
+        if store { history.append((executionCount, code, output)) }
+    }
+
+    /// `tail` (the last n), `range` (this session's lines start…stop) and `search` (glob pattern).
+    private func historyEntries(_ content: [String: Any]) -> [[Any]] {
+        let withOutput = content["output"] as? Bool ?? false
+        func entry(_ h: (count: Int, input: String, output: String)) -> [Any] {
+            [0, h.count, withOutput ? [h.input, h.output] as [Any] : h.input]
+        }
+        switch content["hist_access_type"] as? String {
+        case "tail": return history.suffix(max(content["n"] as? Int ?? 10, 0)).map(entry)
+        case "range":
+            let start = content["start"] as? Int ?? 1, stop = content["stop"] as? Int ?? Int.max
+            return history.filter { $0.count >= start && $0.count < stop }.map(entry)
+        case "search":
+            let pattern = content["pattern"] as? String ?? "*"
+            var matches = history.filter { fnmatch(pattern, $0.input, 0) == 0 }
+            if content["unique"] as? Bool ?? false {
+                // Each input once, at its latest position.
+                var seen = Set<String>()
+                matches = matches.reversed().filter { seen.insert($0.input).inserted }.reversed()
+            }
+            return matches.suffix(max(content["n"] as? Int ?? matches.count, 0)).map(entry)
+        default: return []
+        }
+    }
+
+    /// Jupyter counts cursor positions in Unicode code points.
+    private func utf16ToCharacters(_ code: String, _ position: Int) -> Int {
+        let scalars = Array(code.unicodeScalars)
+        let clamped = min(max(position, 0), scalars.count)
+        return String(String.UnicodeScalarView(scalars[..<clamped])).count
+    }
+
+    private func charactersToUTF16(_ code: String, _ characters: Int) -> Int {
+        String(code.prefix(max(characters, 0))).unicodeScalars.count
+    }
+
+    deinit { zmq_ctx_shutdown(context) }
+}
+
+/// What kernel_info_reply says about the kernel and its language.
+public struct KernelInfo: Sendable {
+    public let implementationVersion: String
+    public let languageVersion: String
+
+    public init(implementationVersion: String, languageVersion: String) {
+        (self.implementationVersion, self.languageVersion) = (implementationVersion, languageVersion)
+    }
+
+    var content: [String: Any] {
+        [
+            "status": "ok",
+            "protocol_version": "5.5",
+            "implementation": "likewise",
+            "implementation_version": implementationVersion,
+            "language_info": [
+                "name": "likewise",
+                "version": languageVersion,
+                "mimetype": "text/x-likewise",
+                "file_extension": ".lw",
+                // The language is Swift-flavoured: notebooks highlight it with the Swift modes.
+                "codemirror_mode": "swift",
+                "pygments_lexer": "swift",
+            ] as [String: Any],
+            "banner": "Likewise — build an image effect from a few pairs. help lists the commands.",
+            "help_links": [[String: String]](),
+            "supported_features": [String](),
+        ]
+    }
+}

@@ -1,0 +1,93 @@
+"""The Likewise kernel driven by jupyter_kernel_test and jupyter_client, as Jupyter drives it.
+
+The kernelspec is installed by conftest.py into a temporary JUPYTER_PATH pointing at the built binary.
+"""
+import time
+import unittest
+
+import jupyter_kernel_test
+from jupyter_client.manager import start_new_kernel
+
+
+class LikewiseKernelTests(jupyter_kernel_test.KernelTests):
+    kernel_name = "likewise"
+    language_name = "likewise"
+    file_extension = ".lw"
+
+    code_hello_world = 'print("hello, world")'
+    code_stderr = 'print("oops", to: "stderr")'
+    completion_samples = [
+        {"text": "syn", "matches": {"synth"}},
+        {"text": "let pairs = 1\npai", "matches": {"pairs"}},
+    ]
+    complete_code_samples = ["1 + 2", "let a = 1", 'print("x")']
+    incomplete_code_samples = ["for x in [1, 2] {", "show(1,", "1 +"]
+    invalid_code_samples = ["let = ]", "a $ b"]
+    code_inspect_sample = "synth"
+    code_generate_error = "trian(1)"
+    code_execute_result = [{"code": "1 + 2", "result": "3"}, {"code": '"a" + "b"', "result": "ab"}]
+    code_display_data = [{"code": 'show(synth("old", count: 1, size: 32))', "mime": "image/png"}]
+    code_history_pattern = "1*"
+    supported_history_operations = ("tail", "range", "search")
+    code_clear_output = "clear()"
+
+
+class IopubWelcome(jupyter_kernel_test.IopubWelcomeTests):
+    kernel_name = "likewise"
+    support_iopub_welcome = True
+
+
+class LikewiseProtocolTests(unittest.TestCase):
+    """What jupyter_kernel_test does not cover: interrupt, errors with positions, restart."""
+
+    def setUp(self):
+        self.km, self.kc = start_new_kernel(kernel_name="likewise")
+
+    def tearDown(self):
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+    def test_interrupt_stops_a_long_loop_and_the_kernel_lives_on(self):
+        msg_id = self.kc.execute("var k = 0\nfor i in 0..<1000000000 { k += 1 }")
+        time.sleep(1.0)
+        self.km.interrupt_kernel()
+        reply = self.kc.get_shell_msg(timeout=10)
+        self.assertEqual(reply["parent_header"]["msg_id"], msg_id)
+        self.assertEqual(reply["content"]["status"], "error")
+        self.assertEqual(reply["content"]["ename"], "KeyboardInterrupt")
+        after = self.kc.execute_interactive("k > 0", timeout=10)
+        self.assertEqual(after["content"]["status"], "ok")
+
+    def test_an_error_points_at_line_and_column_and_variables_survive(self):
+        self.kc.execute_interactive("let n = 41", timeout=10)
+        reply = self.kc.execute_interactive("let x = 1\nshwo(n)", timeout=10)
+        content = reply["content"]
+        self.assertEqual(content["status"], "error")
+        self.assertEqual(content["ename"], "NameError")
+        self.assertIn("2:1: unknown command 'shwo'", content["evalue"])
+        self.assertIn("  ^^^^", content["traceback"])
+        outputs = []
+        self.kc.execute_interactive("n + 1", timeout=10, output_hook=outputs.append)
+        results = [m for m in outputs if m["msg_type"] == "execute_result"]
+        self.assertEqual(results[0]["content"]["data"]["text/plain"], "42")
+
+    def test_progress_updates_a_display_in_place(self):
+        outputs = []
+        self.kc.execute_interactive('let many = synth("blue_eyes", count: 600, size: 32)', timeout=60, output_hook=outputs.append)
+        kinds = [m["msg_type"] for m in outputs]
+        self.assertIn("display_data", kinds)
+        self.assertIn("update_display_data", kinds)
+        first = next(m for m in outputs if m["msg_type"] == "display_data")
+        update = next(m for m in outputs if m["msg_type"] == "update_display_data")
+        self.assertEqual(first["content"]["transient"]["display_id"], update["content"]["transient"]["display_id"])
+
+    def test_restart_gives_a_fresh_session(self):
+        self.kc.execute_interactive("let gone = 1", timeout=10)
+        self.km.restart_kernel(now=False)
+        self.kc.wait_for_ready(timeout=30)
+        reply = self.kc.execute_interactive("gone", timeout=10)
+        self.assertEqual(reply["content"]["ename"], "NameError")
+
+
+if __name__ == "__main__":
+    unittest.main()
