@@ -41,6 +41,7 @@ let package = Package(
         ),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "ScriptTests", dependencies: ["Script", "Engine"]),
+        .testTarget(name: "KernelTests", dependencies: ["Kernel"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CZMQ", "CPNG"]),
     ]
 )
