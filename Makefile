@@ -27,10 +27,13 @@ test: deps
 	LIKEWISE_BIN=$(CURDIR)/.build/debug/likewise .venv/bin/python -m pytest -q -rs Tests/kernel
 
 ## Speed targets (release build): convolutions against this machine's sgemm, allocations per step,
-## PNG encoding and task drawing.
+## PNG encoding, task drawing, and the kernel's start-up and round trip beside ipykernel.
 bench: release
 	.build/release/likewise bench ops
 	.build/release/likewise bench images
+	scripts/python-venv.sh
+	.venv/bin/pip install --quiet --disable-pip-version-check ipykernel
+	.venv/bin/python bench/kernel.py .build/release/likewise
 
 clean:
 	rm -rf .build out

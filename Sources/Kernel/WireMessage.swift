@@ -44,7 +44,7 @@ struct WireMessage {
                        signer: Signer, metadata: [String: Any] = [:]) -> [Data] {
         var header: [String: Any] = [
             "msg_id": UUID().uuidString.lowercased(), "session": session, "username": "likewise",
-            "date": ISO8601DateFormatter.jupyter.string(from: Date()), "msg_type": type, "version": "5.5",
+            "date": WireMessage.timestamp(), "msg_type": type, "version": "5.5",
         ]
         if let subshell = parent?.header["subshell_id"] { header["subshell_id"] = subshell }
         let parts = [header, parent?.header ?? [:], metadata, content].map(json)
@@ -52,14 +52,18 @@ struct WireMessage {
     }
 
     static func json(_ object: [String: Any]) -> Data {
-        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        (try? JSONSerialization.data(withJSONObject: object)) ?? Data("{}".utf8)
     }
-}
 
-extension ISO8601DateFormatter {
-    nonisolated(unsafe) static let jupyter: ISO8601DateFormatter = {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f
-    }()
+    /// Now as ISO 8601 UTC with microseconds (`2026-11-25T19:02:11.123456Z`), formatted by hand:
+    /// Foundation's ISO8601DateFormatter cost a tenth of a millisecond per message here.
+    static func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var parts = tm()
+        var seconds = now.tv_sec
+        gmtime_r(&seconds, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec, Int32(now.tv_nsec / 1000))
+    }
 }
