@@ -12,9 +12,13 @@ public struct ConnectionFile: Decodable, Sendable {
     public let hbPort: Int
     public let key: String
     public let signatureScheme: String
+    /// CurveZMQ server keys (Z85, 40 characters each): when present every socket is encrypted.
+    public let curvePublicKey: String?
+    public let curveSecretKey: String?
 
     enum CodingKeys: String, CodingKey {
         case transport, ip, key
+        case curvePublicKey = "curve_publickey", curveSecretKey = "curve_secretkey"
         case shellPort = "shell_port", iopubPort = "iopub_port", stdinPort = "stdin_port"
         case controlPort = "control_port", hbPort = "hb_port", signatureScheme = "signature_scheme"
     }
@@ -39,6 +43,9 @@ public struct ConnectionFile: Decodable, Sendable {
         }
         guard file.signatureScheme == "hmac-sha256" else {
             throw KernelError.connectionFile(path, "signature_scheme must be hmac-sha256, got \"\(file.signatureScheme)\"")
+        }
+        if let secret = file.curveSecretKey, secret.utf8.count != 40 {
+            throw KernelError.connectionFile(path, "curve_secretkey must be 40 Z85 characters, got \(secret.utf8.count)")
         }
         for (name, port) in [("shell_port", file.shellPort), ("iopub_port", file.iopubPort), ("stdin_port", file.stdinPort),
                              ("control_port", file.controlPort), ("hb_port", file.hbPort)] where !(0...65535).contains(port) {

@@ -26,11 +26,14 @@ public final class Kernel: @unchecked Sendable {
         self.context = context
         self.interpreter = interpreter
         self.info = info
-        shell = try Socket(context: context, type: ZMQ_ROUTER, endpoint: connection.endpoint(connection.shellPort))
-        control = try Socket(context: context, type: ZMQ_ROUTER, endpoint: connection.endpoint(connection.controlPort))
-        stdin = try Socket(context: context, type: ZMQ_ROUTER, endpoint: connection.endpoint(connection.stdinPort))
-        heartbeat = try Socket(context: context, type: ZMQ_REP, endpoint: connection.endpoint(connection.hbPort))
-        let iopubSocket = try Socket(context: context, type: ZMQ_XPUB, endpoint: connection.endpoint(connection.iopubPort))
+        func bind(_ type: Int32, _ port: Int) throws -> Socket {
+            try Socket(context: context, type: type, endpoint: connection.endpoint(port), curveSecretKey: connection.curveSecretKey)
+        }
+        shell = try bind(ZMQ_ROUTER, connection.shellPort)
+        control = try bind(ZMQ_ROUTER, connection.controlPort)
+        stdin = try bind(ZMQ_ROUTER, connection.stdinPort)
+        heartbeat = try bind(ZMQ_REP, connection.hbPort)
+        let iopubSocket = try bind(ZMQ_XPUB, connection.iopubPort)
         replySigner = Signer(key: connection.key)
         shellSigner = Signer(key: connection.key)
         controlSigner = Signer(key: connection.key)

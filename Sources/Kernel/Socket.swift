@@ -6,11 +6,21 @@ import Foundation
 final class Socket: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
 
-    init(context: UnsafeMutableRawPointer, type: Int32, endpoint: String) throws {
+    /// With `curveSecretKey` (Z85) the socket is a CurveZMQ server: clients must know its public key.
+    init(context: UnsafeMutableRawPointer, type: Int32, endpoint: String, curveSecretKey: String? = nil) throws {
         guard let handle = zmq_socket(context, type) else { throw KernelError.zmq("cannot create a socket: \(Socket.lastError)") }
         self.handle = handle
         var linger: Int32 = 0
         zmq_setsockopt(handle, ZMQ_LINGER, &linger, MemoryLayout<Int32>.size)
+        if let curveSecretKey {
+            var server: Int32 = 1
+            let accepted = zmq_setsockopt(handle, ZMQ_CURVE_SERVER, &server, MemoryLayout<Int32>.size) == 0
+                && curveSecretKey.withCString { zmq_setsockopt(handle, ZMQ_CURVE_SECRETKEY, $0, 41) } == 0
+            guard accepted else {
+                zmq_close(handle)
+                throw KernelError.zmq("cannot make \(endpoint) a CurveZMQ server: \(Socket.lastError)")
+            }
+        }
         guard zmq_bind(handle, endpoint) == 0 else {
             zmq_close(handle)
             throw KernelError.zmq("cannot bind \(endpoint): \(Socket.lastError)")

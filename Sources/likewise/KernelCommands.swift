@@ -52,6 +52,8 @@ struct Install: ParsableCommand {
             "display_name": "Likewise",
             "language": "likewise",
             "interrupt_mode": "message",
+            // jupyter_client ≥ 8.10 provisions CurveZMQ keys for kernels that declare this.
+            "metadata": ["supported_encryption": "curve"],
         ]
         let json = try JSONSerialization.data(withJSONObject: spec, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try json.write(to: URL(fileURLWithPath: folder + "/kernel.json"), options: .atomic)

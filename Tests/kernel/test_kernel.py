@@ -6,7 +6,7 @@ import time
 import unittest
 
 import jupyter_kernel_test
-from jupyter_client.manager import start_new_kernel
+from jupyter_client.manager import KernelManager, start_new_kernel
 
 
 class LikewiseKernelTests(jupyter_kernel_test.KernelTests):
@@ -87,6 +87,40 @@ class LikewiseProtocolTests(unittest.TestCase):
         self.kc.wait_for_ready(timeout=30)
         reply = self.kc.execute_interactive("gone", timeout=10)
         self.assertEqual(reply["content"]["ename"], "NameError")
+
+
+class EncryptedSessionTests(unittest.TestCase):
+    """CurveZMQ: with transport_encryption="required" jupyter_client gives the kernel server keys;
+    every channel then runs encrypted, and a plain-text client cannot talk to it."""
+
+    def test_an_encrypted_session_executes(self):
+        km = KernelManager(kernel_name="likewise", transport_encryption="required")
+        km.start_kernel()
+        try:
+            info = km.get_connection_info()
+            self.assertIn("curve_publickey", info)
+            kc = km.client()
+            kc.start_channels()
+            kc.wait_for_ready(timeout=30)
+            outputs = []
+            reply = kc.execute_interactive('print("secret")\n6 * 7', timeout=10, output_hook=outputs.append)
+            self.assertEqual(reply["content"]["status"], "ok")
+            self.assertIn("secret\n", [m["content"].get("text") for m in outputs if m["msg_type"] == "stream"])
+            self.assertIn("42", [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"])
+            kc.stop_channels()
+
+            # Without the server key the handshake never completes: no reply comes back.
+            import zmq
+            from jupyter_client.session import Session
+            context = zmq.Context()
+            plain = context.socket(zmq.DEALER)
+            plain.setsockopt(zmq.LINGER, 0)
+            plain.connect(f"tcp://{info['ip']}:{info['shell_port']}")
+            Session(key=info["key"]).send(plain, "kernel_info_request", {})
+            self.assertFalse(plain.poll(1500))
+            context.destroy(linger=0)
+        finally:
+            km.shutdown_kernel(now=True)
 
 
 if __name__ == "__main__":
