@@ -5,9 +5,11 @@ import Synchronization
 
 /// A Jupyter kernel (messaging protocol 5.5) over ZeroMQ, driving any `Interpreter`.
 ///
-/// Threads: the shell thread runs requests one at a time (an execute may take minutes); the
-/// control thread answers interrupt, shutdown and kernel_info meanwhile and serves IOPub
-/// subscriptions; the heartbeat thread echoes. None of them waits for another.
+/// Threads: the router thread owns the shell socket and hands each request to its worker — the
+/// main shell's, or a subshell's (JEP 91, `subshell_id` in the header) — whose replies come back
+/// through an in-process socket for the router to send. Workers run requests one at a time (an
+/// execute may take minutes); the control thread answers interrupt, shutdown, kernel_info and
+/// subshell management meanwhile and serves IOPub subscriptions; the heartbeat thread echoes.
 public final class Kernel: @unchecked Sendable {
     let interpreter: Interpreter
     let info: KernelInfo
@@ -18,8 +20,13 @@ public final class Kernel: @unchecked Sendable {
     private var shellSigner, controlSigner: Signer
     private let replySigner: Signer
     private let running = Atomic<Bool>(true)
-    private var executionCount = 0
-    private var history: [(count: Int, input: String, output: String)] = []
+    /// Execution count and history, shared by the main shell and subshells.
+    private let record = Mutex<(count: Int, history: [(count: Int, input: String, output: String)])>((0, []))
+    /// Replies from workers arrive here for the router to send on the shell socket.
+    private let outboxEndpoint = "inproc://likewise-shell-replies-\(UUID().uuidString)"
+    private let replies: Socket
+    private let mainShell = ShellWorker(id: nil)
+    private let subshells = Mutex<[String: ShellWorker]>([:])
 
     public init(connection: ConnectionFile, interpreter: Interpreter, info: KernelInfo) throws {
         guard let context = zmq_ctx_new() else { throw KernelError.zmq("cannot create a context") }
@@ -34,6 +41,7 @@ public final class Kernel: @unchecked Sendable {
         stdin = try bind(ZMQ_ROUTER, connection.stdinPort)
         heartbeat = try bind(ZMQ_REP, connection.hbPort)
         let iopubSocket = try bind(ZMQ_XPUB, connection.iopubPort)
+        replies = try Socket(context: context, type: ZMQ_PULL, endpoint: outboxEndpoint)
         replySigner = Signer(key: connection.key)
         shellSigner = Signer(key: connection.key)
         controlSigner = Signer(key: connection.key)
@@ -58,13 +66,37 @@ public final class Kernel: @unchecked Sendable {
         }
         heartbeatThread.start()
         controlThread.start()
+        try? startWorker(mainShell)
         iopub.publish("status", ["execution_state": "starting"], parent: nil)
         while running.load(ordering: .relaxed) {
-            if shell.poll(milliseconds: 50), let frames = shell.receive(), let message = WireMessage.parse(frames, signer: &shellSigner) {
-                handle(message, on: shell)
+            let ready = Socket.poll([shell, replies], milliseconds: 50)
+            if ready[1], let frames = replies.receive() { shell.send(frames) }
+            if ready[0], let frames = shell.receive(), let message = WireMessage.parse(frames, signer: &shellSigner) {
+                route(message)
             }
         }
-        Thread.sleep(forTimeInterval: 0.15)  // let the other loops notice and the last replies leave
+        mainShell.running.store(false, ordering: .relaxed)
+        subshells.withLock { for worker in $0.values { worker.running.store(false, ordering: .relaxed) } }
+        // Let the other loops notice, and forward the last replies (the shutdown reply among them).
+        let deadline = Date().addingTimeInterval(0.15)
+        while Date() < deadline {
+            if replies.poll(milliseconds: 10), let frames = replies.receive() { shell.send(frames) }
+        }
+    }
+
+    /// Hands a shell request to the worker of its subshell (or the main shell).
+    private func route(_ request: WireMessage) {
+        guard let id = request.header["subshell_id"] as? String else { return mainShell.enqueue(request) }
+        if let worker = subshells.withLock({ $0[id] }) { return worker.enqueue(request) }
+        shell.send(WireMessage.frames(type: request.type.replacingOccurrences(of: "_request", with: "_reply"),
+                                      content: ["status": "error", "ename": "SubshellError", "evalue": "no subshell \(id)", "traceback": [String]()],
+                                      parent: request, identities: request.identities, session: session, signer: replySigner))
+    }
+
+    /// Starts a worker thread whose replies travel through its own outbox socket to the router.
+    private func startWorker(_ worker: ShellWorker) throws {
+        let outbox = try Socket(context: context, type: ZMQ_PUSH, connect: outboxEndpoint)
+        worker.start { [self] message in handle(message, on: outbox) }
     }
 
     private func reply(_ request: WireMessage, on socket: Socket, _ content: [String: Any]) {
@@ -110,6 +142,26 @@ public final class Kernel: @unchecked Sendable {
         case "interrupt_request":
             interpreter.interrupt()
             reply(request, on: socket, ["status": "ok"])
+        case "create_subshell_request":
+            let id = UUID().uuidString.lowercased()
+            let worker = ShellWorker(id: id)
+            do {
+                try startWorker(worker)
+                subshells.withLock { $0[id] = worker }
+                reply(request, on: socket, ["status": "ok", "subshell_id": id])
+            } catch {
+                reply(request, on: socket, ["status": "error", "ename": "SubshellError", "evalue": "\(error)", "traceback": [String]()])
+            }
+        case "delete_subshell_request":
+            let id = content["subshell_id"] as? String ?? ""
+            if let worker = subshells.withLock({ $0.removeValue(forKey: id) }) {
+                worker.running.store(false, ordering: .relaxed)
+                reply(request, on: socket, ["status": "ok"])
+            } else {
+                reply(request, on: socket, ["status": "error", "ename": "SubshellError", "evalue": "no subshell \(id)", "traceback": [String]()])
+            }
+        case "list_subshell_request":
+            reply(request, on: socket, ["status": "ok", "subshell_id": subshells.withLock { Array($0.keys).sorted() }])
         case "shutdown_request":
             reply(request, on: socket, ["status": "ok", "restart": content["restart"] as? Bool ?? false])
             running.store(false, ordering: .relaxed)
@@ -122,7 +174,10 @@ public final class Kernel: @unchecked Sendable {
         let code = request.content["code"] as? String ?? ""
         let silent = request.content["silent"] as? Bool ?? false
         let store = (request.content["store_history"] as? Bool ?? true) && !silent
-        if store { executionCount += 1 }
+        let executionCount = record.withLock { state -> Int in
+            if store { state.count += 1 }
+            return state.count
+        }
         if !silent { iopub.publish("execute_input", ["code": code, "execution_count": executionCount], parent: request) }
         let sink = IOPubSink(iopub: iopub, parent: request)
         var output = ""
@@ -143,11 +198,12 @@ public final class Kernel: @unchecked Sendable {
             reply(request, on: socket, replyContent)
             output = traceback.joined(separator: "\n")
         }
-        if store { history.append((executionCount, code, output)) }
+        if store { record.withLock { $0.history.append((executionCount, code, output)) } }
     }
 
     /// `tail` (the last n), `range` (this session's lines start…stop) and `search` (glob pattern).
     private func historyEntries(_ content: [String: Any]) -> [[Any]] {
+        let history = record.withLock { $0.history }
         let withOutput = content["output"] as? Bool ?? false
         func entry(_ h: (count: Int, input: String, output: String)) -> [Any] {
             [0, h.count, withOutput ? [h.input, h.output] as [Any] : h.input]
@@ -210,7 +266,7 @@ public struct KernelInfo: Sendable {
             ] as [String: Any],
             "banner": "Likewise — build an image effect from a few pairs. help lists the commands.",
             "help_links": [[String: String]](),
-            "supported_features": [String](),
+            "supported_features": ["kernel subshells"],
         ]
     }
 }

@@ -27,7 +27,26 @@ final class Socket: @unchecked Sendable {
         }
     }
 
+    /// A socket connected (not bound) to `endpoint`: a worker's outbox to the shell router.
+    init(context: UnsafeMutableRawPointer, type: Int32, connect endpoint: String) throws {
+        guard let handle = zmq_socket(context, type) else { throw KernelError.zmq("cannot create a socket: \(Socket.lastError)") }
+        self.handle = handle
+        var linger: Int32 = 0
+        zmq_setsockopt(handle, ZMQ_LINGER, &linger, MemoryLayout<Int32>.size)
+        guard zmq_connect(handle, endpoint) == 0 else {
+            zmq_close(handle)
+            throw KernelError.zmq("cannot connect \(endpoint): \(Socket.lastError)")
+        }
+    }
+
     deinit { zmq_close(handle) }
+
+    /// Which of `sockets` have a message within `milliseconds`.
+    static func poll(_ sockets: [Socket], milliseconds: Int) -> [Bool] {
+        var items = sockets.map { zmq_pollitem_t(socket: $0.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
+        guard zmq_poll(&items, Int32(items.count), milliseconds) > 0 else { return sockets.map { _ in false } }
+        return items.map { $0.revents & Int16(ZMQ_POLLIN) != 0 }
+    }
 
     static var lastError: String { String(cString: zmq_strerror(zmq_errno())) }
 

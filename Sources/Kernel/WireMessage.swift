@@ -1,8 +1,9 @@
 import Foundation
 
 /// A Jupyter message as it crosses the wire: routing identities, `<IDS|MSG>`, the signature, four
-/// JSON dictionaries and any binary buffers.
-struct WireMessage {
+/// JSON dictionaries and any binary buffers. Unchecked Sendable: its JSON values are plain
+/// Foundation objects, never mutated after parsing, and handed from the router to one worker.
+struct WireMessage: @unchecked Sendable {
     static let delimiter = Data("<IDS|MSG>".utf8)
 
     var identities: [Data]

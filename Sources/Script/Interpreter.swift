@@ -49,9 +49,13 @@ public final class ScriptInterpreter: Interpreter {
     }
 
     public func execute(_ code: String, sink: DisplaySink) -> ExecutionOutcome {
+        session.gate.enter()
+        defer { session.gate.leave() }
         session.sink = sink
         session.steps = 0
-        session.cancelled.store(false, ordering: .relaxed)
+        session.scopes = [session.scopes[0]]
+        // A cell run while another is suspended (a subshell's) must not swallow an interrupt meant for it.
+        if session.suspended == 0 { session.cancelled.store(false, ordering: .relaxed) }
         let globals = session.scopes[0]
         do {
             let statements = try Parser.parse(code)
@@ -71,6 +75,13 @@ public final class ScriptInterpreter: Interpreter {
     }
 
     public func interrupt() { session.cancelled.store(true, ordering: .relaxed) }
+
+    /// Completion and inspection read the session, so they take their turn like a cell.
+    private func withSession<T>(_ body: () -> T) -> T {
+        session.gate.enter()
+        defer { session.gate.leave() }
+        return body()
+    }
 
     public func isComplete(_ code: String) -> Completeness {
         guard let tokens = try? Lexer.tokens(code) else { return .invalid }
@@ -96,6 +107,10 @@ public final class ScriptInterpreter: Interpreter {
     }
 
     public func complete(_ code: String, cursor: Int) -> Completions {
+        withSession { completions(code, cursor: cursor) }
+    }
+
+    private func completions(_ code: String, cursor: Int) -> Completions {
         let chars = Array(code)
         let end = min(max(cursor, 0), chars.count)
         var start = end
@@ -150,6 +165,10 @@ public final class ScriptInterpreter: Interpreter {
     }
 
     public func inspect(_ code: String, cursor: Int, detailLevel: Int) -> String? {
+        withSession { inspection(code, cursor: cursor, detailLevel: detailLevel) }
+    }
+
+    private func inspection(_ code: String, cursor: Int, detailLevel: Int) -> String? {
         let chars = Array(code)
         let at = min(max(cursor, 0), chars.count)
         var start = at, end = at

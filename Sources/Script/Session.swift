@@ -21,14 +21,31 @@ public final class Session {
     var stepLimit: Int?
     var steps = 0
     var displayCount = 0
+    /// Only one cell runs against the session at a time; see `Gate`.
+    let gate = Gate()
+    /// Cells suspended in `yieldToWaitingCells` (a subshell's cell runs meanwhile).
+    var suspended = 0
 
     init(sink: DisplaySink) { self.sink = sink }
 
-    /// Throws `KeyboardInterrupt` once an interrupt has been requested: every long loop calls it.
+    /// Throws `KeyboardInterrupt` once an interrupt has been requested, and lets a waiting cell
+    /// (from a subshell) run: every long loop calls it between steps.
     public func checkInterrupt() throws {
         if cancelled.load(ordering: .relaxed) {
             throw ScriptError(.interrupted, "interrupted")
         }
+        if gate.isWaitedFor { yieldToWaitingCells() }
+    }
+
+    /// Hands the session to a waiting cell and, when it is done, restores this cell's own
+    /// context: its sink, its block scopes over the (possibly changed) globals, its step count.
+    private func yieldToWaitingCells() {
+        let (mySink, myScopes, mySteps, myLimit) = (sink, Array(scopes.dropFirst()), steps, stepLimit)
+        suspended += 1
+        gate.handOff()
+        suspended -= 1
+        (sink, steps, stepLimit) = (mySink, mySteps, myLimit)
+        scopes = [scopes[0]] + myScopes
     }
 
     func step(at location: SourceLocation) throws {

@@ -1,5 +1,7 @@
 import Engine
+import Foundation
 @testable import Script
+import Synchronization
 import Testing
 
 /// Collects what an interpreter shows.
@@ -90,16 +92,17 @@ struct InterpreterTests {
         #expect(run(i, "threads()") != "")
     }
 
-    @Test func anInterruptStopsALoopWithinOneStep() async throws {
+    @Test func anInterruptStopsALoopWithinOneStep() throws {
         let i = ScriptInterpreter()
         i.interrupt()  // an interrupt before a cell does not leak into it
-        let sink = RecordingSink()
-        let interpreter = UncheckedBox(i)
-        Task.detached {
-            try await Task.sleep(nanoseconds: 200_000_000)
-            interpreter.value.interrupt()
-        }
-        let outcome = i.execute("var k = 0\nfor x in 0..<100000000 { k += 1 }", sink: sink)
+        // The interrupter is a plain thread: the test must not depend on a free slot in Swift's
+        // cooperative pool, which other tests may be using.
+        let box = UncheckedBox(i)
+        Thread {
+            Thread.sleep(forTimeInterval: 0.2)
+            box.value.interrupt()
+        }.start()
+        let outcome = i.execute("var k = 0\nfor x in 0..<100000000 { k += 1 }", sink: RecordingSink())
         guard case let .failure(error, _) = outcome else { Issue.record("the loop was not interrupted"); return }
         #expect(error.kind == .interrupted)
         #expect(run(i, "k > 0") == "true")  // the session lives on with the loop's progress
@@ -112,6 +115,29 @@ struct InterpreterTests {
         #expect(run(i, "split(many, train: 1e300)").hasPrefix("ValueError: 1:1: split: train must be a fraction below 1 or a whole count up to 300"))
         #expect(run(i, "split(many, train: 2.5)").hasPrefix("ValueError"))
         #expect(run(i, "synth(\"old\", count: 1e300)").hasPrefix("TypeError"))
+    }
+
+    @Test func aSecondCellRunsBetweenTheStepsOfALongOne() throws {
+        let i = ScriptInterpreter()
+        run(i, "var step = 0")
+        let box = UncheckedBox(i)
+        let finished = DispatchSemaphore(value: 0)
+        let interrupted = Mutex(false)
+        Thread {
+            if case let .failure(error, _) = box.value.execute("for k in 0..<100000000 { step += 1 }", sink: RecordingSink()) {
+                interrupted.withLock { $0 = error.kind == .interrupted }
+            }
+            finished.signal()
+        }.start()
+        Thread.sleep(forTimeInterval: 0.3)
+        // This thread (a subshell, in the kernel) reads the variable while the loop runs, and its
+        // own variables do not disturb the loop's scope.
+        let seen = run(i, "let probe = step\nprobe")
+        #expect((Double(seen) ?? 0) > 0, "read \(seen)")
+        i.interrupt()
+        #expect(finished.wait(timeout: .now() + 10) == .success)
+        #expect(interrupted.withLock { $0 })
+        #expect(run(i, "probe") == seen)
     }
 
     @Test func completionOffersNamesLabelsAndMembers() {

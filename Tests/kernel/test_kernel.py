@@ -81,6 +81,44 @@ class LikewiseProtocolTests(unittest.TestCase):
         update = next(m for m in outputs if m["msg_type"] == "update_display_data")
         self.assertEqual(first["content"]["transient"]["display_id"], update["content"]["transient"]["display_id"])
 
+    def test_a_subshell_answers_while_the_main_shell_is_busy(self):
+        self.kc.execute_interactive("var step = 0", timeout=10)
+        msg = self.kc.session.msg("create_subshell_request", {})
+        self.kc.control_channel.send(msg)
+        created = self.kc.control_channel.get_msg(timeout=10)
+        self.assertEqual(created["content"]["status"], "ok")
+        subshell = created["content"]["subshell_id"]
+
+        # A long cell on the main shell…
+        main_id = self.kc.execute("for i in 0..<100000000 { step += 1 }")
+        time.sleep(0.5)
+        # …while the subshell reads the variable it is changing.
+        request = self.kc.session.msg("execute_request", {"code": "step", "silent": False, "store_history": False,
+                                                          "user_expressions": {}, "allow_stdin": False})
+        request["header"]["subshell_id"] = subshell
+        started = time.perf_counter()
+        self.kc.shell_channel.send(request)
+        while True:
+            reply = self.kc.get_shell_msg(timeout=10)
+            if reply["parent_header"]["msg_id"] == request["header"]["msg_id"]:
+                break
+        self.assertLess(time.perf_counter() - started, 5)
+        self.assertEqual(reply["content"]["status"], "ok")
+        # The main cell is still running: interrupt it, and it ends as interrupted.
+        self.km.interrupt_kernel()
+        while True:
+            main_reply = self.kc.get_shell_msg(timeout=10)
+            if main_reply["parent_header"]["msg_id"] == main_id:
+                break
+        self.assertEqual(main_reply["content"]["ename"], "KeyboardInterrupt")
+
+        listing = self.kc.session.msg("list_subshell_request", {})
+        self.kc.control_channel.send(listing)
+        self.assertEqual(self.kc.control_channel.get_msg(timeout=10)["content"]["subshell_id"], [subshell])
+        deletion = self.kc.session.msg("delete_subshell_request", {"subshell_id": subshell})
+        self.kc.control_channel.send(deletion)
+        self.assertEqual(self.kc.control_channel.get_msg(timeout=10)["content"]["status"], "ok")
+
     def test_restart_gives_a_fresh_session(self):
         self.kc.execute_interactive("let gone = 1", timeout=10)
         self.km.restart_kernel(now=False)
