@@ -34,8 +34,10 @@ final class IOPub: @unchecked Sendable {
 final class IOPubSink: DisplaySink {
     let iopub: IOPub
     let parent: WireMessage
+    /// Nil when the request said allow_stdin: false.
+    let stdin: StdinChannel?
 
-    init(iopub: IOPub, parent: WireMessage) { (self.iopub, self.parent) = (iopub, parent) }
+    init(iopub: IOPub, parent: WireMessage, stdin: StdinChannel?) { (self.iopub, self.parent, self.stdin) = (iopub, parent, stdin) }
 
     static func data(_ bundle: DisplayBundle) -> [String: Any] {
         var data: [String: Any] = ["text/plain": bundle.text]
@@ -67,4 +69,9 @@ final class IOPubSink: DisplaySink {
     }
 
     func clear(wait: Bool) { iopub.publish("clear_output", ["wait": wait], parent: parent) }
+
+    func input(_ prompt: String, password: Bool) throws -> String {
+        guard let stdin else { throw ScriptError(.io, "input: this frontend does not take input (allow_stdin is false)") }
+        return try stdin.ask(prompt, password: password, parent: parent)
+    }
 }

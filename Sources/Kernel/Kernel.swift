@@ -15,7 +15,8 @@ public final class Kernel: @unchecked Sendable {
     let info: KernelInfo
     let session = UUID().uuidString.lowercased()
     private let context: UnsafeMutableRawPointer
-    private let shell, control, stdin, heartbeat: Socket
+    private let shell, control, heartbeat: Socket
+    private let stdin: StdinChannel
     private let iopub: IOPub
     private var shellSigner, controlSigner: Signer
     private let replySigner: Signer
@@ -38,10 +39,11 @@ public final class Kernel: @unchecked Sendable {
         }
         shell = try bind(ZMQ_ROUTER, connection.shellPort)
         control = try bind(ZMQ_ROUTER, connection.controlPort)
-        stdin = try bind(ZMQ_ROUTER, connection.stdinPort)
+        let stdinSocket = try bind(ZMQ_ROUTER, connection.stdinPort)
         heartbeat = try bind(ZMQ_REP, connection.hbPort)
         let iopubSocket = try bind(ZMQ_XPUB, connection.iopubPort)
         replies = try Socket(context: context, type: ZMQ_PULL, endpoint: outboxEndpoint)
+        stdin = StdinChannel(socket: stdinSocket, key: connection.key, session: session)
         replySigner = Signer(key: connection.key)
         shellSigner = Signer(key: connection.key)
         controlSigner = Signer(key: connection.key)
@@ -75,6 +77,7 @@ public final class Kernel: @unchecked Sendable {
                 route(message)
             }
         }
+        stdin.stopped.store(true, ordering: .relaxed)
         mainShell.running.store(false, ordering: .relaxed)
         subshells.withLock { for worker in $0.values { worker.running.store(false, ordering: .relaxed) } }
         // Let the other loops notice, and forward the last replies (the shutdown reply among them).
@@ -141,6 +144,7 @@ public final class Kernel: @unchecked Sendable {
             iopub.publish("comm_close", ["comm_id": content["comm_id"] as? String ?? "", "data": [String: Any]()], parent: request)
         case "interrupt_request":
             interpreter.interrupt()
+            stdin.interrupted.store(true, ordering: .relaxed)
             reply(request, on: socket, ["status": "ok"])
         case "create_subshell_request":
             let id = UUID().uuidString.lowercased()
@@ -179,7 +183,8 @@ public final class Kernel: @unchecked Sendable {
             return state.count
         }
         if !silent { iopub.publish("execute_input", ["code": code, "execution_count": executionCount], parent: request) }
-        let sink = IOPubSink(iopub: iopub, parent: request)
+        stdin.interrupted.store(false, ordering: .relaxed)
+        let sink = IOPubSink(iopub: iopub, parent: request, stdin: request.content["allow_stdin"] as? Bool ?? false ? stdin : nil)
         var output = ""
         switch interpreter.execute(code, sink: sink) {
         case let .success(result):

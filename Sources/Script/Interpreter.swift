@@ -194,6 +194,7 @@ final class NullSink: DisplaySink {
     func progress(_ text: String, id: String) {}
     func stream(_ text: String, toStandardError: Bool) {}
     func clear(wait: Bool) {}
+    func input(_ prompt: String, password: Bool) throws -> String { throw ScriptError(.io, "input: nobody is there to answer") }
 }
 
 extension String {

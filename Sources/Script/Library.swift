@@ -111,6 +111,13 @@ enum Library {
             }
             return .null
         },
+        Command("input", [
+            Parameter(nil, "prompt", .string, default: .string(""), "what to ask"),
+            Parameter("password", "password", .bool, default: .bool(false), "hide what is typed"),
+        ], summary: "A line of text typed by the user (in a notebook, through the frontend's input box).") { call, session in
+            guard case let .bool(password) = call.value("password") else { throw ScriptError(.type, "input: password must be a Bool") }
+            return .string(try session.sink.input(try call.string("prompt"), password: password))
+        },
         Command("clear", [Parameter("wait", "wait", .bool, default: .bool(false), "clear only when the next output arrives (no flicker)")],
                 summary: "Clears this cell's output so far.") { call, session in
             guard case let .bool(wait) = call.value("wait") else { throw ScriptError(.type, "clear: wait must be a Bool") }

@@ -19,11 +19,14 @@ public struct ScriptError: Error, Equatable, CustomStringConvertible {
     public var location: SourceLocation?
     public var length: Int
 
-    init(_ kind: Kind, _ message: String, at location: SourceLocation? = nil, length: Int = 1) {
+    public init(_ kind: Kind, _ message: String, at location: SourceLocation? = nil, length: Int = 1) {
         (self.kind, self.message, self.location, self.length) = (kind, message, location, max(length, 1))
     }
 
     public var description: String { location.map { "\($0): \(message)" } ?? message }
+
+    /// Standard input closed while `input` waited for a line.
+    public static let inputEnded = ScriptError(.io, "input: standard input has ended")
 
     /// `error: 2:5: message`, the source line, and a caret under the place — as a terminal or a
     /// notebook traceback shows it.

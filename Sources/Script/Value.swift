@@ -114,4 +114,6 @@ public protocol DisplaySink: AnyObject {
     func stream(_ text: String, toStandardError: Bool)
     /// Clears the cell's output (when `wait`, at the next output).
     func clear(wait: Bool)
+    /// Asks the user for a line of text (hidden when `password`); throws when nobody can answer.
+    func input(_ prompt: String, password: Bool) throws -> String
 }

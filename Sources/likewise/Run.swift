@@ -35,6 +35,12 @@ final class TerminalSink: DisplaySink {
     }
 
     func clear(wait: Bool) {}
+
+    func input(_ prompt: String, password: Bool) throws -> String {
+        print(prompt, terminator: "")
+        guard let line = readLine() else { throw ScriptError.inputEnded }
+        return line
+    }
 }
 
 struct Run: ParsableCommand {

@@ -14,6 +14,12 @@ final class RecordingSink: DisplaySink {
     func progress(_ text: String, id: String) { progress.append(text) }
     func stream(_ text: String, toStandardError: Bool) { output += text }
     func clear(wait: Bool) {}
+    var answers: [String] = []
+    func input(_ prompt: String, password: Bool) throws -> String {
+        output += prompt
+        guard !answers.isEmpty else { throw ScriptError.inputEnded }
+        return answers.removeFirst()
+    }
 }
 
 struct InterpreterTests {
@@ -75,6 +81,14 @@ struct InterpreterTests {
         #expect(run(i, "pairs.count") == "2")
         #expect(run(i, "n") == "5")  // statements before the error ran, as in Python
         #expect(run(i, "pairs = 3").hasPrefix("NameError: 1:1: cannot assign to 'pairs': it is a let constant"))
+    }
+
+    @Test func inputAsksTheSink() {
+        let i = ScriptInterpreter(), sink = RecordingSink()
+        sink.answers = ["Ada"]
+        #expect(run(i, "let name = input(\"name? \")\n\"hello \" + name", sink) == "hello Ada")
+        #expect(sink.output == "name? ")
+        #expect(run(i, "input()", sink).hasPrefix("IOError: 1:1: input: standard input has ended"))
     }
 
     @Test func sessionCommands() {

@@ -119,6 +119,22 @@ class LikewiseProtocolTests(unittest.TestCase):
         self.kc.control_channel.send(deletion)
         self.assertEqual(self.kc.control_channel.get_msg(timeout=10)["content"]["status"], "ok")
 
+    def test_input_goes_through_the_stdin_channel(self):
+        answers = []
+
+        def answer(msg):
+            answers.append(msg["content"]["prompt"])
+            self.kc.input("Ada")
+
+        outputs = []
+        reply = self.kc.execute_interactive('let name = input("name? ")\n"hello " + name', timeout=10, allow_stdin=True,
+                                            stdin_hook=answer, output_hook=outputs.append)
+        self.assertEqual(reply["content"]["status"], "ok")
+        self.assertEqual(answers, ["name? "])
+        self.assertIn("hello Ada", [m["content"]["data"]["text/plain"] for m in outputs if m["msg_type"] == "execute_result"])
+        refused = self.kc.execute_interactive('input("x")', timeout=10, allow_stdin=False)
+        self.assertIn("allow_stdin is false", refused["content"]["evalue"])
+
     def test_restart_gives_a_fresh_session(self):
         self.kc.execute_interactive("let gone = 1", timeout=10)
         self.km.restart_kernel(now=False)
