@@ -99,7 +99,7 @@ public final class Kernel: @unchecked Sendable {
     /// Starts a worker thread whose replies travel through its own outbox socket to the router.
     private func startWorker(_ worker: ShellWorker) throws {
         let outbox = try Socket(context: context, type: ZMQ_PUSH, connect: outboxEndpoint)
-        worker.start { [self] message in handle(message, on: outbox) }
+        worker.start { [self] message, worker in handle(message, on: outbox, worker: worker) }
     }
 
     private func reply(_ request: WireMessage, on socket: Socket, _ content: [String: Any]) {
@@ -109,7 +109,7 @@ public final class Kernel: @unchecked Sendable {
     }
 
     /// Every request is wrapped in busy … idle on IOPub, with the request as parent.
-    private func handle(_ request: WireMessage, on socket: Socket) {
+    private func handle(_ request: WireMessage, on socket: Socket, worker: ShellWorker? = nil) {
         iopub.publish("status", ["execution_state": "busy"], parent: request)
         defer { iopub.publish("status", ["execution_state": "idle"], parent: request) }
         let content = request.content
@@ -117,7 +117,19 @@ public final class Kernel: @unchecked Sendable {
         case "kernel_info_request":
             reply(request, on: socket, info.content)
         case "execute_request":
-            execute(request, on: socket)
+            let failed = !execute(request, on: socket)
+            if failed, request.content["stop_on_error"] as? Bool ?? true, let worker {
+                // As ipykernel does: the executes already queued behind a failed one are aborted.
+                for queued in worker.drain() {
+                    if queued.type == "execute_request" {
+                        iopub.publish("status", ["execution_state": "busy"], parent: queued)
+                        reply(queued, on: socket, ["status": "aborted", "execution_count": NSNull()])
+                        iopub.publish("status", ["execution_state": "idle"], parent: queued)
+                    } else {
+                        handle(queued, on: socket, worker: worker)
+                    }
+                }
+            }
         case "complete_request":
             let code = content["code"] as? String ?? "", cursor = content["cursor_pos"] as? Int ?? code.count
             let c = interpreter.complete(code, cursor: utf16ToCharacters(code, cursor))
@@ -174,7 +186,9 @@ public final class Kernel: @unchecked Sendable {
         }
     }
 
-    private func execute(_ request: WireMessage, on socket: Socket) {
+    /// Runs a cell; returns whether it succeeded.
+    @discardableResult
+    private func execute(_ request: WireMessage, on socket: Socket) -> Bool {
         let code = request.content["code"] as? String ?? ""
         let silent = request.content["silent"] as? Bool ?? false
         let store = (request.content["store_history"] as? Bool ?? true) && !silent
@@ -186,6 +200,7 @@ public final class Kernel: @unchecked Sendable {
         stdin.interrupted.store(false, ordering: .relaxed)
         let sink = IOPubSink(iopub: iopub, parent: request, stdin: request.content["allow_stdin"] as? Bool ?? false ? stdin : nil)
         var output = ""
+        var succeeded = true
         switch interpreter.execute(code, sink: sink) {
         case let .success(result):
             if let result, !silent {
@@ -202,8 +217,10 @@ public final class Kernel: @unchecked Sendable {
             replyContent["execution_count"] = executionCount
             reply(request, on: socket, replyContent)
             output = traceback.joined(separator: "\n")
+            succeeded = false
         }
         if store { record.withLock { $0.history.append((executionCount, code, output)) } }
+        return succeeded
     }
 
     /// `tail` (the last n), `range` (this session's lines start…stop) and `search` (glob pattern).

@@ -23,11 +23,22 @@ final class ShellWorker: @unchecked Sendable {
         return queue.withLock { $0.isEmpty ? nil : $0.removeFirst() }
     }
 
+    /// Takes every request waiting in the queue (after a failed cell with stop_on_error, the
+    /// executes among them are aborted).
+    func drain() -> [WireMessage] {
+        let taken = queue.withLock { queue -> [WireMessage] in
+            defer { queue.removeAll() }
+            return queue
+        }
+        for _ in taken { _ = available.wait(timeout: .now()) }
+        return taken
+    }
+
     /// Starts the worker thread: it handles requests until stopped.
-    func start(_ handle: @escaping @Sendable (WireMessage) -> Void) {
+    func start(_ handle: @escaping @Sendable (WireMessage, ShellWorker) -> Void) {
         Thread { [self] in
             while running.load(ordering: .relaxed) {
-                if let message = next(timeout: 0.1) { handle(message) }
+                if let message = next(timeout: 0.1) { handle(message, self) }
             }
         }.start()
     }

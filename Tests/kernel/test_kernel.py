@@ -135,6 +135,20 @@ class LikewiseProtocolTests(unittest.TestCase):
         refused = self.kc.execute_interactive('input("x")', timeout=10, allow_stdin=False)
         self.assertIn("allow_stdin is false", refused["content"]["evalue"])
 
+    def test_executes_queued_behind_an_error_are_aborted(self):
+        first = self.kc.execute("for i in 0..<200000 { }\nnot_a_name")
+        second = self.kc.execute("1 + 1")
+        third = self.kc.execute("2 + 2", stop_on_error=False)
+        replies = {}
+        while len(replies) < 3:
+            msg = self.kc.get_shell_msg(timeout=20)
+            replies[msg["parent_header"]["msg_id"]] = msg["content"]["status"]
+        self.assertEqual(replies[first], "error")
+        self.assertEqual(replies[second], "aborted")
+        self.assertEqual(replies[third], "aborted")
+        after = self.kc.execute_interactive("3 + 3", timeout=10)
+        self.assertEqual(after["content"]["status"], "ok")
+
     def test_restart_gives_a_fresh_session(self):
         self.kc.execute_interactive("let gone = 1", timeout=10)
         self.km.restart_kernel(now=False)
