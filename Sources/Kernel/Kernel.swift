@@ -50,7 +50,7 @@ public final class Kernel: @unchecked Sendable {
         iopub = IOPub(socket: iopubSocket, session: session, signer: replySigner)
     }
 
-    /// Serves until a shutdown request; returns whether a restart was asked for.
+    /// Serves until a shutdown request (Jupyter restarts a kernel by starting a new process).
     public func run() {
         let heartbeatThread = Thread { [self] in
             while running.load(ordering: .relaxed) {

@@ -12,6 +12,9 @@ final class Socket: @unchecked Sendable {
         self.handle = handle
         var linger: Int32 = 0
         zmq_setsockopt(handle, ZMQ_LINGER, &linger, MemoryLayout<Int32>.size)
+        // A peer that sends a message over 512 MiB is disconnected instead of exhausting memory.
+        var largest: Int64 = 512 << 20
+        zmq_setsockopt(handle, ZMQ_MAXMSGSIZE, &largest, MemoryLayout<Int64>.size)
         if let curveSecretKey {
             var server: Int32 = 1
             let accepted = zmq_setsockopt(handle, ZMQ_CURVE_SERVER, &server, MemoryLayout<Int32>.size) == 0

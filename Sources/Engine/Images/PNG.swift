@@ -27,7 +27,7 @@ extension Image {
             likewise_png_decode(bytes.baseAddress, bytes.count, UInt32(Image.maximumSide), &image, &message, message.count)
         }
         guard status == 0, let rgb = image.rgb else {
-            let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let reason = Image.text(of: message)
             throw ImageError.unreadable(path: name, reason: reason.isEmpty ? "not a readable PNG" : reason)
         }
         defer { likewise_png_free(rgb) }
@@ -66,11 +66,15 @@ extension Image {
         let status = likewise_png_encode(bytes, UInt32(width), UInt32(height), Int32(channels), settings.level, settings.filters,
                                          &out, &size, &message, message.count)
         guard status == 0, let out else {
-            let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            throw ImageError.unwritable(path: "<memory>", reason: reason)
+            throw ImageError.unwritable(path: "<memory>", reason: Image.text(of: message))
         }
         defer { likewise_png_free(out) }
         return Array(UnsafeBufferPointer(start: out, count: size))
+    }
+
+    /// The codec's NUL-terminated message as a string.
+    private static func text(of message: [CChar]) -> String {
+        String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Writes the image as a PNG file, atomically: the file appears whole or not at all, and a

@@ -97,7 +97,7 @@ public struct SyntheticTask: Sendable {
     /// Pair `index` of `seed` at `size`×`size`.
     public func pair(index: Int, size: Int, seed: UInt64) throws -> Pair {
         guard SyntheticTask.sizes.contains(size) else { throw TaskError.invalidSize(size, allowed: SyntheticTask.sizes) }
-        guard index >= 0 else { throw TaskError.invalidCount(index) }
+        guard index >= 0 else { throw TaskError.invalidIndex(index) }
         let d = drawing(index: index, seed: seed)
         return Pair(name: "\(kind.rawValue)_\(index)", source: try render(d, size: size, edited: false),
                     target: try render(d, size: size, edited: true))
@@ -114,7 +114,8 @@ public struct SyntheticTask: Sendable {
 
     /// Pairs `indices` of `seed`, drawn in parallel: the same pairs however the indices are chunked.
     public func pairs(_ indices: Range<Int>, size: Int, seed: UInt64) throws -> [Pair] {
-        guard indices.lowerBound >= 0, indices.count <= 100_000 else { throw TaskError.invalidCount(indices.lowerBound < 0 ? indices.lowerBound : indices.count) }
+        guard indices.lowerBound >= 0 else { throw TaskError.invalidIndex(indices.lowerBound) }
+        guard indices.count <= 100_000 else { throw TaskError.invalidCount(indices.count) }
         guard SyntheticTask.sizes.contains(size) else { throw TaskError.invalidSize(size, allowed: SyntheticTask.sizes) }
         let count = indices.count
         guard count > 0 else { return [] }
@@ -225,12 +226,14 @@ public enum TaskError: Error, CustomStringConvertible, Equatable {
     case unknownTask(String, known: [String])
     case invalidSize(Int, allowed: ClosedRange<Int>)
     case invalidCount(Int)
+    case invalidIndex(Int)
 
     public var description: String {
         switch self {
         case let .unknownTask(name, known): return "unknown task '\(name)'; the built-in tasks are \(known.joined(separator: ", "))"
         case let .invalidSize(size, allowed): return "size \(size) is outside \(allowed.lowerBound)…\(allowed.upperBound) pixels"
         case let .invalidCount(count): return "count \(count) is outside 1…100000"
+        case let .invalidIndex(index): return "pair index \(index) is negative"
         }
     }
 }
