@@ -6,31 +6,34 @@ import Synchronization
 /// sends its replies through an `outbox` socket that the router forwards to the shell socket.
 final class ShellWorker: @unchecked Sendable {
     let id: String?
-    private let queue = Mutex<[WireMessage]>([])
-    private let available = DispatchSemaphore(value: 0)
+    private var queue: [WireMessage] = []
+    private let condition = NSCondition()
     let running = Atomic<Bool>(true)
 
     init(id: String?) { self.id = id }
 
     func enqueue(_ message: WireMessage) {
-        queue.withLock { $0.append(message) }
-        available.signal()
+        condition.lock()
+        queue.append(message)
+        condition.signal()
+        condition.unlock()
     }
 
     /// The next request, or nil after `timeout` seconds.
     func next(timeout: Double) -> WireMessage? {
-        guard available.wait(timeout: .now() + timeout) == .success else { return nil }
-        return queue.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+        condition.lock()
+        defer { condition.unlock() }
+        if queue.isEmpty { _ = condition.wait(until: Date().addingTimeInterval(timeout)) }
+        return queue.isEmpty ? nil : queue.removeFirst()
     }
 
     /// Takes every request waiting in the queue (after a failed cell with stop_on_error, the
     /// executes among them are aborted).
     func drain() -> [WireMessage] {
-        let taken = queue.withLock { queue -> [WireMessage] in
-            defer { queue.removeAll() }
-            return queue
-        }
-        for _ in taken { _ = available.wait(timeout: .now()) }
+        condition.lock()
+        defer { condition.unlock() }
+        let taken = queue
+        queue.removeAll()
         return taken
     }
 
