@@ -51,7 +51,7 @@ public final class Kernel: @unchecked Sendable {
     }
 
     /// Serves until a shutdown request (Jupyter restarts a kernel by starting a new process).
-    public func run() {
+    public func run() throws {
         let heartbeatThread = Thread { [self] in
             while running.load(ordering: .relaxed) {
                 if heartbeat.poll(milliseconds: 100), let ping = heartbeat.receive() { heartbeat.send(ping) }
@@ -66,9 +66,9 @@ public final class Kernel: @unchecked Sendable {
                 }
             }
         }
+        try startWorker(mainShell)
         heartbeatThread.start()
         controlThread.start()
-        try? startWorker(mainShell)
         iopub.publish("status", ["execution_state": "starting"], parent: nil)
         while running.load(ordering: .relaxed) {
             let ready = Socket.poll([shell, replies], milliseconds: 50)

@@ -17,7 +17,7 @@ struct KernelCommand: ParsableCommand {
         let connection = try ConnectionFile.load(connectionFile)
         let kernel = try Kernel(connection: connection, interpreter: ScriptInterpreter(),
                                 info: KernelInfo(implementationVersion: Likewise.version, languageVersion: Likewise.version))
-        kernel.run()
+        try kernel.run()
     }
 }
 
