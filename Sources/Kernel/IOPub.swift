@@ -75,3 +75,15 @@ final class IOPubSink: DisplaySink {
         return try stdin.ask(prompt, password: password, parent: parent)
     }
 }
+
+/// Swallows output: user expressions are evaluated without showing anything.
+final class QuietSink: DisplaySink {
+    func display(_ bundle: DisplayBundle, id: String?) {}
+    func update(_ bundle: DisplayBundle, id: String) {}
+    func progress(_ text: String, id: String) {}
+    func stream(_ text: String, toStandardError: Bool) {}
+    func clear(wait: Bool) {}
+    func input(_ prompt: String, password: Bool) throws -> String {
+        throw ScriptError(.io, "input: user expressions cannot ask for input")
+    }
+}

@@ -208,7 +208,8 @@ public final class Kernel: @unchecked Sendable {
                 iopub.publish("execute_result", ["execution_count": executionCount, "data": IOPubSink.data(result), "metadata": [String: Any]()],
                               parent: request)
             }
-            reply(request, on: socket, ["status": "ok", "execution_count": executionCount, "user_expressions": [String: Any](), "payload": [Any]()])
+            reply(request, on: socket, ["status": "ok", "execution_count": executionCount,
+                                        "user_expressions": userExpressions(request.content["user_expressions"]), "payload": [Any]()])
         case let .failure(error, traceback):
             let content: [String: Any] = ["ename": error.kind.rawValue, "evalue": error.description, "traceback": traceback]
             iopub.publish("error", content, parent: request)
@@ -221,6 +222,25 @@ public final class Kernel: @unchecked Sendable {
         }
         if store { record.withLock { $0.history.append((executionCount, code, output)) } }
         return succeeded
+    }
+
+    /// Each named expression evaluated after the cell, quietly: its display data, or its error.
+    private func userExpressions(_ requested: Any?) -> [String: Any] {
+        guard let expressions = requested as? [String: Any] else { return [:] }
+        var results: [String: Any] = [:]
+        for (name, value) in expressions {
+            guard let code = value as? String else {
+                results[name] = ["status": "error", "ename": "TypeError", "evalue": "user expression '\(name)' is not a string", "traceback": [String]()]
+                continue
+            }
+            switch interpreter.execute(code, sink: QuietSink()) {
+            case let .success(result):
+                results[name] = ["status": "ok", "data": result.map(IOPubSink.data) ?? [:], "metadata": [String: Any]()]
+            case let .failure(error, traceback):
+                results[name] = ["status": "error", "ename": error.kind.rawValue, "evalue": error.description, "traceback": traceback]
+            }
+        }
+        return results
     }
 
     /// `tail` (the last n), `range` (this session's lines start…stop) and `search` (glob pattern).

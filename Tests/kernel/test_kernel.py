@@ -135,6 +135,16 @@ class LikewiseProtocolTests(unittest.TestCase):
         refused = self.kc.execute_interactive('input("x")', timeout=10, allow_stdin=False)
         self.assertIn("allow_stdin is false", refused["content"]["evalue"])
 
+    def test_user_expressions_are_evaluated_after_the_cell(self):
+        msg_id = self.kc.execute("let n = 20", user_expressions={"double": "n * 2", "bad": "m"})
+        reply = self.kc.get_shell_msg(timeout=10)
+        self.assertEqual(reply["parent_header"]["msg_id"], msg_id)
+        expressions = reply["content"]["user_expressions"]
+        self.assertEqual(expressions["double"]["status"], "ok")
+        self.assertEqual(expressions["double"]["data"]["text/plain"], "40")
+        self.assertEqual(expressions["bad"]["status"], "error")
+        self.assertEqual(expressions["bad"]["ename"], "NameError")
+
     def test_executes_queued_behind_an_error_are_aborted(self):
         first = self.kc.execute("for i in 0..<200000 { }\nnot_a_name")
         second = self.kc.execute("1 + 1")
