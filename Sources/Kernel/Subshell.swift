@@ -19,8 +19,20 @@ final class ShellWorker: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// The next request, or nil after `timeout` seconds.
-    func next(timeout: Double) -> WireMessage? {
+    /// The next request, or nil after `timeout` seconds. Right after a request the worker spins
+    /// for 2 ms before sleeping: requests tend to follow each other closely (a notebook running
+    /// its cells, a frontend's completion as the user types), and waking a sleeping thread costs
+    /// a quarter of a millisecond on this kind of machine.
+    func next(timeout: Double, spinning: Bool) -> WireMessage? {
+        if spinning {
+            let until = DispatchTime.now().uptimeNanoseconds + 2_000_000
+            while DispatchTime.now().uptimeNanoseconds < until {
+                condition.lock()
+                if !queue.isEmpty { defer { condition.unlock() }; return queue.removeFirst() }
+                condition.unlock()
+                sched_yield()
+            }
+        }
         condition.lock()
         defer { condition.unlock() }
         if queue.isEmpty { _ = condition.wait(until: Date().addingTimeInterval(timeout)) }
@@ -40,8 +52,11 @@ final class ShellWorker: @unchecked Sendable {
     /// Starts the worker thread: it handles requests until stopped.
     func start(_ handle: @escaping @Sendable (WireMessage, ShellWorker) -> Void) {
         Thread { [self] in
+            var busy = false
             while running.load(ordering: .relaxed) {
-                if let message = next(timeout: 0.1) { handle(message, self) }
+                let message = next(timeout: 0.1, spinning: busy)
+                if let message { handle(message, self) }
+                busy = message != nil
             }
         }.start()
     }
