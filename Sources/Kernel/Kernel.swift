@@ -196,7 +196,11 @@ public final class Kernel: @unchecked Sendable {
     /// Runs a cell; returns whether it succeeded.
     @discardableResult
     private func execute(_ request: WireMessage, on socket: Socket) -> Bool {
-        let code = request.content["code"] as? String ?? ""
+        guard let code = request.content["code"] as? String else {
+            reply(request, on: socket, ["status": "error", "ename": "TypeError", "evalue": "execute_request: content.code must be a string",
+                                        "traceback": [String](), "execution_count": record.withLock { $0.count }])
+            return false
+        }
         let silent = request.content["silent"] as? Bool ?? false
         let store = (request.content["store_history"] as? Bool ?? true) && !silent
         let executionCount = record.withLock { state -> Int in

@@ -40,5 +40,12 @@ check "the repl gathers an open bracket over lines" 'grep -q "\.\.\. 21$" "$work
 check "the repl shows the value of an expression" 'grep -q "40" "$work/repl.out"'
 check "the repl reports an error and goes on" 'grep -q "NameError: 1:1: unknown command .prnt. — did you mean .print.?" "$work/repl.out" && grep -q "20" "$work/repl.out"'
 
+HOME="$work/home" "$bin" install --user > /dev/null
+check "install --user writes the kernelspec under ~/.local/share/jupyter" '[[ -f "$work/home/.local/share/jupyter/kernels/likewise/kernel.json" && -f "$work/home/.local/share/jupyter/kernels/likewise/logo-64x64.png" ]]'
+VIRTUAL_ENV="$work/env" "$bin" install --sys-prefix > /dev/null
+check "install --sys-prefix writes it into the active environment" 'grep -q "\"{connection_file}\"" "$work/env/share/jupyter/kernels/likewise/kernel.json"'
+"$bin" install --prefix "$work/prefix" > /dev/null
+check "the installed argv is this binary, absolute" 'grep -q "\"$(cd "$(dirname "$bin")" && pwd -P)/likewise\"" "$work/prefix/share/jupyter/kernels/likewise/kernel.json"'
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -145,6 +145,22 @@ class LikewiseProtocolTests(unittest.TestCase):
         self.assertEqual(expressions["bad"]["status"], "error")
         self.assertEqual(expressions["bad"]["ename"], "NameError")
 
+    def test_kernel_info_is_answered_on_control_too(self):
+        msg = self.kc.session.msg("kernel_info_request", {})
+        self.kc.control_channel.send(msg)
+        reply = self.kc.control_channel.get_msg(timeout=10)
+        self.assertEqual(reply["msg_type"], "kernel_info_reply")
+        self.assertEqual(reply["content"]["protocol_version"], "5.5")
+        self.assertIn("kernel subshells", reply["content"]["supported_features"])
+        self.assertEqual(reply["content"]["language_info"]["codemirror_mode"], "swift")
+
+    def test_wrong_typed_fields_get_an_error_reply(self):
+        msg = self.kc.session.msg("execute_request", {"code": 5, "silent": False})
+        self.kc.shell_channel.send(msg)
+        reply = self.kc.get_shell_msg(timeout=10)
+        self.assertEqual(reply["content"]["status"], "error")
+        self.assertIn("code must be a string", reply["content"]["evalue"])
+
     def test_executes_queued_behind_an_error_are_aborted(self):
         first = self.kc.execute("for i in 0..<200000 { }\nnot_a_name")
         second = self.kc.execute("1 + 1")
