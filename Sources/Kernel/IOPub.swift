@@ -76,14 +76,3 @@ final class IOPubSink: DisplaySink {
     }
 }
 
-/// Swallows output: user expressions are evaluated without showing anything.
-final class QuietSink: DisplaySink {
-    func display(_ bundle: DisplayBundle, id: String?) {}
-    func update(_ bundle: DisplayBundle, id: String) {}
-    func progress(_ text: String, id: String) {}
-    func stream(_ text: String, toStandardError: Bool) {}
-    func clear(wait: Bool) {}
-    func input(_ prompt: String, password: Bool) throws -> String {
-        throw ScriptError(.io, "input: user expressions cannot ask for input")
-    }
-}

@@ -244,7 +244,7 @@ public final class Kernel: @unchecked Sendable {
                 results[name] = ["status": "error", "ename": "TypeError", "evalue": "user expression '\(name)' is not a string", "traceback": [String]()]
                 continue
             }
-            switch interpreter.execute(code, sink: QuietSink()) {
+            switch interpreter.execute(code, sink: SilentSink()) {
             case let .success(result):
                 results[name] = ["status": "ok", "data": result.map(IOPubSink.data) ?? [:], "metadata": [String: Any]()]
             case let .failure(error, traceback):

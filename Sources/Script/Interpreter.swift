@@ -44,7 +44,7 @@ public final class ScriptInterpreter: Interpreter {
 
     /// `stepLimit` bounds loop iterations and calls per cell (for fuzzing); nil is unlimited.
     public init(stepLimit: Int? = nil) {
-        session = Session(sink: NullSink())
+        session = Session(sink: SilentSink())
         session.stepLimit = stepLimit
     }
 
@@ -187,14 +187,18 @@ public final class ScriptInterpreter: Interpreter {
     }
 }
 
-/// A sink that drops everything, for an interpreter not yet executing.
-final class NullSink: DisplaySink {
-    func display(_ bundle: DisplayBundle, id: String?) {}
-    func update(_ bundle: DisplayBundle, id: String) {}
-    func progress(_ text: String, id: String) {}
-    func stream(_ text: String, toStandardError: Bool) {}
-    func clear(wait: Bool) {}
-    func input(_ prompt: String, password: Bool) throws -> String { throw ScriptError(.io, "input: nobody is there to answer") }
+/// A sink that shows nothing: the session's sink between cells, and for quiet evaluations
+/// (a kernel's user expressions), where nobody can answer `input`.
+public final class SilentSink: DisplaySink {
+    public init() {}
+    public func display(_ bundle: DisplayBundle, id: String?) {}
+    public func update(_ bundle: DisplayBundle, id: String) {}
+    public func progress(_ text: String, id: String) {}
+    public func stream(_ text: String, toStandardError: Bool) {}
+    public func clear(wait: Bool) {}
+    public func input(_ prompt: String, password: Bool) throws -> String {
+        throw ScriptError(.io, "input: nobody can answer here (no frontend is attached to this evaluation)")
+    }
 }
 
 extension String {
