@@ -18,7 +18,7 @@ public final class Kernel: @unchecked Sendable {
     private let shell, control, heartbeat: Socket
     private let stdin: StdinChannel
     private let iopub: IOPub
-    private var shellSigner, controlSigner: Signer
+    private let verifier: Verifier
     private let replySigner: Signer
     private let running = Atomic<Bool>(true)
     /// Execution count and history, shared by the main shell and subshells.
@@ -43,10 +43,9 @@ public final class Kernel: @unchecked Sendable {
         heartbeat = try bind(ZMQ_REP, connection.hbPort)
         let iopubSocket = try bind(ZMQ_XPUB, connection.iopubPort)
         replies = try Socket(context: context, type: ZMQ_PULL, endpoint: outboxEndpoint)
-        stdin = StdinChannel(socket: stdinSocket, key: connection.key, session: session)
         replySigner = Signer(key: connection.key)
-        shellSigner = Signer(key: connection.key)
-        controlSigner = Signer(key: connection.key)
+        verifier = Verifier(key: connection.key)
+        stdin = StdinChannel(socket: stdinSocket, verifier: verifier, signer: replySigner, session: session)
         iopub = IOPub(socket: iopubSocket, session: session, signer: replySigner)
     }
 
@@ -61,7 +60,7 @@ public final class Kernel: @unchecked Sendable {
             while running.load(ordering: .relaxed) {
                 iopub.serveSubscriptions()
                 if control.poll(milliseconds: 20), let frames = control.receive(),
-                   let message = WireMessage.parse(frames, signer: &controlSigner) {
+                   let message = verifier.parse(frames) {
                     handle(message, on: control)
                 }
             }
@@ -80,7 +79,7 @@ public final class Kernel: @unchecked Sendable {
             if ready[1] { spinUntil = 0 }
             if ready[0] { spinUntil = DispatchTime.now().uptimeNanoseconds + 2_000_000 }
             if ready[1], let frames = replies.receive() { shell.send(frames) }
-            if ready[0], let frames = shell.receive(), let message = WireMessage.parse(frames, signer: &shellSigner) {
+            if ready[0], let frames = shell.receive(), let message = verifier.parse(frames) {
                 route(message)
             }
         }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// HMAC-SHA256 signatures of Jupyter messages (over header, parent header, metadata and content),
 /// checked in constant time, with replays of a signature already seen refused, as ipykernel does.
@@ -31,5 +32,18 @@ struct Signer {
         order.append(signature)
         if order.count > Signer.remembered { seen.remove(order.removeFirst()) }
         return true
+    }
+}
+
+/// One replay cache for every channel: a message captured on shell and replayed on control (or
+/// stdin) is refused too. Channels verify from their own threads, so the cache is locked.
+final class Verifier: Sendable {
+    private let signer: Mutex<Signer>
+
+    init(key: String) { signer = Mutex(Signer(key: key)) }
+
+    /// The parsed message, or nil (logged) when it is malformed, unsigned or replayed.
+    func parse(_ frames: [Data]) -> WireMessage? {
+        signer.withLock { WireMessage.parse(frames, signer: &$0) }
     }
 }

@@ -7,7 +7,7 @@ import Synchronization
 final class StdinChannel: @unchecked Sendable {
     private let socket: Socket
     private let lock = Mutex(())
-    private var signer: Signer
+    private let verifier: Verifier
     private let replySigner: Signer
     private let session: String
     /// Set by interrupt_request, cleared when a cell starts: a pending input gives up.
@@ -15,10 +15,10 @@ final class StdinChannel: @unchecked Sendable {
     /// Set when the kernel shuts down.
     let stopped = Atomic<Bool>(false)
 
-    init(socket: Socket, key: String, session: String) {
+    init(socket: Socket, verifier: Verifier, signer: Signer, session: String) {
         self.socket = socket
-        self.signer = Signer(key: key)
-        self.replySigner = Signer(key: key)
+        self.verifier = verifier
+        self.replySigner = signer
         self.session = session
     }
 
@@ -29,7 +29,7 @@ final class StdinChannel: @unchecked Sendable {
             while !stopped.load(ordering: .relaxed) {
                 if interrupted.load(ordering: .relaxed) { throw ScriptError(.interrupted, "interrupted while waiting for input") }
                 guard socket.poll(milliseconds: 50), let frames = socket.receive(),
-                      let reply = WireMessage.parse(frames, signer: &signer), reply.type == "input_reply" else { continue }
+                      let reply = verifier.parse(frames), reply.type == "input_reply" else { continue }
                 return reply.content["value"] as? String ?? ""
             }
             throw ScriptError(.interrupted, "the kernel is shutting down")

@@ -61,15 +61,19 @@ class WireFuzzTests(unittest.TestCase):
             s.connect(self.endpoint(name))
             sockets[name] = s
         sent = 0
+        replayed = []
         for burst in range(20):
             for _ in range(100):
                 name = rng.choice(["shell_port", "control_port", "stdin_port"])
                 sockets[name].send_multipart(self.mutated(rng))
                 sent += 1
-            # A replay of a message already answered must be dropped, and a fresh one answered.
+            # A replay of a message already answered must be dropped, on its channel or another,
+            # and a fresh one answered.
             frames = self.valid_frames()
+            replayed.append(json.loads(frames[2])["msg_id"])
             sockets["shell_port"].send_multipart(frames)
             sockets["shell_port"].send_multipart(frames)
+            sockets["control_port"].send_multipart(frames)
             self.kc.kernel_info()
             reply = self.kc.get_shell_msg(timeout=10)
             self.assertEqual(reply["msg_type"], "kernel_info_reply", f"burst {burst}")
@@ -78,6 +82,16 @@ class WireFuzzTests(unittest.TestCase):
         self.assertTrue(sockets["hb_port"].poll(5000))
         self.assertEqual(sockets["hb_port"].recv(), b"ping")
         self.assertEqual(sent, 2000)
+        # Each message sent three times (twice on shell, once on control) was answered exactly
+        # once: whichever channel read it first; the other copies are replays.
+        answered = {}
+        for name in ["shell_port", "control_port"]:
+            while sockets[name].poll(200):
+                msg = self.session.deserialize(self.session.feed_identities(sockets[name].recv_multipart())[1])
+                parent = msg["parent_header"].get("msg_id")
+                answered.setdefault(parent, []).append(name)
+        for msg_id in replayed:
+            self.assertEqual(len(answered.get(msg_id, [])), 1, f"{msg_id}: {answered.get(msg_id)}")
         self.assertTrue(self.km.is_alive())
 
 
