@@ -82,6 +82,16 @@ public struct SyntheticTask: Sendable {
         self.kind = kind
     }
 
+    private static func check(_ size: Int) throws {
+        guard sizes.contains(size) else { throw TaskError.invalidSize(size, allowed: sizes) }
+    }
+
+    /// The centre of pixel (x, y) of a `size`-pixel image, in image coordinates ([−1, 1]).
+    private static func centre(_ x: Int, _ y: Int, size: Int) -> Point {
+        let half = Float(size) / 2
+        return Point((Float(x) + 0.5) / half - 1, (Float(y) + 0.5) / half - 1)
+    }
+
     private func drawing(index: Int, seed: UInt64) -> any TaskDrawing {
         var rng = RandomGenerator(seed: seed &* 0x2545_F491_4F6C_DD1D ^ UInt64(truncatingIfNeeded: index) &* 0x9E37_79B9 ^ UInt64(Kind.allCases.firstIndex(of: kind) ?? 0) << 56)
         switch kind {
@@ -96,7 +106,7 @@ public struct SyntheticTask: Sendable {
 
     /// Pair `index` of `seed` at `size`×`size`.
     public func pair(index: Int, size: Int, seed: UInt64) throws -> Pair {
-        guard SyntheticTask.sizes.contains(size) else { throw TaskError.invalidSize(size, allowed: SyntheticTask.sizes) }
+        try SyntheticTask.check(size)
         guard index >= 0 else { throw TaskError.invalidIndex(index) }
         let d = drawing(index: index, seed: seed)
         return Pair(name: "\(kind.rawValue)_\(index)", source: try render(d, size: size, edited: false),
@@ -116,7 +126,7 @@ public struct SyntheticTask: Sendable {
     public func pairs(_ indices: Range<Int>, size: Int, seed: UInt64) throws -> [Pair] {
         guard indices.lowerBound >= 0 else { throw TaskError.invalidIndex(indices.lowerBound) }
         guard indices.count <= 100_000 else { throw TaskError.invalidCount(indices.count) }
-        guard SyntheticTask.sizes.contains(size) else { throw TaskError.invalidSize(size, allowed: SyntheticTask.sizes) }
+        try SyntheticTask.check(size)
         let count = indices.count
         guard count > 0 else { return [] }
         let results = UnsafeMutableBufferPointer<Pair?>.allocate(capacity: count)
@@ -135,12 +145,9 @@ public struct SyntheticTask: Sendable {
 
     /// 1 where pixel (x, y) of source `index` shows the subject (what moves with the pose), else 0.
     public func subjectMask(index: Int, seed: UInt64, size: Int) throws -> [Float] {
-        guard SyntheticTask.sizes.contains(size) else { throw TaskError.invalidSize(size, allowed: SyntheticTask.sizes) }
+        try SyntheticTask.check(size)
         let d = drawing(index: index, seed: seed)
-        let half = Float(size) / 2
-        return (0..<(size * size)).map { i in
-            d.subject(at: d.pose.inverse(Point((Float(i % size) + 0.5) / half - 1, (Float(i / size) + 0.5) / half - 1)))
-        }
+        return (0..<(size * size)).map { i in d.subject(at: d.pose.inverse(SyntheticTask.centre(i % size, i / size, size: size))) }
     }
 
     /// The true displacement, in pixels, of every pixel of source `from` to where the same point
@@ -148,13 +155,13 @@ public struct SyntheticTask: Sendable {
     /// subject and its destination is inside the image. Warping source `to` by it
     /// (`Tensor.warp`) aligns it with source `from`.
     public func displacement(from: Int, to: Int, seed: UInt64, size: Int) throws -> Displacement {
-        guard SyntheticTask.sizes.contains(size) else { throw TaskError.invalidSize(size, allowed: SyntheticTask.sizes) }
+        try SyntheticTask.check(size)
         let first = drawing(index: from, seed: seed), second = drawing(index: to, seed: seed)
         var result = Displacement(width: size, height: size)
         let half = Float(size) / 2
         for y in 0..<size {
             for x in 0..<size {
-                let u = Point((Float(x) + 0.5) / half - 1, (Float(y) + 0.5) / half - 1)
+                let u = SyntheticTask.centre(x, y, size: size)
                 let q = first.pose.inverse(u)
                 let v = second.pose.apply(q)
                 let i = y * size + x
@@ -172,7 +179,7 @@ public struct SyntheticTask: Sendable {
         let pixel = 1 / (half * d.pose.scale)
         for y in 0..<size {
             for x in 0..<size {
-                let u = Point((Float(x) + 0.5) / half - 1, (Float(y) + 0.5) / half - 1)
+                let u = SyntheticTask.centre(x, y, size: size)
                 let c = d.colour(at: d.pose.inverse(u), image: u, pixel: pixel, edited: edited)
                 let i = 3 * (y * size + x)
                 pixels[i] = min(max(c.r, 0), 1); pixels[i + 1] = min(max(c.g, 0), 1); pixels[i + 2] = min(max(c.b, 0), 1)
