@@ -97,15 +97,18 @@ public final class Kernel: @unchecked Sendable {
     private func route(_ request: WireMessage) {
         guard let id = request.header["subshell_id"] as? String else { return mainShell.enqueue(request) }
         if let worker = subshells.withLock({ $0[id] }) { return worker.enqueue(request) }
-        shell.send(WireMessage.frames(type: request.type.replacingOccurrences(of: "_request", with: "_reply"),
-                                      content: ["status": "error", "ename": "SubshellError", "evalue": "no subshell \(id)", "traceback": [String]()],
-                                      parent: request, identities: request.identities, session: session, signer: replySigner))
+        reply(request, on: shell, Kernel.failure("SubshellError", "no subshell \(id)"))
     }
 
     /// Starts a worker thread whose replies travel through its own outbox socket to the router.
     private func startWorker(_ worker: ShellWorker) throws {
         let outbox = try Socket(context: context, type: ZMQ_PUSH, connect: outboxEndpoint)
         worker.start { [self] message, worker in handle(message, on: outbox, worker: worker) }
+    }
+
+    /// The content of an error reply (and, without "status", of an error message on IOPub).
+    static func failure(_ name: String, _ value: String, traceback: [String] = []) -> [String: Any] {
+        ["status": "error", "ename": name, "evalue": value, "traceback": traceback]
     }
 
     private func reply(_ request: WireMessage, on socket: Socket, _ content: [String: Any]) {
@@ -172,7 +175,7 @@ public final class Kernel: @unchecked Sendable {
                 subshells.withLock { $0[id] = worker }
                 reply(request, on: socket, ["status": "ok", "subshell_id": id])
             } catch {
-                reply(request, on: socket, ["status": "error", "ename": "SubshellError", "evalue": "\(error)", "traceback": [String]()])
+                reply(request, on: socket, Kernel.failure("SubshellError", "\(error)"))
             }
         case "delete_subshell_request":
             let id = content["subshell_id"] as? String ?? ""
@@ -180,7 +183,7 @@ public final class Kernel: @unchecked Sendable {
                 worker.running.store(false, ordering: .relaxed)
                 reply(request, on: socket, ["status": "ok"])
             } else {
-                reply(request, on: socket, ["status": "error", "ename": "SubshellError", "evalue": "no subshell \(id)", "traceback": [String]()])
+                reply(request, on: socket, Kernel.failure("SubshellError", "no subshell \(id)"))
             }
         case "list_subshell_request":
             reply(request, on: socket, ["status": "ok", "subshell_id": subshells.withLock { Array($0.keys).sorted() }])
@@ -196,8 +199,9 @@ public final class Kernel: @unchecked Sendable {
     @discardableResult
     private func execute(_ request: WireMessage, on socket: Socket) -> Bool {
         guard let code = request.content["code"] as? String else {
-            reply(request, on: socket, ["status": "error", "ename": "TypeError", "evalue": "execute_request: content.code must be a string",
-                                        "traceback": [String](), "execution_count": record.withLock { $0.count }])
+            var content = Kernel.failure("TypeError", "execute_request: content.code must be a string")
+            content["execution_count"] = record.withLock { $0.count }
+            reply(request, on: socket, content)
             return false
         }
         let silent = request.content["silent"] as? Bool ?? false
@@ -221,12 +225,10 @@ public final class Kernel: @unchecked Sendable {
             reply(request, on: socket, ["status": "ok", "execution_count": executionCount,
                                         "user_expressions": userExpressions(request.content["user_expressions"]), "payload": [Any]()])
         case let .failure(error, traceback):
-            let content: [String: Any] = ["ename": error.kind.rawValue, "evalue": error.description, "traceback": traceback]
-            iopub.publish("error", content, parent: request)
-            var replyContent = content
-            replyContent["status"] = "error"
-            replyContent["execution_count"] = executionCount
-            reply(request, on: socket, replyContent)
+            var content = Kernel.failure(error.kind.rawValue, error.description, traceback: traceback)
+            iopub.publish("error", content.filter { $0.key != "status" }, parent: request)
+            content["execution_count"] = executionCount
+            reply(request, on: socket, content)
             output = traceback.joined(separator: "\n")
             succeeded = false
         }
@@ -240,14 +242,14 @@ public final class Kernel: @unchecked Sendable {
         var results: [String: Any] = [:]
         for (name, value) in expressions {
             guard let code = value as? String else {
-                results[name] = ["status": "error", "ename": "TypeError", "evalue": "user expression '\(name)' is not a string", "traceback": [String]()]
+                results[name] = Kernel.failure("TypeError", "user expression '\(name)' is not a string")
                 continue
             }
             switch interpreter.execute(code, sink: SilentSink()) {
             case let .success(result):
                 results[name] = ["status": "ok", "data": result.map(IOPubSink.data) ?? [:], "metadata": [String: Any]()]
             case let .failure(error, traceback):
-                results[name] = ["status": "error", "ename": error.kind.rawValue, "evalue": error.description, "traceback": traceback]
+                results[name] = Kernel.failure(error.kind.rawValue, error.description, traceback: traceback)
             }
         }
         return results

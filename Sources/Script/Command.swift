@@ -152,6 +152,11 @@ public struct Command: Sendable {
 
 /// The closest known name to a misspelt one, for "did you mean …?".
 enum Suggestion {
+    /// " — did you mean 'name'?" for the closest candidate, or "" when none is close.
+    static func hint(for word: String, in candidates: [String]) -> String {
+        closest(to: word, in: candidates).map { " — did you mean '\($0)'?" } ?? ""
+    }
+
     static func closest(to word: String, in candidates: [String]) -> String? {
         let scored = candidates.map { ($0, distance(word.lowercased(), $0.lowercased())) }.filter { $0.1 <= max(2, word.count / 3) }
         return scored.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }?.0

@@ -66,7 +66,7 @@ struct Evaluator {
             if let binding = session.lookup(name) { return binding.value }
             if Library.commands[name] != nil { return .command(name) }
             let known = session.variableNames + Array(Library.commands.keys)
-            let hint = Suggestion.closest(to: name, in: known).map { " — did you mean '\($0)'?" } ?? ""
+            let hint = Suggestion.hint(for: name, in: known)
             throw ScriptError(.name, "unknown name '\(name)'\(hint)", at: location, length: length)
         case let .array(items, _):
             return .array(try items.map(evaluate))
@@ -108,7 +108,7 @@ struct Evaluator {
             if session.lookup(name) != nil {
                 throw ScriptError(.type, "'\(name)' is a variable, not a command", at: nameLocation, length: length)
             }
-            let hint = Suggestion.closest(to: name, in: Array(Library.commands.keys)).map { " — did you mean '\($0)'?" } ?? ""
+            let hint = Suggestion.hint(for: name, in: Array(Library.commands.keys))
             throw ScriptError(.name, "unknown command '\(name)'\(hint)", at: nameLocation, length: length)
         }
         try session.step(at: location)
@@ -223,7 +223,7 @@ struct Evaluator {
     func member(_ base: Value, _ name: String, at location: SourceLocation) throws -> Value {
         let members = Evaluator.members(of: base)
         if let found = members.first(where: { $0.0 == name }) { return found.1 }
-        let hint = Suggestion.closest(to: name, in: members.map(\.0)).map { " — did you mean '\($0)'?" } ?? ""
+        let hint = Suggestion.hint(for: name, in: members.map(\.0))
         let list = members.isEmpty ? "it has no members" : "its members are " + members.map(\.0).joined(separator: ", ")
         throw ScriptError(.name, "\(base.typeName) has no member '\(name)'\(hint) (\(list))", at: location, length: name.count + 1)
     }

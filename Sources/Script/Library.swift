@@ -130,7 +130,7 @@ enum Library {
             case .null: return .command("help")
             case let .command(name), let .string(name):
                 guard commands[name] != nil else {
-                    let hint = Suggestion.closest(to: name, in: Array(commands.keys)).map { " — did you mean '\($0)'?" } ?? ""
+                    let hint = Suggestion.hint(for: name, in: Array(commands.keys))
                     throw ScriptError(.name, "help: no command '\(name)'\(hint)")
                 }
                 return .command(name)
