@@ -20,7 +20,6 @@ public final class Session {
     /// against a generated program that would run for hours.
     var stepLimit: Int?
     var steps = 0
-    var displayCount = 0
     /// Only one cell runs against the session at a time; see `Gate`.
     let gate = Gate()
     /// Cells suspended in `yieldToWaitingCells` (a subshell's cell runs meanwhile).
@@ -83,7 +82,6 @@ public final class Session {
     /// Shows `value` (nothing for nil).
     public func show(_ value: Value, id: String? = nil) throws {
         guard let bundle = try Presentation.bundle(for: value) else { return }
-        displayCount += 1
         sink.display(bundle, id: id)
     }
 
