@@ -106,11 +106,7 @@ struct OpsBench: ParsableCommand {
         let (source, target) = try ToyNetwork.batch(count: 8, size: 32, using: &rng)
         for step in 1...4 {
             let before = BufferPool.current.statistics
-            let loss = try Tensor.mseLoss(try network(source), target)
-            network.parameters.zeroGrad()
-            try loss.backward()
-            clipGradientNorm(optimizer.parameters, maxNorm: 1)
-            optimizer.update()
+            try network.trainingStep(source: source, target: target, optimizer: optimizer)
             let after = BufferPool.current.statistics
             emit(["op": "train_step", "step": step, "fresh_allocations": after.freshAllocations - before.freshAllocations,
                   "fresh_bytes": after.freshBytes - before.freshBytes, "reused_buffers": after.reuses - before.reuses])

@@ -76,15 +76,11 @@ struct Demo: ParsableCommand {
         var losses: [Float] = []
         for step in 0..<steps {
             let (source, target) = try ToyNetwork.batch(count: 8, size: 32, using: &rng)
-            let loss = try Tensor.mseLoss(try network(source), target)
-            network.parameters.zeroGrad()
-            try loss.backward()
-            let norm = clipGradientNorm(optimizer.parameters, maxNorm: 1)
             optimizer.learningRate = schedule.rate(at: step)
-            optimizer.update()
-            losses.append(loss.scalar)
+            let (loss, norm) = try network.trainingStep(source: source, target: target, optimizer: optimizer)
+            losses.append(loss)
             if step % max(steps / 10, 1) == 0 || step == steps - 1 {
-                print(#"{"step": \#(step), "loss": \#(loss.scalar), "grad_norm": \#(norm), "lr": \#(optimizer.learningRate)}"#)
+                print(#"{"step": \#(step), "loss": \#(loss), "grad_norm": \#(norm), "lr": \#(optimizer.learningRate)}"#)
             }
         }
         if let first = losses.first, let last = losses.last {

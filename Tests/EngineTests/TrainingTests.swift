@@ -10,12 +10,7 @@ struct TrainingTests {
         var losses: [Float] = []
         for _ in 0..<150 {
             let (source, target) = try ToyNetwork.batch(count: 4, size: 8, using: &rng)
-            let loss = try Tensor.mseLoss(network(source), target)
-            network.parameters.zeroGrad()
-            try loss.backward()
-            clipGradientNorm(adam.parameters, maxNorm: 1)
-            adam.update()
-            losses.append(loss.scalar)
+            losses.append(try network.trainingStep(source: source, target: target, optimizer: adam).loss)
         }
         let first = losses.prefix(5).reduce(0, +) / 5, last = losses.suffix(5).reduce(0, +) / 5
         #expect(first / last >= 10, "loss went from \(first) to \(last)")
@@ -34,10 +29,7 @@ struct TrainingTests {
         var fresh: [Int] = []
         for _ in 0..<3 {
             let before = pool.statistics.freshAllocations
-            let loss = try Tensor.mseLoss(network(source), target)
-            network.parameters.zeroGrad()
-            try loss.backward()
-            adam.update()
+            try network.trainingStep(source: source, target: target, optimizer: adam)
             fresh.append(pool.statistics.freshAllocations - before)
         }
         #expect(fresh[0] > 0)

@@ -25,6 +25,19 @@ public struct ToyNetwork {
         return try Tensor.conv2d(normed, weight: conv2Weight, bias: conv2Bias, padding: 1) + x
     }
 
+    /// One training step: the MSE of the network's output on `source` against `target`, its
+    /// gradients, clipping to a global norm of 1, and an optimiser update. Returns the loss and
+    /// the gradient norm before clipping.
+    @discardableResult
+    public func trainingStep(source: Tensor, target: Tensor, optimizer: AdamW) throws -> (loss: Float, gradientNorm: Float) {
+        let loss = try Tensor.mseLoss(try self(source), target)
+        parameters.zeroGrad()
+        try loss.backward()
+        let norm = clipGradientNorm(optimizer.parameters, maxNorm: 1)
+        optimizer.update()
+        return (loss.scalar, norm)
+    }
+
     /// A batch of random smooth images `[N, size, size, 3]` and their images under the toy mapping.
     public static func batch(count: Int, size: Int, using rng: inout RandomGenerator) throws -> (source: Tensor, target: Tensor) {
         let noise = try Tensor.randomUniform([count, size / 4, size / 4, 3], low: -1, high: 1, using: &rng)
