@@ -49,4 +49,52 @@ struct AutodiffTests {
         let error = #expect(throws: EngineError.self) { try (w * 2).backward() }
         #expect(error?.description == "backward: got shape [3], expected one element (a loss); pass `seed:` for other shapes")
     }
+
+    @Test func retainingTheGraphLetsBackwardRunTwice() throws {
+        let w = try Tensor(shape: [2], scalars: [1, 2]).requiringGrad()
+        let y = try (w * w).sum()
+        try y.backward(retainGraph: true)
+        #expect(y.origin != nil)
+        try y.backward()
+        #expect(w.grad?.scalars == [4, 8])  // 2·(2w)
+    }
+
+    @Test func aSecondBackwardThroughAReleasedGraphIsAnErrorNotASilentNoOp() throws {
+        let w = try Tensor(shape: [2], scalars: [1, 2]).requiringGrad()
+        let y = try w * 3
+        try y.sum().backward()
+        #expect(w.grad?.scalars == [3, 3])
+        let again = #expect(throws: EngineError.self) { try y.backward(seed: Tensor(shape: [2], repeating: 1)) }
+        #expect(again?.description.contains("retainGraph: true") == true)
+        // Nor may a released result start a new graph as if it were a leaf.
+        #expect(throws: EngineError.self) { try (y * 2).sum().backward() }
+        #expect(w.grad?.scalars == [3, 3])
+    }
+
+    @Test func backwardFromALeafGivesItTheSeed() throws {
+        let w = try Tensor(shape: [2], scalars: [1, 2]).requiringGrad()
+        try w.backward(seed: Tensor(shape: [2], scalars: [5, 6]))
+        #expect(w.grad?.scalars == [5, 6])
+    }
+
+    @Test func aDetachedTensorSharesValuesButStopsGradients() throws {
+        let w = try Tensor(shape: [2], scalars: [1, 2]).requiringGrad()
+        let x = try Tensor(shape: [2], scalars: [3, 4])
+        let frozen = w.detached()
+        #expect(frozen.storage === w.storage)
+        #expect(!frozen.requiresGrad)
+        try (w * x + frozen * x).sum().backward()
+        #expect(w.grad?.scalars == [3, 4])  // only the attached path
+    }
+
+    @Test func aCopySharesNothingAndRecordsNothing() throws {
+        let w = try Tensor(shape: [2], scalars: [1, 2]).requiringGrad()
+        let y = try w * 2
+        let c = y.copy()
+        #expect(c.storage !== y.storage)
+        #expect(!c.requiresGrad && c.origin == nil)
+        c.withUnsafeMutableBufferPointer { $0[0] = 100 }
+        #expect(y.scalars == [2, 4])
+        #expect(throws: EngineError.self) { try c.sum().backward() }
+    }
 }

@@ -21,9 +21,4 @@ struct FourierTransformTests {
         } } } }
     }
 
-    @Test func hasFiniteDifferenceGradients() throws {
-        let x = try random([1, 4, 3, 2])
-        try expectGradientsMatchFiniteDifferences([x]) { try $0[0].fourierTransform2D().real }
-        try expectGradientsMatchFiniteDifferences([x]) { try $0[0].fourierTransform2D().imaginary }
-    }
 }

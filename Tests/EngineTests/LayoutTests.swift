@@ -26,19 +26,6 @@ struct LayoutTests {
         #expect(parts[1].scalars == b.scalars)
     }
 
-    @Test func layoutOpsHaveFiniteDifferenceGradients() throws {
-        let x = try random([2, 3, 4, 2], seed: 1), y = try random([2, 3, 4, 3], seed: 2)
-        try expectGradientsMatchFiniteDifferences([x]) { try $0[0].reshaped(to: [6, 8]) }
-        try expectGradientsMatchFiniteDifferences([x]) { try $0[0].permuted([0, 3, 1, 2]) }
-        try expectGradientsMatchFiniteDifferences([x]) { try $0[0].rows(1..<2) }
-        try expectGradientsMatchFiniteDifferences([x, y]) { try Tensor.concat([$0[0], $0[1]]) }
-        try expectGradientsMatchFiniteDifferences([x, y]) { try Tensor.concat([$0[0], $0[1], $0[0]], axis: 3) }
-        try expectGradientsMatchFiniteDifferences([y]) { inputs in
-            let parts = try inputs[0].split(sizes: [1, 2])
-            return try parts[0] * parts[1].sum(alongAxes: [3], keepingAxes: true)
-        }
-    }
-
     @Test func outOfRangeIndicesAreErrorsNamingTheShape() throws {
         let x = try random([4, 2])
         let rows = #expect(throws: EngineError.self) { try x.rows(3..<6) }

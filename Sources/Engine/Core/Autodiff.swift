@@ -74,6 +74,12 @@ extension Tensor {
             start = Tensor(1)
         }
 
+        guard origin != nil else {
+            // A leaf's gradient with respect to itself is the seed.
+            try requireHistory()
+            return try accumulateGrad(start)
+        }
+
         // Order the records so that each comes after everything that consumes its output
         // (iterative depth-first search: deep networks must not overflow the stack).
         var order: [Tensor] = []
@@ -83,8 +89,9 @@ extension Tensor {
             if expanded { order.append(node); continue }
             guard visited.insert(ObjectIdentifier(node)).inserted else { continue }
             stack.append((node, true))
-            for input in node.origin?.inputs ?? [] where input.requiresGrad && input.origin != nil {
-                if !visited.contains(ObjectIdentifier(input)) { stack.append((input, false)) }
+            for input in node.origin?.inputs ?? [] where input.requiresGrad {
+                try input.requireHistory()
+                if input.origin != nil, !visited.contains(ObjectIdentifier(input)) { stack.append((input, false)) }
             }
         }
 
@@ -102,8 +109,15 @@ extension Tensor {
                     grads[ObjectIdentifier(input)] = inputGrad
                 }
             }
-            if !retainGraph { node.origin = nil }
+            if !retainGraph { node.origin = nil; node.historyReleased = true }
         }
+    }
+
+    /// Refuses to treat a result whose records an earlier `backward()` released as a leaf: its
+    /// gradient would silently stop there instead of reaching the parameters.
+    private func requireHistory() throws {
+        guard historyReleased else { return }
+        throw EngineError.notDifferentiable(message: "the graph through this tensor \(shape.shapeText) was released by an earlier backward(); pass `retainGraph: true` to that call to run backward through it again")
     }
 
     /// Adds `g` into this leaf's `grad`, creating it on first use.

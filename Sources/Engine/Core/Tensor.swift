@@ -23,6 +23,8 @@ public final class Tensor {
     public var grad: Tensor?
     /// The op that produced this tensor, kept only while gradients are being recorded.
     var origin: Origin?
+    /// Whether `backward()` has released `origin`: gradients can no longer flow through this result.
+    var historyReleased = false
 
     /// A tensor of `shape` with unspecified contents: every engine op writes all of its output.
     init(uninitialized shape: [Int]) {
