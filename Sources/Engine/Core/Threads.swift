@@ -12,8 +12,25 @@ import Synchronization
 public enum Threads {
     private static let current = Atomic<Int>(0)
 
+    /// A thread count for the engine's parallel loops in one scope, and a tally of the loops that
+    /// were split in it: tests run an op with 1 and with 2 threads, compare, and check that the
+    /// sizes really took the parallel path. OpenBLAS keeps the process-wide count.
+    final class Scope: Sendable {
+        let count: Int
+        let splitLoops = Atomic<Int>(0)
+        init(count: Int) { self.count = count }
+    }
+
+    @TaskLocal static var scope: Scope?
+
+    /// Runs `body` with the engine's parallel loops on `scope.count` threads.
+    static func within<R>(_ scope: Scope, _ body: () throws -> R) rethrows -> R {
+        try $scope.withValue(scope, operation: body)
+    }
+
     /// The number of threads for GEMM and for parallel loops.
     public static var count: Int {
+        if let scope { return scope.count }
         let n = current.load(ordering: .relaxed)
         if n > 0 { return n }
         let initial = ProcessInfo.processInfo.environment["LIKEWISE_THREADS"].flatMap(Int.init)
@@ -37,6 +54,7 @@ public enum Threads {
             if n > 0 { body(0..<n) }
             return
         }
+        scope?.splitLoops.add(1, ordering: .relaxed)
         withoutActuallyEscaping(body) { body in
             let chunk = (n + threads - 1) / threads
             nonisolated(unsafe) let run = body
