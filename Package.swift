@@ -39,8 +39,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
-        .testTarget(name: "ScriptTests", dependencies: ["Script", "Engine"]),
+        // A seed to replay and a watchdog that fails a hang, for every fuzz test.
+        .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "FuzzSupport"]),
+        .testTarget(name: "ScriptTests", dependencies: ["Script", "Engine", "FuzzSupport"]),
         .testTarget(name: "KernelTests", dependencies: ["Kernel"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CZMQ", "CPNG"]),
     ]

@@ -39,3 +39,15 @@ struct ConvolutionTests {
         #expect(throws: EngineError.self) { try Tensor.conv2d(random([1, 4, 4, 1]), weight: random([3, 3, 1, 1]), stride: 0) }
     }
 }
+
+extension ConvolutionTests {
+    @Test func anEmptyImagePaddedIntoAnOutputHasAnEmptyGradient() throws {
+        // Found by the engine fuzzer: the forward succeeded, the backward refused.
+        let x = try random([1, 4, 0, 3]).requiringGrad(), w = try random([3, 3, 3, 2]).requiringGrad()
+        let y = try Tensor.conv2d(x, weight: w, padding: 2)
+        #expect(y.shape == [1, 6, 2, 2])
+        try y.backward(seed: Tensor(shape: y.shape, repeating: 1))
+        #expect(x.grad?.shape == [1, 4, 0, 3])
+        #expect(w.grad?.scalars.allSatisfy { $0 == 0 } == true)
+    }
+}

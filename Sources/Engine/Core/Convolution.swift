@@ -133,6 +133,9 @@ extension ConvolutionGeometry {
     /// which runs block by block like the forward pass; otherwise the whole column gradient is
     /// formed and folded back by `col2im`.
     func inputGradient(_ dy: Tensor, _ weight: Tensor) throws -> Tensor {
+        // An empty image padded into a non-empty output has an empty gradient; the flipped-kernel
+        // convolution below would be asked for a kernel wider than its padded input.
+        if n * h * w * cin == 0 { return Tensor(uninitialized: [n, h, w, cin]) }
         if isPointwise {
             let dx = Tensor(uninitialized: [n, h, w, cin])
             Kernels.gemm(transposeA: false, transposeB: true, m: rows, n: cin, k: cout,
