@@ -23,9 +23,9 @@ enum Library {
             let seed = call.has("seed") ? try call.integer("seed") : session.seed
             guard seed >= 0 else { throw ScriptError(.value, "synth: seed must be ≥ 0, got \(seed)") }
             let (count, size) = (try call.integer("count"), try call.integer("size"))
-            // Drawn in chunks, so that a large request shows progress and stops within a chunk
-            // of an interrupt.
-            let chunk = 256
+            // Drawn in chunks of about 256 pairs' worth of 64×64 pixels, so that a large request
+            // shows progress and stops within a fraction of a second of an interrupt at any size.
+            let chunk = max(1, min(256, 256 * 64 * 64 / max(size * size, 1)))
             var pairs: [Pair] = []
             guard (1...100_000).contains(count) else { throw ScriptError(.value, "synth: count must be 1…100000, got \(count)") }
             for start in stride(from: 0, to: count, by: chunk) {
