@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` and `make test`.
 SWIFT ?= swift
 
-.PHONY: demo test deps build release bench clean
+.PHONY: demo test sanitize deps build release bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -17,7 +17,8 @@ demo: release
 	.build/release/likewise demo --out out
 
 ## Every test: the engine's, the language's, the system libraries', the command line's and the
-## Jupyter kernel's (driven by jupyter_client and jupyter_kernel_test from a venv).
+## Jupyter kernel's (driven by jupyter_client and jupyter_kernel_test from a venv), then the
+## engine's, PNG codec's and language's tests again under the sanitizers.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
@@ -25,6 +26,15 @@ test: deps
 	bash Tests/cli/run.sh .build/debug/likewise
 	scripts/python-venv.sh
 	LIKEWISE_BIN=$(CURDIR)/.build/debug/likewise .venv/bin/python -m pytest -q -rs Tests/kernel
+	$(MAKE) sanitize
+
+## AddressSanitizer (with LeakSanitizer) over Swift and C, UndefinedBehaviorSanitizer over the C
+## targets (Swift on Linux has no -sanitize=undefined; its own overflow and bounds checks trap),
+## in a build folder of their own.
+SANITIZE = --sanitize=address -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined --scratch-path .build-sanitize
+sanitize: deps
+	$(SWIFT) build --build-tests $(SANITIZE)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt $(SWIFT) test --skip-build $(SANITIZE) --filter 'EngineTests|ScriptTests'
 
 ## Speed targets (release build): convolutions against this machine's sgemm, allocations per step,
 ## PNG encoding, task drawing, and the kernel's start-up and round trip beside ipykernel.
@@ -36,4 +46,4 @@ bench: release
 	.venv/bin/python bench/kernel.py .build/release/likewise
 
 clean:
-	rm -rf .build out
+	rm -rf .build .build-sanitize out

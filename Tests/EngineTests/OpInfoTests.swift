@@ -13,6 +13,22 @@ struct OpInfoTests {
         }
     }
 
+    @Test(arguments: OpInfo.catalog)
+    func aGraphThatIsNeverDifferentiatedIsFreed(_ op: OpInfo) throws {
+        // The records hold their inputs and closures; none may hold its own output, or the
+        // activations of every forward pass without a backward would stay in memory for good.
+        for sample in try op.samples() {
+            weak var output: Tensor?
+            try {
+                for input in sample.inputs { input.requiringGrad() }
+                let y = try sample.call(sample.inputs)
+                #expect(y.requiresGrad)
+                output = y
+            }()
+            #expect(output == nil, "\(op.name) [\(sample.label)]: the output outlived its last reference")
+        }
+    }
+
     /// y = x ⊙ w per channel, with a backward that is deliberately wrong in the way `plant` says.
     private func planted(_ x: Tensor, _ w: Tensor, backward plant: @escaping (Tensor) -> Tensor) throws -> Tensor {
         let c = w.count

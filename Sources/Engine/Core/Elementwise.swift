@@ -149,8 +149,11 @@ extension Tensor {
     /// `f` applied to every element.
     public func applying(_ f: Pointwise) throws -> Tensor {
         let y = f.forward(self)
+        // The closure reads y's values through a view: capturing y itself would make y → origin →
+        // closure → y a cycle, and a graph never differentiated would never be freed.
+        let values = Tensor(shape: y.shape, storage: y.storage, offset: y.offset)
         return try Autodiff.record(f.rawValue, inputs: [self], output: y) { [self] g in
-            [f.backward(self, y, g)]
+            [f.backward(self, values, g)]
         }
     }
 
