@@ -121,7 +121,15 @@ struct Evaluator {
             throw error
         } catch {
             // Engine, image and task errors already name what is wrong; add where.
-            throw ScriptError(.engine, "\(name): \(error)", at: nameLocation, length: length)
+            throw ScriptError(Evaluator.kind(of: error), "\(name): \(error)", at: nameLocation, length: length)
+        }
+    }
+
+    /// A file that cannot be read or written is an IOError, as in the rest of the language.
+    static func kind(of error: Error) -> ScriptError.Kind {
+        switch error {
+        case is PairFolderError, ImageError.unreadable, ImageError.unwritable: .io
+        default: .engine
         }
     }
 

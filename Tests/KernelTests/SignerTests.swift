@@ -66,9 +66,18 @@ struct WireMessageTests {
         let good = frames(signer)
         #expect(WireMessage.parse(Array(good.prefix(5)), signer: &signer) == nil)                 // truncated
         #expect(WireMessage.parse(good.filter { $0 != WireMessage.delimiter }, signer: &signer) == nil)  // no delimiter
-        var notJSON = good
-        notJSON[6] = Data("not json".utf8)
-        #expect(WireMessage.parse(notJSON, signer: &signer) == nil)                               // fails the signature
+        // Correctly signed, so that it is the JSON check that refuses each of these.
+        for (part, bad) in [(0, "not json"), (3, "[1, 2]"), (1, "null"), (2, "{")] {
+            var parts = Array(good[3...6])
+            parts[part] = Data(bad.utf8)
+            let signed = [good[0], WireMessage.delimiter, Data(signer.sign(parts).utf8)] + parts
+            #expect(WireMessage.parse(signed, signer: &signer) == nil, "part \(part) = \(bad)")
+        }
+        let noType = [WireMessage.json(["msg_id": "2"]), Data("{}".utf8), Data("{}".utf8), Data("{}".utf8)]
+        #expect(WireMessage.parse([good[0], WireMessage.delimiter, Data(signer.sign(noType).utf8)] + noType, signer: &signer) == nil)
+        var forged = good
+        forged[6] = Data("{\"code\": 1}".utf8)
+        #expect(WireMessage.parse(forged, signer: &signer) == nil)                                // fails the signature
         var unsigned = good
         unsigned[2] = Data()
         #expect(WireMessage.parse(unsigned, signer: &signer) == nil)

@@ -103,7 +103,7 @@ struct InterpreterTests {
         let sink = RecordingSink()
         #expect(run(i, "time { 1 + 1 }", sink) == "2")
         #expect(sink.output.hasPrefix("time: "))
-        #expect(run(i, "threads()") != "")
+        #expect(run(i, "threads()") == "\(Threads.count)")
     }
 
     @Test func anInterruptStopsALoopWithinOneStep() throws {
@@ -120,6 +120,56 @@ struct InterpreterTests {
         guard case let .failure(error, _) = outcome else { Issue.record("the loop was not interrupted"); return }
         #expect(error.kind == .interrupted)
         #expect(run(i, "k > 0") == "true")  // the session lives on with the loop's progress
+    }
+
+    /// A sink that presses stop when the cell prints `line`.
+    final class StopAtLine: DisplaySink {
+        let line: String, interpreter: ScriptInterpreter
+        var output = ""
+        init(_ line: String, _ interpreter: ScriptInterpreter) { (self.line, self.interpreter) = (line, interpreter) }
+        func display(_ bundle: DisplayBundle, id: String?) {}
+        func update(_ bundle: DisplayBundle, id: String) {}
+        func progress(_ text: String, id: String) {}
+        func clear(wait: Bool) {}
+        func input(_ prompt: String, password: Bool) throws -> String { throw ScriptError.inputEnded }
+        func stream(_ text: String, toStandardError: Bool) {
+            output += text
+            if text == line + "\n" { interpreter.interrupt() }
+        }
+    }
+
+    @Test func theStepDuringWhichStopIsPressedIsTheLastOne() throws {
+        let i = ScriptInterpreter()
+        let sink = StopAtLine("5", i)
+        let outcome = i.execute("var k = 0\nfor x in 0..<1000000 {\n  print(x)\n  k += 1\n}", sink: sink)
+        guard case let .failure(error, _) = outcome else { Issue.record("the loop was not interrupted"); return }
+        #expect(error.kind == .interrupted)
+        #expect(sink.output == (0...5).map { "\($0)\n" }.joined())  // no step begins after the stop
+        #expect(run(i, "k") == "6")  // the step that was running finished
+    }
+
+    @Test func filesAreReadAndWrittenFromTheLanguage() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likewise-files-\(UInt32.random(in: 0...UInt32.max))").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for side in ["source", "target"] { try FileManager.default.createDirectory(atPath: "\(dir)/pairs/\(side)", withIntermediateDirectories: true) }
+        for (name, colour) in [("a", RGB(1, 0, 0)), ("b", RGB(0, 0, 1))] {
+            try Image(width: 12, height: 10, colour: colour).writePNG(to: "\(dir)/pairs/source/\(name).png")
+            try Image(width: 12, height: 10, colour: colour.scaled(0.5)).writePNG(to: "\(dir)/pairs/target/\(name).png")
+        }
+        let i = ScriptInterpreter()
+        #expect(run(i, "let own = loadPairs(\"\(dir)/pairs\")\n[own.count, own[1].name, own[0].source.width]") == "[2, \"b\", 12]")
+        #expect(run(i, "loadPairs(\"\(dir)/pairs\", size: 8)[0].target.height") == "8")
+        #expect(run(i, "save(own, \"\(dir)/grid.png\")\nsave(own[0].source, \"\(dir)/a.png\")") == "")
+        let saved = try Image(contentsOfPNG: "\(dir)/a.png")
+        #expect(saved == (try Image(contentsOfPNG: "\(dir)/pairs/source/a.png")))
+        #expect(run(i, "let g = image(\"\(dir)/grid.png\")\ng.width > 24") == "true")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["a.png", "grid.png", "pairs"])  // no temporaries left
+        // Mistakes name the file and the problem; the session goes on.
+        #expect(run(i, "image(\"\(dir)/missing.png\")").hasPrefix("IOError: 1:1: image: \(dir)/missing.png: no such file"))
+        #expect(run(i, "save(own, \"\(dir)/no/such/dir/x.png\")").hasPrefix("IOError: 1:1: save: cannot write \(dir)/no/such/dir/x.png"))
+        #expect(run(i, "save(3, \"\(dir)/three.png\")").hasPrefix("TypeError: 1:1: save: Number is not a picture"))
+        #expect(run(i, "loadPairs(\"\(dir)/nowhere\")").hasPrefix("IOError: 1:1: loadPairs: \(dir)/nowhere"))
+        #expect(run(i, "own.count") == "2")
     }
 
     @Test func largeRequestsReportProgressAndSplitRefusesNonsense() {

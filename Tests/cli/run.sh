@@ -37,8 +37,27 @@ printf 'let a = 20\nshow(\n  a + 1)\na * 2\nprnt(a)\na\n' | "$bin" repl --out "$
 status=$?
 check "the repl ends at end of input with status 0" '[[ $status -eq 0 ]]'
 check "the repl gathers an open bracket over lines" 'grep -q "\.\.\. 21$" "$work/repl.out"'
-check "the repl shows the value of an expression" 'grep -q "40" "$work/repl.out"'
-check "the repl reports an error and goes on" 'grep -q "NameError: 1:1: unknown command .prnt. — did you mean .print.?" "$work/repl.out" && grep -q "20" "$work/repl.out"'
+check "the repl shows the value of an expression" 'grep -qx "lw> 40" "$work/repl.out"'
+check "the repl reports an error and goes on" 'grep -q "NameError: 1:1: unknown command .prnt. — did you mean .print.?" "$work/repl.out" && grep -A3 NameError "$work/repl.out" | grep -qx "lw> 20"'
+
+# What `make demo` runs: every picture the README lists, each a PNG of the size of its layout, and
+# a toy network whose loss fell.
+"$bin" demo --out "$work/demo" > "$work/demo.out" 2>&1
+status=$?
+check "demo exits 0" '[[ $status -eq 0 ]]'
+png_size() { python3 -c 'import struct, sys; d = open(sys.argv[1], "rb").read(24); assert d[:8] == b"\x89PNG\r\n\x1a\n"; print("%dx%d" % struct.unpack(">II", d[16:24]))' "$1" 2>/dev/null; }
+for picture in pairs:1139x298 tasks:867x298 flow:390x281 aligned:636x166 effect:280x184 colours:94x265 loss:480x300; do
+  name=${picture%%:*} size=${picture##*:}
+  check "demo writes $name.png, a $size PNG" '[[ $(png_size "$work/demo/$name.png") == "$size" ]]'
+done
+check "the demo's toy network learns (its loss falls more than tenfold)" 'tail -n 1 "$work/demo.out" | python3 -c "import json, sys; assert json.load(sys.stdin)[\"fall\"] > 10"'
+
+# LIKEWISE_THREADS sets the engine's thread count; a value that is not a number leaves the default.
+printf 'print(threads())\n' > "$work/threads.lw"
+check "LIKEWISE_THREADS=1 gives one thread" '[[ $(LIKEWISE_THREADS=1 "$bin" run "$work/threads.lw" --out "$work/t") == 1 ]]'
+check "LIKEWISE_THREADS=3 gives three" '[[ $(LIKEWISE_THREADS=3 "$bin" run "$work/threads.lw" --out "$work/t") == 3 ]]'
+check "without it, one a core" '[[ $(env -u LIKEWISE_THREADS "$bin" run "$work/threads.lw" --out "$work/t") == $(nproc) ]]'
+check "a value that is not a number leaves the default" '[[ $(LIKEWISE_THREADS=many "$bin" run "$work/threads.lw" --out "$work/t") == $(nproc) ]]'
 
 HOME="$work/home" "$bin" install --user > /dev/null
 check "install --user writes the kernelspec under ~/.local/share/jupyter" '[[ -f "$work/home/.local/share/jupyter/kernels/likewise/kernel.json" && -f "$work/home/.local/share/jupyter/kernels/likewise/logo-64x64.png" ]]'
