@@ -175,12 +175,86 @@ class LikewiseProtocolTests(unittest.TestCase):
         after = self.kc.execute_interactive("3 + 3", timeout=10)
         self.assertEqual(after["content"]["status"], "ok")
 
+    def test_interrupt_reaches_a_cell_waiting_in_input(self):
+        prompts = []
+        msg_id = self.kc.execute('let answer = input("never answered? ")', allow_stdin=True)
+        request = self.kc.get_stdin_msg(timeout=10)
+        self.assertEqual(request["msg_type"], "input_request")
+        prompts.append(request["content"]["prompt"])
+        self.km.interrupt_kernel()
+        reply = self.kc.get_shell_msg(timeout=10)
+        self.assertEqual(reply["parent_header"]["msg_id"], msg_id)
+        self.assertEqual(reply["content"]["ename"], "KeyboardInterrupt")
+        self.assertEqual(prompts, ["never answered? "])
+        # The session lives on, and the next input is answered normally.
+        after = self.kc.execute_interactive('input("now? ")', timeout=10, allow_stdin=True, stdin_hook=lambda m: self.kc.input("yes"))
+        self.assertEqual(after["content"]["status"], "ok")
+
+    def test_cursor_positions_count_code_points_not_bytes_or_utf16(self):
+        # 🙂 is two UTF-16 units and four UTF-8 bytes; e + U+0301 is two code points but one character.
+        prefix = 'print("🙂 e\u0301")\n'
+        code = prefix + "syn"
+        self.kc.complete(code, cursor_pos=len(code))
+        reply = self.kc.get_shell_msg(timeout=10)["content"]
+        self.assertIn("synth", reply["matches"])
+        self.assertEqual((reply["cursor_start"], reply["cursor_end"]), (len(prefix), len(code)))
+        code = prefix + "synth"
+        self.kc.inspect(code, cursor_pos=len(prefix) + 2)
+        reply = self.kc.get_shell_msg(timeout=10)["content"]
+        self.assertTrue(reply["found"])
+        self.assertTrue(reply["data"]["text/plain"].startswith("synth("))
+        # A cursor in the middle of the emoji's line still finds nothing to complete there, cleanly.
+        self.kc.complete(code, cursor_pos=8)
+        self.assertEqual(self.kc.get_shell_msg(timeout=10)["content"]["status"], "ok")
+
+    def test_unknown_subshell_ids_get_an_error_reply(self):
+        request = self.kc.session.msg("execute_request", {"code": "1", "silent": False, "store_history": False,
+                                                          "user_expressions": {}, "allow_stdin": False})
+        request["header"]["subshell_id"] = "no-such-subshell"
+        self.kc.shell_channel.send(request)
+        reply = self.kc.get_shell_msg(timeout=10)
+        self.assertEqual(reply["parent_header"]["msg_id"], request["header"]["msg_id"])
+        self.assertEqual(reply["content"]["status"], "error")
+        self.assertEqual(reply["content"]["ename"], "SubshellError")
+        self.assertIn("no-such-subshell", reply["content"]["evalue"])
+        deletion = self.kc.session.msg("delete_subshell_request", {"subshell_id": "no-such-subshell"})
+        self.kc.control_channel.send(deletion)
+        self.assertEqual(self.kc.control_channel.get_msg(timeout=10)["content"]["ename"], "SubshellError")
+        self.assertEqual(self.kc.execute_interactive("2", timeout=10)["content"]["status"], "ok")
+
     def test_restart_gives_a_fresh_session(self):
         self.kc.execute_interactive("let gone = 1", timeout=10)
         self.km.restart_kernel(now=False)
         self.kc.wait_for_ready(timeout=30)
         reply = self.kc.execute_interactive("gone", timeout=10)
         self.assertEqual(reply["content"]["ename"], "NameError")
+
+
+class ShutdownTests(unittest.TestCase):
+    def test_a_shutdown_request_is_answered_and_the_process_exits_cleanly(self):
+        km, kc = start_new_kernel(kernel_name="likewise")
+        try:
+            kc.execute_interactive("let x = 1", timeout=10)
+            msg = kc.session.msg("shutdown_request", {"restart": False})
+            kc.control_channel.send(msg)
+            reply = kc.control_channel.get_msg(timeout=10)
+            self.assertEqual(reply["parent_header"]["msg_id"], msg["header"]["msg_id"])
+            self.assertEqual(reply["content"], {"status": "ok", "restart": False})
+            process = km.provisioner.process
+            self.assertEqual(process.wait(timeout=10), 0)
+        finally:
+            kc.stop_channels()
+            km.cleanup_resources()
+
+    def test_the_manager_shuts_it_down_without_killing_it(self):
+        km, kc = start_new_kernel(kernel_name="likewise")
+        kc.stop_channels()
+        process = km.provisioner.process
+        started = time.perf_counter()
+        km.shutdown_kernel(now=False)
+        # jupyter_client waits up to shutdown_wait_time (5 s) before it kills; a clean exit is sooner.
+        self.assertLess(time.perf_counter() - started, 4)
+        self.assertEqual(process.returncode, 0)
 
 
 class EncryptedSessionTests(unittest.TestCase):
