@@ -1,5 +1,20 @@
 import Foundation
 
+/// A source/target pair: an image before and after the effect.
+public struct Pair: Sendable, Equatable {
+    /// What the pair is called: its file name without extension, or the task and index.
+    public var name: String
+    /// The image before the effect (x).
+    public var source: Image
+    /// The image after the effect (y).
+    public var target: Image
+
+    /// A pair of two images of the same size.
+    public init(name: String, source: Image, target: Image) {
+        (self.name, self.source, self.target) = (name, source, target)
+    }
+}
+
 /// Loading a user's own pairs from a folder.
 extension Pair {
     /// Reads the pairs in `folder`, in name order, in either layout:

@@ -1,17 +1,6 @@
 import Dispatch
 import Foundation
 
-/// A source/target pair: an image before and after the effect.
-public struct Pair: Sendable, Equatable {
-    public var name: String
-    public var source: Image
-    public var target: Image
-
-    public init(name: String, source: Image, target: Image) {
-        (self.name, self.source, self.target) = (name, source, target)
-    }
-}
-
 /// A similarity transform from a task's canonical drawing coordinates to image coordinates, both
 /// spanning [−1, 1] across the image (y downwards): scale, then rotation, then offset.
 public struct Pose: Sendable, Equatable {
@@ -129,7 +118,7 @@ public struct SyntheticTask: Sendable {
         try SyntheticTask.check(size)
         let count = indices.count
         guard count > 0 else { return [] }
-        let results = UnsafeMutableBufferPointer<Pair?>.allocate(capacity: count)
+        let results = UnsafeMutableBufferPointer<Result<Pair, Error>?>.allocate(capacity: count)
         results.initialize(repeating: nil)
         defer { results.deinitialize(); results.deallocate() }
         nonisolated(unsafe) let slots = results
@@ -137,10 +126,11 @@ public struct SyntheticTask: Sendable {
         let workers = min(Threads.count, count)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             for k in Swift.stride(from: worker, to: count, by: workers) {
-                slots[k] = try? task.pair(index: indices.lowerBound + k, size: size, seed: seed)
+                slots[k] = Result { try task.pair(index: indices.lowerBound + k, size: size, seed: seed) }
             }
         }
-        return results.compactMap { $0 }
+        // A pair that cannot be drawn is an error, not a shorter list.
+        return try results.map { try $0!.get() }
     }
 
     /// 1 where pixel (x, y) of source `index` shows the subject (what moves with the pose), else 0.
@@ -186,45 +176,6 @@ public struct SyntheticTask: Sendable {
             }
         }
         return try Image(width: size, height: size, pixels: pixels)
-    }
-}
-
-/// A dense displacement field with a validity mask.
-public struct Displacement: Sendable {
-    public let width: Int, height: Int
-    public var dx: [Float], dy: [Float]
-    public var valid: [Bool]
-
-    init(width: Int, height: Int) {
-        (self.width, self.height) = (width, height)
-        dx = [Float](repeating: 0, count: width * height)
-        dy = dx
-        valid = [Bool](repeating: false, count: width * height)
-    }
-
-    /// As a `[1, H, W, 2]` flow tensor (dx, dy), the layout `Tensor.warp` takes.
-    public var tensor: Tensor {
-        get throws {
-            var values = [Float](repeating: 0, count: width * height * 2)
-            for i in 0..<(width * height) { values[2 * i] = dx[i]; values[2 * i + 1] = dy[i] }
-            return try Tensor(shape: [1, height, width, 2], scalars: values)
-        }
-    }
-
-    /// The mean Euclidean distance between an estimated flow `[1, H, W, 2]` and this one over the
-    /// valid pixels (the standard end-point error).
-    public func endPointError(of estimate: Tensor) throws -> Float {
-        guard estimate.shape == [1, height, width, 2] else {
-            throw EngineError.shapeMismatch(op: "endPointError", lhs: [1, height, width, 2], rhs: estimate.shape, expected: "an estimated flow of the true flow's shape")
-        }
-        let e = estimate.scalars
-        var total: Double = 0, count = 0
-        for i in 0..<(width * height) where valid[i] {
-            let ex = e[2 * i] - dx[i], ey = e[2 * i + 1] - dy[i]
-            total += Double((ex * ex + ey * ey).squareRoot())
-            count += 1
-        }
-        return count == 0 ? 0 : Float(total / Double(count))
     }
 }
 
