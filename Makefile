@@ -28,13 +28,13 @@ test: deps
 	LIKEWISE_BIN=$(CURDIR)/.build/debug/likewise .venv/bin/python -m pytest -q -rs Tests/kernel
 	$(MAKE) sanitize
 
-## AddressSanitizer (with LeakSanitizer) over Swift and C, UndefinedBehaviorSanitizer over the C
+## AddressSanitizer (with LeakSanitizer) over Swift and C — the engine, models and language tests —, UndefinedBehaviorSanitizer over the C
 ## targets (Swift on Linux has no -sanitize=undefined; its own overflow and bounds checks trap),
 ## in a build folder of their own.
 SANITIZE = --sanitize=address -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined --scratch-path .build-sanitize
 sanitize: deps
 	$(SWIFT) build --build-tests $(SANITIZE)
-	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt $(SWIFT) test --skip-build $(SANITIZE) --filter 'EngineTests|ScriptTests'
+	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt $(SWIFT) test --skip-build $(SANITIZE) --filter 'EngineTests|ModelsTests|ScriptTests'
 
 ## Speed targets (release build): convolutions against this machine's sgemm, allocations per step,
 ## PNG encoding, task drawing, and the kernel's start-up and round trip beside ipykernel.

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "likewise", targets: ["likewise"]),
         .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "Models", targets: ["Models"]),
         .library(name: "Script", targets: ["Script"]),
     ],
     dependencies: [
@@ -27,12 +28,15 @@ let package = Package(
             name: "Engine",
             dependencies: ["CBLAS", "PNGCodec"]
         ),
+        // Layers, networks, training and checkpoints: the models, above the numeric core.
+        .target(name: "Models", dependencies: ["Engine"]),
         .target(name: "Script", dependencies: ["Engine"]),
         .target(name: "Kernel", dependencies: ["Script", "CZMQ", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "likewise",
             dependencies: [
                 "Engine",
+                "Models",
                 "Script",
                 "Kernel",
                 "PNGCodec",
@@ -42,6 +46,7 @@ let package = Package(
         // A seed to replay and a watchdog that fails a hang, for every fuzz test.
         .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "FuzzSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine"]),
         .testTarget(name: "ScriptTests", dependencies: ["Script", "Engine", "FuzzSupport"]),
         .testTarget(name: "KernelTests", dependencies: ["Kernel"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CZMQ", "CPNG"]),

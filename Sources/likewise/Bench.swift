@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Models
 import PNGCodec
 
 struct Bench: ParsableCommand {
@@ -101,12 +102,12 @@ struct OpsBench: ParsableCommand {
     /// asked of the system allocator: after the first, every buffer should come from the pool.
     private func measureTrainingStepAllocations() throws {
         let network = try ToyNetwork(channels: 32, seed: 1)
-        let optimizer = try AdamW(parameters: network.parameters.tensors, learningRate: 1e-3)
+        let trainer = try Trainer(parameters: network.parameters, schedule: LearningRateSchedule(peak: 1e-3, warmupSteps: 0, totalSteps: 4))
         var rng = RandomGenerator(seed: 2)
         let (source, target) = try ToyNetwork.batch(count: 8, size: 32, using: &rng)
         for step in 1...4 {
             let before = BufferPool.current.statistics
-            try network.trainingStep(source: source, target: target, optimizer: optimizer)
+            try trainer.step { try network.loss(source: source, target: target) }
             let after = BufferPool.current.statistics
             emit(["op": "train_step", "step": step, "fresh_allocations": after.freshAllocations - before.freshAllocations,
                   "fresh_bytes": after.freshBytes - before.freshBytes, "reused_buffers": after.reuses - before.reuses])

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Models
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -69,20 +70,19 @@ struct Demo: ParsableCommand {
     /// decay, and gradient clipping; returns the loss of every step.
     private func trainToyNetwork() throws -> [Float] {
         let network = try ToyNetwork(channels: 16, seed: seed)
-        let optimizer = try AdamW(parameters: network.parameters.tensors, learningRate: 0)
-        let schedule = LearningRateSchedule(peak: 1e-2, floor: 1e-4, warmupSteps: steps / 10, totalSteps: steps)
+        let trainer = try Trainer(parameters: network.parameters,
+                                  schedule: LearningRateSchedule(peak: 1e-2, floor: 1e-4, warmupSteps: steps / 10, totalSteps: steps))
         var rng = RandomGenerator(seed: seed &+ 1)
         let started = Date()
-        var losses: [Float] = []
-        for step in 0..<steps {
-            let (source, target) = try ToyNetwork.batch(count: 8, size: 32, using: &rng)
-            optimizer.learningRate = schedule.rate(at: step)
-            let (loss, norm) = try network.trainingStep(source: source, target: target, optimizer: optimizer)
-            losses.append(loss)
-            if step % max(steps / 10, 1) == 0 || step == steps - 1 {
-                print(#"{"step": \#(step), "loss": \#(loss), "grad_norm": \#(norm), "lr": \#(optimizer.learningRate)}"#)
+        try trainer.train(until: steps, progress: { p in
+            if (p.step - 1) % max(steps / 10, 1) == 0 || p.step == steps {
+                print(#"{"step": \#(p.step - 1), "loss": \#(p.loss), "grad_norm": \#(p.gradientNorm), "lr": \#(p.learningRate)}"#)
             }
+        }) { _ in
+            let (source, target) = try ToyNetwork.batch(count: 8, size: 32, using: &rng)
+            return try network.loss(source: source, target: target)
         }
+        let losses = trainer.losses
         if let first = losses.first, let last = losses.last {
             print(#"{"summary": "toy network", "first_loss": \#(first), "last_loss": \#(last), "fall": \#(first / last), "seconds": \#(Date().timeIntervalSince(started))}"#)
         }

@@ -57,14 +57,4 @@ struct OptimizerTests {
         #expect(abs(s.rate(at: 110) - 0.1) < 1e-6)
         #expect(abs(s.rate(at: 500) - 0.1) < 1e-6)
     }
-
-    @Test func parametersAreNamedByScope() throws {
-        let parameters = Parameters()
-        var rng = RandomGenerator(seed: 1)
-        try parameters.scoped("encoder").scoped("conv1").convolutionWeight("weight", kernel: 3, input: 2, output: 4, using: &rng)
-        try parameters.constant("bias", [4], value: 0)
-        #expect(parameters.named.map(\.name) == ["encoder.conv1.weight", "bias"])
-        #expect(parameters.scalarCount == 3 * 3 * 2 * 4 + 4)
-        #expect(throws: EngineError.self) { try parameters.constant("bias", [1], value: 0) }
-    }
 }

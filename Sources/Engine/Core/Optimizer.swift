@@ -10,7 +10,10 @@ public final class AdamW {
     public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
     /// Steps taken so far (bias correction depends on it).
     public private(set) var step = 0
-    private let firstMoments: [Tensor], secondMoments: [Tensor]
+    /// The running means of each parameter's gradient and squared gradient (PyTorch's `exp_avg`
+    /// and `exp_avg_sq`), in the parameters' order: the state a checkpoint saves and restores in
+    /// place, with `restore(step:)`.
+    public let firstMoments: [Tensor], secondMoments: [Tensor]
 
     public init(parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                 epsilon: Float = 1e-8, weightDecay: Float = 0) throws {
@@ -19,6 +22,13 @@ public final class AdamW {
         (self.beta1, self.beta2, self.epsilon, self.weightDecay) = (beta1, beta2, epsilon, weightDecay)
         firstMoments = try parameters.map { try Tensor.zeros($0.shape) }
         secondMoments = try parameters.map { try Tensor.zeros($0.shape) }
+    }
+
+    /// Sets the step count of a restored state (after its moments were written back), so that
+    /// the next update's bias correction continues where the saved run left off.
+    public func restore(step: Int) throws {
+        guard step >= 0 else { throw EngineError.invalidArgument(op: "AdamW.restore", message: "step must be ≥ 0, got \(step)") }
+        self.step = step
     }
 
     /// Applies one update from the parameters' accumulated gradients (parameters without a

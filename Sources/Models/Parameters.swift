@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 
 /// The trainable tensors of a model, by hierarchical name (`encoder.conv1.weight`).
