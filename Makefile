@@ -18,7 +18,7 @@ demo: release
 
 ## Every test: the engine's, the language's, the system libraries', the command line's and the
 ## Jupyter kernel's (driven by jupyter_client and jupyter_kernel_test from a venv), then the
-## engine's, PNG codec's and language's tests again under the sanitizers.
+## engine's, models', PNG codec's and language's tests again under the sanitizers.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
@@ -28,9 +28,10 @@ test: deps
 	LIKEWISE_BIN=$(CURDIR)/.build/debug/likewise .venv/bin/python -m pytest -q -rs Tests/kernel
 	$(MAKE) sanitize
 
-## AddressSanitizer (with LeakSanitizer) over Swift and C — the engine, models and language tests —, UndefinedBehaviorSanitizer over the C
-## targets (Swift on Linux has no -sanitize=undefined; its own overflow and bounds checks trap),
-## in a build folder of their own.
+## The engine's, models', PNG codec's and language's tests under AddressSanitizer (with
+## LeakSanitizer) over Swift and C, and UndefinedBehaviorSanitizer over the C targets (Swift on
+## Linux has no -sanitize=undefined; its own overflow and bounds checks trap), in a build folder
+## of their own.
 SANITIZE = --sanitize=address -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined --scratch-path .build-sanitize
 sanitize: deps
 	$(SWIFT) build --build-tests $(SANITIZE)
