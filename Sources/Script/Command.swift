@@ -1,9 +1,37 @@
 import Engine
 
-/// The types a command parameter accepts, named as signatures show them.
-public enum ParameterType: String, Sendable {
-    case number = "Number", integer = "Int", string = "String", bool = "Bool"
-    case image = "Image", pairs = "Pairs", any = "Any"
+/// The type a command parameter accepts, named as signatures show it. Binding checks every
+/// argument against it, so a command's body reads values of the declared kinds.
+public struct ParameterType: Sendable, Equatable {
+    /// The name in signatures (`Int`, `Pairs`, `Model`).
+    public let name: String
+    /// How an error message says what was expected ("a whole number").
+    public let expected: String
+
+    public static let number = ParameterType(name: "Number", expected: "a Number")
+    public static let integer = ParameterType(name: "Int", expected: "a whole number")
+    public static let string = ParameterType(name: "String", expected: "a String")
+    public static let bool = ParameterType(name: "Bool", expected: "a Bool")
+    public static let image = ParameterType(name: "Image", expected: "an Image")
+    /// Pairs, or one Pair.
+    public static let pairs = ParameterType(name: "Pairs", expected: "Pairs")
+    public static let any = ParameterType(name: "Any", expected: "any value")
+
+    /// An engine object of the language (a model, a flow), by its type name.
+    public static func object(_ typeName: String) -> ParameterType {
+        ParameterType(name: typeName, expected: "a \(typeName)")
+    }
+
+    /// Whether `value` is of this type.
+    func accepts(_ value: Value) -> Bool {
+        switch (name, value) {
+        case ("Any", _), ("Number", .number), ("String", .string), ("Bool", .bool), ("Image", .image), ("Pairs", .pairs), ("Pairs", .pair):
+            return true
+        case let ("Int", .number(v)): return v == v.rounded() && abs(v) < 1e15
+        case let (_, .object(object)): return object.typeName == name
+        default: return false
+        }
+    }
 }
 
 /// One parameter of a command: its call-site label (nil: positional), type, default and doc.
@@ -29,24 +57,32 @@ public struct Parameter: Sendable {
     }
 }
 
-/// Arguments bound to a command's parameters, with typed accessors that name the command and the
-/// parameter in any error.
+/// Arguments bound to a command's parameters (each already checked against its declared type),
+/// with typed accessors that name the command and the parameter in any error.
 public struct Invocation {
     public let command: Command
     let values: [String: Value]
-    public let rest: [Value]            // the arguments of a variadic command
+    /// The arguments of a variadic command, after its parameters.
+    public let rest: [Value]
     let block: [Statement]?
+    let blockRunner: ([Statement]) throws -> Value
+    /// Where the command is called, for errors.
     public let location: SourceLocation
 
+    /// Whether the argument was given (or has a default other than nil).
     public func has(_ name: String) -> Bool {
         if case .null = values[name] ?? .null { return false }
         return true
     }
 
-    func value(_ name: String) -> Value { values[name] ?? .null }
+    /// The argument as given.
+    public func value(_ name: String) -> Value { values[name] ?? .null }
+
+    /// Runs the command's trailing `{ … }` block in a scope of its own; its last expression's value.
+    public func runBlock() throws -> Value { try blockRunner(block ?? []) }
 
     private func wrong(_ name: String, _ expected: String, _ got: Value) -> ScriptError {
-        ScriptError(.type, "\(command.name): \(name) must be \(expected), got \(got.typeName) \(got.quoted)\n  \(command.signature)", at: location)
+        ScriptError(.type, "\(command.name): \(name) must be \(expected), got \(got.described)\n  \(command.signature)", at: location)
     }
 
     public func number(_ name: String) throws -> Double {
@@ -64,12 +100,23 @@ public struct Invocation {
         return s
     }
 
+    public func bool(_ name: String) throws -> Bool {
+        guard case let .bool(b) = value(name) else { throw wrong(name, "a Bool", value(name)) }
+        return b
+    }
+
     public func pairs(_ name: String) throws -> [Pair] {
         switch value(name) {
         case let .pairs(p): return p
         case let .pair(p): return [p]
         default: throw wrong(name, "Pairs", value(name))
         }
+    }
+
+    /// The argument as the engine object type `T`.
+    public func object<T: ScriptObject>(_ name: String, as type: T.Type) throws -> T {
+        guard case let .object(object) = value(name), let typed = object as? T else { throw wrong(name, "a \(T.typeName)", value(name)) }
+        return typed
     }
 }
 
@@ -86,7 +133,9 @@ public struct Command: Sendable {
     public let doc: String
     let body: @Sendable (Invocation, Session) throws -> Value
 
-    init(_ name: String, _ parameters: [Parameter] = [], variadic: Bool = false, takesBlock: Bool = false,
+    /// A command named `name` taking `parameters` (and, when `variadic`, any number of positional
+    /// arguments after them, or when `takesBlock`, a trailing `{ … }`), whose `body` computes its value.
+    public init(_ name: String, _ parameters: [Parameter] = [], variadic: Bool = false, takesBlock: Bool = false,
          summary: String, doc: String = "", body: @escaping @Sendable (Invocation, Session) throws -> Value) {
         (self.name, self.parameters, self.variadic, self.takesBlock, self.summary, self.doc, self.body) =
             (name, parameters, variadic, takesBlock, summary, doc, body)
@@ -95,7 +144,7 @@ public struct Command: Sendable {
     /// `synth(_ task: String, count: Int = 8, …)`.
     public var signature: String {
         var parts = parameters.map { p in
-            (p.label ?? "_ \(p.name)") + ": \(p.type.rawValue)" + (p.defaultText.map { " = \($0)" } ?? "")
+            (p.label ?? "_ \(p.name)") + ": \(p.type.name)" + (p.defaultText.map { " = \($0)" } ?? "")
         }
         if variadic { parts.append("_ items: Any...") }
         return "\(name)(\(parts.joined(separator: ", ")))" + (takesBlock ? " { … }" : "")
@@ -109,11 +158,20 @@ public struct Command: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    /// Matches call arguments to parameters: labelled ones by label, the rest in order.
+    /// Matches call arguments to parameters (labelled ones by label, the rest in order) and checks
+    /// each against its parameter's type; `blockRunner` is how the command runs its block.
     func bind(_ arguments: [(label: String?, value: Value, location: SourceLocation)], block: [Statement]?,
-              at location: SourceLocation) throws -> Invocation {
+              at location: SourceLocation, blockRunner: @escaping ([Statement]) throws -> Value) throws -> Invocation {
         var values: [String: Value] = [:], rest: [Value] = []
         var positional = parameters.filter { $0.label == nil }.makeIterator()
+        func check(_ argument: (label: String?, value: Value, location: SourceLocation), against p: Parameter) throws {
+            // nil stands for "not given" where the parameter has a default.
+            if case .null = argument.value, p.defaultText != nil { return }
+            guard p.type.accepts(argument.value) else {
+                throw ScriptError(.type, "\(name): \(p.label ?? p.name) must be \(p.type.expected), got \(argument.value.described)\n  \(signature)",
+                                  at: argument.location)
+            }
+        }
         for argument in arguments {
             if let label = argument.label {
                 guard let p = parameters.first(where: { $0.label == label }) else {
@@ -124,8 +182,10 @@ public struct Command: Sendable {
                 guard values[p.name] == nil else {
                     throw ScriptError(.argument, "\(name): '\(label):' is given twice\n  \(signature)", at: argument.location, length: label.count)
                 }
+                try check(argument, against: p)
                 values[p.name] = argument.value
             } else if let p = positional.next() {
+                try check(argument, against: p)
                 values[p.name] = argument.value
             } else if variadic {
                 rest.append(argument.value)
@@ -146,7 +206,7 @@ public struct Command: Sendable {
         if !takesBlock && block != nil {
             throw ScriptError(.argument, "\(name) does not take a { … } block\n  \(signature)", at: location, length: name.count)
         }
-        return Invocation(command: self, values: values, rest: rest, block: block, location: location)
+        return Invocation(command: self, values: values, rest: rest, block: block, blockRunner: blockRunner, location: location)
     }
 }
 

@@ -16,7 +16,7 @@ struct Evaluator {
     private func run(_ statement: Statement) throws -> Value {
         switch statement {
         case let .binding(name, mutable, expression, location):
-            if Library.commands[name] != nil {
+            if session.commands[name] != nil {
                 throw ScriptError(.name, "'\(name)' is a command; choose another name", at: location, length: name.count)
             }
             session.declare(name, try evaluate(expression), mutable: mutable)
@@ -64,8 +64,8 @@ struct Evaluator {
         case .null: return .null
         case let .name(name, location, length):
             if let binding = session.lookup(name) { return binding.value }
-            if Library.commands[name] != nil { return .command(name) }
-            let known = session.variableNames + Array(Library.commands.keys)
+            if session.commands[name] != nil { return .command(name) }
+            let known = session.variableNames + session.commands.names
             let hint = Suggestion.hint(for: name, in: known)
             throw ScriptError(.name, "unknown name '\(name)'\(hint)", at: location, length: length)
         case let .array(items, _):
@@ -104,16 +104,16 @@ struct Evaluator {
         guard case let .name(name, nameLocation, length) = callee else {
             throw ScriptError(.type, "only commands can be called", at: location)
         }
-        guard let command = Library.commands[name] else {
+        guard let command = session.commands[name] else {
             if session.lookup(name) != nil {
                 throw ScriptError(.type, "'\(name)' is a variable, not a command", at: nameLocation, length: length)
             }
-            let hint = Suggestion.hint(for: name, in: Array(Library.commands.keys))
+            let hint = Suggestion.hint(for: name, in: session.commands.names)
             throw ScriptError(.name, "unknown command '\(name)'\(hint)", at: nameLocation, length: length)
         }
         try session.step(at: location)
         let values = try arguments.map { (label: $0.label, value: try evaluate($0.value), location: $0.location) }
-        let invocation = try command.bind(values, block: block, at: nameLocation)
+        let invocation = try command.bind(values, block: block, at: nameLocation) { [self] in try runBlock($0) }
         do {
             return try command.body(invocation, session)
         } catch var error as ScriptError {
@@ -141,7 +141,7 @@ struct Evaluator {
     }
 
     private func truth(_ v: Value, at location: SourceLocation) throws -> Bool {
-        guard case let .bool(b) = v else { throw ScriptError(.type, "a condition must be a Bool, got \(v.typeName) \(v.quoted)", at: location) }
+        guard case let .bool(b) = v else { throw ScriptError(.type, "a condition must be a Bool, got \(v.described)", at: location) }
         return b
     }
 
@@ -202,7 +202,7 @@ struct Evaluator {
     private func subscripted(_ base: Value, _ index: Value, at location: SourceLocation) throws -> Value {
         func position(_ count: Int, _ what: String) throws -> Int {
             guard case let .number(v) = index, v == v.rounded(), abs(v) < 1e15 else {
-                throw ScriptError(.type, "an index must be a whole number or a range, got \(index.typeName) \(index.quoted)", at: location)
+                throw ScriptError(.type, "an index must be a whole number or a range, got \(index.described)", at: location)
             }
             guard v >= 0, Int(v) < count else {
                 throw ScriptError(.index, "index \(Value.format(v)) is out of range for \(count) \(what) (0..<\(count))", at: location)
@@ -246,7 +246,7 @@ struct Evaluator {
         case let .array(items): return [("count", .number(Double(items.count)))]
         case let .range(a, b): return [("count", .number(Double(b - a))), ("lowerBound", .number(Double(a))), ("upperBound", .number(Double(b)))]
         case let .string(s): return [("count", .number(Double(s.count)))]
-        case let .table(t): return [("rows", .number(Double(t.rows.count))), ("columns", .array(t.columns.map { .string($0) }))]
+        case let .object(object): return object.members
         case let .record(fields): return fields
         default: return []
         }

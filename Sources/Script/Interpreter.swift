@@ -42,9 +42,10 @@ public protocol Interpreter: AnyObject {
 public final class ScriptInterpreter: Interpreter {
     let session: Session
 
-    /// `stepLimit` bounds loop iterations and calls per cell (for fuzzing); nil is unlimited.
-    public init(stepLimit: Int? = nil) {
-        session = Session(sink: SilentSink())
+    /// An interpreter whose cells can call the commands of `commands`. `stepLimit` bounds loop
+    /// iterations and calls per cell (for fuzzing); nil is unlimited.
+    public init(commands: [CommandSet] = CommandSet.standard, stepLimit: Int? = nil) {
+        session = Session(sink: SilentSink(), commands: CommandRegistry(commands))
         session.stepLimit = stepLimit
     }
 
@@ -60,7 +61,7 @@ public final class ScriptInterpreter: Interpreter {
         do {
             let statements = try Parser.parse(code)
             let value = try Evaluator(session: session).run(statements)
-            if case .expression = statements.last { return .success(result: try Presentation.bundle(for: value)) }
+            if case .expression = statements.last { return .success(result: try Presentation.bundle(for: value, commands: session.commands)) }
             return .success(result: nil)
         } catch let error as ScriptError {
             session.scopes = [session.scopes[0]]
@@ -129,7 +130,7 @@ public final class ScriptInterpreter: Interpreter {
                 candidates += command.parameters.compactMap(\.label).map { ($0 + ":", "argument") }
             }
             candidates += (session.variableNames + declaredNames(in: String(chars[..<start]))).map { ($0, "variable") }
-            candidates += Library.commands.keys.sorted().map { ($0, "command") }
+            candidates += session.commands.names.map { ($0, "command") }
             candidates += Lexer.keywords.sorted().map { ($0, "keyword") }
         }
         var seen = Set<String>()
@@ -155,7 +156,7 @@ public final class ScriptInterpreter: Interpreter {
                 if depth == 0 {
                     var s = i
                     while s > 0, chars[s - 1].isLetter || chars[s - 1].isNumber || chars[s - 1] == "_" { s -= 1 }
-                    return Library.commands[String(chars[s..<i])]
+                    return session.commands[String(chars[s..<i])]
                 }
                 depth -= 1
             }
@@ -177,7 +178,7 @@ public final class ScriptInterpreter: Interpreter {
         while end < chars.count, isWord(chars[end]) { end += 1 }
         var name = String(chars[start..<end])
         if name.isEmpty, let command = enclosingCommand(chars, before: at) { name = command.name }
-        if let command = Library.commands[name] {
+        if let command = session.commands[name] {
             return detailLevel == 0 ? command.signature + "\n  " + command.summary : command.help
         }
         if let binding = session.lookup(name) {

@@ -5,7 +5,7 @@ import Engine
 enum Presentation {
     static let pairsShown = 8
 
-    static func bundle(for value: Value) throws -> DisplayBundle? {
+    static func bundle(for value: Value, commands: CommandRegistry) throws -> DisplayBundle? {
         switch value {
         case .null: return nil
         case let .image(image):
@@ -17,10 +17,10 @@ enum Presentation {
             let shown = Array(pairs.prefix(pairsShown))
             let note = pairs.count > shown.count ? " (showing 0..<\(shown.count); grid(pairs) shows them all)" : ""
             return DisplayBundle(text: value.summary + note, png: try Figure.pairGrid(shown).pngData())
-        case let .table(table):
-            return DisplayBundle(text: table.text, html: table.html)
+        case let .object(object):
+            return try object.display()
         case let .command(name):
-            return DisplayBundle(text: Library.helpText(for: name))
+            return DisplayBundle(text: commands.helpText(for: name))
         default:
             return DisplayBundle(text: value.summary)
         }

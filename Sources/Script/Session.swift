@@ -25,7 +25,10 @@ public final class Session {
     /// Cells suspended in `yieldToWaitingCells` (a subshell's cell runs meanwhile).
     var suspended = 0
 
-    init(sink: DisplaySink) { self.sink = sink }
+    /// The commands this session's cells can call.
+    public let commands: CommandRegistry
+
+    init(sink: DisplaySink, commands: CommandRegistry) { (self.sink, self.commands) = (sink, commands) }
 
     /// Throws `KeyboardInterrupt` once an interrupt has been requested, and lets a waiting cell
     /// (from a subshell) run: every long loop calls it between steps.
@@ -81,7 +84,7 @@ public final class Session {
 
     /// Shows `value` (nothing for nil).
     public func show(_ value: Value, id: String? = nil) throws {
-        guard let bundle = try Presentation.bundle(for: value) else { return }
+        guard let bundle = try Presentation.bundle(for: value, commands: commands) else { return }
         sink.display(bundle, id: id)
     }
 

@@ -11,9 +11,11 @@ public enum Value: Sendable {
     case image(Image)
     case pair(Pair)
     case pairs([Pair])
-    case table(Table)
     case record([(String, Value)])
     case command(String)
+    /// An engine object (a table, a model, a flow): what it is and how it shows come from its
+    /// `ScriptObject` conformance, so a new kind of value needs no new case.
+    case object(any ScriptObject)
 
     /// The type's name as a user reads it in messages and signatures.
     public var typeName: String {
@@ -27,9 +29,9 @@ public enum Value: Sendable {
         case .image: return "Image"
         case .pair: return "Pair"
         case .pairs: return "Pairs"
-        case .table: return "Table"
         case .record: return "Record"
         case .command: return "Command"
+        case let .object(object): return object.typeName
         }
     }
 
@@ -45,10 +47,16 @@ public enum Value: Sendable {
         case let .image(i): return "Image \(i.width)×\(i.height)"
         case let .pair(p): return "Pair \(p.name) (\(p.source.width)×\(p.source.height))"
         case let .pairs(ps): return "\(ps.count) pairs" + (ps.first.map { " of \($0.source.width)×\($0.source.height)" } ?? "")
-        case let .table(t): return "Table \(t.rows.count)×\(t.columns.count)"
         case let .record(fields): return "(" + fields.map { "\($0.0): \($0.1.quoted)" }.joined(separator: ", ") + ")"
         case let .command(name): return "command \(name)"
+        case let .object(object): return object.summary
         }
+    }
+
+    /// The type and the value, for "expected …, got …" messages: `String "x"`, `Number 3`, `nil`.
+    var described: String {
+        if case .null = self { return "nil" }
+        return "\(typeName) \(quoted)"
     }
 
     /// Like `summary`, with strings in quotes (inside arrays and records).
@@ -66,8 +74,33 @@ public enum Value: Sendable {
     }
 }
 
+/// An engine object that the language can hold in a variable, pass to commands, read members
+/// of and display: one conformance makes a new kind of value.
+public protocol ScriptObject: Sendable {
+    /// The type's name as signatures and messages show it ("Table", "Model").
+    static var typeName: String { get }
+    /// One line for `vars()`, `print` and plain-text display.
+    var summary: String { get }
+    /// What `.name` reads, in the order completion offers it.
+    var members: [(String, Value)] { get }
+    /// How a notebook shows it; the default is its summary as text.
+    func display() throws -> DisplayBundle
+}
+
+extension ScriptObject {
+    /// The type's name, read from a value.
+    public var typeName: String { Self.typeName }
+    public var members: [(String, Value)] { [] }
+    public func display() throws -> DisplayBundle { DisplayBundle(text: summary) }
+}
+
 /// Rows and columns of text, shown as HTML in a notebook and aligned text in a terminal.
-public struct Table: Sendable {
+public struct Table: ScriptObject {
+    public static let typeName = "Table"
+    public var summary: String { "Table \(rows.count)×\(columns.count)" }
+    public var members: [(String, Value)] { [("rows", .number(Double(rows.count))), ("columns", .array(columns.map { .string($0) }))] }
+    public func display() throws -> DisplayBundle { DisplayBundle(text: text, html: html) }
+
     public var columns: [String]
     public var rows: [[String]]
 

@@ -1,17 +1,11 @@
 import Engine
 import Foundation
 
-/// The command library: every command registered once, with its signature, doc and body.
-/// The Data and Session commands live here; the model, training, look-inside, edit and judge
-/// commands join when the few-shot editor exists.
-enum Library {
-    static let commands: [String: Command] = Dictionary(uniqueKeysWithValues: (data + session).map { ($0.name, $0) })
-
+/// The data commands: built-in tasks, a user's own pairs and images, splits, saving, showing.
+extension CommandSet {
     static let taskNames = SyntheticTask.Kind.allCases.map(\.rawValue).joined(separator: ", ")
 
-    // MARK: Data
-
-    static let data: [Command] = [
+    public static let data = CommandSet("Data", [
         Command("synth", [
             Parameter(nil, "task", .string, "a built-in task: \(taskNames)"),
             Parameter("count", "count", .integer, default: .number(8), "how many pairs (1…100000)"),
@@ -60,9 +54,9 @@ enum Library {
         Command("save", [
             Parameter(nil, "value", .any, "an image, a pair or pairs (saved as their grid)"),
             Parameter(nil, "path", .string, "where to write the PNG; written atomically"),
-        ], summary: "Writes a picture to a PNG file.") { call, _ in
+        ], summary: "Writes a picture to a PNG file.") { call, session in
             let path = try call.string("path")
-            guard let bundle = try Presentation.bundle(for: call.value("value")), let png = bundle.png else {
+            guard let bundle = try Presentation.bundle(for: call.value("value"), commands: session.commands), let png = bundle.png else {
                 throw ScriptError(.type, "save: \(call.value("value").typeName) is not a picture; save takes an Image, a Pair or Pairs")
             }
             do { try Data(png).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
@@ -93,86 +87,8 @@ enum Library {
                 }
                 return .image(try Figure.layout(rows))
             default:
-                throw ScriptError(.type, "grid: needs Pairs or an Array of images, got \(call.value("items").typeName) \(call.value("items").quoted)")
+                throw ScriptError(.type, "grid: needs Pairs or an Array of images, got \(call.value("items").described)")
             }
         },
-    ]
-
-    // MARK: Session
-
-    static let session: [Command] = [
-        Command("print", [Parameter("to", "to", .string, default: .string("stdout"), "\"stdout\" or \"stderr\"")],
-                variadic: true, summary: "Writes values as text, separated by spaces.") { call, session in
-            let text = call.rest.map(\.summary).joined(separator: " ")
-            switch try call.string("to") {
-            case "stdout": session.print(text)
-            case "stderr": session.sink.stream(text + "\n", toStandardError: true)
-            case let other: throw ScriptError(.value, "print: to must be \"stdout\" or \"stderr\", got \"\(other)\"")
-            }
-            return .null
-        },
-        Command("input", [
-            Parameter(nil, "prompt", .string, default: .string(""), "what to ask"),
-            Parameter("password", "password", .bool, default: .bool(false), "hide what is typed"),
-        ], summary: "A line of text typed by the user (in a notebook, through the frontend's input box).") { call, session in
-            guard case let .bool(password) = call.value("password") else { throw ScriptError(.type, "input: password must be a Bool") }
-            return .string(try session.sink.input(try call.string("prompt"), password: password))
-        },
-        Command("clear", [Parameter("wait", "wait", .bool, default: .bool(false), "clear only when the next output arrives (no flicker)")],
-                summary: "Clears this cell's output so far.") { call, session in
-            guard case let .bool(wait) = call.value("wait") else { throw ScriptError(.type, "clear: wait must be a Bool") }
-            session.sink.clear(wait: wait)
-            return .null
-        },
-        Command("help", [Parameter(nil, "name", .any, default: .null, "a command, or its name as a string")],
-                summary: "What a command does and takes; without a name, every command.") { call, _ in
-            switch call.value("name") {
-            case .null: return .command("help")
-            case let .command(name), let .string(name):
-                guard commands[name] != nil else {
-                    let hint = Suggestion.hint(for: name, in: Array(commands.keys))
-                    throw ScriptError(.name, "help: no command '\(name)'\(hint)")
-                }
-                return .command(name)
-            case let other: throw ScriptError(.type, "help: give a command or its name, got \(other.typeName)")
-            }
-        },
-        Command("vars", summary: "The variables of this session, with their types and values.") { _, session in
-            let rows = session.variableNames.compactMap { name in session.lookup(name).map { [name, $0.value.typeName, $0.value.summary] } }
-            return .table(Table(columns: ["name", "type", "value"], rows: rows))
-        },
-        Command("seed", [Parameter(nil, "n", .integer, "a whole number ≥ 0")],
-                summary: "Sets the seed that commands use when not given one.") { call, session in
-            let n = try call.integer("n")
-            guard n >= 0 else { throw ScriptError(.value, "seed: must be ≥ 0, got \(n)") }
-            session.seed = n
-            return .null
-        },
-        Command("threads", [Parameter(nil, "n", .integer, default: .null, "threads for OpenBLAS and the engine's loops")],
-                summary: "Sets (or, without n, tells) how many threads the engine uses.") { call, _ in
-            if call.has("n") {
-                let n = try call.integer("n")
-                guard (1...1024).contains(n) else { throw ScriptError(.value, "threads: must be 1…1024, got \(n)") }
-                Threads.setCount(n)
-            }
-            return .number(Double(Threads.count))
-        },
-        Command("time", takesBlock: true, summary: "Runs the block, prints how long it took, and returns its value.") { call, session in
-            let start = DispatchTime.now().uptimeNanoseconds
-            let value = try Evaluator(session: session).runBlock(call.block ?? [])
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            session.print(String(format: "time: %.3f s", seconds))
-            return value
-        },
-    ]
-
-    /// `help` alone lists the commands; a command's help is its signature and doc.
-    static func helpText(for name: String) -> String {
-        if name == "help" {
-            let width = commands.keys.map(\.count).max() ?? 0
-            let lines = commands.keys.sorted().compactMap { key in commands[key].map { "  " + key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.summary } }
-            return (["Commands (help(name) for one in detail):"] + lines).joined(separator: "\n")
-        }
-        return commands[name]?.help ?? "no command '\(name)'"
-    }
+    ])
 }

@@ -1,0 +1,70 @@
+import Dispatch
+import Engine
+import Foundation
+
+/// The session commands: output, input, help, variables, seed, threads, timing.
+extension CommandSet {
+    public static let session = CommandSet("Session", [
+        Command("print", [Parameter("to", "to", .string, default: .string("stdout"), "\"stdout\" or \"stderr\"")],
+                variadic: true, summary: "Writes values as text, separated by spaces.") { call, session in
+            let text = call.rest.map(\.summary).joined(separator: " ")
+            switch try call.string("to") {
+            case "stdout": session.print(text)
+            case "stderr": session.sink.stream(text + "\n", toStandardError: true)
+            case let other: throw ScriptError(.value, "print: to must be \"stdout\" or \"stderr\", got \"\(other)\"")
+            }
+            return .null
+        },
+        Command("input", [
+            Parameter(nil, "prompt", .string, default: .string(""), "what to ask"),
+            Parameter("password", "password", .bool, default: .bool(false), "hide what is typed"),
+        ], summary: "A line of text typed by the user (in a notebook, through the frontend's input box).") { call, session in
+            .string(try session.sink.input(try call.string("prompt"), password: try call.bool("password")))
+        },
+        Command("clear", [Parameter("wait", "wait", .bool, default: .bool(false), "clear only when the next output arrives (no flicker)")],
+                summary: "Clears this cell's output so far.") { call, session in
+            session.sink.clear(wait: try call.bool("wait"))
+            return .null
+        },
+        Command("help", [Parameter(nil, "name", .any, default: .null, "a command, or its name as a string")],
+                summary: "What a command does and takes; without a name, every command.") { call, session in
+            switch call.value("name") {
+            case .null: return .command("help")
+            case let .command(name), let .string(name):
+                guard session.commands[name] != nil else {
+                    let hint = Suggestion.hint(for: name, in: session.commands.names)
+                    throw ScriptError(.name, "help: no command '\(name)'\(hint)")
+                }
+                return .command(name)
+            case let other: throw ScriptError(.type, "help: give a command or its name, got \(other.typeName)")
+            }
+        },
+        Command("vars", summary: "The variables of this session, with their types and values.") { _, session in
+            let rows = session.variableNames.compactMap { name in session.lookup(name).map { [name, $0.value.typeName, $0.value.summary] } }
+            return .object(Table(columns: ["name", "type", "value"], rows: rows))
+        },
+        Command("seed", [Parameter(nil, "n", .integer, "a whole number ≥ 0")],
+                summary: "Sets the seed that commands use when not given one.") { call, session in
+            let n = try call.integer("n")
+            guard n >= 0 else { throw ScriptError(.value, "seed: must be ≥ 0, got \(n)") }
+            session.seed = n
+            return .null
+        },
+        Command("threads", [Parameter(nil, "n", .integer, default: .null, "threads for OpenBLAS and the engine's loops")],
+                summary: "Sets (or, without n, tells) how many threads the engine uses.") { call, _ in
+            if call.has("n") {
+                let n = try call.integer("n")
+                guard (1...1024).contains(n) else { throw ScriptError(.value, "threads: must be 1…1024, got \(n)") }
+                Threads.setCount(n)
+            }
+            return .number(Double(Threads.count))
+        },
+        Command("time", takesBlock: true, summary: "Runs the block, prints how long it took, and returns its value.") { call, session in
+            let start = DispatchTime.now().uptimeNanoseconds
+            let value = try call.runBlock()
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            session.print(String(format: "time: %.3f s", seconds))
+            return value
+        },
+    ])
+}
