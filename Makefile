@@ -16,15 +16,16 @@ release: deps
 demo: release
 	.build/release/likewise demo --out out
 
-## Every test: the engine's, the language's, the system libraries', the command line's and the
-## Jupyter kernel's (driven by jupyter_client and jupyter_kernel_test from a venv), then the
+## Every test: the engine's, the models', the language's, the system libraries', the command
+## line's and the Jupyter kernel's (driven by jupyter_client and jupyter_kernel_test from a venv,
+## which also lets a Swift test read a checkpoint with PyTorch's safetensors package), then the
 ## engine's, models', PNG codec's and language's tests again under the sanitizers.
 test: deps
+	scripts/python-venv.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	$(SWIFT) build --product likewise
 	bash Tests/cli/run.sh .build/debug/likewise
-	scripts/python-venv.sh
 	LIKEWISE_BIN=$(CURDIR)/.build/debug/likewise .venv/bin/python -m pytest -q -rs Tests/kernel
 	$(MAKE) sanitize
 

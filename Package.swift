@@ -46,6 +46,8 @@ let package = Package(
         // A seed to replay and a watchdog that fails a hang, for every fuzz test.
         .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "FuzzSupport"]),
+        // Saves checkpoints in a loop, for the test that kills it in the middle of a save.
+        .executableTarget(name: "checkpoint-writer", dependencies: ["Models", "Engine"], path: "Tests/CheckpointWriter"),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine"]),
         .testTarget(name: "ScriptTests", dependencies: ["Script", "Engine", "FuzzSupport"]),
         .testTarget(name: "KernelTests", dependencies: ["Kernel"]),

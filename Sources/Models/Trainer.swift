@@ -49,6 +49,9 @@ public final class Trainer {
     /// Steps finished so far.
     public var step: Int { optimizer.step }
 
+    /// The loss curve of a restored checkpoint.
+    func restoreLosses(_ curve: [Float]) { losses = curve }
+
     public init(parameters: Parameters, schedule: LearningRateSchedule, weightDecay: Float = 0, clipNorm: Float? = 1,
                 emaDecay: Float? = nil) throws {
         self.parameters = parameters

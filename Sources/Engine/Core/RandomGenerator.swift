@@ -1,9 +1,13 @@
 /// A small, fast, seedable generator (SplitMix64), so that every weight initialisation, batch order
 /// and noise draw repeats exactly for a seed on every machine.
 public struct RandomGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    /// The whole state: a checkpoint saves it, and `init(restoring:)` continues the sequence.
+    public private(set) var state: UInt64
 
     public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+
+    /// The generator whose `state` was `state`: it goes on with the same numbers.
+    public init(restoring state: UInt64) { self.state = state }
 
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

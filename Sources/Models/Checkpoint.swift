@@ -1,0 +1,165 @@
+import Engine
+import Foundation
+
+#if !_endian(little)
+#error("checkpoints copy Float32 memory as the little-endian bytes safetensors stores")
+#endif
+
+/// Named Float32 tensors and string metadata in one safetensors file
+/// (https://github.com/huggingface/safetensors: an 8-byte little-endian header length, a JSON
+/// header naming each tensor's dtype, shape and byte range, then the raw little-endian bytes), so
+/// that PyTorch's `safetensors` package reads what Likewise writes.
+///
+/// Writing is atomic and durable: the bytes go to a partial file beside the target, which is
+/// flushed to disk and then renamed over it, so a process killed in the middle of a save leaves the
+/// previous checkpoint whole. Reading checks every field and names the file and the problem.
+public struct Checkpoint {
+    /// The tensors in file order, by name (`model.conv1.weight`).
+    public var tensors: [(name: String, tensor: Tensor)]
+    /// Strings about the tensors (`__metadata__` in the header): version, step, configuration.
+    public var metadata: [String: String]
+
+    public init(tensors: [(name: String, tensor: Tensor)] = [], metadata: [String: String] = [:]) {
+        (self.tensors, self.metadata) = (tensors, metadata)
+    }
+
+    /// The tensor named `name`.
+    public func tensor(_ name: String) -> Tensor? { tensors.first { $0.name == name }?.tensor }
+
+    // MARK: Writing
+
+    /// The file's bytes: header length, JSON header (padded with spaces to a multiple of 8, so the
+    /// data is aligned), data.
+    public func encoded() throws -> [UInt8] {
+        var header: [String: Any] = [:]
+        var offset = 0
+        for (name, tensor) in tensors {
+            guard name != "__metadata__", header[name] == nil else {
+                throw CheckpointError.invalid(path: "(writing)", reason: "two tensors are named '\(name)'")
+            }
+            header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + 4 * tensor.count]] as [String: Any]
+            offset += 4 * tensor.count
+        }
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var json = Array(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
+        while (8 + json.count) % 8 != 0 { json.append(0x20) }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(8 + json.count + offset)
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes += $0 }
+        bytes += json
+        for (_, tensor) in tensors {
+            // Float32 in memory is already little-endian on every machine Swift runs Likewise on.
+            tensor.withUnsafeBufferPointer { bytes += UnsafeRawBufferPointer($0) }
+        }
+        return bytes
+    }
+
+    /// Writes the checkpoint to `path` atomically and durably (see the type's summary).
+    public func write(to path: String) throws {
+        let bytes = try encoded()
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        // One partial file per target: a save killed half-way leaves it behind, and the next save
+        // of the same checkpoint overwrites it.
+        let partial = folder + "/." + url.lastPathComponent + ".partial"
+        func fail(_ what: String) -> CheckpointError {
+            .unwritable(path: path, reason: "\(what): \(String(cString: strerror(errno)))")
+        }
+        let fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw fail("cannot create \(partial)") }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { close(fd); throw fail("cannot write") }
+            written += n
+        }
+        guard fsync(fd) == 0 else { close(fd); throw fail("cannot flush to disk") }
+        close(fd)
+        guard rename(partial, path) == 0 else { throw fail("cannot move \(partial) into place") }
+        // The rename itself is durable once the folder is flushed.
+        let dir = open(folder, O_RDONLY)
+        if dir >= 0 { _ = fsync(dir); close(dir) }
+    }
+
+    // MARK: Reading
+
+    /// Reads a checkpoint from `path`.
+    public init(contentsOf path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CheckpointError.invalid(path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
+        }
+        try self.init(bytes: Array(data), path: path)
+    }
+
+    /// Parses a checkpoint's bytes; `path` names it in errors.
+    public init(bytes: [UInt8], path: String) throws {
+        func invalid(_ reason: String) -> CheckpointError { .invalid(path: path, reason: reason) }
+        guard bytes.count >= 8 else { throw invalid("\(bytes.count) bytes: too short for a safetensors header (truncated?)") }
+        let headerLength = bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        guard headerLength <= UInt64(bytes.count - 8) else {
+            throw invalid("the header claims \(headerLength) bytes but the file has \(bytes.count - 8) after its length (truncated?)")
+        }
+        let dataStart = 8 + Int(headerLength)
+        guard let header = (try? JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart]))) as? [String: Any] else {
+            throw invalid("the header is not a JSON object")
+        }
+        var metadata: [String: String] = [:]
+        if let raw = header["__metadata__"] {
+            guard let strings = raw as? [String: String] else { throw invalid("__metadata__ must map strings to strings") }
+            metadata = strings
+        }
+        let dataLength = bytes.count - dataStart
+        var entries: [(name: String, shape: [Int], start: Int, end: Int)] = []
+        for (name, value) in header where name != "__metadata__" {
+            guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
+                  let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2 else {
+                throw invalid("tensor '\(name)' needs dtype, shape and data_offsets [begin, end]")
+            }
+            guard dtype == "F32" else { throw invalid("tensor '\(name)' is \(dtype); Likewise reads F32 tensors") }
+            guard shape.count <= 4, shape.allSatisfy({ (0...(1 << 30)).contains($0) }) else {
+                throw invalid("tensor '\(name)' has shape \(shape); expected rank 0 to 4 with extents up to 2^30")
+            }
+            let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+            guard offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataLength else {
+                throw invalid("tensor '\(name)' spans bytes \(offsets[0])..<\(offsets[1]) of \(dataLength) (truncated?)")
+            }
+            guard count <= (1 << 30), offsets[1] - offsets[0] == 4 * count else {
+                throw invalid("tensor '\(name)' of shape \(shape) needs \(4 * min(count, 1 << 30)) bytes, its range has \(offsets[1] - offsets[0])")
+            }
+            entries.append((name, shape, offsets[0], offsets[1]))
+        }
+        entries.sort { ($0.start, $0.end) < ($1.start, $1.end) }
+        var covered = 0
+        for entry in entries {
+            guard entry.start == covered else { throw invalid("tensor '\(entry.name)' starts at byte \(entry.start), expected \(covered): ranges overlap or leave gaps") }
+            covered = entry.end
+        }
+        guard covered == dataLength else { throw invalid("\(dataLength - covered) bytes after the last tensor belong to none") }
+        tensors = try entries.map { entry in
+            let tensor = try Tensor.zeros(entry.shape)
+            tensor.withUnsafeMutableBufferPointer { values in
+                bytes.withUnsafeBytes { raw in
+                    UnsafeMutableRawBufferPointer(values).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[(dataStart + entry.start)..<(dataStart + entry.end)]))
+                }
+            }
+            return (entry.name, tensor)
+        }
+        self.metadata = metadata
+    }
+}
+
+/// A checkpoint that cannot be read, written or used: the file and what is wrong.
+public enum CheckpointError: Error, CustomStringConvertible, Equatable {
+    case invalid(path: String, reason: String)
+    case unwritable(path: String, reason: String)
+    /// A readable checkpoint that does not fit what it is loaded into (another preset or version).
+    case mismatch(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .invalid(path, reason): return "\(path): not a usable checkpoint: \(reason)"
+        case let .unwritable(path, reason): return "\(path): cannot save: \(reason)"
+        case let .mismatch(path, reason): return "\(path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Engine
+
+/// A trainer's whole state as a checkpoint, and back: weights, AdamW's moments and step, the EMA
+/// and the loss curve, so that a resumed run continues exactly where the saved one stopped.
+///
+/// Tensor names: `model.<parameter>`, `optimizer.exp_avg.<parameter>`,
+/// `optimizer.exp_avg_sq.<parameter>`, `ema.<parameter>`, `trainer.losses` (one per finished step).
+/// Metadata `format` is `Trainer.checkpointFormat`, `step` the steps finished.
+extension Trainer {
+    /// The format written into every checkpoint; a checkpoint of another format is refused.
+    public static let checkpointFormat = "likewise-checkpoint-1"
+
+    /// The state, with `metadata` added (a model's configuration, its pairs' names and hashes).
+    public func checkpoint(metadata: [String: String] = [:]) throws -> Checkpoint {
+        let named = parameters.named
+        var tensors = named.map { ("model." + $0.name, $0.tensor) }
+        tensors += zip(named, optimizer.firstMoments).map { ("optimizer.exp_avg." + $0.0.name, $0.1) }
+        tensors += zip(named, optimizer.secondMoments).map { ("optimizer.exp_avg_sq." + $0.0.name, $0.1) }
+        if let ema { tensors += zip(named, ema.shadows).map { ("ema." + $0.0.name, $0.1) } }
+        tensors.append(("trainer.losses", try Tensor(shape: [losses.count], scalars: losses)))
+        var all = metadata
+        all["format"] = Trainer.checkpointFormat
+        all["step"] = String(step)
+        return Checkpoint(tensors: tensors, metadata: all)
+    }
+
+    /// Writes the state of `checkpoint` into this trainer's tensors, after checking that every
+    /// tensor it needs is there with its shape; `path` names the file in errors. Nothing is
+    /// changed when a check fails.
+    public func restore(from checkpoint: Checkpoint, path: String) throws {
+        func mismatch(_ reason: String) -> CheckpointError { .mismatch(path: path, reason: reason) }
+        guard checkpoint.metadata["format"] == Trainer.checkpointFormat else {
+            throw mismatch("its format is \(checkpoint.metadata["format"].map { "'\($0)'" } ?? "not stated"), this Likewise reads '\(Trainer.checkpointFormat)'")
+        }
+        guard let step = checkpoint.metadata["step"].flatMap(Int.init), step >= 0 else { throw mismatch("it states no step") }
+        let named = parameters.named
+        var targets: [(String, Tensor)] = named.map { ("model." + $0.name, $0.tensor) }
+        targets += zip(named, optimizer.firstMoments).map { ("optimizer.exp_avg." + $0.0.name, $0.1) }
+        targets += zip(named, optimizer.secondMoments).map { ("optimizer.exp_avg_sq." + $0.0.name, $0.1) }
+        if let ema { targets += zip(named, ema.shadows).map { ("ema." + $0.0.name, $0.1) } }
+        var sources: [Tensor] = []
+        for (name, target) in targets {
+            guard let source = checkpoint.tensor(name) else {
+                throw mismatch("it has no tensor '\(name)': it was saved from another kind of model or preset")
+            }
+            guard source.shape == target.shape else {
+                throw mismatch("its '\(name)' has shape \(source.shape), this model's has \(target.shape): another preset?")
+            }
+            sources.append(source)
+        }
+        guard let curve = checkpoint.tensor("trainer.losses"), curve.rank == 1, curve.count == step else {
+            throw mismatch("its loss curve does not have one loss for each of its \(step) steps")
+        }
+        for ((_, target), source) in zip(targets, sources) {
+            target.withUnsafeMutableBufferPointer { destination in
+                source.withUnsafeBufferPointer { _ = destination.update(fromContentsOf: $0) }
+            }
+        }
+        try optimizer.restore(step: step)
+        restoreLosses(curve.scalars)
+    }
+}
