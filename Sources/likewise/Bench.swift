@@ -7,7 +7,7 @@ import PNGCodec
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the engine and print one JSON object a line.",
-        subcommands: [OpsBench.self, ImagesBench.self]
+        subcommands: [OpsBench.self, ImagesBench.self, FlowBench.self]
     )
 }
 
@@ -170,5 +170,43 @@ struct ImagesBench: ParsableCommand {
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         return best
+    }
+}
+
+struct FlowBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flow",
+        abstract: "End-point error of the flow estimators against each built-in task's true displacement.",
+        discussion: """
+        For every built-in task, draws source pairs (i, i+1) of a held-out seed and prints, per task,
+        the mean end-point error (pixels, over the pixels where the truth is valid) of zero flow and
+        of Horn–Schunck (coarse to fine, with warping), with the estimator's seconds per pair.
+        The learned estimator must beat both. Build with `swift build -c release` first.
+        """
+    )
+
+    @Option(help: "Image size in pixels.") var size = 64
+    @Option(help: "Source pairs per task.") var pairs = 20
+    @Option(help: "Horn–Schunck's smoothness weight (α²).") var smoothness: Float = HornSchunck().smoothness
+
+    func run() throws {
+        var estimator = HornSchunck()
+        estimator.smoothness = smoothness
+        for kind in SyntheticTask.Kind.allCases {
+            let task = SyntheticTask(kind)
+            var zero = 0.0, classical = 0.0, seconds = 0.0
+            for i in 0..<pairs {
+                let (a, b) = (try task.pair(index: 2 * i, size: size, seed: 777), try task.pair(index: 2 * i + 1, size: size, seed: 777))
+                let truth = try task.displacement(from: 2 * i, to: 2 * i + 1, seed: 777, size: size)
+                zero += Double(try truth.endPointError(of: Tensor.zeros([1, size, size, 2])))
+                let started = Date()
+                let flow = try estimator.flow(from: a.source, to: b.source)
+                seconds += Date().timeIntervalSince(started)
+                classical += Double(try truth.endPointError(of: flow))
+            }
+            let n = Double(pairs)
+            emit(["op": "flow_epe", "task": kind.rawValue, "size": size, "pairs": pairs, "zero_epe": zero / n,
+                  "horn_schunck_epe": classical / n, "horn_schunck_seconds": seconds / n])
+        }
     }
 }
