@@ -253,6 +253,26 @@ extension OpInfo {
         }
     }
 
+    static let weightedL1Loss = OpInfo(name: "weightedL1Loss") {
+        // Per-pixel weights broadcast over channels; a and b of opposite signs keep |a − b| ≥ 0.4.
+        try [([2, 3, 3, 2], [2, 3, 3, 1]), ([1, 4, 5, 3], [1, 4, 5, 1]), ([2, 3, 3, 2], [2, 3, 3, 2]), ([6], [1])].map { shape, weightShape in
+            let inputs = [try random(shape, seed: 1, low: 0.2, high: 1), try random(shape, seed: 2, low: -2, high: -0.2),
+                          try random(weightShape, seed: 3, low: 0.1, high: 3)]
+            return OpSample(label: "\(shape) weighted by \(weightShape)", inputs: inputs) {
+                try Tensor.weightedL1Loss($0[0], $0[1], weights: $0[2])
+            }
+        }
+    }
+
+    static let frequencyLoss = OpInfo(name: "frequencyLoss") {
+        // Independent random images: their DFT magnitudes differ by far more than a probe's step.
+        try [[1, 4, 4, 2], [2, 3, 5, 1], [1, 6, 4, 3], [1, 2, 2, 1]].map { shape in
+            OpSample(label: "\(shape)", inputs: [try random(shape, seed: 1), try random(shape, seed: 2)], epsilon: 1e-3) {
+                try Tensor.frequencyLoss($0[0], $0[1])
+            }
+        }
+    }
+
     /// Every public differentiable op of the engine.
     static let catalog: [OpInfo] = [
         binary("add") { try $0 + $1 }, binary("subtract") { try $0 - $1 },
@@ -267,5 +287,6 @@ extension OpInfo {
         reduction("mean") { try $0.mean(alongAxes: $1, keepingAxes: $2) },
         reshaped, rows, permuted, concat, split, fourierTransform2D,
         loss("l1Loss") { try Tensor.l1Loss($0, $1) }, loss("mseLoss") { try Tensor.mseLoss($0, $1) },
+        weightedL1Loss, frequencyLoss,
     ]
 }
