@@ -43,13 +43,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // A seed to replay and a watchdog that fails a hang, for every fuzz test.
-        .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "FuzzSupport"]),
+        // What the test targets share: the finite-difference gradient checker, a seed to replay
+        // and a watchdog that fails a hang for every fuzz test.
+        .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
         // Saves checkpoints in a loop, for the test that kills it in the middle of a save.
         .executableTarget(name: "checkpoint-writer", dependencies: ["Models", "Engine"], path: "Tests/CheckpointWriter"),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine"]),
-        .testTarget(name: "ScriptTests", dependencies: ["Script", "Engine", "FuzzSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "TestSupport"]),
+        .testTarget(name: "ScriptTests", dependencies: ["Script", "Engine", "TestSupport"]),
         .testTarget(name: "KernelTests", dependencies: ["Kernel"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CZMQ", "CPNG"]),
     ]

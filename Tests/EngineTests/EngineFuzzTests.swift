@@ -1,6 +1,6 @@
 @testable import Engine
 import Foundation
-import FuzzSupport
+import TestSupport
 import Testing
 
 /// Random ops on random shapes and arguments, valid and not, with NaN, ±Inf and huge values among

@@ -1,4 +1,5 @@
 @testable import Engine
+import TestSupport
 import Testing
 
 /// One input configuration of a differentiable op: its inputs and the call under test.

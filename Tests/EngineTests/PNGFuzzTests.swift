@@ -1,5 +1,5 @@
 @testable import Engine
-import FuzzSupport
+import TestSupport
 import Testing
 
 /// Mutated PNG files must decode or throw an `ImageError`, never crash the process (libpng's

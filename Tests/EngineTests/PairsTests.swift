@@ -1,5 +1,6 @@
 @testable import Engine
 import Foundation
+import TestSupport
 import Testing
 
 struct PairsTests {

@@ -1,4 +1,5 @@
 @testable import Engine
+import TestSupport
 import Testing
 
 struct ResampleTests {

@@ -1,4 +1,5 @@
 @testable import Engine
+import TestSupport
 import Testing
 
 /// A case for comparing one thread with two: inputs above the op's split threshold and the call.

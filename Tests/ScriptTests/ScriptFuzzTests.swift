@@ -1,7 +1,7 @@
 @testable import Engine
 import Dispatch
 import Foundation
-import FuzzSupport
+import TestSupport
 @testable import Script
 import Testing
 

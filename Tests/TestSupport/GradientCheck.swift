@@ -1,16 +1,15 @@
-@testable import Engine
-import Testing
+import Engine
 
 /// One probed element whose backward gradient disagrees with the finite difference.
-struct GradientMismatch: CustomStringConvertible {
-    let input: Int
-    let shape: [Int]
-    let index: Int
-    let analytic: Double
-    let numeric: Double
+public struct GradientMismatch: CustomStringConvertible, Sendable {
+    public let input: Int
+    public let shape: [Int]
+    public let index: Int
+    public let analytic: Double
+    public let numeric: Double
 
-    var description: String {
-        "input \(input) \(shape.shapeText) element \(index): backward \(analytic), finite difference \(numeric)"
+    public var description: String {
+        "input \(input) \(shape) element \(index): backward \(analytic), finite difference \(numeric)"
     }
 }
 
@@ -27,37 +26,40 @@ struct GradientMismatch: CustomStringConvertible {
 /// A probe passes when |analytic − numeric| ≤ relative·|numeric| + absolute·scale, where scale is
 /// the largest |gradient| over that input's probes: a 2 % error fails wherever the gradient is more
 /// than a tenth of its largest value, while Float32 rounding (≈10⁻⁵ of scale at these steps) passes.
-func gradientMismatches(
+public func gradientMismatches(
     _ inputs: [Tensor], epsilon: Float = 1e-2, relative: Double = 1e-2, absolute: Double = 1e-3,
     maximumProbes: Int = 64, _ f: ([Tensor]) throws -> Tensor
 ) throws -> [GradientMismatch] {
     for input in inputs { input.requiringGrad(); input.grad = nil }
     let output = try f(inputs)
     var rng = RandomGenerator(seed: 99)
-    let weights = try Tensor.randomUniform(output.shape, low: -1, high: 1, using: &rng)
-    if output.requiresGrad { try output.backward(seed: weights) }
+    let weights = try Tensor.randomUniform(output.shape, low: -1, high: 1, using: &rng).scalars
+    if output.requiresGrad { try output.backward(seed: Tensor(shape: output.shape, scalars: weights)) }
 
     func objective() throws -> Double {
         let out = try Autodiff.withoutGradients { try f(inputs) }
-        var total: Double = 0
-        for i in 0..<out.count { total += Double(out.pointer[i]) * Double(weights.pointer[i]) }
-        return total
+        return out.withUnsafeBufferPointer { values in
+            zip(values, weights).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+        }
+    }
+    /// Sets element i of `input` to `value` and returns what Float32 made of it.
+    func set(_ input: Tensor, _ i: Int, _ value: Float) -> Float {
+        input.withUnsafeMutableBufferPointer { $0[i] = value; return $0[i] }
     }
 
     var mismatches: [GradientMismatch] = []
     for (n, input) in inputs.enumerated() where input.count > 0 {
+        let gradient = input.grad?.scalars
         var probes: [(index: Int, analytic: Double, numeric: Double)] = []
         for i in probeIndices(count: input.count, channels: input.shape.last ?? 1, maximum: maximumProbes, using: &rng) {
-            let saved = input.pointer[i]
-            input.pointer[i] = saved + epsilon
-            let up = input.pointer[i]
+            let saved = input.withUnsafeBufferPointer { $0[i] }
+            let up = set(input, i, saved + epsilon)
             let plus = try objective()
-            input.pointer[i] = saved - epsilon
-            let down = input.pointer[i]
+            let down = set(input, i, saved - epsilon)
             let minus = try objective()
-            input.pointer[i] = saved
+            _ = set(input, i, saved)
             let numeric = (plus - minus) / (Double(up) - Double(down))
-            probes.append((i, Double(input.grad?.pointer[i] ?? 0), numeric))
+            probes.append((i, Double(gradient?[i] ?? 0), numeric))
         }
         let scale = probes.map { max(abs($0.analytic), abs($0.numeric)) }.max() ?? 0
         for p in probes where abs(p.analytic - p.numeric) > relative * abs(p.numeric) + absolute * scale + 1e-6 {
@@ -69,7 +71,7 @@ func gradientMismatches(
 
 /// Every index of a small tensor; for a large one, one index in each of `maximum` equal strata,
 /// the k-th on last-axis index k mod `channels` where the stratum is long enough to hold it.
-func probeIndices(count: Int, channels: Int, maximum: Int, using rng: inout RandomGenerator) -> [Int] {
+public func probeIndices(count: Int, channels: Int, maximum: Int, using rng: inout RandomGenerator) -> [Int] {
     guard count > maximum else { return Array(0..<count) }
     let c = max(channels, 1)
     return (0..<maximum).map { k in
@@ -82,16 +84,7 @@ func probeIndices(count: Int, channels: Int, maximum: Int, using rng: inout Rand
 }
 
 /// A seeded random tensor for tests.
-func random(_ shape: [Int], seed: UInt64 = 1, low: Float = -1, high: Float = 1) throws -> Tensor {
+public func random(_ shape: [Int], seed: UInt64 = 1, low: Float = -1, high: Float = 1) throws -> Tensor {
     var rng = RandomGenerator(seed: seed)
     return try Tensor.randomUniform(shape, low: low, high: high, using: &rng)
-}
-
-/// |a − b| ≤ tolerance element-wise.
-func expectClose(_ a: [Float], _ b: [Float], tolerance: Float = 1e-4, sourceLocation: SourceLocation = #_sourceLocation) {
-    #expect(a.count == b.count, "counts \(a.count) and \(b.count)", sourceLocation: sourceLocation)
-    for (i, (x, y)) in zip(a, b).enumerated() where abs(x - y) > tolerance * max(1, abs(y)) {
-        Issue.record("element \(i): \(x) vs \(y)", sourceLocation: sourceLocation)
-        return
-    }
 }
