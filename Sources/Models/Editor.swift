@@ -1,0 +1,171 @@
+import Engine
+import Foundation
+
+/// The few-shot editor: from a handful of before/after pairs it learns to do likewise to new
+/// images, with a U-Net regression head over the pairing it was built with.
+///
+/// For `.structural` pairing every ordered case (i, j) of the training pairs is prepared once:
+/// the transformation from x_i to x_j, and y_i and x_i carried into x_j's frame. A training step
+/// draws a batch of cases, augments the four images of each alike, and minimises the balanced
+/// edit-region L1 plus the frequency loss of (carried edit + head) against y_j. Editing a new x
+/// uses the k training pairs whose sources look most like it and fuses their predictions per
+/// pixel by how well each reference lines up with x.
+public final class Editor {
+    public let preset: EditorPreset
+    public let pairing: Pairing
+    /// The training pairs, at the preset's size.
+    public let pairs: [Pair]
+    public let parameters = Parameters()
+    public let trainer: Trainer
+    let head: UNet
+    /// Case (i, j) at index i·N + j: x_i and y_i carried into x_j's frame.
+    private var carried: [(source: Image, target: Image)?]
+    private var sampler: PairSampler
+    private var rng: RandomGenerator
+    /// The flow half of the transformation estimator.
+    let flowEstimator: HornSchunck
+    /// Whether training cases are augmented (flip, crop, colour jitter).
+    public let augments: Bool
+
+    /// An editor over `pairs` (at least two, all of one size; resized to the preset's size when
+    /// they are not). `progress` hears how many of the N·(N−1) cases have been prepared.
+    public init(pairs: [Pair], preset: EditorPreset = .small, pairing: Pairing = .structural, seed: UInt64 = 1,
+                flowEstimator: HornSchunck = HornSchunck(), augments: Bool = true,
+                checkInterrupt: () throws -> Void = {}, progress: (Int, Int) -> Void = { _, _ in }) throws {
+        guard pairs.count >= 2 else {
+            throw EngineError.invalidArgument(op: "editor", message: "an effect needs at least 2 pairs, got \(pairs.count)")
+        }
+        self.preset = preset
+        self.pairing = pairing
+        self.flowEstimator = flowEstimator
+        self.augments = augments
+        self.pairs = try pairs.map { pair in
+            guard pair.source.width == pair.target.width, pair.source.height == pair.target.height else {
+                throw EngineError.invalidArgument(op: "editor", message: "pair '\(pair.name)': source \(pair.source.width)×\(pair.source.height) and target \(pair.target.width)×\(pair.target.height) differ in size")
+            }
+            guard pair.source.width != preset.size || pair.source.height != preset.size else { return pair }
+            return Pair(name: pair.name, source: try pair.source.squared(to: preset.size), target: try pair.target.squared(to: preset.size))
+        }
+        rng = RandomGenerator(seed: seed)
+        sampler = try PairSampler(pairs: pairs.count, seed: seed &+ 1)
+        head = try UNet(parameters.scoped("head"), preset.head(for: pairing), using: &rng)
+        trainer = try Trainer(parameters: parameters,
+                              schedule: LearningRateSchedule(peak: preset.learningRate, floor: preset.learningRate / 20,
+                                                             warmupSteps: preset.steps / 20, totalSteps: preset.steps),
+                              weightDecay: 1e-4, clipNorm: 1)
+        let n = pairs.count
+        carried = Array(repeating: nil, count: n * n)
+        guard pairing == .structural else { return }
+        var done = 0
+        for i in 0..<n {
+            for j in 0..<n where i != j {
+                try checkInterrupt()
+                let mx = try Transformation.estimate(reference: self.pairs[i].source, target: self.pairs[j].source, flowEstimator: flowEstimator)
+                carried[i * n + j] = (try mx.carry(self.pairs[i].source), try mx.carry(self.pairs[i].target))
+                done += 1
+                progress(done, n * (n - 1))
+            }
+        }
+    }
+
+    // MARK: Training
+
+    /// Trains until `steps` steps are done in total (see `Trainer.train`).
+    public func train(until steps: Int, checkInterrupt: () throws -> Void = {}, progress: (TrainingProgress) -> Void = { _ in }) throws {
+        if steps > trainer.schedule.totalSteps { trainer.schedule.totalSteps = steps }
+        try trainer.train(until: steps, checkInterrupt: checkInterrupt, progress: progress) { _ in try batchLoss() }
+    }
+
+    /// The loss of one augmented batch of cases.
+    func batchLoss() throws -> Tensor {
+        var inputs: [[Image]] = [], targets: [Image] = [], weights: [Tensor] = []
+        for _ in 0..<preset.batch {
+            let (i, j) = pairing == .structural ? sampler.next() : (j: -1, sampler.next().target)
+            let augmentation = augments ? Augmentation.random(using: &rng) : .none
+            let x = try augmentation.applied(to: pairs[j].source), y = try augmentation.applied(to: pairs[j].target)
+            var images = [x]
+            if pairing == .structural, let reference = carried[i * pairs.count + j] {
+                images += [try augmentation.applied(to: reference.source), try augmentation.applied(to: reference.target)]
+            }
+            inputs.append(images)
+            targets.append(y)
+            weights.append(try EditRegion(source: x, truth: y).balancedLossWeights())
+        }
+        let prediction = try predict(inputs)
+        let target = try Image.batch(targets)
+        return try Tensor.weightedL1Loss(prediction, target, weights: Tensor.concat(weights, axis: 0))
+            + Tensor.frequencyLoss(prediction, target) * 0.1
+    }
+
+    /// The head's prediction for a batch: each item is [x] or [x, carried reference source,
+    /// carried reference target].
+    func predict(_ items: [[Image]]) throws -> Tensor {
+        let x = try Image.batch(items.map { $0[0] })
+        guard pairing == .structural else { return try x + head(x) }
+        let source = try Image.batch(items.map { $0[1] }), target = try Image.batch(items.map { $0[2] })
+        let carriedEdit = try x + target - source
+        return try carriedEdit + head(Tensor.concat([x, carriedEdit, source, target]))
+    }
+
+    // MARK: Editing
+
+    /// `x` edited, and the training pairs it used as references (nearest first): the k pairs
+    /// whose sources look most like x (none for `.one2one`).
+    public func edit(_ x: Image, references k: Int = 1) throws -> (image: Image, references: [Int]) {
+        guard k >= 1 else { throw EngineError.invalidArgument(op: "edit", message: "references must be ≥ 1, got \(k)") }
+        let chosen = pairing == .structural ? try nearest(to: x, count: min(k, pairs.count)) : []
+        return (try edit(x, using: chosen), chosen)
+    }
+
+    /// `x` edited with the training pairs `references` as references. With more than one, their
+    /// predictions are averaged per pixel, each weighted by how closely its source, carried into
+    /// x's frame, matches x there.
+    public func edit(_ x: Image, using references: [Int]) throws -> Image {
+        guard references.allSatisfy(pairs.indices.contains) else {
+            throw EngineError.invalidArgument(op: "edit", message: "references must be pair indices 0..<\(pairs.count), got \(references)")
+        }
+        let input = x.width == preset.size && x.height == preset.size ? x : try x.squared(to: preset.size)
+        return try Autodiff.withoutGradients {
+            guard pairing == .structural else { return try Image(tensor: predict([[input]]).clamped()) }
+            guard !references.isEmpty else { throw EngineError.invalidArgument(op: "edit", message: "a structural editor needs at least one reference") }
+            var items: [[Image]] = []
+            for i in references {
+                let mx = try Transformation.estimate(reference: pairs[i].source, target: input, flowEstimator: flowEstimator)
+                items.append([input, try mx.carry(pairs[i].source), try mx.carry(pairs[i].target)])
+            }
+            let predictions = try predict(items).scalars
+            let plane = input.width * input.height
+            var fused = [Float](repeating: 0, count: plane * 3)
+            for p in 0..<plane {
+                var total: Float = 0
+                for (r, item) in items.enumerated() {
+                    // Photometric error of the carried reference source against x at p.
+                    let error = (0..<3).map { Swift.abs(item[1].pixels[3 * p + $0] - input.pixels[3 * p + $0]) }.reduce(0, +) / 3
+                    let weight = Foundation.exp(-error / 0.05)
+                    total += weight
+                    for c in 0..<3 { fused[3 * p + c] += weight * predictions[(r * plane + p) * 3 + c] }
+                }
+                for c in 0..<3 { fused[3 * p + c] = Swift.min(Swift.max(fused[3 * p + c] / Swift.max(total, 1e-12), 0), 1) }
+            }
+            return try Image(width: input.width, height: input.height, pixels: fused)
+        }
+    }
+
+    /// The `count` training pairs whose sources are nearest to `x` (mean squared difference at 16×16).
+    func nearest(to x: Image, count: Int) throws -> [Int] {
+        let probe = try x.resized(width: 16, height: 16).pixels
+        let distances = try pairs.map { pair in
+            zip(try pair.source.resized(width: 16, height: 16).pixels, probe).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+        }
+        return Array(distances.indices.sorted { distances[$0] < distances[$1] }.prefix(count))
+    }
+}
+
+private extension Tensor {
+    /// Values clamped to [0, 1], as an image holds them.
+    func clamped() throws -> Tensor {
+        let out = copy()
+        out.withUnsafeMutableBufferPointer { values in for i in values.indices { values[i] = Swift.min(Swift.max(values[i], 0), 1) } }
+        return out
+    }
+}

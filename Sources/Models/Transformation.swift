@@ -1,0 +1,36 @@
+import Engine
+
+/// What the transformation estimator (Mx) finds between two sources: the flow that lines the
+/// reference source x_i up with the target source x_j, and the colour grid that maps the aligned
+/// reference's colours to the target's. Together they carry any image of the reference's frame
+/// — its source, its edited target — into the target's.
+///
+/// The estimate here is the classical one (Horn–Schunck and a least-squares colour grid); the
+/// learned estimator will replace it behind the same type.
+public struct Transformation {
+    /// `[1, H, W, 2]`: pixel p of the target corresponds to p + flow(p) in the reference, so
+    /// warping a reference-frame image by it aligns that image with the target.
+    public let flow: Tensor
+    /// Maps the aligned reference's colours to the target's.
+    public let colour: ColourGrid
+
+    /// Mx from `reference` to `target` (images of one size).
+    public static func estimate(reference: Image, target: Image, flowEstimator: HornSchunck = HornSchunck()) throws -> Transformation {
+        let flow = try flowEstimator.flow(from: target, to: reference)
+        let aligned = try Image(tensor: Autodiff.withoutGradients { try Tensor.warp(reference.tensor, by: flow) })
+        // Only pixels whose flow lands inside the reference say anything about its colours.
+        let (w, h) = (target.width, target.height)
+        let inside = flow.withUnsafeBufferPointer { f in
+            (0..<(w * h)).map { p -> Float in
+                let (x, y) = (Float(p % w) + f[2 * p], Float(p / w) + f[2 * p + 1])
+                return x >= 0 && x <= Float(w - 1) && y >= 0 && y <= Float(h - 1) ? 1 : 0
+            }
+        }
+        return Transformation(flow: flow, colour: try ColourGrid.fit(from: aligned, to: target, weights: inside))
+    }
+
+    /// `image`, of the reference's frame, warped into the target's and recoloured.
+    public func carry(_ image: Image) throws -> Image {
+        try colour.applied(to: Image(tensor: Autodiff.withoutGradients { try Tensor.warp(image.tensor, by: flow) }))
+    }
+}

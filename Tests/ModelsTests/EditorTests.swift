@@ -1,0 +1,74 @@
+import Engine
+import Foundation
+@testable import Models
+import Testing
+
+struct EditorTests {
+    /// A flow estimator cheap enough for a debug build; the editor's logic does not depend on its quality.
+    static let quickFlow: HornSchunck = {
+        var estimator = HornSchunck()
+        (estimator.iterations, estimator.warps) = (10, 1)
+        return estimator
+    }()
+
+    @Test func anEffectNeedsTwoPairsOfOneSizeEach() throws {
+        let pairs = try SyntheticTask(.old).pairs(count: 2, size: 32, seed: 1)
+        let one = #expect(throws: EngineError.self) { try Editor(pairs: [pairs[0]], preset: .tiny) }
+        #expect(one?.description == "editor: an effect needs at least 2 pairs, got 1")
+        var odd = pairs[1]
+        odd.target = try odd.target.resized(width: 16, height: 16)
+        let mismatch = #expect(throws: EngineError.self) { try Editor(pairs: [pairs[0], odd], preset: .tiny, pairing: .one2one) }
+        #expect(mismatch?.description.contains("source 32×32 and target 16×16 differ in size") == true)
+        #expect(throws: EngineError.self) { try EditorPreset.named("huge") }
+    }
+
+    @Test func aStructuralEditorPreparesEveryCaseAndOverfitsTwoPairs() throws {
+        let pairs = try SyntheticTask(.old).pairs(count: 2, size: 32, seed: 2)
+        var prepared: [Int] = []
+        let editor = try Editor(pairs: pairs, preset: .tiny, pairing: .structural, seed: 3, flowEstimator: EditorTests.quickFlow,
+                                augments: false, progress: { done, total in
+            prepared.append(done)
+            #expect(total == 2)
+        })
+        #expect(prepared == [1, 2])
+        try editor.train(until: 80)
+        let losses = editor.trainer.losses
+        let (first, last) = (losses.prefix(3).reduce(0, +) / 3, losses.suffix(3).reduce(0, +) / 3)
+        #expect(last < first / 2, "loss \(first) → \(last)")
+        let (image, used) = try editor.edit(pairs[0].source, references: 2)
+        #expect(used == [0, 1])  // a training source's nearest pair is its own
+        #expect(image.width == 32 && image.pixels.allSatisfy { (0...1).contains($0) })
+    }
+
+    @Test func aStructuralEditorUsesItsReference() throws {
+        // The output starts from the reference's edit carried onto x: a reference from another
+        // effect (ageing) must make a held-out blue-eyes result worse than one of its own pairs.
+        let task = SyntheticTask(.blueEyes)
+        let pairs = try task.pairs(count: 2, size: 32, seed: 4)
+        let foreign = try SyntheticTask(.old).pair(index: 0, size: 32, seed: 4)
+        let editor = try Editor(pairs: pairs + [foreign], preset: .tiny, pairing: .structural, seed: 5, flowEstimator: EditorTests.quickFlow)
+        try editor.train(until: 20)
+        var own = 0.0, wrong = 0.0
+        for pair in try task.pairs(count: 2, size: 32, seed: 99) {
+            own += try Metrics.psnr(editor.edit(pair.source, using: [0]), pair.target)
+            wrong += try Metrics.psnr(editor.edit(pair.source, using: [2]), pair.target)
+        }
+        #expect(own > wrong + 1, "own reference \(own / 2) dB, foreign \(wrong / 2) dB")
+    }
+
+    @Test func aDirectEditorUsesNoReference() throws {
+        let pairs = try SyntheticTask(.sleepy).pairs(count: 2, size: 32, seed: 6)
+        let editor = try Editor(pairs: pairs, preset: .tiny, pairing: .one2one, seed: 7)
+        try editor.train(until: 5)
+        #expect(try editor.edit(pairs[0].source, references: 3).references == [])
+        #expect(throws: EngineError.self) { try editor.edit(pairs[0].source, using: [7]) }
+    }
+
+    @Test func anEvaluationRowHasTheReportedFields() throws {
+        let pairs = try SyntheticTask(.blueEyes).pairs(count: 2, size: 32, seed: 8)
+        let row = try EvaluationRow.score(method: "identity", pairs: 0, steps: 0, trainSeconds: 0, on: pairs) { $0 }
+        #expect(row.editPSNR != nil && row.editCover > 0 && row.editCover < 0.5)
+        let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(row)) as? [String: Any])
+        #expect(Set(json.keys) == ["method", "pairs", "psnr", "ssim", "edit_psnr", "edit_cover", "steps", "train_seconds"])
+    }
+}
