@@ -59,6 +59,24 @@ check "LIKEWISE_THREADS=3 gives three" '[[ $(LIKEWISE_THREADS=3 "$bin" run "$wor
 check "without it, one a core" '[[ $(env -u LIKEWISE_THREADS "$bin" run "$work/threads.lw" --out "$work/t") == $(nproc) ]]'
 check "a value that is not a number leaves the default" '[[ $(LIKEWISE_THREADS=many "$bin" run "$work/threads.lw" --out "$work/t") == $(nproc) ]]'
 
+# likewise eval: every row, with the edit-region numbers, in the table and the JSON.
+"$bin" eval --task blue_eyes --preset tiny --pairs 3 --steps 4 --heldout 4 --json "$work/eval.json" > "$work/eval.out" 2> "$work/eval.err"
+status=$?
+check "eval exits 0" '[[ $status -eq 0 ]]'
+check "eval prints a row a method" '[[ $(grep -cE "^(identity|n2n|one2one) +[0-9]+ pairs  PSNR" "$work/eval.out") -eq 3 ]]'
+check "eval writes the rows as JSON" 'python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert (d[\"task\"], d[\"pairs\"], d[\"heldout\"]) == (\"blue_eyes\", 3, 4)
+assert [r[\"method\"] for r in d[\"rows\"]] == [\"identity\", \"n2n\", \"one2one\"]
+for r in d[\"rows\"]:
+    assert set(r) == {\"method\", \"pairs\", \"psnr\", \"ssim\", \"edit_psnr\", \"edit_cover\", \"steps\", \"train_seconds\"}, r
+    assert 0 < r[\"edit_cover\"] < 1 and r[\"edit_psnr\"] < r[\"psnr\"]
+" "$work/eval.json"'
+"$bin" eval --task nosuch > /dev/null 2> "$work/eval-bad.err"
+status=$?
+check "an unknown task is an error naming the tasks" '[[ $status -ne 0 ]] && grep -q "unknown task .nosuch.; the built-in tasks are blue_eyes" "$work/eval-bad.err"'
+
 HOME="$work/home" "$bin" install --user > /dev/null
 check "install --user writes the kernelspec under ~/.local/share/jupyter" '[[ -f "$work/home/.local/share/jupyter/kernels/likewise/kernel.json" && -f "$work/home/.local/share/jupyter/kernels/likewise/logo-64x64.png" ]]'
 VIRTUAL_ENV="$work/env" "$bin" install --sys-prefix > /dev/null
