@@ -26,6 +26,8 @@ public final class Editor {
     let flowEstimator: HornSchunck
     /// Whether training cases are augmented (flip, crop, colour jitter).
     public let augments: Bool
+    /// The training sources at 16×16, for finding an edit's nearest references.
+    private let thumbnails: [[Float]]
 
     /// An editor over `pairs` (at least two, all of one size; resized to the preset's size when
     /// they are not). `progress` hears how many of the N·(N−1) cases have been prepared.
@@ -46,6 +48,7 @@ public final class Editor {
             guard pair.source.width != preset.size || pair.source.height != preset.size else { return pair }
             return Pair(name: pair.name, source: try pair.source.squared(to: preset.size), target: try pair.target.squared(to: preset.size))
         }
+        thumbnails = try self.pairs.map { try $0.source.resized(width: 16, height: 16).pixels }
         rng = RandomGenerator(seed: seed)
         sampler = try PairSampler(pairs: pairs.count, seed: seed &+ 1)
         head = try UNet(parameters.scoped("head"), preset.head(for: pairing), using: &rng)
@@ -140,7 +143,9 @@ public final class Editor {
                 var total: Float = 0
                 for (r, item) in items.enumerated() {
                     // Photometric error of the carried reference source against x at p.
-                    let error = (0..<3).map { Swift.abs(item[1].pixels[3 * p + $0] - input.pixels[3 * p + $0]) }.reduce(0, +) / 3
+                    let (carried, seen) = (item[1].pixels, input.pixels)
+                    let error = (Swift.abs(carried[3 * p] - seen[3 * p]) + Swift.abs(carried[3 * p + 1] - seen[3 * p + 1])
+                                 + Swift.abs(carried[3 * p + 2] - seen[3 * p + 2])) / 3
                     let weight = Foundation.exp(-error / 0.05)
                     total += weight
                     for c in 0..<3 { fused[3 * p + c] += weight * predictions[(r * plane + p) * 3 + c] }
@@ -151,12 +156,10 @@ public final class Editor {
         }
     }
 
-    /// The `count` training pairs whose sources are nearest to `x` (mean squared difference at 16×16).
+    /// The `count` training pairs whose sources are nearest to `x` (squared difference at 16×16).
     func nearest(to x: Image, count: Int) throws -> [Int] {
         let probe = try x.resized(width: 16, height: 16).pixels
-        let distances = try pairs.map { pair in
-            zip(try pair.source.resized(width: 16, height: 16).pixels, probe).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
-        }
+        let distances = thumbnails.map { zip($0, probe).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
         return Array(distances.indices.sorted { distances[$0] < distances[$1] }.prefix(count))
     }
 }
