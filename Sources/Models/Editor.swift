@@ -138,12 +138,12 @@ public final class Editor {
             }
             let predictions = try predict(items).scalars
             let plane = input.width * input.height
+            let (carriedSources, seen) = (items.map { $0[1].pixels }, input.pixels)
             var fused = [Float](repeating: 0, count: plane * 3)
             for p in 0..<plane {
                 var total: Float = 0
-                for (r, item) in items.enumerated() {
+                for (r, carried) in carriedSources.enumerated() {
                     // Photometric error of the carried reference source against x at p.
-                    let (carried, seen) = (item[1].pixels, input.pixels)
                     let error = (Swift.abs(carried[3 * p] - seen[3 * p]) + Swift.abs(carried[3 * p + 1] - seen[3 * p + 1])
                                  + Swift.abs(carried[3 * p + 2] - seen[3 * p + 2])) / 3
                     let weight = Foundation.exp(-error / 0.05)
