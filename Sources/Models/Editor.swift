@@ -20,19 +20,21 @@ public final class Editor {
     let head: UNet
     /// Case (i, j) at index i·N + j: x_i and y_i carried into x_j's frame.
     private var carried: [(source: Image, target: Image)?]
-    private var sampler: PairSampler
-    private var rng: RandomGenerator
+    var sampler: PairSampler
+    var rng: RandomGenerator
     /// The flow half of the transformation estimator.
     let flowEstimator: HornSchunck
     /// Whether training cases are augmented (flip, crop, colour jitter).
     public let augments: Bool
+    /// The seed the editor was built from.
+    public let seed: UInt64
     /// The training sources at 16×16, for finding an edit's nearest references.
     private let thumbnails: [[Float]]
 
     /// An editor over `pairs` (at least two, all of one size; resized to the preset's size when
     /// they are not). `progress` hears how many of the N·(N−1) cases have been prepared.
     public init(pairs: [Pair], preset: EditorPreset = .small, pairing: Pairing = .structural, seed: UInt64 = 1,
-                flowEstimator: HornSchunck = HornSchunck(), augments: Bool = true,
+                flowEstimator: HornSchunck = HornSchunck(), augments: Bool = true, preparesCases: Bool = true,
                 checkInterrupt: () throws -> Void = {}, progress: (Int, Int) -> Void = { _, _ in }) throws {
         guard pairs.count >= 2 else {
             throw EngineError.invalidArgument(op: "editor", message: "an effect needs at least 2 pairs, got \(pairs.count)")
@@ -41,6 +43,7 @@ public final class Editor {
         self.pairing = pairing
         self.flowEstimator = flowEstimator
         self.augments = augments
+        self.seed = seed
         self.pairs = try pairs.map { pair in
             guard pair.source.width == pair.target.width, pair.source.height == pair.target.height else {
                 throw EngineError.invalidArgument(op: "editor", message: "pair '\(pair.name)': source \(pair.source.width)×\(pair.source.height) and target \(pair.target.width)×\(pair.target.height) differ in size")
@@ -58,17 +61,25 @@ public final class Editor {
                               weightDecay: 1e-4, clipNorm: 1)
         let n = pairs.count
         carried = Array(repeating: nil, count: n * n)
-        guard pairing == .structural else { return }
+        guard pairing == .structural, preparesCases else { return }
         var done = 0
         for i in 0..<n {
             for j in 0..<n where i != j {
                 try checkInterrupt()
-                let mx = try Transformation.estimate(reference: self.pairs[i].source, target: self.pairs[j].source, flowEstimator: flowEstimator)
-                carried[i * n + j] = (try mx.carry(self.pairs[i].source), try mx.carry(self.pairs[i].target))
+                _ = try carriedReference(i, onto: j)
                 done += 1
                 progress(done, n * (n - 1))
             }
         }
+    }
+
+    /// Pair i's source and target carried into pair j's source's frame, prepared on first use.
+    func carriedReference(_ i: Int, onto j: Int) throws -> (source: Image, target: Image) {
+        if let ready = carried[i * pairs.count + j] { return ready }
+        let mx = try Transformation.estimate(reference: pairs[i].source, target: pairs[j].source, flowEstimator: flowEstimator)
+        let reference = (try mx.carry(pairs[i].source), try mx.carry(pairs[i].target))
+        carried[i * pairs.count + j] = reference
+        return reference
     }
 
     // MARK: Training
@@ -87,7 +98,8 @@ public final class Editor {
             let augmentation = augments ? Augmentation.random(using: &rng) : .none
             let x = try augmentation.applied(to: pairs[j].source), y = try augmentation.applied(to: pairs[j].target)
             var images = [x]
-            if pairing == .structural, let reference = carried[i * pairs.count + j] {
+            if pairing == .structural {
+                let reference = try carriedReference(i, onto: j)
                 images += [try augmentation.applied(to: reference.source), try augmentation.applied(to: reference.target)]
             }
             inputs.append(images)

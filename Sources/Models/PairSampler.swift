@@ -11,6 +11,9 @@ public struct PairSampler: Sendable {
     public let pairs: Int
     private var rng: RandomGenerator
     private var order: [(Int, Int)] = []
+    /// The generator's state before it shuffled the current epoch: with `position`, the whole
+    /// state, so that a saved run resumes on the very next case.
+    private var epochStart: UInt64
     private var position = 0
 
     /// A sampler over `pairs` pairs; there must be at least two.
@@ -23,6 +26,32 @@ public struct PairSampler: Sendable {
         }
         self.pairs = pairs
         rng = RandomGenerator(seed: seed)
+        epochStart = rng.state
+    }
+
+    /// Where the sampler stands, as `restore(_:)` takes it.
+    public var state: (epochStart: UInt64, position: Int) { (epochStart, position) }
+
+    /// Continues from a saved `state`.
+    public mutating func restore(_ state: (epochStart: UInt64, position: Int)) throws {
+        guard (0...cases).contains(state.position) else {
+            throw EngineError.invalidArgument(op: "PairSampler", message: "position \(state.position) is outside an epoch of \(cases) cases")
+        }
+        rng = RandomGenerator(restoring: state.epochStart)
+        epochStart = state.epochStart
+        order = []
+        position = 0
+        if state.position > 0 {
+            shuffleEpoch()
+            position = state.position
+        }
+    }
+
+    private mutating func shuffleEpoch() {
+        epochStart = rng.state
+        order = (0..<pairs).flatMap { i in (0..<pairs).filter { $0 != i }.map { (i, $0) } }
+        order.shuffle(using: &rng)
+        position = 0
     }
 
     /// N·(N−1).
@@ -30,11 +59,7 @@ public struct PairSampler: Sendable {
 
     /// The next case.
     public mutating func next() -> (reference: Int, target: Int) {
-        if position == order.count {
-            order = (0..<pairs).flatMap { i in (0..<pairs).filter { $0 != i }.map { (i, $0) } }
-            order.shuffle(using: &rng)
-            position = 0
-        }
+        if position == order.count { shuffleEpoch() }
         defer { position += 1 }
         return order[position]
     }

@@ -21,6 +21,18 @@ struct PairSamplerTests {
         #expect(a.batch(30).map { [$0.reference, $0.target] } != first)
     }
 
+    @Test func aRestoredSamplerContinuesWithTheVeryNextCase() throws {
+        for taken in [0, 7, 12, 25] {  // before the first epoch, inside one, at an epoch's end, inside the third
+            var original = try PairSampler(pairs: 4, seed: 9)
+            _ = original.batch(taken)
+            var restored = try PairSampler(pairs: 4, seed: 123)
+            try restored.restore(original.state)
+            #expect(restored.batch(30).map { [$0.reference, $0.target] } == original.batch(30).map { [$0.reference, $0.target] }, "after \(taken)")
+        }
+        var sampler = try PairSampler(pairs: 3, seed: 1)
+        #expect(throws: EngineError.self) { try sampler.restore((0, 7)) }
+    }
+
     @Test func fewerThanTwoPairsAreRefused() {
         let error = #expect(throws: EngineError.self) { try PairSampler(pairs: 1, seed: 1) }
         #expect(error?.description == "PairSampler: n-to-n training needs at least 2 pairs, got 1")

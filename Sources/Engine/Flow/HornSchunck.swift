@@ -3,7 +3,7 @@
 ///
 /// The flow has the convention of `Displacement` and `Tensor.warp`: for pixel p of `source`, the
 /// same point lies at p + F(p) in `target`, so warping `target` by F aligns it with `source`.
-public struct HornSchunck: Sendable {
+public struct HornSchunck: Sendable, Equatable, Codable {
     /// The weight of smoothness against brightness constancy (α², on normalised structure; 0.3
     /// gave the lowest end-point error on the built-in face tasks of 0.03, 0.1, 0.3, 1, 3, 10, 30).
     public var smoothness: Float = 0.3

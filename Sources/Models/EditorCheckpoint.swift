@@ -1,0 +1,81 @@
+import Engine
+import Foundation
+
+/// An editor saved whole: its trainer's state (weights, AdamW's moments and step, the loss curve),
+/// its training pairs — so a saved effect edits without the folder it was made from, and
+/// `likewise apply` needs nothing else — and how to rebuild it.
+///
+/// Beyond the trainer's tensors: `pairs.source` and `pairs.target` `[N, S, S, 3]`. Metadata:
+/// `editor.preset`, `editor.pairing`, `editor.seed`, `editor.augments`, `editor.flow` (the flow
+/// estimator's settings, JSON), `editor.pairs` (their names, JSON), `editor.hashes` (a 64-bit
+/// FNV-1a hash of each pair's pixels, JSON), and `editor.rng`, `editor.sampler` (where the
+/// random streams stand, and `editor.schedule_steps`, the schedule's length, so that training
+/// resumes exactly).
+extension Editor {
+    /// The editor's whole state.
+    public func checkpoint() throws -> Checkpoint {
+        func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try JSONEncoder().encode(value), as: UTF8.self) }
+        var state = try trainer.checkpoint(metadata: [
+            "editor.preset": preset.name, "editor.pairing": pairing.rawValue, "editor.seed": String(seed),
+            "editor.augments": String(augments), "editor.flow": try json(flowEstimator),
+            "editor.pairs": try json(pairs.map(\.name)), "editor.hashes": try json(pairs.map(Editor.hash)),
+            "editor.rng": String(rng.state), "editor.sampler": "\(sampler.state.epochStart) \(sampler.state.position)",
+            "editor.schedule_steps": String(trainer.schedule.totalSteps),
+        ])
+        state.tensors.append(("pairs.source", try Image.batch(pairs.map(\.source))))
+        state.tensors.append(("pairs.target", try Image.batch(pairs.map(\.target))))
+        return state
+    }
+
+    /// Saves the editor to `path` (atomically; see `Checkpoint.write`).
+    public func save(to path: String) throws { try checkpoint().write(to: path) }
+
+    /// The editor saved at `path`.
+    public static func load(from path: String) throws -> Editor {
+        try load(Checkpoint(contentsOf: path), path: path)
+    }
+
+    /// The editor saved in `checkpoint`; `path` names it in errors.
+    public static func load(_ checkpoint: Checkpoint, path: String) throws -> Editor {
+        func mismatch(_ reason: String) -> CheckpointError { .mismatch(path: path, reason: reason) }
+        let meta = checkpoint.metadata
+        guard let presetName = meta["editor.preset"] else { throw mismatch("it is not an editor's checkpoint (it has no editor.preset)") }
+        func decode<T: Decodable>(_ key: String, as type: T.Type) throws -> T {
+            guard let text = meta[key], let value = try? JSONDecoder().decode(T.self, from: Data(text.utf8)) else {
+                throw mismatch("its \(key) is missing or unreadable")
+            }
+            return value
+        }
+        let preset = try EditorPreset.named(presetName)
+        guard let pairing = meta["editor.pairing"].flatMap(Pairing.init(rawValue:)) else { throw mismatch("its editor.pairing is missing or unknown") }
+        guard let seed = meta["editor.seed"].flatMap(UInt64.init), let rngState = meta["editor.rng"].flatMap(UInt64.init),
+              let augments = meta["editor.augments"].flatMap(Bool.init) else {
+            throw mismatch("its editor.seed, editor.rng or editor.augments is missing")
+        }
+        let samplerState = (meta["editor.sampler"] ?? "").split(separator: " ").compactMap { UInt64($0) }
+        guard samplerState.count == 2 else { throw mismatch("its editor.sampler is missing") }
+        let names = try decode("editor.pairs", as: [String].self), hashes = try decode("editor.hashes", as: [String].self)
+        guard let sources = checkpoint.tensor("pairs.source"), let targets = checkpoint.tensor("pairs.target"),
+              sources.shape == [names.count, preset.size, preset.size, 3], targets.shape == sources.shape, hashes.count == names.count else {
+            throw mismatch("its pairs do not match its \(names.count) names at the \(preset.name) preset's \(preset.size)×\(preset.size)")
+        }
+        let pairs = try names.indices.map { Pair(name: names[$0], source: try Image(tensor: sources, index: $0), target: try Image(tensor: targets, index: $0)) }
+        guard pairs.map(Editor.hash) == hashes else { throw mismatch("its pairs' pixels do not match their hashes: the file is damaged") }
+        let editor = try Editor(pairs: pairs, preset: preset, pairing: pairing, seed: seed,
+                                flowEstimator: try decode("editor.flow", as: HornSchunck.self), augments: augments, preparesCases: false)
+        try editor.trainer.restore(from: checkpoint, path: path)
+        if let steps = meta["editor.schedule_steps"].flatMap(Int.init), steps > 0 { editor.trainer.schedule.totalSteps = steps }
+        editor.rng = RandomGenerator(restoring: rngState)
+        try editor.sampler.restore((samplerState[0], Int(samplerState[1])))
+        return editor
+    }
+
+    /// A 64-bit FNV-1a hash of a pair's pixels, as hex: what the pairs were, without the pixels.
+    static func hash(_ pair: Pair) -> String {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for value in pair.source.pixels + pair.target.pixels {
+            for byte in withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init) { h = (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        }
+        return String(h, radix: 16)
+    }
+}
