@@ -77,6 +77,31 @@ for r in d[\"rows\"]:
 status=$?
 check "an unknown task is an error naming the tasks" '[[ $status -ne 0 ]] && grep -q "unknown task .nosuch.; the built-in tasks are blue_eyes" "$work/eval-bad.err"'
 
+# likewise train saves an effect; likewise apply edits a folder with it, resumably, and lists what
+# it could not read.
+"$bin" train --task blue_eyes --pairs 3 --preset tiny --steps 3 --out "$work/effect.safetensors" > "$work/train.out" 2> "$work/train.err"
+status=$?
+check "train exits 0 and says what it saved" '[[ $status -eq 0 ]] && grep -q "^saved .*effect.safetensors: 3 pairs, structural, preset tiny, 3 steps$" "$work/train.out"'
+check "train reports its progress" 'grep -q "step 3/3  loss" "$work/train.err"'
+mkdir -p "$work/photos"
+printf 'let p = synth("blue_eyes", count: 3, size: 48, seed: 50)
+save(p[0].source, "%s/photos/a.png")
+save(p[1].source, "%s/photos/b.png")
+save(p[2].source, "%s/photos/c.png")
+' "$work" "$work" "$work" > "$work/photos.lw"
+"$bin" run "$work/photos.lw" --out "$work/photos-run" > /dev/null
+printf 'not a png' > "$work/photos/broken.png"
+"$bin" apply "$work/effect.safetensors" "$work/photos" "$work/edited" > /dev/null 2> "$work/apply.err"
+status=$?
+check "apply edits every readable image at the effect's size" '[[ $(png_size "$work/edited/a.png") == 32x32 && -f "$work/edited/b.png" && -f "$work/edited/c.png" ]]'
+check "apply lists the unreadable file and exits 1" '[[ $status -eq 1 ]] && grep -q "photos/broken.png: not a PNG file" "$work/apply.err" && grep -q "3 edited, 0 already done, 1 unreadable" "$work/apply.err"'
+rm "$work/edited/b.png"
+"$bin" apply "$work/effect.safetensors" "$work/photos" "$work/edited" > /dev/null 2> "$work/apply2.err"
+check "a second run does only what is left" 'grep -q "1 edited, 2 already done, 1 unreadable" "$work/apply2.err"'
+"$bin" apply "$work/photos/a.png" "$work/photos" "$work/edited" > /dev/null 2> "$work/apply3.err"
+status=$?
+check "a file that is not an effect is an error naming it" '[[ $status -ne 0 ]] && grep -q "photos/a.png: not a usable checkpoint" "$work/apply3.err"'
+
 HOME="$work/home" "$bin" install --user > /dev/null
 check "install --user writes the kernelspec under ~/.local/share/jupyter" '[[ -f "$work/home/.local/share/jupyter/kernels/likewise/kernel.json" && -f "$work/home/.local/share/jupyter/kernels/likewise/logo-64x64.png" ]]'
 VIRTUAL_ENV="$work/env" "$bin" install --sys-prefix > /dev/null

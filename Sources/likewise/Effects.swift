@@ -1,0 +1,102 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Models
+
+/// A one-line progress report on stderr, rewritten in place on a terminal.
+private func report(_ text: String, done: Bool = false) {
+    FileHandle.standardError.write(Data(("\r" + text + (done ? "\n" : "")).utf8))
+}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train an effect from before/after pairs and save it.",
+        discussion: """
+        The pairs come from a built-in task (--task) or a folder of your own (--data: source/ and
+        target/ subfolders, or NAME_src.png with NAME_tgt.png). The effect is saved whole — weights,
+        optimiser state, the training pairs — as one safetensors file that `likewise apply` uses.
+        Examples:
+          likewise train --task blue_eyes --pairs 20 --out blue_eyes.safetensors
+          likewise train --data photos/ --preset small --steps 2000 --out mine.safetensors
+        """
+    )
+
+    @Option(help: "A built-in task to draw the pairs from.") var task: String?
+    @Option(help: "A folder of your own pairs.") var data: String?
+    @Option(help: "Pairs to draw from --task.") var pairs = 20
+    @Option(help: "Preset: tiny, small or base.") var preset = "small"
+    @Option(help: "Pairing: structural (n-to-n) or one2one (direct).") var pairing = "structural"
+    @Option(help: "Training steps (default: the preset's).") var steps: Int?
+    @Option(help: "Seed of the drawn pairs and the weights.") var seed: UInt64 = 1
+    @Option(help: "Where to save the effect.") var out: String
+
+    func validate() throws {
+        guard (task == nil) != (data == nil) else { throw ValidationError("give one of --task and --data") }
+        guard (2...10_000).contains(pairs) else { throw ValidationError("--pairs must be 2…10000, got \(pairs)") }
+        guard Pairing(rawValue: pairing) != nil else { throw ValidationError("--pairing must be structural or one2one, got \(pairing)") }
+        if let steps { guard (0...1_000_000).contains(steps) else { throw ValidationError("--steps must be 0…1000000, got \(steps)") } }
+    }
+
+    func run() throws {
+        let settings = try EditorPreset.named(preset)
+        let training = try task.map { try SyntheticTask(named: $0).pairs(count: pairs, size: settings.size, seed: seed) }
+            ?? Pair.load(from: data ?? "", size: settings.size)
+        let editor = try Editor(pairs: training, preset: settings, pairing: Pairing(rawValue: pairing) ?? .structural, seed: seed,
+                                progress: { done, total in report("preparing cases \(done)/\(total)", done: done == total) })
+        let total = steps ?? settings.steps
+        try editor.train(until: total, progress: { p in
+            report(String(format: "step %d/%d  loss %.4f  %.1f steps/s  %.0f s left", p.step, p.totalSteps, p.loss, p.stepsPerSecond,
+                          p.secondsRemaining), done: p.step == total)
+        })
+        try editor.save(to: out)
+        print("saved \(out): \(training.count) pairs, \(editor.pairing.rawValue), preset \(settings.name), \(editor.trainer.step) steps")
+    }
+}
+
+struct Apply: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply a saved effect to every PNG in a folder.",
+        discussion: """
+        Writes OUT_DIR/NAME.png for each IN_DIR/NAME.png, at the effect's size (each image is scaled
+        and centre-cropped to it). Files already in OUT_DIR are skipped, so an interrupted run
+        resumes. Files that cannot be read are listed at the end, and the exit status is then 1.
+        Example:
+          likewise apply blue_eyes.safetensors photos/ edited/ --refs 3
+        """
+    )
+
+    @Argument(help: "The effect saved by likewise train.") var effect: String
+    @Argument(help: "The folder of images to edit.") var input: String
+    @Argument(help: "Where to write the edited images.") var output: String
+    @Option(help: "Reference pairs fused per edit (structural effects).") var refs = 1
+
+    func validate() throws {
+        guard (1...64).contains(refs) else { throw ValidationError("--refs must be 1…64, got \(refs)") }
+    }
+
+    func run() throws {
+        let editor = try Editor.load(from: effect)
+        let files = FileManager.default
+        guard let names = try? files.contentsOfDirectory(atPath: input) else { throw ValidationError("\(input): no such folder") }
+        try files.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let images = names.filter { $0.lowercased().hasSuffix(".png") && !$0.hasPrefix(".") }.sorted()
+        var (edited, skipped, unreadable) = (0, 0, [String]())
+        for (k, name) in images.enumerated() {
+            report("apply: \(k + 1)/\(images.count) \(name)")
+            let destination = output + "/" + name
+            if files.fileExists(atPath: destination) { skipped += 1; continue }
+            do {
+                let source = try Image(contentsOfPNG: input + "/" + name)
+                try editor.edit(source, references: refs).image.writePNG(to: destination)
+                edited += 1
+            } catch {
+                unreadable.append("\(error)")
+            }
+        }
+        report("apply: \(edited) edited, \(skipped) already done, \(unreadable.count) unreadable", done: true)
+        guard unreadable.isEmpty else {
+            FileHandle.standardError.write(Data((["could not edit:"] + unreadable.map { "  " + $0 }).joined(separator: "\n").utf8 + Data("\n".utf8)))
+            throw ExitCode(1)
+        }
+    }
+}
