@@ -30,7 +30,7 @@ let package = Package(
         ),
         // Layers, networks, training and checkpoints: the models, above the numeric core.
         .target(name: "Models", dependencies: ["Engine"]),
-        .target(name: "Script", dependencies: ["Engine"]),
+        .target(name: "Script", dependencies: ["Engine", "Models"]),
         .target(name: "Kernel", dependencies: ["Script", "CZMQ", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "likewise",
@@ -50,7 +50,7 @@ let package = Package(
         // Saves checkpoints in a loop, for the test that kills it in the middle of a save.
         .executableTarget(name: "checkpoint-writer", dependencies: ["Models", "Engine"], path: "Tests/CheckpointWriter"),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "TestSupport"]),
-        .testTarget(name: "ScriptTests", dependencies: ["Script", "Engine", "TestSupport"]),
+        .testTarget(name: "ScriptTests", dependencies: ["Script", "Engine", "Models", "TestSupport"]),
         .testTarget(name: "KernelTests", dependencies: ["Kernel"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CZMQ", "CPNG"]),
     ]

@@ -7,8 +7,8 @@ public struct CommandSet: Sendable {
 
     public init(_ area: String, _ commands: [Command]) { (self.area, self.commands) = (area, commands) }
 
-    /// The language's own commands: data and session.
-    public static let standard: [CommandSet] = [.data, .session]
+    /// The language's own commands: data, session and models.
+    public static let standard: [CommandSet] = [.data, .session, .model]
 }
 
 /// The commands an interpreter knows, by name: the sets it was handed, and nothing global.

@@ -1,4 +1,5 @@
 import Engine
+import Models
 
 /// Runs statements and evaluates expressions against a session.
 struct Evaluator {
@@ -128,7 +129,7 @@ struct Evaluator {
     /// A file that cannot be read or written is an IOError, as in the rest of the language.
     static func kind(of error: Error) -> ScriptError.Kind {
         switch error {
-        case is PairFolderError, ImageError.unreadable, ImageError.unwritable: .io
+        case is PairFolderError, ImageError.unreadable, ImageError.unwritable, CheckpointError.invalid, CheckpointError.unwritable: .io
         default: .engine
         }
     }

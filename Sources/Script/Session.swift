@@ -88,6 +88,12 @@ public final class Session {
         sink.display(bundle, id: id)
     }
 
+    /// Replaces what was shown under `id` with `value` (a live picture: a loss plot as it grows).
+    public func update(_ value: Value, id: String) throws {
+        guard let bundle = try Presentation.bundle(for: value, commands: commands) else { return }
+        sink.update(bundle, id: id)
+    }
+
     /// Reports progress under `id`, replacing the previous report with that id.
     public func progress(_ text: String, id: String) { sink.progress(text, id: id) }
 

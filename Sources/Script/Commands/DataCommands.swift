@@ -52,12 +52,16 @@ extension CommandSet {
             return .record([("train", .pairs(Array(pairs[..<count]))), ("test", .pairs(Array(pairs[count...])))])
         },
         Command("save", [
-            Parameter(nil, "value", .any, "an image, a pair or pairs (saved as their grid)"),
-            Parameter(nil, "path", .string, "where to write the PNG; written atomically"),
-        ], summary: "Writes a picture to a PNG file.") { call, session in
+            Parameter(nil, "value", .any, "an image, a pair or pairs (saved as their grid), or a model"),
+            Parameter(nil, "path", .string, "where to write it (a PNG, or a model's safetensors file); written atomically"),
+        ], summary: "Writes a picture to a PNG file, or a model to its safetensors file.") { call, session in
             let path = try call.string("path")
+            if case let .object(model as EffectModel) = call.value("value") {
+                try model.editor.save(to: path)
+                return .null
+            }
             guard let bundle = try Presentation.bundle(for: call.value("value"), commands: session.commands), let png = bundle.png else {
-                throw ScriptError(.type, "save: \(call.value("value").typeName) is not a picture; save takes an Image, a Pair or Pairs")
+                throw ScriptError(.type, "save: \(call.value("value").typeName) is not a picture; save takes an Image, a Pair, Pairs or a Model")
             }
             do { try Data(png).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
                 throw ScriptError(.io, "save: cannot write \(path): \(error.localizedDescription)")

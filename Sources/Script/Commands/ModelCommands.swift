@@ -1,0 +1,125 @@
+import Engine
+import Foundation
+import Models
+
+/// An effect being built, as the language holds it: the editor, with the session using it one
+/// cell at a time (which is why it can cross into a `Value`).
+public struct EffectModel: ScriptObject, @unchecked Sendable {
+    public static let typeName = "Model"
+    public let editor: Editor
+
+    public var summary: String {
+        "Model \(editor.pairing.rawValue), preset \(editor.preset.name), \(editor.pairs.count) pairs, \(editor.trainer.step) steps"
+            + (editor.trainer.losses.last.map { String(format: ", loss %.4f", $0) } ?? "")
+    }
+
+    public var members: [(String, Value)] {
+        [("steps", .number(Double(editor.trainer.step))), ("pairs", .pairs(editor.pairs)),
+         ("preset", .string(editor.preset.name)), ("pairing", .string(editor.pairing.rawValue)),
+         ("loss", editor.trainer.losses.last.map { .number(Double($0)) } ?? .null)]
+    }
+
+    /// The loss curve so far, on a log scale.
+    func lossPlot() throws -> Image {
+        try LinePlot([.init("loss", values: editor.trainer.losses.map(Double.init))], title: "training loss",
+                     xLabel: "step", yLabel: "loss", logY: true).render()
+    }
+}
+
+/// The model commands: build an effect from pairs, train it with a live display, look at it,
+/// edit with it, judge it, save and load it.
+extension CommandSet {
+    public static let model = CommandSet("Models", [
+        Command("model", [
+            Parameter(nil, "pairs", .pairs, "the before/after pairs (at least 2)"),
+            Parameter("preset", "preset", .string, default: .string("small"), "tiny (32 px), small (64 px) or base (128 px)"),
+            Parameter("pairing", "pairing", .string, default: .string("structural"), "structural (n-to-n) or one2one (direct)"),
+            Parameter("seed", "seed", .integer, default: .null, shown: "the session seed", "the weights' and the training order's seed"),
+        ], summary: "An effect to train from pairs.",
+        doc: "structural: each output starts from a training pair's edit carried onto the new image by flow and colour,\nand the network learns a correction (N pairs give N·(N−1) cases). one2one: the network learns x → y directly.") { call, session in
+            guard let pairing = Pairing(rawValue: try call.string("pairing")) else {
+                throw ScriptError(.value, "model: pairing must be \"structural\" or \"one2one\", got \"\(try call.string("pairing"))\"")
+            }
+            let seed = call.has("seed") ? try call.integer("seed") : session.seed
+            guard seed >= 0 else { throw ScriptError(.value, "model: seed must be ≥ 0, got \(seed)") }
+            let editor = try Editor(pairs: try call.pairs("pairs"), preset: EditorPreset.named(try call.string("preset")), pairing: pairing,
+                                    seed: UInt64(seed), checkInterrupt: session.checkInterrupt,
+                                    progress: { done, total in session.progress("model: preparing case \(done)/\(total)", id: "model") })
+            return .object(EffectModel(editor: editor))
+        },
+        Command("info", [Parameter(nil, "model", .object("Model"), "the model")],
+                summary: "What a model is: pairing, preset, size, parameters, pairs, steps.") { call, _ in
+            let editor = try call.object("model", as: EffectModel.self).editor
+            let rows = [
+                ["pairing", editor.pairing.rawValue], ["preset", editor.preset.name],
+                ["size", "\(editor.preset.size)×\(editor.preset.size)"], ["parameters", String(editor.parameters.scalarCount)],
+                ["pairs", String(editor.pairs.count)], ["batch", String(editor.preset.batch)], ["steps", String(editor.trainer.step)],
+            ]
+            return .object(Table(columns: ["", ""], rows: rows))
+        },
+        Command("train", [
+            Parameter(nil, "model", .object("Model"), "the model"),
+            Parameter("steps", "steps", .integer, default: .null, shown: "the preset's", "how many more steps"),
+        ], summary: "Trains a model, showing a progress line and the loss curve as they change; stop keeps the last finished step.") { call, session in
+            let model = try call.object("model", as: EffectModel.self)
+            let editor = model.editor
+            let more = call.has("steps") ? try call.integer("steps") : editor.preset.steps
+            guard (1...1_000_000).contains(more) else { throw ScriptError(.value, "train: steps must be 1…1000000, got \(more)") }
+            let plotID = "loss-" + UUID().uuidString.lowercased()
+            try session.show(.image(model.lossPlot()), id: plotID)
+            let started = Date(), target = editor.trainer.step + more
+            var lastPlot = Date()
+            try editor.train(until: target, checkInterrupt: session.checkInterrupt) { p in
+                session.progress(String(format: "train: step %d/%d  loss %.4f  %.1f steps/s  ETA %.0f s", p.step, target, p.loss,
+                                        p.stepsPerSecond, p.secondsRemaining), id: "train")
+                if Date().timeIntervalSince(lastPlot) > 1 || p.step == target {
+                    lastPlot = Date()
+                    try? session.update(.image(model.lossPlot()), id: plotID)
+                }
+            }
+            session.print(String(format: "trained %d steps in %.1f s; loss %.4f", more, Date().timeIntervalSince(started),
+                                 editor.trainer.losses.last ?? .nan))
+            return .null
+        },
+        Command("edit", [
+            Parameter(nil, "model", .object("Model"), "the model"),
+            Parameter(nil, "image", .image, "the image to edit"),
+            Parameter("refs", "refs", .integer, default: .number(1), "training pairs fused as references (structural models)"),
+        ], summary: "An image edited by the model (at the model's size).") { call, _ in
+            let refs = try call.integer("refs")
+            guard (1...64).contains(refs) else { throw ScriptError(.value, "edit: refs must be 1…64, got \(refs)") }
+            guard case let .image(image) = call.value("image") else { throw ScriptError(.type, "edit: image must be an Image") }
+            return .image(try call.object("model", as: EffectModel.self).editor.edit(image, references: refs).image)
+        },
+        Command("evaluate", [
+            Parameter(nil, "model", .object("Model"), "the model"),
+            Parameter(nil, "pairs", .pairs, "held-out pairs: sources in, targets the truth"),
+            Parameter("refs", "refs", .integer, default: .number(1), "references fused per edit"),
+        ], summary: "PSNR, SSIM and the PSNR where the edit happens, for the model and for the unchanged source.") { call, session in
+            let editor = try call.object("model", as: EffectModel.self).editor
+            let pairs = try call.pairs("pairs").map { pair in
+                pair.source.width == editor.preset.size && pair.source.height == editor.preset.size ? pair
+                    : Pair(name: pair.name, source: try pair.source.squared(to: editor.preset.size), target: try pair.target.squared(to: editor.preset.size))
+            }
+            let refs = try call.integer("refs")
+            guard (1...64).contains(refs) else { throw ScriptError(.value, "evaluate: refs must be 1…64, got \(refs)") }
+            let rows = [
+                try EvaluationRow.score(method: "identity", pairs: 0, steps: 0, trainSeconds: 0, on: pairs, checkInterrupt: session.checkInterrupt) { $0 },
+                try EvaluationRow.score(method: editor.pairing.rawValue, pairs: editor.pairs.count, steps: editor.trainer.step, trainSeconds: 0,
+                                        on: pairs, checkInterrupt: session.checkInterrupt) { try editor.edit($0, references: refs).image },
+            ]
+            return .object(Table(columns: ["method", "PSNR", "SSIM", "edit PSNR", "edit cover"], rows: rows.map { row in
+                [row.method, String(format: "%.2f", row.psnr), String(format: "%.4f", row.ssim),
+                 row.editPSNR.map { String(format: "%.2f", $0) } ?? "—", String(format: "%.3f", row.editCover)]
+            }))
+        },
+        Command("loadModel", [Parameter(nil, "path", .string, "a model saved by save(model, path) or likewise train")],
+                summary: "A model read back from its safetensors file.") { call, _ in
+            .object(EffectModel(editor: try Editor.load(from: try call.string("path"))))
+        },
+        Command("lossPlot", [Parameter(nil, "model", .object("Model"), "the model")],
+                summary: "The model's training loss so far, on a log scale.") { call, _ in
+            .image(try call.object("model", as: EffectModel.self).lossPlot())
+        },
+    ])
+}

@@ -1,0 +1,76 @@
+import Engine
+import Foundation
+@testable import Models
+@testable import Script
+import Testing
+
+struct ModelCommandsTests {
+    func run(_ i: ScriptInterpreter, _ code: String, _ sink: RecordingSink = RecordingSink()) -> String {
+        switch i.execute(code, sink: sink) {
+        case let .success(result): return result?.text ?? ""
+        case let .failure(_, traceback): return traceback.joined(separator: "\n")
+        }
+    }
+
+    @Test func aModelIsBuiltTrainedLookedAtUsedJudgedSavedAndLoaded() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likewise-model-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let i = ScriptInterpreter()
+        #expect(run(i, "let pairs = synth(\"old\", count: 3, size: 32, seed: 1)\nlet m = model(pairs, preset: \"tiny\", pairing: \"one2one\")\nm")
+                == "Model one2one, preset tiny, 3 pairs, 0 steps")
+        let info = run(i, "info(m)")
+        #expect(info.contains("pairing     one2one") && info.contains("size        32×32"), "\(info)")
+        let sink = RecordingSink()
+        #expect(run(i, "train(m, steps: 4)", sink) == "")
+        // One live display: the loss plot shown, then updated in place; a progress line per step.
+        #expect(sink.displays.count >= 2 && sink.displays.allSatisfy { $0.png != nil })
+        #expect(sink.progress.count == 4 && sink.progress.last?.hasPrefix("train: step 4/4  loss ") == true)
+        #expect(sink.output.hasPrefix("trained 4 steps in "))
+        #expect(run(i, "m.steps") == "4")
+        #expect(run(i, "let test = synth(\"old\", count: 2, size: 32, seed: 9)\nedit(m, test[0].source).width") == "32")
+        let table = run(i, "evaluate(m, test)")
+        #expect(table.hasPrefix("method    PSNR") && table.contains("identity") && table.contains("one2one"), "\(table)")
+        #expect(run(i, "save(m, \"\(dir)/m.safetensors\")\nlet back = loadModel(\"\(dir)/m.safetensors\")\nback.steps") == "4")
+        // The loaded model edits exactly as the one it was saved from.
+        run(i, "let e1 = edit(m, test[1].source)\nlet e2 = edit(back, test[1].source)")
+        guard case let .image(e1)? = i.session.lookup("e1")?.value, case let .image(e2)? = i.session.lookup("e2")?.value else {
+            Issue.record("the edits did not run")
+            return
+        }
+        #expect(e1 == e2)
+        #expect(run(i, "lossPlot(m).width") == "480")
+    }
+
+    @Test func stoppingTrainingKeepsTheLastFinishedStep() throws {
+        let i = ScriptInterpreter()
+        run(i, "let m = model(synth(\"sleepy\", count: 2, size: 32), preset: \"tiny\", pairing: \"one2one\")")
+        final class StopAfterTwo: DisplaySink {
+            let interpreter: ScriptInterpreter
+            init(_ interpreter: ScriptInterpreter) { self.interpreter = interpreter }
+            func display(_ bundle: DisplayBundle, id: String?) {}
+            func update(_ bundle: DisplayBundle, id: String) {}
+            func progress(_ text: String, id: String) { if text.hasPrefix("train: step 2/") { interpreter.interrupt() } }
+            func stream(_ text: String, toStandardError: Bool) {}
+            func clear(wait: Bool) {}
+            func input(_ prompt: String, password: Bool) throws -> String { throw ScriptError.inputEnded }
+        }
+        guard case let .failure(error, _) = i.execute("train(m, steps: 50)", sink: StopAfterTwo(i)) else {
+            Issue.record("training was not stopped")
+            return
+        }
+        #expect(error.kind == .interrupted)
+        #expect(run(i, "m.steps") == "2")
+    }
+
+    @Test func mistakesAreClearErrorsAndTheSessionLivesOn() throws {
+        let i = ScriptInterpreter()
+        run(i, "let pairs = synth(\"old\", count: 2, size: 32)")
+        #expect(run(i, "model(pairs[0..<1], preset: \"tiny\")").hasPrefix("EngineError: 1:1: model: editor: an effect needs at least 2 pairs, got 1"))
+        #expect(run(i, "model(pairs, preset: \"huge\")").contains("unknown preset 'huge'; the presets are tiny, small, base"))
+        #expect(run(i, "model(pairs, pairing: \"sideways\")").hasPrefix("ValueError: 1:1: model: pairing must be \"structural\" or \"one2one\""))
+        #expect(run(i, "train(pairs)").hasPrefix("TypeError: 1:7: train: model must be a Model, got Pairs"))
+        #expect(run(i, "loadModel(\"/no/such.safetensors\")").hasPrefix("IOError: 1:1: loadModel: /no/such.safetensors: not a usable checkpoint: no such file"))
+        #expect(run(i, "pairs.count") == "2")
+    }
+}
