@@ -63,6 +63,16 @@ struct ModelCommandsTests {
         #expect(run(i, "m.steps") == "2")
     }
 
+    @Test func flowShowsWhatTheEstimatorSeesBetweenTwoSources() throws {
+        let i = ScriptInterpreter(), sink = RecordingSink()
+        let result = run(i, "let p = synth(\"sleepy\", count: 2, size: 32, seed: 3)\nflow(p[0].source, p[1].source)", sink)
+        #expect(result.hasPrefix("Image "), "\(result)")
+        #expect(sink.displays.count == 1 && sink.displays[0].png != nil)  // the flow field, before the strip
+        #expect(sink.output.hasPrefix("mean displacement ") && sink.output.hasSuffix(" px\n"))
+        #expect(run(i, "flow(p[0].source, image(\"/no/such.png\"))").hasPrefix("IOError"))
+        #expect(run(i, "flow(p[0].source, grid(p))").hasPrefix("ValueError: 1:1: flow: the images must be one size"))
+    }
+
     @Test func mistakesAreClearErrorsAndTheSessionLivesOn() throws {
         let i = ScriptInterpreter()
         run(i, "let pairs = synth(\"old\", count: 2, size: 32)")

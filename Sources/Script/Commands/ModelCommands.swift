@@ -113,6 +113,33 @@ extension CommandSet {
                  row.editPSNR.map { String(format: "%.2f", $0) } ?? "—", String(format: "%.3f", row.editCover)]
             }))
         },
+        Command("flow", [
+            Parameter(nil, "from", .image, "the reference source x_i"),
+            Parameter(nil, "to", .image, "the target source x_j (the same size)"),
+        ], summary: "What the transformation estimator sees between two sources: the flow, and the reference carried onto the target.",
+        doc: "The flow field in the standard colour wheel with arrows, then from, to, from carried onto to (warped by the flow and\nrecoloured by the colour grid) and their difference; a line gives the mean displacement. The estimator is the classical\none (Horn–Schunck and a 4×4 colour grid) until the learned one lands.") { call, session in
+            guard case let .image(from) = call.value("from"), case let .image(to) = call.value("to") else {
+                throw ScriptError(.type, "flow: from and to must be Images")
+            }
+            guard from.width == to.width, from.height == to.height else {
+                throw ScriptError(.value, "flow: the images must be one size, got \(from.width)×\(from.height) and \(to.width)×\(to.height)")
+            }
+            let mx = try Transformation.estimate(reference: from, target: to)
+            let carried = try mx.carry(from)
+            var difference = to
+            for i in difference.pixels.indices { difference.pixels[i] = min(abs(carried.pixels[i] - to.pixels[i]) * 4, 1) }
+            let displacement = mx.flow.scalars
+            var total = 0.0
+            for k in stride(from: 0, to: displacement.count, by: 2) {
+                let (dx, dy) = (displacement[k], displacement[k + 1])
+                total += Double((dx * dx + dy * dy).squareRoot())
+            }
+            let mean = total / Double(max(displacement.count / 2, 1))
+            try session.show(.image(Figure.flowField(mx.flow, title: "flow: each pixel of 'to' reads 'from' here")))
+            session.print(String(format: "mean displacement %.2f px", mean))
+            return .image(try Figure.strip([from, to, carried, difference],
+                                           captions: ["from", "to", "from carried onto to", "difference x4"], heading: "what Mx sees"))
+        },
         Command("loadModel", [Parameter(nil, "path", .string, "a model saved by save(model, path) or likewise train")],
                 summary: "A model read back from its safetensors file.") { call, _ in
             .object(EffectModel(editor: try Editor.load(from: try call.string("path"))))
