@@ -45,10 +45,10 @@ public struct ColourGrid: Sendable, Equatable {
                 let p = y * source.width + x
                 let w = Double(weights?[p] ?? 1)
                 guard w > 0, w.isFinite else { continue }
-                let s = [Double(source.pixels[3 * p]), Double(source.pixels[3 * p + 1]), Double(source.pixels[3 * p + 2]), 1]
-                let t = [Double(target.pixels[3 * p]), Double(target.pixels[3 * p + 1]), Double(target.pixels[3 * p + 2])]
-                guard s.allSatisfy(\.isFinite), t.allSatisfy(\.isFinite) else { continue }
-                for (cell, share) in grid.cells(x, y, width: source.width, height: source.height) {
+                let s = SIMD4<Double>(Double(source.pixels[3 * p]), Double(source.pixels[3 * p + 1]), Double(source.pixels[3 * p + 2]), 1)
+                let t = SIMD3<Double>(Double(target.pixels[3 * p]), Double(target.pixels[3 * p + 1]), Double(target.pixels[3 * p + 2]))
+                guard (0..<4).allSatisfy({ s[$0].isFinite }), (0..<3).allSatisfy({ t[$0].isFinite }) else { continue }
+                grid.forEachCell(x, y, width: source.width, height: source.height) { cell, share in
                     let cw = w * Double(share)
                     mass[cell] += cw
                     for i in 0..<4 {
@@ -77,19 +77,28 @@ public struct ColourGrid: Sendable, Equatable {
         for y in 0..<image.height {
             for x in 0..<image.width {
                 let p = y * image.width + x
-                var m = [Float](repeating: 0, count: 12)
-                for (cell, share) in cells(x, y, width: image.width, height: image.height) {
-                    for k in 0..<12 { m[k] += share * matrices[cell * 12 + k] }
+                var m = (SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>())  // the blended map's three rows
+                matrices.withUnsafeBufferPointer { all in
+                    forEachCell(x, y, width: image.width, height: image.height) { cell, share in
+                        for k in 0..<4 {
+                            m.0[k] += share * all[cell * 12 + k]
+                            m.1[k] += share * all[cell * 12 + 4 + k]
+                            m.2[k] += share * all[cell * 12 + 8 + k]
+                        }
+                    }
                 }
                 let (r, g, b) = (image.pixels[3 * p], image.pixels[3 * p + 1], image.pixels[3 * p + 2])
-                for row in 0..<3 { out.pixels[3 * p + row] = m[row * 4] * r + m[row * 4 + 1] * g + m[row * 4 + 2] * b + m[row * 4 + 3] }
+                out.pixels[3 * p] = m.0[0] * r + m.0[1] * g + m.0[2] * b + m.0[3]
+                out.pixels[3 * p + 1] = m.1[0] * r + m.1[1] * g + m.1[2] * b + m.1[3]
+                out.pixels[3 * p + 2] = m.2[0] * r + m.2[1] * g + m.2[2] * b + m.2[3]
             }
         }
         return out
     }
 
-    /// The (up to four) cells pixel (x, y) belongs to, with bilinear shares that add up to 1.
-    func cells(_ x: Int, _ y: Int, width: Int, height: Int) -> [(Int, Float)] {
+    /// Calls `body` with each of the (up to four) cells pixel (x, y) belongs to and its bilinear
+    /// share; the shares add up to 1. A closure, not an array: this runs for every pixel.
+    func forEachCell(_ x: Int, _ y: Int, width: Int, height: Int, _ body: (Int, Float) -> Void) {
         // Cell centres sit at (c + 0.5)·(width / columns); outside the outermost centres the
         // nearest cell takes all.
         let gx = min(max((Float(x) + 0.5) * Float(columns) / Float(width) - 0.5, 0), Float(columns - 1))
@@ -97,8 +106,11 @@ public struct ColourGrid: Sendable, Equatable {
         let (x0, y0) = (Int(gx), Int(gy))
         let (x1, y1) = (min(x0 + 1, columns - 1), min(y0 + 1, rows - 1))
         let (fx, fy) = (gx - Float(x0), gy - Float(y0))
-        return [(y0 * columns + x0, (1 - fx) * (1 - fy)), (y0 * columns + x1, fx * (1 - fy)),
-                (y1 * columns + x0, (1 - fx) * fy), (y1 * columns + x1, fx * fy)].filter { $0.1 > 0 }
+        let (a, b, c, d) = ((1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy)
+        if a > 0 { body(y0 * columns + x0, a) }
+        if b > 0 { body(y0 * columns + x1, b) }
+        if c > 0 { body(y1 * columns + x0, c) }
+        if d > 0 { body(y1 * columns + x1, d) }
     }
 }
 
