@@ -39,11 +39,12 @@ sanitize: deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt $(SWIFT) test --skip-build $(SANITIZE) --filter 'EngineTests|ModelsTests|ScriptTests'
 
 ## Speed targets (release build): convolutions against this machine's sgemm, allocations per step,
-## PNG encoding, task drawing, the flow baselines' end-point error, and the kernel's start-up and round trip beside ipykernel.
+## PNG encoding, task drawing, the flow estimators' end-point error, the editor's steps and edits, and the kernel's start-up and round trip beside ipykernel.
 bench: release
 	.build/release/likewise bench ops
 	.build/release/likewise bench images
 	.build/release/likewise bench flow
+	.build/release/likewise bench editor
 	scripts/python-venv.sh
 	.venv/bin/pip install --quiet --disable-pip-version-check ipykernel
 	.venv/bin/python bench/kernel.py .build/release/likewise

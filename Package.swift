@@ -29,7 +29,8 @@ let package = Package(
             dependencies: ["CBLAS", "PNGCodec"]
         ),
         // Layers, networks, training and checkpoints: the models, above the numeric core.
-        .target(name: "Models", dependencies: ["Engine"]),
+        // Resources: the flow network's pretrained weights (`likewise train --flow` makes them).
+        .target(name: "Models", dependencies: ["Engine"], resources: [.copy("Resources/flow.safetensors")]),
         .target(name: "Script", dependencies: ["Engine", "Models"]),
         .target(name: "Kernel", dependencies: ["Script", "CZMQ", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(

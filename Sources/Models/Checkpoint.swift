@@ -148,6 +148,33 @@ public struct Checkpoint {
     }
 }
 
+
+extension Checkpoint {
+    /// The tensor for each of `targets` (by name), after checking that each is there with the
+    /// target's shape; `path` names the file in errors.
+    public func tensors(matching targets: [(name: String, tensor: Tensor)], path: String) throws -> [Tensor] {
+        try targets.map { name, target in
+            guard let source = tensor(name) else {
+                throw CheckpointError.mismatch(path: path, reason: "it has no tensor '\(name)': it was saved from another kind of model or preset")
+            }
+            guard source.shape == target.shape else {
+                throw CheckpointError.mismatch(path: path, reason: "its '\(name)' has shape \(source.shape), this model's has \(target.shape): another preset?")
+            }
+            return source
+        }
+    }
+
+    /// Copies each of `sources` into the tensor of `targets` at the same index (shapes checked
+    /// by `tensors(matching:path:)`).
+    public static func copy(_ sources: [Tensor], into targets: [Tensor]) {
+        for (source, target) in zip(sources, targets) {
+            target.withUnsafeMutableBufferPointer { destination in
+                source.withUnsafeBufferPointer { _ = destination.update(fromContentsOf: $0) }
+            }
+        }
+    }
+}
+
 /// A checkpoint that cannot be read, written or used: the file and what is wrong.
 public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case invalid(path: String, reason: String)

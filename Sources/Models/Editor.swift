@@ -4,7 +4,7 @@ import Foundation
 /// The few-shot editor: from a handful of before/after pairs it learns to do likewise to new
 /// images, with a U-Net regression head over the pairing it was built with.
 ///
-/// For `.structural` pairing every ordered case (i, j) of the training pairs is prepared once:
+/// For the n-to-n pairings (`.structural`, `.implicit`) every ordered case (i, j) of the training pairs is prepared once:
 /// the transformation from x_i to x_j, and y_i and x_i carried into x_j's frame. A training step
 /// draws a batch of cases, augments the four images of each alike, and minimises the balanced
 /// edit-region L1 plus the frequency loss of (carried edit + head) against y_j. Editing a new x
@@ -23,7 +23,7 @@ public final class Editor {
     var sampler: PairSampler
     var rng: RandomGenerator
     /// The flow half of the transformation estimator.
-    let flowEstimator: HornSchunck
+    public let flowEstimator: any FlowEstimator
     /// Whether training cases are augmented (flip, crop, colour jitter).
     public let augments: Bool
     /// The seed the editor was built from.
@@ -32,24 +32,26 @@ public final class Editor {
     private let thumbnails: [[Float]]
 
     /// An editor over `pairs` (at least two, all of one size; resized to the preset's size when
-    /// they are not). `progress` hears how many of the N·(N−1) cases have been prepared.
+    /// they are not). An editor that would not fit in the memory free now is refused before
+    /// anything is allocated (see `EditorCost`). `flowEstimator` defaults to the learned network with its shipped weights.
+    /// `progress` hears how many of the N·(N−1) cases have been prepared.
     public init(pairs: [Pair], preset: EditorPreset = .small, pairing: Pairing = .structural, seed: UInt64 = 1,
-                flowEstimator: HornSchunck = HornSchunck(), augments: Bool = true, preparesCases: Bool = true,
+                flowEstimator: (any FlowEstimator)? = nil, augments: Bool = true, preparesCases: Bool = true,
                 checkInterrupt: () throws -> Void = {}, progress: (Int, Int) -> Void = { _, _ in }) throws {
         guard pairs.count >= 2 else {
             throw EngineError.invalidArgument(op: "editor", message: "an effect needs at least 2 pairs, got \(pairs.count)")
         }
+        try EditorCost(preset: preset, pairing: pairing, pairs: pairs.count).checkFits()
         self.preset = preset
         self.pairing = pairing
-        self.flowEstimator = flowEstimator
+        self.flowEstimator = try flowEstimator ?? FlowNetwork.pretrained()
         self.augments = augments
         self.seed = seed
         self.pairs = try pairs.map { pair in
             guard pair.source.width == pair.target.width, pair.source.height == pair.target.height else {
                 throw EngineError.invalidArgument(op: "editor", message: "pair '\(pair.name)': source \(pair.source.width)×\(pair.source.height) and target \(pair.target.width)×\(pair.target.height) differ in size")
             }
-            guard pair.source.width != preset.size || pair.source.height != preset.size else { return pair }
-            return Pair(name: pair.name, source: try pair.source.squared(to: preset.size), target: try pair.target.squared(to: preset.size))
+            return try pair.squared(to: preset.size)
         }
         thumbnails = try self.pairs.map { try $0.source.resized(width: 16, height: 16).pixels }
         rng = RandomGenerator(seed: seed)
@@ -61,7 +63,7 @@ public final class Editor {
                               weightDecay: 1e-4, clipNorm: 1)
         let n = pairs.count
         carried = Array(repeating: nil, count: n * n)
-        guard pairing == .structural, preparesCases else { return }
+        guard pairing.usesReferences, preparesCases else { return }
         var done = 0
         for i in 0..<n {
             for j in 0..<n where i != j {
@@ -90,15 +92,39 @@ public final class Editor {
         try trainer.train(until: steps, checkInterrupt: checkInterrupt, progress: progress) { _ in try batchLoss() }
     }
 
+    /// Trains for about `seconds` of wall-clock time: a few steps measure the speed, the
+    /// schedule is stretched over the steps that speed allows, and training stops at that step
+    /// or when the time is up, whichever comes first. Returns the steps finished.
+    @discardableResult
+    public func train(forSeconds seconds: Double, checkInterrupt: () throws -> Void = {},
+                      progress: (TrainingProgress) -> Void = { _ in }) throws -> Int {
+        let started = Date()
+        let probe = trainer.step + 5
+        try train(until: probe, checkInterrupt: checkInterrupt, progress: progress)
+        let rate = 5 / max(Date().timeIntervalSince(started), 1e-6)
+        let total = max(probe, trainer.step + Int(rate * (seconds - Date().timeIntervalSince(started))))
+        trainer.schedule.totalSteps = total
+        do {
+            try train(until: total, checkInterrupt: {
+                try checkInterrupt()
+                if Date().timeIntervalSince(started) >= seconds { throw BudgetSpent() }
+            }, progress: progress)
+        } catch is BudgetSpent {}
+        return trainer.step
+    }
+
+    /// Ends a budgeted run between two steps.
+    private struct BudgetSpent: Error {}
+
     /// The loss of one augmented batch of cases.
     func batchLoss() throws -> Tensor {
         var inputs: [[Image]] = [], targets: [Image] = [], weights: [Tensor] = []
         for _ in 0..<preset.batch {
-            let (i, j) = pairing == .structural ? sampler.next() : (j: -1, sampler.next().target)
+            let (i, j) = pairing.usesReferences ? sampler.next() : (j: -1, sampler.next().target)
             let augmentation = augments ? Augmentation.random(using: &rng) : .none
             let x = try augmentation.applied(to: pairs[j].source), y = try augmentation.applied(to: pairs[j].target)
             var images = [x]
-            if pairing == .structural {
+            if pairing.usesReferences {
                 let reference = try carriedReference(i, onto: j)
                 images += [try augmentation.applied(to: reference.source), try augmentation.applied(to: reference.target)]
             }
@@ -113,22 +139,27 @@ public final class Editor {
     }
 
     /// The head's prediction for a batch: each item is [x] or [x, carried reference source,
-    /// carried reference target].
+    /// carried reference target] (see `Pairing`).
     func predict(_ items: [[Image]]) throws -> Tensor {
         let x = try Image.batch(items.map { $0[0] })
-        guard pairing == .structural else { return try x + head(x) }
-        let source = try Image.batch(items.map { $0[1] }), target = try Image.batch(items.map { $0[2] })
-        let carriedEdit = try x + target - source
-        return try carriedEdit + head(Tensor.concat([x, carriedEdit, source, target]))
+        switch pairing {
+        case .pix2pix: return try head(x)
+        case .one2one: return try x + head(x)
+        case .implicit, .structural:
+            let source = try Image.batch(items.map { $0[1] }), target = try Image.batch(items.map { $0[2] })
+            guard pairing == .structural else { return try x + head(Tensor.concat([x, source, target])) }
+            let carriedEdit = try x + target - source
+            return try carriedEdit + head(Tensor.concat([x, carriedEdit, source, target]))
+        }
     }
 
     // MARK: Editing
 
     /// `x` edited, and the training pairs it used as references (nearest first): the k pairs
-    /// whose sources look most like x (none for `.one2one`).
+    /// whose sources look most like x (none for the direct pairings).
     public func edit(_ x: Image, references k: Int = 1) throws -> (image: Image, references: [Int]) {
         guard k >= 1 else { throw EngineError.invalidArgument(op: "edit", message: "references must be ≥ 1, got \(k)") }
-        let chosen = pairing == .structural ? try nearest(to: x, count: min(k, pairs.count)) : []
+        let chosen = pairing.usesReferences ? try nearest(to: x, count: min(k, pairs.count)) : []
         return (try edit(x, using: chosen), chosen)
     }
 
@@ -141,8 +172,8 @@ public final class Editor {
         }
         let input = x.width == preset.size && x.height == preset.size ? x : try x.squared(to: preset.size)
         return try Autodiff.withoutGradients {
-            guard pairing == .structural else { return try Image(tensor: predict([[input]]).clamped()) }
-            guard !references.isEmpty else { throw EngineError.invalidArgument(op: "edit", message: "a structural editor needs at least one reference") }
+            guard pairing.usesReferences else { return try Image(tensor: predict([[input]]).clamped()) }
+            guard !references.isEmpty else { throw EngineError.invalidArgument(op: "edit", message: "a \(pairing.rawValue) editor needs at least one reference") }
             var items: [[Image]] = []
             for i in references {
                 let mx = try Transformation.estimate(reference: pairs[i].source, target: input, flowEstimator: flowEstimator)

@@ -6,8 +6,8 @@ import Foundation
 /// `likewise apply` needs nothing else — and how to rebuild it.
 ///
 /// Beyond the trainer's tensors: `pairs.source` and `pairs.target` `[N, S, S, 3]`. Metadata:
-/// `editor.preset`, `editor.pairing`, `editor.seed`, `editor.augments`, `editor.flow` (the flow
-/// estimator's settings, JSON), `editor.pairs` (their names, JSON), `editor.hashes` (a 64-bit
+/// `editor.preset`, `editor.pairing`, `editor.seed`, `editor.augments`, `editor.flow` (`learned`,
+/// with the network's weights as tensors `flow.<parameter>`, or Horn–Schunck's settings as JSON), `editor.pairs` (their names, JSON), `editor.hashes` (a 64-bit
 /// FNV-1a hash of each pair's pixels, JSON), and `editor.rng`, `editor.sampler` (where the
 /// random streams stand, and `editor.schedule_steps`, the schedule's length, so that training
 /// resumes exactly).
@@ -17,11 +17,12 @@ extension Editor {
         func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try JSONEncoder().encode(value), as: UTF8.self) }
         var state = try trainer.checkpoint(metadata: [
             "editor.preset": preset.name, "editor.pairing": pairing.rawValue, "editor.seed": String(seed),
-            "editor.augments": String(augments), "editor.flow": try json(flowEstimator),
+            "editor.augments": String(augments), "editor.flow": try flowDescription(),
             "editor.pairs": try json(pairs.map(\.name)), "editor.hashes": try json(pairs.map(Editor.hash)),
             "editor.rng": String(rng.state), "editor.sampler": "\(sampler.state.epochStart) \(sampler.state.position)",
             "editor.schedule_steps": String(trainer.schedule.totalSteps),
         ])
+        if let network = flowEstimator as? FlowNetwork { state.tensors += network.parameters.named.map { ("flow." + $0.name, $0.tensor) } }
         state.tensors.append(("pairs.source", try Image.batch(pairs.map(\.source))))
         state.tensors.append(("pairs.target", try Image.batch(pairs.map(\.target))))
         return state
@@ -61,13 +62,30 @@ extension Editor {
         }
         let pairs = try names.indices.map { Pair(name: names[$0], source: try Image(tensor: sources, index: $0), target: try Image(tensor: targets, index: $0)) }
         guard pairs.map(Editor.hash) == hashes else { throw mismatch("its pairs' pixels do not match their hashes: the file is damaged") }
+        let flowEstimator: any FlowEstimator
+        if meta["editor.flow"] == "learned" {
+            let network = try FlowNetwork()
+            try network.restore(from: checkpoint, prefix: "flow.", path: path)
+            flowEstimator = network
+        } else {
+            flowEstimator = try decode("editor.flow", as: HornSchunck.self)
+        }
         let editor = try Editor(pairs: pairs, preset: preset, pairing: pairing, seed: seed,
-                                flowEstimator: try decode("editor.flow", as: HornSchunck.self), augments: augments, preparesCases: false)
+                                flowEstimator: flowEstimator, augments: augments, preparesCases: false)
         try editor.trainer.restore(from: checkpoint, path: path)
         if let steps = meta["editor.schedule_steps"].flatMap(Int.init), steps > 0 { editor.trainer.schedule.totalSteps = steps }
         editor.rng = RandomGenerator(restoring: rngState)
         try editor.sampler.restore((samplerState[0], Int(samplerState[1])))
         return editor
+    }
+
+    /// `editor.flow`: `learned`, or the classical estimator's settings as JSON.
+    private func flowDescription() throws -> String {
+        switch flowEstimator {
+        case is FlowNetwork: return "learned"
+        case let classical as HornSchunck: return String(decoding: try JSONEncoder().encode(classical), as: UTF8.self)
+        default: throw CheckpointError.invalid(path: "(writing)", reason: "a flow estimator of type \(type(of: flowEstimator)) cannot be saved")
+        }
     }
 
     /// A 64-bit FNV-1a hash of a pair's pixels, as hex: what the pairs were, without the pixels.

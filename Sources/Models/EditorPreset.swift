@@ -1,14 +1,36 @@
 import Engine
 
-/// How the editor learns from a user's pairs.
+/// How the editor learns from a user's pairs: what its head sees and what its output starts from.
 public enum Pairing: String, CaseIterable, Sendable, Codable {
     /// n-to-n: learn y_j from y_i given x_i → x_j. The output starts from the reference's edit
     /// carried onto x_j by the transformation estimator — x_j + C(W(y_i)) − C(W(x_i)) — and the
     /// head learns a correction; N pairs give N·(N−1) cases.
     case structural
-    /// Direct: learn y_j from x_j alone (x_j plus a learned correction); the ablation of n-to-n
-    /// and the direct baseline.
+    /// n-to-n with the reference as conditions only: the head sees x_j and the carried reference
+    /// source and target, and the output starts from x_j. (A PyTorch stand-in found such a head
+    /// learns to ignore the reference; this pairing lets that be measured.)
+    case implicit
+    /// Direct: learn y_j from x_j alone (x_j plus a learned correction); the ablation of n-to-n.
     case one2one
+    /// The pix2pix-style baseline: the same U-Net regressing y_j from x_j with no residual path
+    /// (no adversarial term).
+    case pix2pix
+
+    /// Whether a case carries a reference pair into the target's frame.
+    public var usesReferences: Bool { self == .structural || self == .implicit }
+
+    /// The head's input channels: x_j, then for `.structural` the carried edit, and for both
+    /// n-to-n pairings the carried reference source and target.
+    var inputChannels: Int {
+        switch self {
+        case .structural: return 12
+        case .implicit: return 9
+        case .one2one, .pix2pix: return 3
+        }
+    }
+
+    /// The names, for messages.
+    public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }
 
 /// A size of editor for this machine: the image side it works at, the U-Net head's widths, the
@@ -39,10 +61,9 @@ public struct EditorPreset: Sendable, Equatable {
         return preset
     }
 
-    /// The head's configuration for `pairing`: x_j alone, or x_j with the carried edit and the
-    /// aligned reference source and target (12 channels).
+    /// The head's configuration for `pairing` (see `Pairing.inputChannels`).
     func head(for pairing: Pairing) -> UNetConfiguration {
-        UNetConfiguration(inputChannels: pairing == .structural ? 12 : 3, outputChannels: 3, widths: widths, groups: groups,
+        UNetConfiguration(inputChannels: pairing.inputChannels, outputChannels: 3, widths: widths, groups: groups,
                           attention: true, zeroOutput: true)
     }
 }

@@ -38,24 +38,11 @@ extension Trainer {
         targets += zip(named, optimizer.firstMoments).map { ("optimizer.exp_avg." + $0.0.name, $0.1) }
         targets += zip(named, optimizer.secondMoments).map { ("optimizer.exp_avg_sq." + $0.0.name, $0.1) }
         if let ema { targets += zip(named, ema.shadows).map { ("ema." + $0.0.name, $0.1) } }
-        var sources: [Tensor] = []
-        for (name, target) in targets {
-            guard let source = checkpoint.tensor(name) else {
-                throw mismatch("it has no tensor '\(name)': it was saved from another kind of model or preset")
-            }
-            guard source.shape == target.shape else {
-                throw mismatch("its '\(name)' has shape \(source.shape), this model's has \(target.shape): another preset?")
-            }
-            sources.append(source)
-        }
+        let sources = try checkpoint.tensors(matching: targets, path: path)
         guard let curve = checkpoint.tensor("trainer.losses"), curve.rank == 1, curve.count == step else {
             throw mismatch("its loss curve does not have one loss for each of its \(step) steps")
         }
-        for ((_, target), source) in zip(targets, sources) {
-            target.withUnsafeMutableBufferPointer { destination in
-                source.withUnsafeBufferPointer { _ = destination.update(fromContentsOf: $0) }
-            }
-        }
+        Checkpoint.copy(sources, into: targets.map(\.1))
         try optimizer.restore(step: step)
         restoreLosses(curve.scalars)
     }

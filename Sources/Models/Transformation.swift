@@ -5,8 +5,8 @@ import Engine
 /// reference's colours to the target's. Together they carry any image of the reference's frame
 /// — its source, its edited target — into the target's.
 ///
-/// The estimate here is the classical one (Horn–Schunck and a least-squares colour grid); the
-/// learned estimator will replace it behind the same type.
+/// The flow comes from any `FlowEstimator` — the learned `FlowNetwork` by default, Horn–Schunck
+/// as the classical baseline — and the colour from a least-squares `ColourGrid`.
 public struct Transformation {
     /// `[1, H, W, 2]`: pixel p of the target corresponds to p + flow(p) in the reference, so
     /// warping a reference-frame image by it aligns that image with the target.
@@ -15,7 +15,7 @@ public struct Transformation {
     public let colour: ColourGrid
 
     /// Mx from `reference` to `target` (images of one size).
-    public static func estimate(reference: Image, target: Image, flowEstimator: HornSchunck = HornSchunck()) throws -> Transformation {
+    public static func estimate(reference: Image, target: Image, flowEstimator: any FlowEstimator) throws -> Transformation {
         let flow = try flowEstimator.flow(from: target, to: reference)
         let aligned = try Image(tensor: Autodiff.withoutGradients { try Tensor.warp(reference.tensor, by: flow) })
         // Only pixels whose flow lands inside the reference say anything about its colours.
@@ -27,6 +27,20 @@ public struct Transformation {
             }
         }
         return Transformation(flow: flow, colour: try ColourGrid.fit(from: aligned, to: target, weights: inside))
+    }
+
+    /// The names `estimator(named:)` knows: the learned network with its shipped weights, and
+    /// Horn–Schunck.
+    public static let estimatorNames = ["learned", "horn-schunck"]
+
+    /// A fresh flow estimator called `name` (one of `estimatorNames`).
+    public static func estimator(named name: String) throws -> any FlowEstimator {
+        switch name {
+        case "learned": return try FlowNetwork.pretrained()
+        case "horn-schunck": return HornSchunck()
+        default:
+            throw EngineError.invalidArgument(op: "flow", message: "unknown flow estimator '\(name)'; the estimators are \(estimatorNames.joined(separator: ", "))")
+        }
     }
 
     /// `image`, of the reference's frame, warped into the target's and recoloured.

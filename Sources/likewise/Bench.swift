@@ -7,7 +7,7 @@ import PNGCodec
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the engine and print one JSON object a line.",
-        subcommands: [OpsBench.self, ImagesBench.self, FlowBench.self]
+        subcommands: [OpsBench.self, ImagesBench.self, FlowBench.self, EditorBench.self]
     )
 }
 
@@ -116,7 +116,10 @@ struct OpsBench: ParsableCommand {
 }
 
 /// Prints one JSON object on one line, keys in a stable order.
-func emit(_ fields: KeyValuePairs<String, Any>) {
+func emit(_ fields: KeyValuePairs<String, Any>) { emit(fields.map { ($0.key, $0.value) }) }
+
+/// Prints one JSON object on one line, keys in the given order.
+func emit(_ fields: [(String, Any)]) {
     let body = fields.map { key, value -> String in
         let text: String
         switch value {
@@ -180,21 +183,29 @@ struct FlowBench: ParsableCommand {
         discussion: """
         For every built-in task, draws source pairs (i, i+1) of a held-out seed and prints, per task,
         the mean end-point error (pixels, over the pixels where the truth is valid) of zero flow and
-        of Horn–Schunck (coarse to fine, with warping), with the estimator's seconds per pair.
-        The learned estimator must beat both. Build with `swift build -c release` first.
+        of Horn–Schunck (coarse to fine, with warping) and of the learned flow network (the shipped
+        weights, or --weights), with each estimator's seconds per pair. Build with `swift build -c
+        release` first.
         """
     )
 
     @Option(help: "Image size in pixels.") var size = 64
     @Option(help: "Source pairs per task.") var pairs = 20
     @Option(help: "Horn–Schunck's smoothness weight (α²).") var smoothness: Float = HornSchunck().smoothness
+    @Option(help: "Flow network weights (default: the shipped ones).") var weights: String?
+    @Option(help: "Also refine the network without labels on each task's measured sources for this many steps.") var refine = 0
 
     func run() throws {
         var estimator = HornSchunck()
         estimator.smoothness = smoothness
+        let network = try weights.map(FlowNetwork.load(from:)) ?? FlowNetwork.pretrained()
         for kind in SyntheticTask.Kind.allCases {
             let task = SyntheticTask(kind)
-            var zero = 0.0, classical = 0.0, seconds = 0.0
+            var zero = 0.0, classical = 0.0, seconds = 0.0, learned = 0.0, learnedSeconds = 0.0, refined = 0.0
+            let adapted = try weights.map(FlowNetwork.load(from:)) ?? FlowNetwork.pretrained()
+            let started = Date()
+            if refine > 0 { try adapted.refine(on: task.pairs(count: 2 * pairs, size: size, seed: 777).map(\.source), steps: refine) }
+            let refineSeconds = Date().timeIntervalSince(started)
             for i in 0..<pairs {
                 let (a, b) = (try task.pair(index: 2 * i, size: size, seed: 777), try task.pair(index: 2 * i + 1, size: size, seed: 777))
                 let truth = try task.displacement(from: 2 * i, to: 2 * i + 1, seed: 777, size: size)
@@ -203,10 +214,67 @@ struct FlowBench: ParsableCommand {
                 let flow = try estimator.flow(from: a.source, to: b.source)
                 seconds += Date().timeIntervalSince(started)
                 classical += Double(try truth.endPointError(of: flow))
+                let start = Date()
+                let estimate = try network.flow(from: a.source, to: b.source)
+                learnedSeconds += Date().timeIntervalSince(start)
+                learned += Double(try truth.endPointError(of: estimate))
+                if refine > 0 { refined += Double(try truth.endPointError(of: adapted.flow(from: a.source, to: b.source))) }
             }
             let n = Double(pairs)
-            emit(["op": "flow_epe", "task": kind.rawValue, "size": size, "pairs": pairs, "zero_epe": zero / n,
-                  "horn_schunck_epe": classical / n, "horn_schunck_seconds": seconds / n])
+            var fields: [(String, Any)] = [("op", "flow_epe"), ("task", kind.rawValue), ("size", size), ("pairs", pairs), ("zero_epe", zero / n),
+                                           ("horn_schunck_epe", classical / n), ("horn_schunck_seconds", seconds / n),
+                                           ("learned_epe", learned / n), ("learned_seconds", learnedSeconds / n)]
+            if refine > 0 { fields += [("refined_epe", refined / n), ("refine_steps", refine), ("refine_seconds", refineSeconds)] }
+            emit(fields)
+        }
+    }
+}
+
+struct EditorBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "editor",
+        abstract: "Time the editor: preparing the n-to-n cases, a training step of each pairing, an edit.",
+        discussion: """
+        On 20 pairs of a built-in task at a preset: the seconds to prepare the N·(N−1) cases (a flow
+        and a colour grid each), steps per second of each pairing (after warm-up) and the time the
+        preset's default steps would take at that speed, and the seconds of one edit with 1 and 4
+        references (the fastest of several). The editor's targets: a default run ≤ 600 s, an edit at
+        64 px ≤ 0.3 s. Build with `swift build -c release` first.
+        """
+    )
+
+    @Option(help: "Built-in task.") var task = "blue_eyes"
+    @Option(help: "Preset: tiny, small or base.") var preset = "small"
+    @Option(help: "Training steps timed per pairing.") var steps = 20
+
+    func run() throws {
+        let settings = try EditorPreset.named(preset)
+        let chosen = try SyntheticTask(named: task)
+        let pairs = try chosen.pairs(count: 20, size: settings.size, seed: 1)
+        let probe = try chosen.pair(index: 0, size: settings.size, seed: 99).source
+        for pairing in Pairing.allCases {
+            let started = Date()
+            let editor = try Editor(pairs: pairs, preset: settings, pairing: pairing, seed: 1)
+            if pairing.usesReferences {
+                emit(["op": "editor_prepare", "pairing": pairing.rawValue, "preset": settings.name, "pairs": pairs.count,
+                      "cases": pairs.count * (pairs.count - 1), "seconds": Date().timeIntervalSince(started)])
+            }
+            try editor.train(until: 3)
+            let timed = Date()
+            try editor.train(until: 3 + steps)
+            let rate = Double(steps) / Date().timeIntervalSince(timed)
+            emit(["op": "editor_train", "pairing": pairing.rawValue, "preset": settings.name, "batch": settings.batch,
+                  "steps_per_second": rate, "default_steps": settings.steps, "projected_seconds": Double(settings.steps) / rate,
+                  "target_seconds": 600])
+            for refs in pairing.usesReferences ? [1, 4] : [1] {
+                var best = Double.infinity
+                for _ in 0..<5 {
+                    let start = Date()
+                    _ = try editor.edit(probe, references: refs)
+                    best = min(best, Date().timeIntervalSince(start))
+                }
+                emit(["op": "editor_edit", "pairing": pairing.rawValue, "preset": settings.name, "refs": refs, "seconds": best, "target_seconds": 0.3])
+            }
         }
     }
 }

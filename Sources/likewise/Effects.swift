@@ -18,6 +18,10 @@ struct Train: ParsableCommand {
         Examples:
           likewise train --task blue_eyes --pairs 20 --out blue_eyes.safetensors
           likewise train --data photos/ --preset small --steps 2000 --out mine.safetensors
+        With --flow it trains the flow network of the transformation estimator instead, supervised
+        by the built-in tasks' true displacements, and saves its weights alone — how the weights
+        shipped in Sources/Models/Resources/flow.safetensors were made:
+          likewise train --flow --steps 4000 --out Sources/Models/Resources/flow.safetensors
         """
     )
 
@@ -25,23 +29,42 @@ struct Train: ParsableCommand {
     @Option(help: "A folder of your own pairs.") var data: String?
     @Option(help: "Pairs to draw from --task.") var pairs = 20
     @Option(help: "Preset: tiny, small or base.") var preset = "small"
-    @Option(help: "Pairing: structural (n-to-n) or one2one (direct).") var pairing = "structural"
+    @Option(help: "Pairing: auto (chosen on held-out pairs), or one of \(Pairing.names).") var pairing = "auto"
     @Option(help: "Training steps (default: the preset's).") var steps: Int?
     @Option(help: "Seed of the drawn pairs and the weights.") var seed: UInt64 = 1
     @Option(help: "Where to save the effect.") var out: String
+    @Option(help: "The flow estimator of a structural effect: \(Transformation.estimatorNames.joined(separator: " or ")).") var flowEstimator = "learned"
+    @Flag(help: "Train the flow network on the built-in tasks instead of an effect.") var flow = false
 
     func validate() throws {
-        guard (task == nil) != (data == nil) else { throw ValidationError("give one of --task and --data") }
+        if flow {
+            guard task == nil, data == nil else { throw ValidationError("--flow trains on every built-in task: give neither --task nor --data") }
+        } else {
+            guard (task == nil) != (data == nil) else { throw ValidationError("give one of --task and --data") }
+        }
         guard (2...10_000).contains(pairs) else { throw ValidationError("--pairs must be 2…10000, got \(pairs)") }
-        guard Pairing(rawValue: pairing) != nil else { throw ValidationError("--pairing must be structural or one2one, got \(pairing)") }
+        guard Transformation.estimatorNames.contains(flowEstimator) else {
+            throw ValidationError("--flow-estimator must be \(Transformation.estimatorNames.joined(separator: " or ")), got \(flowEstimator)")
+        }
+        guard pairing == "auto" || Pairing(rawValue: pairing) != nil else {
+            throw ValidationError("--pairing must be auto or one of \(Pairing.names), got \(pairing)")
+        }
         if let steps { guard (0...1_000_000).contains(steps) else { throw ValidationError("--steps must be 0…1000000, got \(steps)") } }
     }
 
     func run() throws {
+        if flow { return try trainFlow() }
         let settings = try EditorPreset.named(preset)
         let training = try task.map { try SyntheticTask(named: $0).pairs(count: pairs, size: settings.size, seed: seed) }
             ?? Pair.load(from: data ?? "", size: settings.size)
-        let editor = try Editor(pairs: training, preset: settings, pairing: Pairing(rawValue: pairing) ?? .structural, seed: seed,
+        let chosen = try Pairing(rawValue: pairing) ?? {
+            let choice = try PairingChoice.choose(for: training, preset: settings, seed: seed, flowEstimator: try Transformation.estimator(named: flowEstimator),
+                                                  progress: { report("choosing the pairing: \($0)", done: false) })
+            report("pairing \(choice.reason)", done: true)
+            return choice.pairing
+        }()
+        let editor = try Editor(pairs: training, preset: settings, pairing: chosen, seed: seed,
+                                flowEstimator: Transformation.estimator(named: flowEstimator),
                                 progress: { done, total in report("preparing cases \(done)/\(total)", done: done == total) })
         let total = steps ?? settings.steps
         try editor.train(until: total, progress: { p in
@@ -50,6 +73,25 @@ struct Train: ParsableCommand {
         })
         try editor.save(to: out)
         print("saved \(out): \(training.count) pairs, \(editor.pairing.rawValue), preset \(settings.name), \(editor.trainer.step) steps")
+    }
+
+    /// The flow network, supervised on sources of every built-in task at the preset's size (a
+    /// pool of 400 a task from seed 101 + --seed; `likewise bench flow` measures on seed 777).
+    func trainFlow() throws {
+        let settings = try EditorPreset.named(preset)
+        let total = steps ?? 4000
+        report("drawing the training sources", done: false)
+        let set = try FlowTrainingSet(count: 400, size: settings.size, seed: 100 + seed)
+        let network = try FlowNetwork(seed: seed)
+        let trainer = try network.pretrain(on: set, steps: total, seed: seed, progress: { p in
+            report(String(format: "step %d/%d  loss %.4f  %.1f steps/s  %.0f s left", p.step, p.totalSteps, p.loss, p.stepsPerSecond,
+                          p.secondsRemaining), done: p.step == total)
+        })
+        let tail = trainer.losses.suffix(100)
+        try network.save(to: out, metadata: ["flow.steps": String(total), "flow.size": String(settings.size), "flow.seed": String(seed),
+                                             "flow.command": "likewise train --flow --steps \(total) --preset \(settings.name) --seed \(seed)"])
+        print(String(format: "saved %@: flow network, %d steps at %d px, mean loss of the last %d steps %.4f", out, total, settings.size,
+                     tail.count, tail.reduce(0, +) / Float(max(tail.count, 1))))
     }
 }
 

@@ -5,67 +5,130 @@ import Models
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train each method on the same pairs of a built-in task and score them on held-out pairs.",
+        abstract: "Train each method on the same pairs and score them on held-out pairs.",
         discussion: """
-        Rows: identity (the source returned unchanged), n2n (the structural n-to-n editor), one2one
-        (the same head trained directly, x → y) on the same --pairs pairs with the same steps, and,
-        with --large N, one2one on N pairs (the pix2pix-style baseline with far more data). Held-out
+        Rows: identity (the source returned unchanged), n2n (the n-to-n editor, --pairing structural
+        or implicit), one2one (the same head trained directly as a correction of x) and pix2pix (the
+        same U-Net regressing y from x with no residual) on the same --pairs pairs with the same
+        steps, and pix2pix on --large pairs (the baseline with far more data; 0 skips it). Held-out
         pairs come from a seed training never sees. Each row has whole-image PSNR and SSIM, and
         edit_psnr: PSNR over the pixels the edit changes (truth differs from source by more than
         0.02, dilated 2 px), with edit_cover, that region's share — whole-image PSNR cannot tell a
-        small edit from none. Prints a table; --json writes the rows.
-        The transformation estimator is the classical one (Horn–Schunck and a colour grid) until
-        the learned one lands. Build with `swift build -c release` first.
+        small edit from none. Prints a table; --json writes the rows, --png a picture of a few
+        held-out examples as each method edits them. The pairs come from a built-in --task or from
+        --data DIR (your own pairs: --pairs of them, drawn by --seed, train; the rest are held out).
+        Every method gets the same --steps, or the same wall-clock --budget in seconds.
+        n2n's transformation estimator is the learned flow network with a colour grid
+        (--flow-estimator horn-schunck: the classical one). Build with `swift build -c release` first.
         """
     )
 
-    @Option(help: "Built-in task: \(SyntheticTask.Kind.allCases.map(\.rawValue).joined(separator: ", ")).") var task = "blue_eyes"
+    @Option(help: "Built-in task: \(SyntheticTask.Kind.allCases.map(\.rawValue).joined(separator: ", ")).") var task: String?
+    @Option(help: "A folder of your own pairs instead of a task.") var data: String?
     @Option(help: "Training pairs.") var pairs = 20
     @Option(help: "Held-out pairs.") var heldout = 200
     @Option(help: "Preset: tiny, small or base.") var preset = "small"
     @Option(help: "Training steps of every trained method (default: the preset's).") var steps: Int?
+    @Option(help: "Train every method for this many seconds instead of a number of steps.") var budget: Double?
     @Option(help: "References fused per edit.") var refs = 1
-    @Option(help: "Also train one2one on this many pairs (the pix2pix-style baseline with more data); 0 skips it.") var large = 0
+    @Option(help: "Also train pix2pix on this many pairs (the baseline with far more data); 0 skips it.") var large = 1000
+    @Option(help: "n2n's pairing: structural, implicit, or auto (chosen between them on held-out training pairs).") var pairing = "structural"
     @Option(help: "Seed of the training pairs and the weights.") var seed: UInt64 = 1
     @Option(help: "Write the rows as JSON here.") var json: String?
+    @Option(help: "Write a picture of held-out examples, as each method edits them, here.") var png: String?
+    @Option(help: "n2n's flow estimator: \(Transformation.estimatorNames.joined(separator: " or ")).") var flowEstimator = "learned"
 
     func validate() throws {
+        guard task == nil || data == nil else { throw ValidationError("give --task or --data, not both") }
+        guard steps == nil || budget == nil else { throw ValidationError("give --steps or --budget, not both") }
+        if let budget { guard budget > 0, budget <= 86_400 else { throw ValidationError("--budget must be 0…86400 seconds, got \(budget)") } }
         guard (2...1000).contains(pairs) else { throw ValidationError("--pairs must be 2…1000, got \(pairs)") }
         guard (1...10_000).contains(heldout) else { throw ValidationError("--heldout must be 1…10000, got \(heldout)") }
         guard large == 0 || (2...100_000).contains(large) else { throw ValidationError("--large must be 0 or 2…100000, got \(large)") }
         guard (1...64).contains(refs) else { throw ValidationError("--refs must be 1…64, got \(refs)") }
+        guard pairing == "auto" || Pairing(rawValue: pairing)?.usesReferences == true else {
+            throw ValidationError("--pairing must be structural, implicit or auto, got \(pairing)")
+        }
+        guard Transformation.estimatorNames.contains(flowEstimator) else {
+            throw ValidationError("--flow-estimator must be \(Transformation.estimatorNames.joined(separator: " or ")), got \(flowEstimator)")
+        }
     }
 
     func run() throws {
-        let chosen = try SyntheticTask(named: task), settings = try EditorPreset.named(preset)
+        let settings = try EditorPreset.named(preset)
         let steps = self.steps ?? settings.steps
-        let training = try chosen.pairs(count: max(pairs, large), size: settings.size, seed: seed)
-        // A seed far from any training seed: these pairs are never trained on.
-        let test = try chosen.pairs(count: heldout, size: settings.size, seed: seed &+ 1_000_003)
+        let (name, training, test) = try data.map { try ownPairs(in: $0, size: settings.size) } ?? builtInPairs(size: settings.size)
+        let large = data == nil ? self.large : 0
         var rows = [try EvaluationRow.score(method: "identity", pairs: 0, steps: 0, trainSeconds: 0, on: test) { $0 }]
         report(rows[0])
-        var runs: [(String, Pairing, Int)] = [("n2n", .structural, pairs), ("one2one", .one2one, pairs)]
-        if large > 0 { runs.append(("pix2pix", .one2one, large)) }
+        let examples = Array(test.prefix(4))
+        var columns: [(String, [Image])] = [("source", examples.map(\.source)), ("truth", examples.map(\.target))]
+        let n2n = try Pairing(rawValue: pairing) ?? {
+            let choice = try PairingChoice.choose(among: [.structural, .implicit], for: Array(training.prefix(pairs)), preset: settings, seed: seed,
+                                                  flowEstimator: try Transformation.estimator(named: flowEstimator))
+            print("n2n pairing \(choice.reason)")
+            return choice.pairing
+        }()
+        var runs: [(String, Pairing, Int)] = [("n2n", n2n, pairs), ("one2one", .one2one, pairs), ("pix2pix", .pix2pix, pairs)]
+        if large > 0 { runs.append(("pix2pix", .pix2pix, large)) }
         for (method, pairing, count) in runs {
             let started = Date()
-            let editor = try Editor(pairs: Array(training.prefix(count)), preset: settings, pairing: pairing, seed: seed)
-            try editor.train(until: steps, progress: { p in
-                if p.step % max(steps / 10, 1) == 0 {
-                    FileHandle.standardError.write(Data(String(format: "%@@%d step %d/%d loss %.4f (%.1f steps/s)\n", method, count, p.step, steps, p.loss, p.stepsPerSecond).utf8))
+            let editor = try Editor(pairs: Array(training.prefix(count)), preset: settings, pairing: pairing, seed: seed,
+                                    flowEstimator: Transformation.estimator(named: flowEstimator))
+            let progress = { (p: TrainingProgress) in
+                if p.step % 100 == 0 {
+                    FileHandle.standardError.write(Data(String(format: "%@@%d step %d/%d loss %.4f (%.1f steps/s)\n", method, count, p.step, p.totalSteps, p.loss, p.stepsPerSecond).utf8))
                 }
-            })
+            }
+            if let budget { try editor.train(forSeconds: budget - Date().timeIntervalSince(started), progress: progress) }
+            else { try editor.train(until: steps, progress: progress) }
             let seconds = Date().timeIntervalSince(started)
-            rows.append(try EvaluationRow.score(method: method, pairs: count, steps: steps, trainSeconds: seconds, on: test) {
+            rows.append(try EvaluationRow.score(method: method, pairs: count, steps: editor.trainer.step, trainSeconds: seconds, on: test) {
                 try editor.edit($0, references: refs).image
             })
             report(rows[rows.count - 1])
+            columns.append(("\(method)@\(count)", try examples.map { try editor.edit($0.source, references: refs).image }))
         }
         if let json {
-            let document = EvaluationDocument(task: task, pairs: pairs, heldout: heldout, preset: preset, rows: rows)
+            let document = EvaluationDocument(task: name, pairs: pairs, heldout: test.count, preset: preset,
+                                              pairing: n2n.rawValue, flowEstimator: flowEstimator, rows: rows)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(document).write(to: URL(fileURLWithPath: json), options: .atomic)
         }
+        if let png { try examplesFigure(examples, columns, task: name).writePNG(to: png) }
+    }
+
+    /// A built-in task's training pairs (--pairs, or --large if more) and held-out pairs from a
+    /// seed far from any training seed.
+    private func builtInPairs(size: Int) throws -> (String, [Pair], [Pair]) {
+        let name = task ?? "blue_eyes"
+        let chosen = try SyntheticTask(named: name)
+        return (name, try chosen.pairs(count: max(pairs, large), size: size, seed: seed),
+                try chosen.pairs(count: heldout, size: size, seed: seed &+ 1_000_003))
+    }
+
+    /// A folder's pairs, shuffled by --seed: the first --pairs train, up to --heldout of the rest are held out.
+    private func ownPairs(in folder: String, size: Int) throws -> (String, [Pair], [Pair]) {
+        var all = try Pair.load(from: folder, size: size)
+        guard all.count > pairs else {
+            throw ValidationError("\(folder) has \(all.count) pairs: --pairs \(pairs) leaves none to hold out")
+        }
+        var rng = RandomGenerator(seed: seed)
+        for i in stride(from: all.count - 1, to: 0, by: -1) { all.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        return (URL(fileURLWithPath: folder).lastPathComponent, Array(all.prefix(pairs)), Array(all.dropFirst(pairs).prefix(heldout)))
+    }
+
+    /// Rows of held-out examples; columns: source, truth, each method's edit with its edit PSNR.
+    private func examplesFigure(_ examples: [Pair], _ columns: [(String, [Image])], task: String) throws -> Image {
+        let rows = try examples.indices.map { k in
+            try columns.map { title, images in
+                let region = try EditRegion(source: examples[k].source, truth: examples[k].target)
+                let line = title == "truth" ? "" : try region.psnr(images[k], examples[k].target).map { String(format: "edit %.1f dB", $0) } ?? ""
+                return Figure.Tile(images[k], title: title, lines: [line])
+            }
+        }
+        return try Figure.layout(rows, heading: "\(task): held-out examples, \(pairs) training pairs")
     }
 
     private func report(_ row: EvaluationRow) {
@@ -82,5 +145,12 @@ struct EvaluationDocument: Codable {
     let pairs: Int
     let heldout: Int
     let preset: String
+    /// n2n's pairing and flow estimator.
+    let pairing: String
+    let flowEstimator: String
     let rows: [EvaluationRow]
+
+    enum CodingKeys: String, CodingKey {
+        case task, pairs, heldout, preset, pairing, flowEstimator = "flow_estimator", rows
+    }
 }

@@ -163,6 +163,14 @@ extension OpInfo {
         }
     }
 
+    static let correlation = OpInfo(name: "correlation") {
+        try [([2, 4, 5, 3], 1), ([1, 3, 3, 1], 2), ([1, 2, 6, 2], 0), ([1, 5, 4, 2], 1)].map { shape, radius in
+            OpSample(label: "\(shape) radius \(radius)", inputs: [try random(shape, seed: 1), try random(shape, seed: 2)]) {
+                try Tensor.correlation($0[0], $0[1], radius: radius)
+            }
+        }
+    }
+
     static let upsampledNearest = OpInfo(name: "upsampledNearest") {
         try [([2, 3, 4, 2], 2), ([1, 2, 3, 3], 3), ([1, 3, 2, 1], 1), ([2, 1, 2, 2], 4)].map { shape, factor in
             OpSample(label: "\(shape) ×\(factor)", inputs: [try random(shape, seed: 1)]) { try $0[0].upsampledNearest(factor: factor) }
@@ -282,7 +290,7 @@ extension OpInfo {
         scalarOverloads("tensor × scalar") { try $0 * 1.5 }, scalarOverloads("scalar × tensor") { try 1.5 * $0 },
         scalarOverloads("tensor ÷ scalar") { try $0 / 1.5 }, scalarOverloads("prefix −") { try -$0 },
     ] + Pointwise.allCases.map(pointwise) + [
-        matmul, conv2d, groupNorm, softmax, attention, spatialSelfAttention, warp,
+        matmul, conv2d, groupNorm, softmax, attention, spatialSelfAttention, warp, correlation,
         upsampledNearest, resizedBilinear, averagePooled,
         reduction("sum") { try $0.sum(alongAxes: $1, keepingAxes: $2) },
         reduction("mean") { try $0.mean(alongAxes: $1, keepingAxes: $2) },

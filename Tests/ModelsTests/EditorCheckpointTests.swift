@@ -22,6 +22,21 @@ struct EditorCheckpointTests {
         #expect(try loaded.edit(x, references: 2).image == original.edit(x, references: 2).image)
     }
 
+    @Test func anEditorWithAFlowNetworkSavesItsOwnWeights() throws {
+        let pairs = try SyntheticTask(.old).pairs(count: 3, size: 32, seed: 13)
+        let network = try FlowNetwork.pretrained()
+        try network.refine(on: pairs.map(\.source), steps: 2)  // now unlike the shipped weights
+        let original = try Editor(pairs: pairs, preset: .tiny, pairing: .implicit, seed: 14, flowEstimator: network, preparesCases: false)
+        let checkpoint = try original.checkpoint()
+        #expect(checkpoint.metadata["editor.flow"] == "learned" && checkpoint.tensor("flow.block.0.weight") != nil)
+        let loaded = try Editor.load(checkpoint, path: "memory")
+        let flow = try #require(loaded.flowEstimator as? FlowNetwork)
+        #expect(flow.parameters.tensors.map(\.scalars) == network.parameters.tensors.map(\.scalars))
+        #expect(try flow.parameters.tensors.map(\.scalars) != FlowNetwork.pretrained().parameters.tensors.map(\.scalars))
+        let x = try SyntheticTask(.old).pair(index: 5, size: 32, seed: 77).source
+        #expect(try loaded.edit(x, references: 2).image == original.edit(x, references: 2).image)
+    }
+
     @Test func trainingResumedFromASaveEqualsTrainingStraightThrough() throws {
         let straight = try editor()
         try straight.train(until: 6)

@@ -64,11 +64,61 @@ struct EditorTests {
         #expect(throws: EngineError.self) { try editor.edit(pairs[0].source, using: [7]) }
     }
 
+    @Test(arguments: [Pairing.implicit, .one2one, .pix2pix])
+    func everyPairingLearnsTwoPairs(_ pairing: Pairing) throws {
+        let pairs = try SyntheticTask(.old).pairs(count: 2, size: 32, seed: 2)
+        let editor = try Editor(pairs: pairs, preset: .tiny, pairing: pairing, seed: 3, flowEstimator: EditorTests.quickFlow, augments: false)
+        try editor.train(until: 60)
+        let losses = editor.trainer.losses
+        let (first, last) = (losses.prefix(3).reduce(0, +) / 3, losses.suffix(3).reduce(0, +) / 3)
+        #expect(last < first * 0.7, "\(pairing): loss \(first) → \(last)")
+        let (image, used) = try editor.edit(pairs[1].source, references: 2)
+        #expect(used == (pairing.usesReferences ? [1, 0] : []))
+        #expect(image.width == 32 && image.pixels.allSatisfy { (0...1).contains($0) })
+    }
+
     @Test func anEvaluationRowHasTheReportedFields() throws {
         let pairs = try SyntheticTask(.blueEyes).pairs(count: 2, size: 32, seed: 8)
         let row = try EvaluationRow.score(method: "identity", pairs: 0, steps: 0, trainSeconds: 0, on: pairs) { $0 }
         #expect(row.editPSNR != nil && row.editCover > 0 && row.editCover < 0.5)
         let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(row)) as? [String: Any])
         #expect(Set(json.keys) == ["method", "pairs", "psnr", "ssim", "edit_psnr", "edit_cover", "steps", "train_seconds"])
+    }
+}
+
+struct EditorCostTests {
+    @Test(arguments: EditorPreset.all)
+    func theCountedParametersAreTheBuiltOnes(_ preset: EditorPreset) throws {
+        for pairing in Pairing.allCases {
+            var rng = RandomGenerator(seed: 1)
+            let built = Parameters()
+            _ = try UNet(built, preset.head(for: pairing), using: &rng)
+            let cost = EditorCost(preset: preset, pairing: pairing, pairs: 20)
+            #expect(cost.parameters == built.scalarCount, "\(preset.name) \(pairing)")
+            #expect(cost.flopsPerStep > 0 && cost.bytes > 16 * cost.parameters)
+        }
+        // n-to-n keeps its N·(N−1) prepared cases: more pairs, more memory.
+        #expect(EditorCost(preset: preset, pairing: .structural, pairs: 40).bytes > EditorCost(preset: preset, pairing: .structural, pairs: 20).bytes)
+        #expect(EditorCost(preset: preset, pairing: .one2one, pairs: 40).bytes == EditorCost(preset: preset, pairing: .one2one, pairs: 20).bytes)
+    }
+
+    @Test func aPresetTooBigForTheMemoryIsRefusedSayingWhatItNeeds() throws {
+        let cost = EditorCost(preset: .base, pairing: .structural, pairs: 50)
+        let error = #expect(throws: EngineError.self) { try cost.checkFits(in: 100_000_000) }
+        #expect(error?.description.contains("this preset needs about \(Int((Double(cost.bytes) / 1e6).rounded())) MB for training and 100 MB are free") == true, "\(String(describing: error))")
+        try cost.checkFits(in: cost.bytes)
+    }
+}
+
+struct PairingChoiceTests {
+    @Test func autoTriesEachCandidateOnHeldOutPairsAndSaysWhy() throws {
+        let pairs = try SyntheticTask(.blueEyes).pairs(count: 5, size: 32, seed: 20)
+        let choice = try PairingChoice.choose(for: pairs, preset: .tiny, seed: 2, steps: 3, flowEstimator: EditorTests.quickFlow)
+        #expect(choice.scores.map(\.pairing) == PairingChoice.candidates && choice.heldOut == 1 && choice.steps == 3)
+        let best = try #require(choice.scores.map(\.psnr).max())
+        #expect(choice.scores.first { $0.pairing == choice.pairing }?.psnr == best)
+        #expect(choice.reason.hasPrefix("\(choice.pairing.rawValue): ") && choice.reason.contains("on 1 held-out pairs after 3 steps each"))
+        let few = try PairingChoice.choose(for: Array(pairs.prefix(2)), preset: .tiny, flowEstimator: EditorTests.quickFlow)
+        #expect(few.pairing == .structural && few.scores.isEmpty && few.reason.contains("untried"))
     }
 }

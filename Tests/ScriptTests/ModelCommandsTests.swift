@@ -20,7 +20,9 @@ struct ModelCommandsTests {
         #expect(run(i, "let pairs = synth(\"old\", count: 3, size: 32, seed: 1)\nlet m = model(pairs, preset: \"tiny\", pairing: \"one2one\")\nm")
                 == "Model one2one, preset tiny, 3 pairs, 0 steps")
         let info = run(i, "info(m)")
-        #expect(info.contains("pairing     one2one") && info.contains("size        32×32"), "\(info)")
+        for row in ["pairing +one2one", "size +32×32", "flow +learned", "FLOPs a step +[0-9.]+ G", "memory +about [0-9]+ MB", "parameters +[0-9]+"] {
+            #expect(info.range(of: row, options: .regularExpression) != nil, "\(row) in \(info)")
+        }
         let sink = RecordingSink()
         #expect(run(i, "train(m, steps: 4)", sink) == "")
         // One live display: the loss plot shown, then updated in place; a progress line per step.
@@ -40,6 +42,20 @@ struct ModelCommandsTests {
         }
         #expect(e1 == e2)
         #expect(run(i, "lossPlot(m).width") == "480")
+    }
+
+    @Test func theDefaultPairingIsChosenOnHeldOutPairsAndSaysWhy() throws {
+        let i = ScriptInterpreter()
+        let sink = RecordingSink()
+        let pairing = run(i, "let m = model(synth(\"blue_eyes\", count: 4, size: 32), preset: \"tiny\", flow: \"horn-schunck\")\nm.pairing", sink)
+        #expect(pairing.range(of: "^(structural|implicit|one2one)$", options: .regularExpression) != nil, "\(pairing)")
+        #expect(sink.output.range(of: "^pairing (structural|implicit|one2one): [0-9.]+ dB where the edit is, on 1 held-out pairs after 30 steps each \\(",
+                                  options: .regularExpression) != nil, "\(sink.output)")
+        #expect(sink.progress.contains { $0.hasPrefix("model: choosing the pairing — implicit: step ") })
+        // An n-to-n edit says which training pairs it used, nearest first.
+        let edit = RecordingSink()
+        run(i, "let s = model(synth(\"blue_eyes\", count: 3, size: 32), preset: \"tiny\", pairing: \"structural\", flow: \"horn-schunck\")\nlet e = edit(s, synth(\"blue_eyes\", count: 3, size: 32)[1].source, refs: 2)", edit)
+        #expect(edit.output.hasPrefix("references: blue_eyes_1, blue_eyes_"), "\(edit.output)")
     }
 
     @Test func stoppingTrainingKeepsTheLastFinishedStep() throws {
@@ -78,7 +94,7 @@ struct ModelCommandsTests {
         run(i, "let pairs = synth(\"old\", count: 2, size: 32)")
         #expect(run(i, "model(pairs[0..<1], preset: \"tiny\")").hasPrefix("EngineError: 1:1: model: editor: an effect needs at least 2 pairs, got 1"))
         #expect(run(i, "model(pairs, preset: \"huge\")").contains("unknown preset 'huge'; the presets are tiny, small, base"))
-        #expect(run(i, "model(pairs, pairing: \"sideways\")").hasPrefix("ValueError: 1:1: model: pairing must be \"structural\" or \"one2one\""))
+        #expect(run(i, "model(pairs, pairing: \"sideways\")").hasPrefix("ValueError: 1:1: model: pairing must be auto or one of structural, implicit, one2one, pix2pix, got \"sideways\""))
         #expect(run(i, "train(pairs)").hasPrefix("TypeError: 1:7: train: model must be a Model, got Pairs"))
         #expect(run(i, "loadModel(\"/no/such.safetensors\")").hasPrefix("IOError: 1:1: loadModel: /no/such.safetensors: not a usable checkpoint: no such file"))
         #expect(run(i, "pairs.count") == "2")

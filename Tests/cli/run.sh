@@ -59,27 +59,44 @@ check "LIKEWISE_THREADS=3 gives three" '[[ $(LIKEWISE_THREADS=3 "$bin" run "$wor
 check "without it, one a core" '[[ $(env -u LIKEWISE_THREADS "$bin" run "$work/threads.lw" --out "$work/t") == $(nproc) ]]'
 check "a value that is not a number leaves the default" '[[ $(LIKEWISE_THREADS=many "$bin" run "$work/threads.lw" --out "$work/t") == $(nproc) ]]'
 
-# likewise eval: every row, with the edit-region numbers, in the table and the JSON.
-"$bin" eval --task blue_eyes --preset tiny --pairs 3 --steps 4 --heldout 4 --json "$work/eval.json" > "$work/eval.out" 2> "$work/eval.err"
+# likewise eval: every row, with the edit-region numbers, in the table, the JSON and the picture.
+"$bin" eval --task blue_eyes --preset tiny --pairs 3 --large 6 --steps 4 --heldout 4 --json "$work/eval.json" --png "$work/eval.png" > "$work/eval.out" 2> "$work/eval.err"
 status=$?
 check "eval exits 0" '[[ $status -eq 0 ]]'
-check "eval prints a row a method" '[[ $(grep -cE "^(identity|n2n|one2one) +[0-9]+ pairs  PSNR" "$work/eval.out") -eq 3 ]]'
+check "eval prints a row a method" '[[ $(grep -cE "^(identity|n2n|one2one|pix2pix) +[0-9]+ pairs  PSNR" "$work/eval.out") -eq 5 ]]'
 check "eval writes the rows as JSON" 'python3 -c "
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert (d[\"task\"], d[\"pairs\"], d[\"heldout\"]) == (\"blue_eyes\", 3, 4)
-assert [r[\"method\"] for r in d[\"rows\"]] == [\"identity\", \"n2n\", \"one2one\"]
+assert (d[\"task\"], d[\"pairs\"], d[\"heldout\"], d[\"pairing\"], d[\"flow_estimator\"]) == (\"blue_eyes\", 3, 4, \"structural\", \"learned\"), d
+assert [(r[\"method\"], r[\"pairs\"]) for r in d[\"rows\"]] == [(\"identity\", 0), (\"n2n\", 3), (\"one2one\", 3), (\"pix2pix\", 3), (\"pix2pix\", 6)]
 for r in d[\"rows\"]:
     assert set(r) == {\"method\", \"pairs\", \"psnr\", \"ssim\", \"edit_psnr\", \"edit_cover\", \"steps\", \"train_seconds\"}, r
-    assert 0 < r[\"edit_cover\"] < 1 and r[\"edit_psnr\"] < r[\"psnr\"]
+    assert 0 < r[\"edit_cover\"] < 1 and r[\"edit_psnr\"] > 0
+assert d[\"rows\"][0][\"edit_psnr\"] < d[\"rows\"][0][\"psnr\"]
 " "$work/eval.json"'
+check "eval draws the held-out examples: four rows of source, truth and five edits" '[[ $(png_size "$work/eval.png") == 824x637 ]]'
+# --data DIR: the folder's pairs, shuffled, train on --pairs and hold the rest out; --budget trains by the clock.
+mkdir -p "$work/own"
+{ echo 'let p = synth("old", count: 5, size: 32, seed: 60)'
+  for i in 0 1 2 3 4; do echo "save(p[$i].source, \"$work/own/face${i}_src.png\")"; echo "save(p[$i].target, \"$work/own/face${i}_tgt.png\")"; done
+} > "$work/own.lw"
+"$bin" run "$work/own.lw" --out "$work/own-run" > /dev/null
+"$bin" eval --data "$work/own" --preset tiny --pairs 3 --budget 2 --pairing implicit --json "$work/own.json" > "$work/own.out" 2> "$work/own.err"
+status=$?
+check "eval --data holds out the pairs it does not train on" '[[ $status -eq 0 ]] && python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert (d[\"task\"], d[\"pairs\"], d[\"heldout\"], d[\"pairing\"]) == (\"own\", 3, 2, \"implicit\"), d
+assert [r[\"method\"] for r in d[\"rows\"]] == [\"identity\", \"n2n\", \"one2one\", \"pix2pix\"]
+assert all(r[\"steps\"] >= 5 and r[\"train_seconds\"] < 6 for r in d[\"rows\"][1:]), d[\"rows\"]
+" "$work/own.json"'
 "$bin" eval --task nosuch > /dev/null 2> "$work/eval-bad.err"
 status=$?
 check "an unknown task is an error naming the tasks" '[[ $status -ne 0 ]] && grep -q "unknown task .nosuch.; the built-in tasks are blue_eyes" "$work/eval-bad.err"'
 
 # likewise train saves an effect; likewise apply edits a folder with it, resumably, and lists what
 # it could not read.
-"$bin" train --task blue_eyes --pairs 3 --preset tiny --steps 3 --out "$work/effect.safetensors" > "$work/train.out" 2> "$work/train.err"
+"$bin" train --task blue_eyes --pairs 3 --preset tiny --pairing structural --steps 3 --out "$work/effect.safetensors" > "$work/train.out" 2> "$work/train.err"
 status=$?
 check "train exits 0 and says what it saved" '[[ $status -eq 0 ]] && grep -q "^saved .*effect.safetensors: 3 pairs, structural, preset tiny, 3 steps$" "$work/train.out"'
 check "train reports its progress" 'grep -q "step 3/3  loss" "$work/train.err"'

@@ -4,7 +4,8 @@ public struct Displacement: Sendable {
     public var dx: [Float], dy: [Float]
     public var valid: [Bool]
 
-    init(width: Int, height: Int) {
+    /// A field of zeros, valid nowhere.
+    public init(width: Int, height: Int) {
         (self.width, self.height) = (width, height)
         dx = [Float](repeating: 0, count: width * height)
         dy = dx

@@ -13,6 +13,13 @@ public struct Pair: Sendable, Equatable {
     public init(name: String, source: Image, target: Image) {
         (self.name, self.source, self.target) = (name, source, target)
     }
+
+    /// Both images scaled and centre-cropped to `side × side` (`Image.squared(to:)`); the pair
+    /// itself when it is that size already.
+    public func squared(to side: Int) throws -> Pair {
+        guard source.width != side || source.height != side || target.width != side || target.height != side else { return self }
+        return Pair(name: name, source: try source.squared(to: side), target: try target.squared(to: side))
+    }
 }
 
 /// Loading a user's own pairs from a folder.

@@ -8,6 +8,10 @@ public struct Pose: Sendable, Equatable {
     public var rotation: Float
     public var offset: SIMD2<Float>
 
+    public init(scale: Float, rotation: Float, offset: SIMD2<Float>) {
+        (self.scale, self.rotation, self.offset) = (scale, rotation, offset)
+    }
+
     /// Image coordinates of canonical point `q`.
     public func apply(_ q: SIMD2<Float>) -> SIMD2<Float> {
         let (s, c) = (sin(rotation), cos(rotation))

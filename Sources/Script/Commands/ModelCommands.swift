@@ -33,26 +33,41 @@ extension CommandSet {
         Command("model", [
             Parameter(nil, "pairs", .pairs, "the before/after pairs (at least 2)"),
             Parameter("preset", "preset", .string, default: .string("small"), "tiny (32 px), small (64 px) or base (128 px)"),
-            Parameter("pairing", "pairing", .string, default: .string("structural"), "structural (n-to-n) or one2one (direct)"),
+            Parameter("pairing", "pairing", .string, default: .string("auto"), "auto, structural or implicit (n-to-n), one2one or pix2pix (direct)"),
             Parameter("seed", "seed", .integer, default: .null, shown: "the session seed", "the weights' and the training order's seed"),
+            Parameter("flow", "flow", .string, default: .string("learned"), "the flow estimator: learned or horn-schunck"),
         ], summary: "An effect to train from pairs.",
-        doc: "structural: each output starts from a training pair's edit carried onto the new image by flow and colour,\nand the network learns a correction (N pairs give N·(N−1) cases). one2one: the network learns x → y directly.") { call, session in
-            guard let pairing = Pairing(rawValue: try call.string("pairing")) else {
-                throw ScriptError(.value, "model: pairing must be \"structural\" or \"one2one\", got \"\(try call.string("pairing"))\"")
+        doc: "structural: each output starts from a training pair's edit carried onto the new image by flow and colour,\nand the network learns a correction (N pairs give N·(N−1) cases). implicit: the network sees the carried reference\nbut starts from x. one2one: the network learns x → y directly as a correction of x; pix2pix: with no residual.\nauto: holds out a few pairs, trains structural, implicit and one2one briefly on the rest, keeps the best where the\nedit is, and prints why.") { call, session in
+            let name = try call.string("pairing")
+            guard name == "auto" || Pairing(rawValue: name) != nil else {
+                throw ScriptError(.value, "model: pairing must be auto or one of \(Pairing.names), got \"\(name)\"")
             }
             let seed = call.has("seed") ? try call.integer("seed") : session.seed
             guard seed >= 0 else { throw ScriptError(.value, "model: seed must be ≥ 0, got \(seed)") }
-            let editor = try Editor(pairs: try call.pairs("pairs"), preset: EditorPreset.named(try call.string("preset")), pairing: pairing,
-                                    seed: UInt64(seed), checkInterrupt: session.checkInterrupt,
+            let (pairs, preset, flow) = (try call.pairs("pairs"), try EditorPreset.named(try call.string("preset")), try call.string("flow"))
+            let pairing: Pairing
+            if let named = Pairing(rawValue: name) {
+                pairing = named
+            } else {
+                let choice = try PairingChoice.choose(for: pairs, preset: preset, seed: UInt64(seed), flowEstimator: try Transformation.estimator(named: flow),
+                                                      checkInterrupt: session.checkInterrupt,
+                                                      progress: { session.progress("model: choosing the pairing — \($0)", id: "model") })
+                session.print("pairing \(choice.reason)")
+                pairing = choice.pairing
+            }
+            let editor = try Editor(pairs: pairs, preset: preset, pairing: pairing,
+                                    seed: UInt64(seed), flowEstimator: Transformation.estimator(named: flow), checkInterrupt: session.checkInterrupt,
                                     progress: { done, total in session.progress("model: preparing case \(done)/\(total)", id: "model") })
             return .object(EffectModel(editor: editor))
         },
         Command("info", [Parameter(nil, "model", .object("Model"), "the model")],
-                summary: "What a model is: pairing, preset, size, parameters, pairs, steps.") { call, _ in
+                summary: "What a model is: pairing, preset, size, parameters, arithmetic a step, memory, pairs, steps.") { call, _ in
             let editor = try call.object("model", as: EffectModel.self).editor
+            let cost = EditorCost(preset: editor.preset, pairing: editor.pairing, pairs: editor.pairs.count)
             let rows = [
-                ["pairing", editor.pairing.rawValue], ["preset", editor.preset.name],
+                ["pairing", editor.pairing.rawValue], ["preset", editor.preset.name], ["flow", editor.flowEstimator.name],
                 ["size", "\(editor.preset.size)×\(editor.preset.size)"], ["parameters", String(editor.parameters.scalarCount)],
+                ["FLOPs a step", String(format: "%.2f G", cost.flopsPerStep / 1e9)], ["memory", String(format: "about %.0f MB", Double(cost.bytes) / 1e6)],
                 ["pairs", String(editor.pairs.count)], ["batch", String(editor.preset.batch)], ["steps", String(editor.trainer.step)],
             ]
             return .object(Table(columns: ["", ""], rows: rows))
@@ -85,11 +100,14 @@ extension CommandSet {
             Parameter(nil, "model", .object("Model"), "the model"),
             Parameter(nil, "image", .image, "the image to edit"),
             Parameter("refs", "refs", .integer, default: .number(1), "training pairs fused as references (structural models)"),
-        ], summary: "An image edited by the model (at the model's size).") { call, _ in
+        ], summary: "An image edited by the model (at the model's size); prints the training pairs it used as references.") { call, session in
             let refs = try call.integer("refs")
             guard (1...64).contains(refs) else { throw ScriptError(.value, "edit: refs must be 1…64, got \(refs)") }
             guard case let .image(image) = call.value("image") else { throw ScriptError(.type, "edit: image must be an Image") }
-            return .image(try call.object("model", as: EffectModel.self).editor.edit(image, references: refs).image)
+            let editor = try call.object("model", as: EffectModel.self).editor
+            let (edited, references) = try editor.edit(image, references: refs)
+            if !references.isEmpty { session.print("references: " + references.map { editor.pairs[$0].name }.joined(separator: ", ")) }
+            return .image(edited)
         },
         Command("evaluate", [
             Parameter(nil, "model", .object("Model"), "the model"),
@@ -97,10 +115,7 @@ extension CommandSet {
             Parameter("refs", "refs", .integer, default: .number(1), "references fused per edit"),
         ], summary: "PSNR, SSIM and the PSNR where the edit happens, for the model and for the unchanged source.") { call, session in
             let editor = try call.object("model", as: EffectModel.self).editor
-            let pairs = try call.pairs("pairs").map { pair in
-                pair.source.width == editor.preset.size && pair.source.height == editor.preset.size ? pair
-                    : Pair(name: pair.name, source: try pair.source.squared(to: editor.preset.size), target: try pair.target.squared(to: editor.preset.size))
-            }
+            let pairs = try call.pairs("pairs").map { try $0.squared(to: editor.preset.size) }
             let refs = try call.integer("refs")
             guard (1...64).contains(refs) else { throw ScriptError(.value, "evaluate: refs must be 1…64, got \(refs)") }
             let rows = [
@@ -116,15 +131,16 @@ extension CommandSet {
         Command("flow", [
             Parameter(nil, "from", .image, "the reference source x_i"),
             Parameter(nil, "to", .image, "the target source x_j (the same size)"),
+            Parameter("estimator", "estimator", .string, default: .string("learned"), "the flow estimator: learned or horn-schunck"),
         ], summary: "What the transformation estimator sees between two sources: the flow, and the reference carried onto the target.",
-        doc: "The flow field in the standard colour wheel with arrows, then from, to, from carried onto to (warped by the flow and\nrecoloured by the colour grid) and their difference; a line gives the mean displacement. The estimator is the classical\none (Horn–Schunck and a 4×4 colour grid) until the learned one lands.") { call, session in
+        doc: "The flow field in the standard colour wheel with arrows, then from, to, from carried onto to (warped by the flow and\nrecoloured by the colour grid) and their difference; a line gives the mean displacement. The flow comes from the learned\nnetwork (shipped weights) or from Horn–Schunck; the colour from a 4×4 grid of affine colour maps.") { call, session in
             guard case let .image(from) = call.value("from"), case let .image(to) = call.value("to") else {
                 throw ScriptError(.type, "flow: from and to must be Images")
             }
             guard from.width == to.width, from.height == to.height else {
                 throw ScriptError(.value, "flow: the images must be one size, got \(from.width)×\(from.height) and \(to.width)×\(to.height)")
             }
-            let mx = try Transformation.estimate(reference: from, target: to)
+            let mx = try Transformation.estimate(reference: from, target: to, flowEstimator: Transformation.estimator(named: try call.string("estimator")))
             let carried = try mx.carry(from)
             var difference = to
             for i in difference.pixels.indices { difference.pixels[i] = min(abs(carried.pixels[i] - to.pixels[i]) * 4, 1) }

@@ -1,0 +1,139 @@
+import Engine
+import Foundation
+
+/// The learned half of Mx: a small coarse-to-fine optical-flow network in the manner of SPyNet
+/// (Ranjan & Black, 2017) with a small cost volume as in PWC-Net (Sun et al., 2018). Both images
+/// go down a pyramid of 2× average pools to a level of at least 4 px; at each level, coarsest
+/// first, the flow so far (upsampled) warps the second image towards the first and a five-layer
+/// convolutional block, given the first image, the warped second, their correlation at every
+/// offset within 2 px and the flow, adds a residual. One block serves every level — each level's residual
+/// is small at that level's scale, whatever the image size — so the same weights work at 32, 64
+/// and 128 px.
+///
+/// The images enter locally contrast-normalised per channel (mean and spread over a 7×7
+/// window), as Horn–Schunck's luma does: two sources of an effect differ in colour and lighting,
+/// and the structure is what lines them up.
+///
+/// Parameter names: `block.<layer>.weight`, `block.<layer>.bias`.
+public final class FlowNetwork: FlowEstimator {
+    /// The block's channels after each of its layers; the last is the flow's two.
+    public static let widths = [32, 32, 32, 16, 2]
+    /// The coarsest level is at least this many pixels on its shorter side.
+    public static let coarsest = 4
+    /// The cost volume compares each pixel with the warped second image at offsets up to this.
+    public static let searchRadius = 2
+    static var offsets: Int { (2 * searchRadius + 1) * (2 * searchRadius + 1) }
+
+    public let parameters: Parameters
+    let block: [Conv2D]
+    public var name: String { "learned" }
+
+    /// A network with weights drawn from `seed` (the last layer starts at zero: no flow).
+    public init(seed: UInt64 = 1, parameters: Parameters = Parameters()) throws {
+        self.parameters = parameters
+        var rng = RandomGenerator(seed: seed)
+        var input = 8 + FlowNetwork.offsets
+        block = try FlowNetwork.widths.enumerated().map { layer, output in
+            defer { input = output }
+            return try Conv2D(parameters.scoped("block.\(layer)"), kernel: 3, input: input, output: output, using: &rng)
+        }
+        block[block.count - 1].weight.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    }
+
+    /// The flow at every level of the pyramid, coarsest first, each in its own level's pixels;
+    /// `first` and `second` are `[N, H, W, 3]` batches normalised by `normalised(_:)`.
+    public func pyramidFlows(_ first: Tensor, _ second: Tensor) throws -> [Tensor] {
+        guard first.rank == 4, first.shape == second.shape, first.shape[3] == 3 else {
+            throw EngineError.shapeMismatch(op: "FlowNetwork", lhs: first.shape, rhs: second.shape, expected: "two [N, H, W, 3] batches of one shape")
+        }
+        var pyramid = [(first, second)]
+        while let (a, b) = pyramid.last, Swift.min(a.shape[1], a.shape[2]) / 2 >= FlowNetwork.coarsest,
+              a.shape[1] % 2 == 0, a.shape[2] % 2 == 0 {
+            pyramid.append((try a.averagePooled(factor: 2), try b.averagePooled(factor: 2)))
+        }
+        var flows: [Tensor] = []
+        for (a, b) in pyramid.reversed() {
+            let (n, h, w) = (a.shape[0], a.shape[1], a.shape[2])
+            let flow = try flows.last.map { try $0.resizedBilinear(height: h, width: w) * 2 } ?? Tensor.zeros([n, h, w, 2])
+            let warped = try Tensor.warp(b, by: flow)
+            var x = try Tensor.concat([a, warped, Tensor.correlation(a, warped, radius: FlowNetwork.searchRadius), flow * 0.25])
+            for (layer, conv) in block.enumerated() {
+                x = try conv(x)
+                if layer < block.count - 1 { x = try x.silu() }
+            }
+            flows.append(try flow + x)
+        }
+        return flows
+    }
+
+    /// The last of `pyramidFlows`: the flow at the images' own resolution.
+    public func finestFlow(_ first: Tensor, _ second: Tensor) throws -> Tensor {
+        guard let flow = try pyramidFlows(first, second).last else { throw EngineError.invalidShape(op: "FlowNetwork", shape: first.shape, expected: "a non-empty batch") }
+        return flow
+    }
+
+    /// The flow from `source` to `target` at full resolution, without recording gradients.
+    public func flow(from source: Image, to target: Image) throws -> Tensor {
+        guard source.width == target.width, source.height == target.height else {
+            throw EngineError.shapeMismatch(op: "FlowNetwork", lhs: [source.height, source.width], rhs: [target.height, target.width],
+                                            expected: "two images of one size")
+        }
+        return try Autodiff.withoutGradients { try finestFlow(FlowNetwork.normalised(source), FlowNetwork.normalised(target)) }
+    }
+
+    /// `image` as the network sees it, `[1, H, W, 3]`: each channel less its mean over a 7×7
+    /// window, over that window's spread (+ 0.02, so that flat regions stay near zero).
+    public static func normalised(_ image: Image) throws -> Tensor {
+        let (w, h) = (image.width, image.height)
+        let radius = 3
+        var out = [Float](repeating: 0, count: w * h * 3)
+        image.pixels.withUnsafeBufferPointer { p in
+            for c in 0..<3 {
+                // Running sums over the window, clamped at the border.
+                for y in 0..<h {
+                    for x in 0..<w {
+                        var sum: Float = 0, squares: Float = 0, count: Float = 0
+                        for yy in Swift.max(y - radius, 0)...Swift.min(y + radius, h - 1) {
+                            for xx in Swift.max(x - radius, 0)...Swift.min(x + radius, w - 1) {
+                                let v = p[3 * (yy * w + xx) + c]
+                                sum += v; squares += v * v; count += 1
+                            }
+                        }
+                        let mean = sum / count, spread = Swift.max(squares / count - mean * mean, 0).squareRoot()
+                        out[3 * (y * w + x) + c] = (p[3 * (y * w + x) + c] - mean) / (spread + 0.02)
+                    }
+                }
+            }
+        }
+        return try Tensor(shape: [1, h, w, 3], scalars: out)
+    }
+
+    // MARK: Weights
+
+    /// The weights shipped with Likewise (`Sources/Models/Resources/flow.safetensors`), made by
+    /// `likewise train --flow` on the built-in tasks' true displacements.
+    public static func pretrained() throws -> FlowNetwork {
+        guard let url = Bundle.module.url(forResource: "flow", withExtension: "safetensors") else {
+            throw CheckpointError.mismatch(path: "flow.safetensors", reason: "the pretrained flow weights are missing from this build")
+        }
+        return try load(from: url.path)
+    }
+
+    /// A network with the weights saved at `path` by `save(to:)`.
+    public static func load(from path: String) throws -> FlowNetwork {
+        let network = try FlowNetwork()
+        try network.restore(from: Checkpoint(contentsOf: path), prefix: "", path: path)
+        return network
+    }
+
+    /// Writes this network's weights into `checkpoint`'s tensors named `prefix` + parameter name.
+    func restore(from checkpoint: Checkpoint, prefix: String, path: String) throws {
+        let targets = parameters.named.map { (prefix + $0.name, $0.tensor) }
+        Checkpoint.copy(try checkpoint.tensors(matching: targets, path: path), into: targets.map(\.1))
+    }
+
+    /// Saves the weights alone (atomically) to `path`, with `metadata`.
+    public func save(to path: String, metadata: [String: String] = [:]) throws {
+        try Checkpoint(tensors: parameters.named, metadata: metadata).write(to: path)
+    }
+}

@@ -1,0 +1,57 @@
+import Engine
+import Foundation
+
+/// The `auto` pairing: which way of learning suits this user's effect, decided on their own
+/// pairs. A few pairs are held out; each candidate trains on the rest for the same short run and
+/// is scored where the edit happens on the held-out ones; the best is chosen, and the scores say
+/// why.
+public struct PairingChoice: Sendable {
+    /// The candidates, in the order they are tried (ties go to the earlier).
+    public static let candidates: [Pairing] = [.structural, .implicit, .one2one]
+
+    /// The chosen pairing.
+    public let pairing: Pairing
+    /// Each candidate's edit-region PSNR on the held-out pairs (whole-image PSNR when the pairs
+    /// have no edit region), in `candidates` order.
+    public let scores: [(pairing: Pairing, psnr: Double)]
+    /// How many pairs were held out, and the steps each candidate trained.
+    public let heldOut: Int, steps: Int
+
+    /// One line for the user: what was chosen and on what evidence.
+    public var reason: String {
+        guard heldOut > 0 else { return "\(pairing.rawValue): untried, as there were too few pairs to hold some out (or nothing to choose from)" }
+        let others = scores.filter { $0.pairing != pairing }.map { String(format: "%@ %.2f", $0.pairing.rawValue, $0.psnr) }
+        let best = scores.first { $0.pairing == pairing }?.psnr ?? 0
+        return String(format: "%@: %.2f dB where the edit is, on %d held-out pairs after %d steps each (%@)",
+                      pairing.rawValue, best, heldOut, steps, others.joined(separator: ", "))
+    }
+
+    /// Chooses among `candidates` for `pairs`: holds out a fifth of them (1 to 4; none with fewer
+    /// than 3 pairs, and then the first candidate is chosen untried), trains each candidate for `steps`
+    /// (default a tenth of the preset's) on the rest and scores it on the held-out pairs.
+    /// `progress` hears which candidate is training and how far it is.
+    public static func choose(among candidates: [Pairing] = candidates, for pairs: [Pair], preset: EditorPreset, seed: UInt64 = 1, steps: Int? = nil,
+                              flowEstimator: @autoclosure () throws -> any FlowEstimator,
+                              checkInterrupt: () throws -> Void = {}, progress: (String) -> Void = { _ in }) throws -> PairingChoice {
+        guard let first = candidates.first else { throw EngineError.invalidArgument(op: "auto", message: "no pairings to choose among") }
+        guard pairs.count >= 3, candidates.count > 1 else { return PairingChoice(pairing: first, scores: [], heldOut: 0, steps: 0) }
+        let steps = steps ?? max(preset.steps / 10, 10)
+        let heldOut = min(max(pairs.count / 5, 1), 4)
+        var order = Array(pairs.indices)
+        var rng = RandomGenerator(seed: seed &+ 7)
+        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        let validation = try order.prefix(heldOut).map { try pairs[$0].squared(to: preset.size) }, training = order.dropFirst(heldOut).map { pairs[$0] }
+        var scores: [(pairing: Pairing, psnr: Double)] = []
+        for candidate in candidates {
+            let editor = try Editor(pairs: training, preset: preset, pairing: candidate, seed: seed, flowEstimator: flowEstimator(),
+                                    checkInterrupt: checkInterrupt,
+                                    progress: { done, total in progress("\(candidate.rawValue): preparing case \(done)/\(total)") })
+            try editor.train(until: steps, checkInterrupt: checkInterrupt) { p in progress("\(candidate.rawValue): step \(p.step)/\(steps)") }
+            let row = try EvaluationRow.score(method: candidate.rawValue, pairs: training.count, steps: steps, trainSeconds: 0,
+                                              on: validation, checkInterrupt: checkInterrupt) { try editor.edit($0).image }
+            scores.append((candidate, row.editPSNR ?? row.psnr))
+        }
+        let best = scores.indices.max { scores[$0].psnr < scores[$1].psnr || (scores[$0].psnr == scores[$1].psnr && $0 > $1) } ?? 0
+        return PairingChoice(pairing: scores[best].pairing, scores: scores, heldOut: heldOut, steps: steps)
+    }
+}
