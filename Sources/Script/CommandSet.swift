@@ -14,7 +14,7 @@ public struct CommandSet: Sendable {
 /// The commands an interpreter knows, by name: the sets it was handed, and nothing global.
 public struct CommandRegistry: Sendable {
     private let byName: [String: Command]
-    private let sets: [CommandSet]
+    let sets: [CommandSet]
 
     /// Names that more than one command claims (the first keeps it): a mistake in the sets,
     /// which a test of the standard sets keeps empty.

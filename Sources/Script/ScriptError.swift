@@ -1,7 +1,7 @@
 /// An error in a cell: what kind, what went wrong, and where, so that it can be shown with the
 /// line:column and a caret under the source.
 public struct ScriptError: Error, Equatable, CustomStringConvertible {
-    public enum Kind: String, Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
         case syntax = "SyntaxError"
         case name = "NameError"
         case type = "TypeError"

@@ -1,4 +1,5 @@
 import Engine
+import Foundation
 @testable import Script
 import Testing
 
@@ -69,5 +70,15 @@ struct CommandSetTests {
         let i = ScriptInterpreter()
         #expect(run(i, "let r = time { let inner = 2\ninner * 21 }\nr") == "42")
         #expect(run(i, "inner").hasPrefix("NameError"))
+    }
+}
+
+struct ReferenceTests {
+    @Test func docsDSLIsTheGeneratedReference() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/DSL.md").standardized.path
+        let file = try String(contentsOfFile: path, encoding: .utf8)
+        let generated = CommandRegistry(CommandSet.standard).markdown
+        #expect(file == generated, "docs/DSL.md is out of date: run `likewise language --markdown > docs/DSL.md`")
+        for command in CommandRegistry(CommandSet.standard).names { #expect(generated.contains("### `\(command)`")) }
     }
 }
