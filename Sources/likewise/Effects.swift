@@ -4,9 +4,6 @@ import Foundation
 import Models
 
 /// A one-line progress report on stderr, rewritten in place on a terminal.
-private func report(_ text: String, done: Bool = false) {
-    FileHandle.standardError.write(Data(("\r" + text + (done ? "\n" : "")).utf8))
-}
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,21 +51,22 @@ struct Train: ParsableCommand {
 
     func run() throws {
         if flow { return try trainFlow() }
+        let progress = ProgressLine()
         let settings = try EditorPreset.named(preset)
         let training = try task.map { try SyntheticTask(named: $0).pairs(count: pairs, size: settings.size, seed: seed) }
             ?? Pair.load(from: data ?? "", size: settings.size)
         let chosen = try Pairing(rawValue: pairing) ?? {
             let choice = try PairingChoice.choose(for: training, preset: settings, seed: seed, flowEstimator: try Transformation.estimator(named: flowEstimator),
-                                                  progress: { report("choosing the pairing: \($0)", done: false) })
-            report("pairing \(choice.reason)", done: true)
+                                                  progress: { progress.show("choosing the pairing: \($0)", done: false) })
+            progress.show("pairing \(choice.reason)", done: true)
             return choice.pairing
         }()
         let editor = try Editor(pairs: training, preset: settings, pairing: chosen, seed: seed,
                                 flowEstimator: Transformation.estimator(named: flowEstimator),
-                                progress: { done, total in report("preparing cases \(done)/\(total)", done: done == total) })
+                                progress: { done, total in progress.show("preparing cases \(done)/\(total)", done: done == total) })
         let total = steps ?? settings.steps
         try editor.train(until: total, progress: { p in
-            report(String(format: "step %d/%d  loss %.4f  %.1f steps/s  %.0f s left", p.step, p.totalSteps, p.loss, p.stepsPerSecond,
+            progress.show(String(format: "step %d/%d  loss %.4f  %.1f steps/s  %.0f s left", p.step, p.totalSteps, p.loss, p.stepsPerSecond,
                           p.secondsRemaining), done: p.step == total)
         })
         try editor.save(to: out)
@@ -78,13 +76,14 @@ struct Train: ParsableCommand {
     /// The flow network, supervised on sources of every built-in task at the preset's size (a
     /// pool of 400 a task from seed 101 + --seed; `likewise bench flow` measures on seed 777).
     func trainFlow() throws {
+        let progress = ProgressLine()
         let settings = try EditorPreset.named(preset)
         let total = steps ?? 4000
-        report("drawing the training sources", done: false)
+        progress.show("drawing the training sources", done: false)
         let set = try FlowTrainingSet(count: 400, size: settings.size, seed: 100 + seed)
         let network = try FlowNetwork(seed: seed)
         let trainer = try network.pretrain(on: set, steps: total, seed: seed, progress: { p in
-            report(String(format: "step %d/%d  loss %.4f  %.1f steps/s  %.0f s left", p.step, p.totalSteps, p.loss, p.stepsPerSecond,
+            progress.show(String(format: "step %d/%d  loss %.4f  %.1f steps/s  %.0f s left", p.step, p.totalSteps, p.loss, p.stepsPerSecond,
                           p.secondsRemaining), done: p.step == total)
         })
         let tail = trainer.losses.suffix(100)
@@ -117,6 +116,7 @@ struct Apply: ParsableCommand {
     }
 
     func run() throws {
+        let progress = ProgressLine()
         let editor = try Editor.load(from: effect)
         let files = FileManager.default
         guard let names = try? files.contentsOfDirectory(atPath: input) else { throw ValidationError("\(input): no such folder") }
@@ -124,7 +124,7 @@ struct Apply: ParsableCommand {
         let images = names.filter { $0.lowercased().hasSuffix(".png") && !$0.hasPrefix(".") }.sorted()
         var (edited, skipped, unreadable) = (0, 0, [String]())
         for (k, name) in images.enumerated() {
-            report("apply: \(k + 1)/\(images.count) \(name)")
+            progress.show("apply: \(k + 1)/\(images.count) \(name)")
             let destination = output + "/" + name
             if files.fileExists(atPath: destination) { skipped += 1; continue }
             do {
@@ -135,7 +135,7 @@ struct Apply: ParsableCommand {
                 unreadable.append("\(error)")
             }
         }
-        report("apply: \(edited) edited, \(skipped) already done, \(unreadable.count) unreadable", done: true)
+        progress.show("apply: \(edited) edited, \(skipped) already done, \(unreadable.count) unreadable", done: true)
         guard unreadable.isEmpty else {
             FileHandle.standardError.write(Data((["could not edit:"] + unreadable.map { "  " + $0 }).joined(separator: "\n").utf8 + Data("\n".utf8)))
             throw ExitCode(1)

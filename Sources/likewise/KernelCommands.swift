@@ -52,6 +52,8 @@ struct Install: ParsableCommand {
             "display_name": "Likewise",
             "language": "likewise",
             "interrupt_mode": "message",
+            // The protocol kernel_info_reply states; without it jupyter_client assumes 5.0.
+            "kernel_protocol_version": "5.5",
             // jupyter_client ≥ 8.10 provisions CurveZMQ keys for kernels that declare this.
             "metadata": ["supported_encryption": "curve"],
         ]

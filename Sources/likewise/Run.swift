@@ -25,10 +25,10 @@ final class TerminalSink: DisplaySink {
 
     func update(_ bundle: DisplayBundle, id: String) { display(bundle, id: id) }
 
-    /// Rewrites one line of standard error in place.
-    func progress(_ text: String, id: String) {
-        FileHandle.standardError.write(Data("\r\(text)\u{1B}[K".utf8))
-    }
+    private let progressLine = ProgressLine()
+
+    /// Rewrites one line of standard error in place (see `ProgressLine`).
+    func progress(_ text: String, id: String) { progressLine.show(text) }
 
     func stream(_ text: String, toStandardError: Bool) {
         if toStandardError { FileHandle.standardError.write(Data(text.utf8)) } else { print(text, terminator: "") }

@@ -99,7 +99,8 @@ check "an unknown task is an error naming the tasks" '[[ $status -ne 0 ]] && gre
 "$bin" train --task blue_eyes --pairs 3 --preset tiny --pairing structural --steps 3 --out "$work/effect.safetensors" > "$work/train.out" 2> "$work/train.err"
 status=$?
 check "train exits 0 and says what it saved" '[[ $status -eq 0 ]] && grep -q "^saved .*effect.safetensors: 3 pairs, structural, preset tiny, 3 steps$" "$work/train.out"'
-check "train reports its progress" 'grep -q "step 3/3  loss" "$work/train.err"'
+check "train reports its progress" 'grep -q "^step 3/3  loss" "$work/train.err"'
+check "progress on a pipe is whole lines, without carriage returns or escape codes" '! grep -q $'"'"'[\r\x1b]'"'"' "$work/train.err"'
 mkdir -p "$work/photos"
 printf 'let p = synth("blue_eyes", count: 3, size: 48, seed: 50)
 save(p[0].source, "%s/photos/a.png")
@@ -122,6 +123,7 @@ check "a file that is not an effect is an error naming it" '[[ $status -ne 0 ]] 
 HOME="$work/home" "$bin" install --user > /dev/null
 check "install --user writes the kernelspec under ~/.local/share/jupyter" '[[ -f "$work/home/.local/share/jupyter/kernels/likewise/kernel.json" && -f "$work/home/.local/share/jupyter/kernels/likewise/logo-64x64.png" ]]'
 VIRTUAL_ENV="$work/env" "$bin" install --sys-prefix > /dev/null
+check "the kernelspec states the protocol version the kernel speaks" 'grep -q "\"kernel_protocol_version\" : \"5.5\"" "$work/home/.local/share/jupyter/kernels/likewise/kernel.json"'
 check "install --sys-prefix writes it into the active environment" 'grep -q "\"{connection_file}\"" "$work/env/share/jupyter/kernels/likewise/kernel.json"'
 "$bin" install --prefix "$work/prefix" > /dev/null
 check "the installed argv is this binary, absolute" 'grep -q "\"$(cd "$(dirname "$bin")" && pwd -P)/likewise\"" "$work/prefix/share/jupyter/kernels/likewise/kernel.json"'
