@@ -113,10 +113,24 @@ public final class FlowNetwork: FlowEstimator {
     /// The weights shipped with Likewise (`Sources/Models/Resources/flow.safetensors`), made by
     /// `likewise train --flow` on the built-in tasks' true displacements.
     public static func pretrained() throws -> FlowNetwork {
-        guard let url = Bundle.module.url(forResource: "flow", withExtension: "safetensors") else {
-            throw CheckpointError.mismatch(path: "flow.safetensors", reason: "the pretrained flow weights are missing from this build")
+        guard let path = shippedWeightsPath() else {
+            throw CheckpointError.mismatch(path: "flow.safetensors", reason: "the pretrained flow weights are not beside this binary "
+                + "(Likewise_Models.resources/) nor in the source tree it was built from; set LIKEWISE_FLOW_WEIGHTS to the file")
         }
-        return try load(from: url.path)
+        return try load(from: path)
+    }
+
+    /// Where the shipped weights are: `LIKEWISE_FLOW_WEIGHTS` when set, else SwiftPM's resource
+    /// folder beside the running binary, else the source tree this was built from. (Not
+    /// `Bundle.module`: on Linux it traps when its folder is missing, and a missing file must be
+    /// an error the kernel survives.)
+    static func shippedWeightsPath() -> String? {
+        if let path = ProcessInfo.processInfo.environment["LIKEWISE_FLOW_WEIGHTS"] { return path }
+        let besideBinary = Bundle.main.executableURL.map {
+            $0.deletingLastPathComponent().appendingPathComponent("Likewise_Models.resources/flow.safetensors").path
+        }
+        let inSources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Resources/flow.safetensors").path
+        return [besideBinary, inSources].compactMap { $0 }.first { FileManager.default.fileExists(atPath: $0) }
     }
 
     /// A network with the weights saved at `path` by `save(to:)`.

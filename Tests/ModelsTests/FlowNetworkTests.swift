@@ -135,3 +135,4 @@ struct FlowTrainingSetTests {
         #expect(batch.valid.scalars.contains(0) && batch.valid.scalars.contains(1))
     }
 }
+

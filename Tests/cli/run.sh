@@ -59,6 +59,13 @@ check "LIKEWISE_THREADS=3 gives three" '[[ $(LIKEWISE_THREADS=3 "$bin" run "$wor
 check "without it, one a core" '[[ $(env -u LIKEWISE_THREADS "$bin" run "$work/threads.lw" --out "$work/t") == $(nproc) ]]'
 check "a value that is not a number leaves the default" '[[ $(LIKEWISE_THREADS=many "$bin" run "$work/threads.lw" --out "$work/t") == $(nproc) ]]'
 
+# Missing flow weights are an error that says where they were looked for, not a crash.
+printf 'let p = synth("old", count: 2, size: 32)\nflow(p[0].source, p[1].source)\n' > "$work/flow.lw"
+LIKEWISE_FLOW_WEIGHTS=/nonexistent/flow.safetensors "$bin" run "$work/flow.lw" --out "$work/flow-run" > /dev/null 2> "$work/flow.err"
+status=$?
+check "missing flow weights are an error naming the file" '[[ $status -eq 1 ]] && grep -q "/nonexistent/flow.safetensors" "$work/flow.err"'
+check "the shipped weights are found beside the binary" '"$bin" run "$work/flow.lw" --out "$work/flow-run" > /dev/null'
+
 # likewise eval: every row, with the edit-region numbers, in the table, the JSON and the picture.
 "$bin" eval --task blue_eyes --preset tiny --pairs 3 --large 6 --steps 4 --heldout 4 --json "$work/eval.json" --png "$work/eval.png" > "$work/eval.out" 2> "$work/eval.err"
 status=$?
