@@ -56,6 +56,21 @@ struct EditorTests {
         #expect(own > wrong + 1, "own reference \(own / 2) dB, foreign \(wrong / 2) dB")
     }
 
+    @Test func aStructuralEditorTransfersASmallLocalEditWhereItHappens() throws {
+        // blue_eyes changes 2.5 % of the image: whole-image PSNR barely sees it, so the test
+        // measures PSNR where the edit is, on held-out pairs, against returning the source. (At
+        // 32 px the gain comes from the reference's edit carried by the learned flow; a probe of
+        // 0, 150 and 300 steps gave the same 32.67 dB against the identity's 31.60.)
+        let task = SyntheticTask(.blueEyes)
+        let editor = try Editor(pairs: task.pairs(count: 8, size: 32, seed: 30), preset: .tiny, pairing: .structural, seed: 31)
+        try editor.train(until: 150)
+        let heldout = try task.pairs(count: 8, size: 32, seed: 32)
+        let identity = try EvaluationRow.score(method: "identity", pairs: 0, steps: 0, trainSeconds: 0, on: heldout) { $0 }
+        let edited = try EvaluationRow.score(method: "n2n", pairs: 8, steps: 150, trainSeconds: 0, on: heldout) { try editor.edit($0).image }
+        let (before, after) = (try #require(identity.editPSNR), try #require(edited.editPSNR))
+        #expect(after > before + 0.75, "edit PSNR: identity \(before) dB, n2n \(after) dB")
+    }
+
     @Test func aDirectEditorUsesNoReference() throws {
         let pairs = try SyntheticTask(.sleepy).pairs(count: 2, size: 32, seed: 6)
         let editor = try Editor(pairs: pairs, preset: .tiny, pairing: .one2one, seed: 7)
