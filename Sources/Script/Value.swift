@@ -94,17 +94,30 @@ extension ScriptObject {
     public func display() throws -> DisplayBundle { DisplayBundle(text: summary) }
 }
 
-/// Rows and columns of text, shown as HTML in a notebook and aligned text in a terminal.
+/// Rows and columns of text, shown as HTML in a notebook and aligned text in a terminal; a table
+/// of results also as a PNG (for viewers and exports without HTML, and `likewise run`'s files).
 public struct Table: ScriptObject {
     public static let typeName = "Table"
     public var summary: String { "Table \(rows.count)×\(columns.count)" }
-    public var members: [(String, Value)] { [("rows", .number(Double(rows.count))), ("columns", .array(columns.map { .string($0) }))] }
-    public func display() throws -> DisplayBundle { DisplayBundle(text: text, html: html) }
+    public var members: [(String, Value)] {
+        [("rows", .number(Double(rows.count))), ("columns", .array(columns.map { .string($0) })),
+         ("picture", (try? picture()).map(Value.image) ?? .null)]
+    }
+    public func display() throws -> DisplayBundle {
+        DisplayBundle(text: text, png: showsPicture ? try picture().pngData() : nil, html: html)
+    }
 
     public var columns: [String]
     public var rows: [[String]]
+    /// Whether its display carries a PNG of it beside the HTML.
+    public var showsPicture: Bool
 
-    public init(columns: [String], rows: [[String]]) { (self.columns, self.rows) = (columns, rows) }
+    public init(columns: [String], rows: [[String]], showsPicture: Bool = false) {
+        (self.columns, self.rows, self.showsPicture) = (columns, rows, showsPicture)
+    }
+
+    /// The table drawn as a picture.
+    public func picture() throws -> Image { try Figure.table(columns: columns, rows: rows) }
 
     public var text: String {
         let widths = columns.indices.map { c in ([columns[c]] + rows.map { c < $0.count ? $0[c] : "" }).map(\.count).max() ?? 0 }

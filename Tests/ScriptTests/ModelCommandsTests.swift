@@ -33,6 +33,10 @@ struct ModelCommandsTests {
         #expect(run(i, "let test = synth(\"old\", count: 2, size: 32, seed: 9)\nedit(m, test[0].source).width") == "32")
         let table = run(i, "evaluate(m, test)")
         #expect(table.hasPrefix("method    PSNR") && table.contains("identity") && table.contains("one2one"), "\(table)")
+        // The results table displays as HTML and as a picture.
+        let shown = RecordingSink()
+        run(i, "show(evaluate(m, test))", shown)
+        #expect(shown.displays.last?.png != nil && shown.displays.last?.html?.hasPrefix("<table>") == true)
         #expect(run(i, "save(m, \"\(dir)/m.safetensors\")\nlet back = loadModel(\"\(dir)/m.safetensors\")\nback.steps") == "4")
         // The loaded model edits exactly as the one it was saved from.
         run(i, "let e1 = edit(m, test[1].source)\nlet e2 = edit(back, test[1].source)")
@@ -81,10 +85,15 @@ struct ModelCommandsTests {
 
     @Test func flowShowsWhatTheEstimatorSeesBetweenTwoSources() throws {
         let i = ScriptInterpreter(), sink = RecordingSink()
-        let result = run(i, "let p = synth(\"sleepy\", count: 2, size: 32, seed: 3)\nflow(p[0].source, p[1].source)", sink)
-        #expect(result.hasPrefix("Image "), "\(result)")
-        #expect(sink.displays.count == 1 && sink.displays[0].png != nil)  // the flow field, before the strip
+        let result = run(i, "let p = synth(\"sleepy\", count: 2, size: 32, seed: 3)\nlet f = flow(p[0].source, p[1].source)\nf", sink)
+        #expect(result.range(of: "^Flow 32×32 \\(learned\\), mean [0-9.]+ px, max [0-9.]+ px$", options: .regularExpression) != nil, "\(result)")
+        #expect(sink.displays.count == 1 && sink.displays[0].png != nil)  // the flow field; the value shows the strip
         #expect(sink.output.hasPrefix("mean displacement ") && sink.output.hasSuffix(" px\n"))
+        // The flow is a value: its numbers and pictures are members.
+        #expect(run(i, "f.carried.width") == "32" && run(i, "f.estimator") == "learned" && run(i, "f.picture.width") != "")
+        #expect(run(i, "f.mean > 0 && f.max >= f.mean") == "true")
+        #expect(run(i, "flow(p[0].source, p[1].source, estimator: \"horn-schunck\").estimator") == "horn-schunck")
+        #expect(run(i, "flow(p[0].source, p[1].source, estimator: \"magic\")").contains("unknown flow estimator 'magic'; the estimators are learned, horn-schunck"))
         #expect(run(i, "flow(p[0].source, image(\"/no/such.png\"))").hasPrefix("IOError"))
         #expect(run(i, "flow(p[0].source, grid(p))").hasPrefix("ValueError: 1:1: flow: the images must be one size"))
     }

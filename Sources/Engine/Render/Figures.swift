@@ -77,4 +77,25 @@ public enum Figure {
     public static func comparison(_ tiles: [Tile], heading: String = "") throws -> Image {
         try layout([tiles], heading: heading)
     }
+
+    /// A table of text: a header row, a rule, the rows; each column as wide as its widest cell.
+    public static func table(columns: [String], rows: [[String]]) throws -> Image {
+        let all = [columns] + rows
+        let count = all.map(\.count).max() ?? 0
+        guard count > 0 else { throw ImageError.invalidSize("an empty table") }
+        let widths = (0..<count).map { c in all.map { c < $0.count ? Canvas.textWidth($0[c]) : 0 }.max() ?? 0 }
+        let line = Canvas.lineHeight() + 4, gap = 2 * margin
+        let width = margin * 2 + widths.reduce(0, +) + gap * (count - 1)
+        var canvas = try Canvas(width: max(width, 1), height: margin * 2 + line * all.count + 2)
+        for (r, cells) in all.enumerated() {
+            let y = margin + r * line + (r > 0 ? 2 : 0)
+            var x = margin
+            for (c, cell) in cells.enumerated() {
+                canvas.text(cell, x: x, y: y, r == 0 ? muted : ink)
+                x += widths[c] + gap
+            }
+        }
+        canvas.fill(x: margin, y: margin + line - 1, width: width - 2 * margin, height: 1, muted)
+        return canvas.image
+    }
 }

@@ -26,6 +26,54 @@ public struct EffectModel: ScriptObject, @unchecked Sendable {
     }
 }
 
+/// What the transformation estimator found between two sources, as the language holds it: the
+/// flow (its mean and largest displacement, its picture in the colour wheel) and the reference
+/// carried onto the target. It displays as the strip from, to, carried, difference.
+public struct FlowField: ScriptObject, @unchecked Sendable {
+    public static let typeName = "Flow"
+    let transformation: Transformation
+    let from: Image, to: Image, carried: Image
+    let estimator: String
+
+    init(from: Image, to: Image, estimator: any FlowEstimator) throws {
+        transformation = try Transformation.estimate(reference: from, target: to, flowEstimator: estimator)
+        (self.from, self.to, self.carried, self.estimator) = (from, to, try transformation.carry(from), estimator.name)
+    }
+
+    /// Each pixel's displacement length.
+    var lengths: [Float] {
+        let d = transformation.flow.scalars
+        return stride(from: 0, to: d.count, by: 2).map { (k: Int) -> Float in
+            let (dx, dy) = (d[k], d[k + 1])
+            return (dx * dx + dy * dy).squareRoot()
+        }
+    }
+    var mean: Double { lengths.isEmpty ? 0 : Double(lengths.reduce(0, +)) / Double(lengths.count) }
+
+    /// |carried − to| ×4, clamped: where the carried reference still differs from the target.
+    var difference: Image {
+        var out = to
+        for i in out.pixels.indices { out.pixels[i] = min(abs(carried.pixels[i] - to.pixels[i]) * 4, 1) }
+        return out
+    }
+
+    public var summary: String {
+        String(format: "Flow %d×%d (%@), mean %.2f px, max %.2f px", to.width, to.height, estimator, mean, Double(lengths.max() ?? 0))
+    }
+
+    public var members: [(String, Value)] {
+        [("mean", .number(mean)), ("max", .number(Double(lengths.max() ?? 0))), ("estimator", .string(estimator)),
+         ("carried", .image(carried)), ("difference", .image(difference)),
+         ("picture", (try? Figure.flowField(transformation.flow)).map(Value.image) ?? .null)]
+    }
+
+    public func display() throws -> DisplayBundle {
+        let strip = try Figure.strip([from, to, carried, difference], captions: ["from", "to", "from carried onto to", "difference x4"],
+                                     heading: "what Mx sees (\(estimator) flow, colour grid)")
+        return DisplayBundle(text: summary, png: try strip.pngData())
+    }
+}
+
 /// The model commands: build an effect from pairs, train it with a live display, look at it,
 /// edit with it, judge it, save and load it.
 extension CommandSet {
@@ -126,13 +174,13 @@ extension CommandSet {
             return .object(Table(columns: ["method", "PSNR", "SSIM", "edit PSNR", "edit cover"], rows: rows.map { row in
                 [row.method, String(format: "%.2f", row.psnr), String(format: "%.4f", row.ssim),
                  row.editPSNR.map { String(format: "%.2f", $0) } ?? "—", String(format: "%.3f", row.editCover)]
-            }))
+            }, showsPicture: true))
         },
         Command("flow", [
             Parameter(nil, "from", .image, "the reference source x_i"),
             Parameter(nil, "to", .image, "the target source x_j (the same size)"),
             Parameter("estimator", "estimator", .string, default: .string("learned"), "the flow estimator: learned or horn-schunck"),
-        ], summary: "What the transformation estimator sees between two sources: the flow, and the reference carried onto the target.",
+        ], summary: "What the transformation estimator sees between two sources: the flow, and the reference carried onto the target (a Flow).",
         doc: "The flow field in the standard colour wheel with arrows, then from, to, from carried onto to (warped by the flow and\nrecoloured by the colour grid) and their difference; a line gives the mean displacement. The flow comes from the learned\nnetwork (shipped weights) or from Horn–Schunck; the colour from a 4×4 grid of affine colour maps.") { call, session in
             guard case let .image(from) = call.value("from"), case let .image(to) = call.value("to") else {
                 throw ScriptError(.type, "flow: from and to must be Images")
@@ -140,21 +188,10 @@ extension CommandSet {
             guard from.width == to.width, from.height == to.height else {
                 throw ScriptError(.value, "flow: the images must be one size, got \(from.width)×\(from.height) and \(to.width)×\(to.height)")
             }
-            let mx = try Transformation.estimate(reference: from, target: to, flowEstimator: Transformation.estimator(named: try call.string("estimator")))
-            let carried = try mx.carry(from)
-            var difference = to
-            for i in difference.pixels.indices { difference.pixels[i] = min(abs(carried.pixels[i] - to.pixels[i]) * 4, 1) }
-            let displacement = mx.flow.scalars
-            var total = 0.0
-            for k in stride(from: 0, to: displacement.count, by: 2) {
-                let (dx, dy) = (displacement[k], displacement[k + 1])
-                total += Double((dx * dx + dy * dy).squareRoot())
-            }
-            let mean = total / Double(max(displacement.count / 2, 1))
-            try session.show(.image(Figure.flowField(mx.flow, title: "flow: each pixel of 'to' reads 'from' here")))
-            session.print(String(format: "mean displacement %.2f px", mean))
-            return .image(try Figure.strip([from, to, carried, difference],
-                                           captions: ["from", "to", "from carried onto to", "difference x4"], heading: "what Mx sees"))
+            let field = try FlowField(from: from, to: to, estimator: Transformation.estimator(named: try call.string("estimator")))
+            try session.show(.image(Figure.flowField(field.transformation.flow, title: "flow: each pixel of 'to' reads 'from' here")))
+            session.print(String(format: "mean displacement %.2f px", field.mean))
+            return .object(field)
         },
         Command("loadModel", [Parameter(nil, "path", .string, "a model saved by save(model, path) or likewise train")],
                 summary: "A model read back from its safetensors file.") { call, _ in
