@@ -60,6 +60,13 @@ struct InterpreterTests {
         #expect(run(i, "pairs") == "3 pairs of 32×32")
         #expect(run(i, "pairs[1].name") == "blue_eyes_1")
         #expect(run(i, "split(pairs, train: 2).test.count") == "1")
+        // Several images are one picture, side by side; anything else is shown value by value.
+        let side = RecordingSink()
+        _ = i.execute("show(pairs[0].source, pairs[0].target, pairs[1].source)", sink: side)
+        #expect(side.displays.count == 1 && side.displays[0].text.hasPrefix("Image ") && !side.displays[0].text.hasPrefix("Image 32×32"))
+        let mixed = RecordingSink()
+        _ = i.execute("show(pairs[0].source, 3)", sink: mixed)
+        #expect(mixed.displays.count == 2)
     }
 
     @Test func errorsPointAtTheSourceWithACaretAndSuggest() {

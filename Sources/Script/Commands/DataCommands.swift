@@ -68,8 +68,13 @@ extension CommandSet {
             }
             return .null
         },
-        Command("show", variadic: true, summary: "Displays each value now, anywhere in a cell.") { call, session in
-            for value in call.rest { try session.show(value) }
+        Command("show", variadic: true, summary: "Displays each value now, anywhere in a cell; several images side by side, as one picture.") { call, session in
+            let images = call.rest.compactMap { value -> Image? in if case let .image(image) = value { return image } else { return nil } }
+            if images.count > 1, images.count == call.rest.count {
+                try session.show(.image(Figure.strip(images)))
+            } else {
+                for value in call.rest { try session.show(value) }
+            }
             return .null
         },
         Command("grid", [
