@@ -4,12 +4,13 @@ import Foundation
 /// The few-shot editor: from a handful of before/after pairs it learns to do likewise to new
 /// images, with a U-Net regression head over the pairing it was built with.
 ///
-/// For the n-to-n pairings (`.structural`, `.implicit`) every ordered case (i, j) of the training pairs is prepared once:
-/// the transformation from x_i to x_j, and y_i and x_i carried into x_j's frame. A training step
-/// draws a batch of cases, augments the four images of each alike, and minimises the balanced
-/// edit-region L1 plus the frequency loss of (carried edit + head) against y_j. Editing a new x
-/// uses the k training pairs whose sources look most like it and fuses their predictions per
-/// pixel by how well each reference lines up with x.
+/// For the n-to-n pairings (`.structural`, `.implicit`) every ordered case (i, j) of the
+/// training pairs is prepared once: the transformation from x_i to x_j, and y_i and x_i carried
+/// into x_j's frame. A training step draws a batch of cases, augments the images of each alike,
+/// and minimises the balanced edit-region L1 plus the frequency loss of the prediction (for
+/// `.structural`: carried edit + head) against y_j. Editing a new x uses the k training pairs
+/// whose sources look most like it and fuses their predictions per pixel by how well each
+/// reference lines up with x.
 public final class Editor {
     public let preset: EditorPreset
     public let pairing: Pairing
@@ -33,8 +34,8 @@ public final class Editor {
 
     /// An editor over `pairs` (at least two, all of one size; resized to the preset's size when
     /// they are not). An editor that would not fit in the memory free now is refused before
-    /// anything is allocated (see `EditorCost`). `flowEstimator` defaults to the learned network with its shipped weights.
-    /// `progress` hears how many of the N·(N−1) cases have been prepared.
+    /// anything is allocated (see `EditorCost`). `flowEstimator` defaults to the learned network
+    /// with its shipped weights. `progress` hears how many of the N·(N−1) cases have been prepared.
     public init(pairs: [Pair], preset: EditorPreset = .small, pairing: Pairing = .structural, seed: UInt64 = 1,
                 flowEstimator: (any FlowEstimator)? = nil, augments: Bool = true, preparesCases: Bool = true,
                 checkInterrupt: () throws -> Void = {}, progress: (Int, Int) -> Void = { _, _ in }) throws {
