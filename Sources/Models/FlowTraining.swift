@@ -27,13 +27,7 @@ extension FlowNetwork {
     /// (flow may jump where the image does).
     public func photometricLoss(_ first: Tensor, _ second: Tensor, smoothness: Float = 0.1) throws -> Tensor {
         let flow = try finestFlow(first, second)
-        let (n, h, w) = (flow.shape[0], flow.shape[1], flow.shape[2])
-        let inside = try flow.withUnsafeBufferPointer { f in
-            try Tensor(shape: [n, h, w, 1], scalars: (0..<(n * h * w)).map { p in
-                let (x, y) = (Float(p % w) + f[2 * p], Float((p / w) % h) + f[2 * p + 1])
-                return x >= 0 && x <= Float(w - 1) && y >= 0 && y <= Float(h - 1) ? 1 : 0
-            })
-        }
+        let inside = try Tensor.flowLandsInside(flow)
         let difference = try first - Tensor.warp(second, by: flow)
         let photometric = try ((difference.squared() + 1e-4).sqrt() * inside).mean()
         var smooth: Tensor?

@@ -39,7 +39,7 @@ public struct PairingChoice: Sendable {
         let heldOut = min(max(pairs.count / 5, 1), 4)
         var order = Array(pairs.indices)
         var rng = RandomGenerator(seed: seed &+ 7)
-        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        order.shuffle(using: &rng)
         let validation = try order.prefix(heldOut).map { try pairs[$0].squared(to: preset.size) }, training = order.dropFirst(heldOut).map { pairs[$0] }
         var scores: [(pairing: Pairing, psnr: Double)] = []
         for candidate in candidates {

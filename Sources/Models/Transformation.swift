@@ -19,14 +19,7 @@ public struct Transformation {
         let flow = try flowEstimator.flow(from: target, to: reference)
         let aligned = try Image(tensor: Autodiff.withoutGradients { try Tensor.warp(reference.tensor, by: flow) })
         // Only pixels whose flow lands inside the reference say anything about its colours.
-        let (w, h) = (target.width, target.height)
-        let inside = flow.withUnsafeBufferPointer { f in
-            (0..<(w * h)).map { p -> Float in
-                let (x, y) = (Float(p % w) + f[2 * p], Float(p / w) + f[2 * p + 1])
-                return x >= 0 && x <= Float(w - 1) && y >= 0 && y <= Float(h - 1) ? 1 : 0
-            }
-        }
-        return Transformation(flow: flow, colour: try ColourGrid.fit(from: aligned, to: target, weights: inside))
+        return Transformation(flow: flow, colour: try ColourGrid.fit(from: aligned, to: target, weights: Tensor.flowLandsInside(flow).scalars))
     }
 
     /// The names `estimator(named:)` knows: the learned network with its shipped weights, and

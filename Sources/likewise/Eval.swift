@@ -116,7 +116,7 @@ struct Eval: ParsableCommand {
             throw ValidationError("\(folder) has \(all.count) pairs: --pairs \(pairs) leaves none to hold out")
         }
         var rng = RandomGenerator(seed: seed)
-        for i in stride(from: all.count - 1, to: 0, by: -1) { all.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        all.shuffle(using: &rng)
         return (URL(fileURLWithPath: folder).lastPathComponent, Array(all.prefix(pairs)), Array(all.dropFirst(pairs).prefix(heldout)))
     }
 

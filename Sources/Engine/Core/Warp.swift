@@ -58,6 +58,20 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// For a flow `[N, H, W, 2]`: `[N, H, W, 1]`, 1 where p + flow(p) lies inside the image (where
+    /// `warp` samples the image rather than its zero padding), else 0.
+    public static func flowLandsInside(_ flow: Tensor) throws -> Tensor {
+        guard flow.rank == 4, flow.shape[3] == 2 else { throw EngineError.invalidShape(op: "flowLandsInside", shape: flow.shape, expected: "a flow [N, H, W, 2]") }
+        let (n, h, w) = (flow.shape[0], flow.shape[1], flow.shape[2])
+        let f = flow.pointer
+        return try Tensor(shape: [n, h, w, 1], scalars: (0..<(n * h * w)).map { p in
+            let (x, y) = (Float(p % w) + f[2 * p], Float((p / w) % h) + f[2 * p + 1])
+            return x >= 0 && x <= Float(w - 1) && y >= 0 && y <= Float(h - 1) ? 1 : 0
+        })
+    }
+}
+
 /// One bilinear sample: the four neighbours of a real-valued position, which of them lie inside
 /// the image, and the fractional offsets.
 struct WarpSample {
