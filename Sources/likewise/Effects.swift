@@ -118,26 +118,17 @@ struct Apply: ParsableCommand {
     func run() throws {
         let progress = ProgressLine()
         let editor = try Editor.load(from: effect)
-        let files = FileManager.default
-        guard let names = try? files.contentsOfDirectory(atPath: input) else { throw ValidationError("\(input): no such folder") }
-        try files.createDirectory(atPath: output, withIntermediateDirectories: true)
-        let images = names.filter { $0.lowercased().hasSuffix(".png") && !$0.hasPrefix(".") }.sorted()
-        var (edited, skipped, unreadable) = (0, 0, [String]())
-        for (k, name) in images.enumerated() {
-            progress.show("apply: \(k + 1)/\(images.count) \(name)")
-            let destination = output + "/" + name
-            if files.fileExists(atPath: destination) { skipped += 1; continue }
-            do {
-                let source = try Image(contentsOfPNG: input + "/" + name)
-                try editor.edit(source, references: refs).image.writePNG(to: destination)
-                edited += 1
-            } catch {
-                unreadable.append("\(error)")
-            }
+        let report: FolderEdit.Report
+        do {
+            report = try FolderEdit(input: input, output: output, references: refs).run(with: editor, progress: { k, total, name in
+                progress.show("apply: \(k + 1)/\(total) \(name)")
+            })
+        } catch let error as ImageError {
+            throw ValidationError("\(error)")
         }
-        progress.show("apply: \(edited) edited, \(skipped) already done, \(unreadable.count) unreadable", done: true)
-        guard unreadable.isEmpty else {
-            FileHandle.standardError.write(Data((["could not edit:"] + unreadable.map { "  " + $0 }).joined(separator: "\n").utf8 + Data("\n".utf8)))
+        progress.show("apply: \(report.edited) edited, \(report.skipped) already done, \(report.failures.count) unreadable", done: true)
+        guard report.failures.isEmpty else {
+            FileHandle.standardError.write(Data((["could not edit:"] + report.failures.map { "  " + $0 }).joined(separator: "\n").utf8 + Data("\n".utf8)))
             throw ExitCode(1)
         }
     }

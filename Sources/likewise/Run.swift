@@ -10,20 +10,35 @@ final class TerminalSink: DisplaySink {
 
     init(folder: String) { self.folder = folder }
 
+    /// The file each display with an id was written to, so an update rewrites it.
+    private var pathOfDisplay: [String: String] = [:]
+
     func display(_ bundle: DisplayBundle, id: String?) {
         guard let png = bundle.png else { print(bundle.text); return }
         written += 1
         let path = folder + "/" + String(format: "%03d.png", written)
+        if let id { pathOfDisplay[id] = path }
+        if write(png, to: path) { print("\(bundle.text) → \(path)") }
+    }
+
+    /// A picture updated in place (a loss plot while training) rewrites its file quietly; text
+    /// is printed again.
+    func update(_ bundle: DisplayBundle, id: String) {
+        guard let png = bundle.png else { print(bundle.text); return }
+        guard let path = pathOfDisplay[id] else { display(bundle, id: id); return }
+        _ = write(png, to: path)
+    }
+
+    private func write(_ png: [UInt8], to path: String) -> Bool {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try Data(png).write(to: URL(fileURLWithPath: path), options: .atomic)
-            print("\(bundle.text) → \(path)")
+            return true
         } catch {
             FileHandle.standardError.write(Data("cannot write \(path): \(error.localizedDescription)\n".utf8))
+            return false
         }
     }
-
-    func update(_ bundle: DisplayBundle, id: String) { display(bundle, id: id) }
 
     private let progressLine = ProgressLine()
 

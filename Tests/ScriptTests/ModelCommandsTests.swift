@@ -108,4 +108,45 @@ struct ModelCommandsTests {
         #expect(run(i, "loadModel(\"/no/such.safetensors\")").hasPrefix("IOError: 1:1: loadModel: /no/such.safetensors: not a usable checkpoint: no such file"))
         #expect(run(i, "pairs.count") == "2")
     }
+
+    @Test func applyEditsAFolderResumablyAndListsWhatItCouldNotRead() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likewise-apply-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: dir + "/in", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (k, pair) in try SyntheticTask(.old).pairs(count: 2, size: 48, seed: 5).enumerated() {
+            try pair.source.writePNG(to: "\(dir)/in/photo\(k).png")
+        }
+        try Data("not a png".utf8).write(to: URL(fileURLWithPath: dir + "/in/broken.png"))
+        let i = ScriptInterpreter()
+        run(i, "let m = model(synth(\"old\", count: 2, size: 32, seed: 1), preset: \"tiny\", pairing: \"one2one\")")
+        let sink = RecordingSink()
+        #expect(run(i, "apply(m, \"\(dir)/in\", \"\(dir)/out\")", sink) == "2")
+        #expect(sink.progress == ["apply: 1/3 broken.png", "apply: 2/3 photo0.png", "apply: 3/3 photo1.png"])
+        #expect(sink.output.contains("apply: 2 edited, 0 already done, 1 unreadable"), "\(sink.output)")
+        #expect(sink.output.contains("could not edit:\n  \(dir)/in/broken.png: not a PNG file"), "\(sink.output)")
+        let edited = try Image(contentsOfPNG: dir + "/out/photo1.png")
+        #expect(edited.width == 32 && edited.height == 32)
+        // Run again: what is done is skipped.
+        let again = RecordingSink()
+        #expect(run(i, "apply(m, \"\(dir)/in\", \"\(dir)/out\")", again) == "0")
+        #expect(again.output.contains("apply: 0 edited, 2 already done, 1 unreadable"))
+        #expect(run(i, "apply(m, \"\(dir)/nowhere\", \"\(dir)/out\")").hasPrefix("IOError: 1:1: apply: \(dir)/nowhere: no such folder"))
+        #expect(run(i, "apply(m, \"\(dir)/in\", \"\(dir)/out\", refs: 0)").hasPrefix("ValueError: 1:1: apply: refs must be 1…64, got 0"))
+    }
+
+    @Test func envReadsTheEnvironmentOrItsDefault() {
+        let i = ScriptInterpreter()
+        setenv("LIKEWISE_TEST_KNOB", "ci", 1)
+        defer { unsetenv("LIKEWISE_TEST_KNOB") }
+        #expect(run(i, "env(\"LIKEWISE_TEST_KNOB\", default: \"full\")") == "ci")
+        #expect(run(i, "env(\"LIKEWISE_NOT_SET_ANYWHERE\", default: \"full\")") == "full")
+        #expect(run(i, "env(\"LIKEWISE_NOT_SET_ANYWHERE\") == nil") == "true")
+    }
+
+    @Test func printShowsATableInFull() {
+        let i = ScriptInterpreter()
+        let sink = RecordingSink()
+        run(i, "let answer = 42\nprint(vars())", sink)
+        #expect(sink.output.hasPrefix("name    type    value\n------  ------  -----\nanswer  Number  42"), "\(sink.output)")
+    }
 }

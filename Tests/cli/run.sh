@@ -33,6 +33,16 @@ check "the error names file:line:column" 'grep -q "bad.lw:3:1: NameError: unknow
 check "a caret marks the place" 'grep -q "^  \^\^\^\^\^$" "$work/bad.err"'
 check "pictures shown before the error are written" '[[ -f "$work/bad/001.png" ]]'
 
+# A picture updated in place (the loss plot while training) is one file, rewritten; a table prints in full.
+cat > "$work/live.lw" <<'LW'
+let m = model(synth("old", count: 2, size: 32, seed: 1), preset: "tiny", pairing: "one2one")
+train(m, steps: 30)
+print(evaluate(m, synth("old", count: 2, size: 32, seed: 9)))
+LW
+run_script live
+check "training writes its loss plot once and updates that file" '[[ $status -eq 0 && $(ls "$work/live" | wc -l) == 1 && -f "$work/live/001.png" ]]'
+check "print shows a table row by row" 'grep -q "^identity " "$work/live.out" && grep -q "^one2one " "$work/live.out"'
+
 printf 'let a = 20\nshow(\n  a + 1)\na * 2\nprnt(a)\na\n' | "$bin" repl --out "$work/repl" > "$work/repl.out" 2>&1
 status=$?
 check "the repl ends at end of input with status 0" '[[ $status -eq 0 ]]'

@@ -157,6 +157,26 @@ extension CommandSet {
             if !references.isEmpty { session.print("references: " + references.map { editor.pairs[$0].name }.joined(separator: ", ")) }
             return .image(edited)
         },
+        Command("apply", [
+            Parameter(nil, "model", .object("Model"), "the model"),
+            Parameter(nil, "input", .string, "a folder of PNG images"),
+            Parameter(nil, "output", .string, "where the edited images go (made if missing)"),
+            Parameter("refs", "refs", .integer, default: .number(1), "training pairs fused as references (structural models)"),
+        ], summary: "Edits every PNG of a folder into another, as likewise apply does; prints what it did.",
+        doc: "OUTPUT/NAME.png for each INPUT/NAME.png, at the model's size. Files already in OUTPUT are skipped, so a stopped run\nresumes; files that cannot be read are listed at the end. Returns how many images were edited.") { call, session in
+            let refs = try call.integer("refs")
+            guard (1...64).contains(refs) else { throw ScriptError(.value, "apply: refs must be 1…64, got \(refs)") }
+            let editor = try call.object("model", as: EffectModel.self).editor
+            let job = FolderEdit(input: try call.string("input"), output: try call.string("output"), references: refs)
+            let report = try job.run(with: editor, checkInterrupt: session.checkInterrupt) { k, total, name in
+                session.progress("apply: \(k + 1)/\(total) \(name)", id: "apply")
+            }
+            session.print("apply: \(report.edited) edited, \(report.skipped) already done, \(report.failures.count) unreadable")
+            if !report.failures.isEmpty {
+                session.sink.stream((["could not edit:"] + report.failures.map { "  " + $0 }).joined(separator: "\n") + "\n", toStandardError: true)
+            }
+            return .number(Double(report.edited))
+        },
         Command("evaluate", [
             Parameter(nil, "model", .object("Model"), "the model"),
             Parameter(nil, "pairs", .pairs, "held-out pairs: sources in, targets the truth"),

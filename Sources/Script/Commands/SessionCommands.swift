@@ -6,8 +6,11 @@ import Foundation
 extension CommandSet {
     public static let session = CommandSet("Session", [
         Command("print", [Parameter("to", "to", .string, default: .string("stdout"), "\"stdout\" or \"stderr\"")],
-                variadic: true, summary: "Writes values as text, separated by spaces.") { call, session in
-            let text = call.rest.map(\.summary).joined(separator: " ")
+                variadic: true, summary: "Writes values as text, separated by spaces (a table in full).") { call, session in
+            let text = try call.rest.map { value in
+                if case let .object(object) = value { return try object.display().text }
+                return value.summary
+            }.joined(separator: " ")
             switch try call.string("to") {
             case "stdout": session.print(text)
             case "stderr": session.sink.stream(text + "\n", toStandardError: true)
@@ -42,6 +45,14 @@ extension CommandSet {
         Command("vars", summary: "The variables of this session, with their types and values.") { _, session in
             let rows = session.variableNames.compactMap { name in session.lookup(name).map { [name, $0.value.typeName, $0.value.summary] } }
             return .object(Table(columns: ["name", "type", "value"], rows: rows))
+        },
+        Command("env", [
+            Parameter(nil, "name", .string, "an environment variable's name"),
+            Parameter("default", "default", .any, default: .null, "what to return when it is not set"),
+        ], summary: "The kernel's environment variable name as a string, or default when it is not set.",
+        doc: "Notebooks read their size knob this way: env(\"LIKEWISE_PROFILE\", default: \"full\").") { call, _ in
+            let name = try call.string("name")
+            return ProcessInfo.processInfo.environment[name].map(Value.string) ?? call.value("default")
         },
         Command("seed", [Parameter(nil, "n", .integer, "a whole number ≥ 0")],
                 summary: "Sets the seed that commands use when not given one.") { call, session in

@@ -1,0 +1,58 @@
+import Engine
+import Foundation
+
+/// An editor applied to every PNG of a folder, as `likewise apply` and the language's `apply` do:
+/// OUT/NAME.png for each IN/NAME.png, skipping files already written (so an interrupted run
+/// resumes) and collecting the files that could not be edited rather than stopping at the first.
+public struct FolderEdit: Sendable {
+    /// How a run went.
+    public struct Report: Sendable, Equatable {
+        public var edited = 0, skipped = 0
+        /// "PATH: why" for each file that could not be read or edited.
+        public var failures: [String] = []
+    }
+
+    public let input: String, output: String
+    public let references: Int
+
+    public init(input: String, output: String, references: Int = 1) {
+        (self.input, self.output, self.references) = (input, output, references)
+    }
+
+    /// The PNG files to edit, by name, sorted (hidden files left out).
+    public func names() throws -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: input) else {
+            throw ImageError.unreadable(path: input, reason: "no such folder")
+        }
+        return names.filter { $0.lowercased().hasSuffix(".png") && !$0.hasPrefix(".") }.sorted()
+    }
+
+    /// Edits every image with `editor`; `progress` hears (done, total, name) before each file.
+    /// Each output is written atomically, so a stopped run never leaves a half-written PNG.
+    public func run(with editor: Editor, checkInterrupt: () throws -> Void = {},
+                    progress: (Int, Int, String) -> Void = { _, _, _ in }) throws -> Report {
+        let files = try names()
+        do {
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        } catch {
+            throw ImageError.unwritable(path: output, reason: error.localizedDescription)
+        }
+        var report = Report()
+        for (k, name) in files.enumerated() {
+            try checkInterrupt()
+            progress(k, files.count, name)
+            let destination = output + "/" + name
+            if FileManager.default.fileExists(atPath: destination) { report.skipped += 1; continue }
+            do {
+                let source = try Image(contentsOfPNG: input + "/" + name)
+                try editor.edit(source, references: references).image.writePNG(to: destination)
+                report.edited += 1
+            } catch let error as ImageError {
+                report.failures.append("\(error)")  // names the file already
+            } catch {
+                report.failures.append("\(input)/\(name): \(error)")
+            }
+        }
+        return report
+    }
+}
