@@ -46,7 +46,12 @@ final class TerminalSink: DisplaySink {
     func progress(_ text: String, id: String) { progressLine.show(text) }
 
     func stream(_ text: String, toStandardError: Bool) {
-        if toStandardError { FileHandle.standardError.write(Data(text.utf8)) } else { print(text, terminator: "") }
+        if toStandardError {
+            fflush(nil)
+            FileHandle.standardError.write(Data(text.utf8))
+        } else {
+            print(text, terminator: "")
+        }
     }
 
     func clear(wait: Bool) {}
@@ -87,6 +92,7 @@ struct Run: ParsableCommand {
                 let location = rest.prefix { $0 != " " }.dropLast()
                 lines[0] = "\(file):\(location): \(first[..<colon]):" + rest.dropFirst(location.count + 1)
             }
+            fflush(nil)  // what the script printed comes before its error on a terminal too
             FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
             throw ExitCode(1)
         }

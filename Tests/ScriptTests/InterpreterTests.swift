@@ -170,10 +170,12 @@ struct InterpreterTests {
         let saved = try Image(contentsOfPNG: "\(dir)/a.png")
         #expect(saved == (try Image(contentsOfPNG: "\(dir)/pairs/source/a.png")))
         #expect(run(i, "let g = image(\"\(dir)/grid.png\")\ng.width > 24") == "true")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["a.png", "grid.png", "pairs"])  // no temporaries left
+        #expect(run(i, "save(own[1].target, \"\(dir)/new/folder/b.png\")") == "")  // its folder made
+        #expect(try Image(contentsOfPNG: "\(dir)/new/folder/b.png").width == 12)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["a.png", "grid.png", "new", "pairs"])  // no temporaries left
         // Mistakes name the file and the problem; the session goes on.
         #expect(run(i, "image(\"\(dir)/missing.png\")").hasPrefix("IOError: 1:1: image: \(dir)/missing.png: no such file"))
-        #expect(run(i, "save(own, \"\(dir)/no/such/dir/x.png\")").hasPrefix("IOError: 1:1: save: cannot write \(dir)/no/such/dir/x.png"))
+        #expect(run(i, "save(own, \"\(dir)/a.png/x.png\")").hasPrefix("IOError: 1:1: save: cannot make the folder \(dir)/a.png for \(dir)/a.png/x.png"))
         #expect(run(i, "save(3, \"\(dir)/three.png\")").hasPrefix("TypeError: 1:1: save: Number is not a picture"))
         #expect(run(i, "loadPairs(\"\(dir)/nowhere\")").hasPrefix("IOError: 1:1: loadPairs: \(dir)/nowhere"))
         #expect(run(i, "own.count") == "2")

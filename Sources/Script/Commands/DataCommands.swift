@@ -54,15 +54,24 @@ extension CommandSet {
         Command("save", [
             Parameter(nil, "value", .any, "an image, a pair or pairs (saved as their grid), or a model"),
             Parameter(nil, "path", .string, "where to write it (a PNG, or a model's safetensors file); written atomically"),
-        ], summary: "Writes a picture to a PNG file, or a model to its safetensors file.") { call, session in
+        ], summary: "Writes a picture to a PNG file, or a model to its safetensors file, making its folder if need be.") { call, session in
             let path = try call.string("path")
+            func makeFolder() throws {
+                let folder = (path as NSString).deletingLastPathComponent
+                guard !folder.isEmpty else { return }
+                do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                    throw ScriptError(.io, "save: cannot make the folder \(folder) for \(path): \(error.localizedDescription)")
+                }
+            }
             if case let .object(model as EffectModel) = call.value("value") {
+                try makeFolder()
                 try model.editor.save(to: path)
                 return .null
             }
             guard let bundle = try Presentation.bundle(for: call.value("value"), commands: session.commands), let png = bundle.png else {
                 throw ScriptError(.type, "save: \(call.value("value").typeName) is not a picture; save takes an Image, a Pair, Pairs or a Model")
             }
+            try makeFolder()
             do { try Data(png).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
                 throw ScriptError(.io, "save: cannot write \(path): \(error.localizedDescription)")
             }
