@@ -16,7 +16,12 @@ public struct Transformation {
 
     /// Mx from `reference` to `target` (images of one size).
     public static func estimate(reference: Image, target: Image, flowEstimator: any FlowEstimator) throws -> Transformation {
-        let flow = try flowEstimator.flow(from: target, to: reference)
+        try fitted(flow: flowEstimator.flow(from: target, to: reference), reference: reference, target: target)
+    }
+
+    /// The transformation with a given `flow` (`[1, H, W, 2]`, on the target's grid — a true
+    /// flow, say) and the colour grid fitted under it.
+    public static func fitted(flow: Tensor, reference: Image, target: Image) throws -> Transformation {
         let aligned = try Image(tensor: Autodiff.withoutGradients { try Tensor.warp(reference.tensor, by: flow) })
         // Only pixels whose flow lands inside the reference say anything about its colours.
         return Transformation(flow: flow, colour: try ColourGrid.fit(from: aligned, to: target, weights: Tensor.flowLandsInside(flow).scalars))

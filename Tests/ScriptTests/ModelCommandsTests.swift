@@ -98,6 +98,42 @@ struct ModelCommandsTests {
         #expect(run(i, "flow(p[0].source, grid(p))").hasPrefix("ValueError: 1:1: flow: the images must be one size"))
     }
 
+    @Test func theTrueFlowOfATaskScoresAnEstimate() throws {
+        let i = ScriptInterpreter()
+        run(i, "let p = synth(\"old\", count: 2, size: 32, seed: 3)\nlet f = flow(p[0].source, p[1].source)")
+        let sink = RecordingSink()
+        #expect(run(i, "let t = trueFlow(\"old\", 0, 1, size: 32, seed: 3)\nt.estimator", sink) == "truth")
+        #expect(sink.displays.count == 1 && sink.displays[0].png != nil)
+        #expect(run(i, "endPointError(t, t)") == "0")
+        // The number is the engine's end-point error of the same estimate against the task's own
+        // displacement, taken in flow(a, b)'s direction (b's grid, pointing into a).
+        let task = SyntheticTask(.old)
+        let (a, b) = (try task.pair(index: 0, size: 32, seed: 3).source, try task.pair(index: 1, size: 32, seed: 3).source)
+        let expected = try task.displacement(from: 1, to: 0, seed: 3, size: 32).endPointError(of: FlowNetwork.pretrained().flow(from: b, to: a))
+        // That direction is the one that carries a onto b: under it a lines up with b where the
+        // truth is defined, better than a as it is or a carried the other way.
+        func misfit(_ truth: Displacement) throws -> Float {
+            let carried = try FlowField(from: a, to: b, truth: truth).carried
+            var total: Float = 0
+            for p in 0..<(32 * 32) where truth.valid[p] { for c in 0..<3 { total += abs(carried.pixels[3 * p + c] - b.pixels[3 * p + c]) } }
+            return total
+        }
+        let right = try task.displacement(from: 1, to: 0, seed: 3, size: 32)
+        var still = right
+        (still.dx, still.dy) = ([Float](repeating: 0, count: 32 * 32), [Float](repeating: 0, count: 32 * 32))
+        var reversed = try task.displacement(from: 0, to: 1, seed: 3, size: 32)
+        reversed.valid = right.valid
+        let (aligned, unaligned, backwards) = (try misfit(right), try misfit(still), try misfit(reversed))
+        #expect(aligned < 0.8 * unaligned && aligned < 0.8 * backwards, "\(aligned) against \(unaligned) and \(backwards)")
+        guard let measured = Double(run(i, "endPointError(f, t)")) else { Issue.record("no number"); return }
+        #expect(abs(measured - Double(expected)) < 1e-4 && measured > 0, "\(measured) against \(expected)")
+        #expect(run(i, "t.difference.width") == "32")
+        #expect(run(i, "endPointError(t, f)").hasPrefix("ValueError: 1:1: endPointError: truth must come from trueFlow, got a learned flow"))
+        #expect(run(i, "trueFlow(\"old\", 0, -1)").hasPrefix("ValueError: 1:1: trueFlow: from and to must be pair indices"))
+        #expect(run(i, "trueFlow(\"nope\", 0, 1)").contains("nope"))
+        #expect(run(i, "endPointError(f, trueFlow(\"old\", 0, 1, size: 64, seed: 3))").hasPrefix("ValueError: 1:1: endPointError: the flows differ in size: 32×32 and 64×64"))
+    }
+
     @Test func mistakesAreClearErrorsAndTheSessionLivesOn() throws {
         let i = ScriptInterpreter()
         run(i, "let pairs = synth(\"old\", count: 2, size: 32)")

@@ -34,10 +34,18 @@ public struct FlowField: ScriptObject, @unchecked Sendable {
     let transformation: Transformation
     let from: Image, to: Image, carried: Image
     let estimator: String
+    /// For a true flow: where it is defined (the subject seen in both, landing inside the image).
+    let truth: Displacement?
 
     init(from: Image, to: Image, estimator: any FlowEstimator) throws {
         transformation = try Transformation.estimate(reference: from, target: to, flowEstimator: estimator)
-        (self.from, self.to, self.carried, self.estimator) = (from, to, try transformation.carry(from), estimator.name)
+        (self.from, self.to, self.carried, self.estimator, truth) = (from, to, try transformation.carry(from), estimator.name, nil)
+    }
+
+    /// The true flow of a built-in task: `truth` on `to`'s grid, pointing into `from`.
+    init(from: Image, to: Image, truth: Displacement) throws {
+        transformation = try Transformation.fitted(flow: truth.tensor, reference: from, target: to)
+        (self.from, self.to, self.carried, self.estimator, self.truth) = (from, to, try transformation.carry(from), "truth", truth)
     }
 
     /// Each pixel's displacement length.
@@ -212,6 +220,36 @@ extension CommandSet {
             try session.show(.image(Figure.flowField(field.transformation.flow, title: "flow: each pixel of 'to' reads 'from' here")))
             session.print(String(format: "mean displacement %.2f px", field.mean))
             return .object(field)
+        },
+        Command("trueFlow", [
+            Parameter(nil, "task", .string, "a built-in task: \(taskNames)"),
+            Parameter(nil, "from", .integer, "the index of the reference source, as synth numbers its pairs"),
+            Parameter(nil, "to", .integer, "the index of the target source"),
+            Parameter("size", "size", .integer, default: .number(64), "image side in pixels, as given to synth"),
+            Parameter("seed", "seed", .integer, default: .null, shown: "the session seed", "the seed given to synth"),
+        ], summary: "The true flow between two sources of a built-in task: what flow(ps[from].source, ps[to].source) should find (a Flow).",
+        doc: "The tasks draw their subjects in known poses, so the displacement of every pixel of the subject is known. It is\ndefined where the subject shows in both sources; endPointError(estimate, truth) scores an estimate there.") { call, session in
+            let task = try SyntheticTask(named: try call.string("task"))
+            let (from, to, size) = (try call.integer("from"), try call.integer("to"), try call.integer("size"))
+            let seed = call.has("seed") ? try call.integer("seed") : session.seed
+            guard seed >= 0 else { throw ScriptError(.value, "trueFlow: seed must be ≥ 0, got \(seed)") }
+            guard from >= 0, to >= 0, max(from, to) < 100_000 else { throw ScriptError(.value, "trueFlow: from and to must be pair indices 0…99999, got \(from) and \(to)") }
+            let (a, b) = (try task.pair(index: from, size: size, seed: UInt64(seed)), try task.pair(index: to, size: size, seed: UInt64(seed)))
+            // flow(a, b) lies on b's grid and points into a: the task's displacement from b to a.
+            let field = try FlowField(from: a.source, to: b.source, truth: task.displacement(from: to, to: from, seed: UInt64(seed), size: size))
+            try session.show(.image(Figure.flowField(field.transformation.flow, title: "true flow: each pixel of 'to' reads 'from' here")))
+            return .object(field)
+        },
+        Command("endPointError", [
+            Parameter(nil, "estimate", .object("Flow"), "a flow from flow(a, b)"),
+            Parameter(nil, "truth", .object("Flow"), "the true flow from trueFlow"),
+        ], summary: "The mean distance in pixels between an estimated flow and the true one, where the truth is defined.") { call, _ in
+            let (estimate, truth) = (try call.object("estimate", as: FlowField.self), try call.object("truth", as: FlowField.self))
+            guard let known = truth.truth else { throw ScriptError(.value, "endPointError: truth must come from trueFlow, got a \(truth.estimator) flow") }
+            guard estimate.to.width == known.width, estimate.to.height == known.height else {
+                throw ScriptError(.value, "endPointError: the flows differ in size: \(estimate.to.width)×\(estimate.to.height) and \(known.width)×\(known.height)")
+            }
+            return .number(Double(try known.endPointError(of: estimate.transformation.flow)))
         },
         Command("loadModel", [Parameter(nil, "path", .string, "a model saved by save(model, path) or likewise train")],
                 summary: "A model read back from its safetensors file.") { call, _ in
