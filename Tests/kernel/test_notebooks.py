@@ -1,0 +1,134 @@
+"""The notebooks in Notebooks/, as a user runs them: top to bottom on the installed kernel (with
+LIKEWISE_PROFILE=ci, which shrinks every run), and swept by papermill with parameters."""
+import base64
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = os.path.join(os.path.dirname(__file__), "..", "..", "Notebooks")
+# How many PNG pictures each notebook must show at least, with the ci profile.
+PICTURES = {"01-quickstart": 7, "02-flow-and-colour": 7, "04-your-own-pairs": 5}
+
+
+def pngs(cell):
+    """The PNG pictures a cell shows."""
+    return [base64.b64decode(o["data"]["image/png"]) for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+
+
+def text_of(cell):
+    """Everything a cell printed or returned as text."""
+    parts = []
+    for o in cell.get("outputs", []):
+        parts.append(o.get("text", ""))
+        parts.append(o.get("data", {}).get("text/plain", ""))
+    return "".join(parts)
+
+
+@pytest.mark.timeout(900)  # a notebook runs on the debug build
+class NotebookFolder(unittest.TestCase):
+    def setUp(self):
+        # A copy of the folder, so the notebooks' out/ and the papermill outputs stay out of the tree.
+        self.work = tempfile.mkdtemp(prefix="likewise-notebooks-")
+        self.addCleanup(shutil.rmtree, self.work, True)
+        shutil.copytree(NOTEBOOKS, os.path.join(self.work, "Notebooks"))
+        self.folder = os.path.join(self.work, "Notebooks")
+        os.environ["LIKEWISE_PROFILE"] = "ci"
+        self.addCleanup(os.environ.pop, "LIKEWISE_PROFILE", None)
+
+    def test_every_notebook_is_clean_in_git_and_has_a_parameters_cell(self):
+        names = sorted(n[:-6] for n in os.listdir(NOTEBOOKS) if n.endswith(".ipynb"))
+        self.assertEqual(names, sorted(PICTURES))
+        for name in names:
+            nb = nbformat.read(os.path.join(NOTEBOOKS, name + ".ipynb"), as_version=4)
+            nbformat.validate(nb)
+            self.assertEqual(nb.metadata.kernelspec.name, "likewise", name)
+            code = [c for c in nb.cells if c.cell_type == "code"]
+            self.assertIn("parameters", code[0].metadata.get("tags", []), name)
+            for cell in code:
+                self.assertEqual((cell.outputs, cell.execution_count), ([], None), f"{name}: outputs are cleared in git")
+
+    def run_notebook(self, name):
+        nb = nbformat.read(os.path.join(self.folder, name + ".ipynb"), as_version=4)
+        NotebookClient(nb, timeout=600, kernel_name="likewise", resources={"metadata": {"path": self.folder}}).execute()
+        return nb
+
+    def check_pictures(self, name, nb):
+        pictures = [p for cell in nb.cells for p in pngs(cell)]
+        self.assertGreaterEqual(len(pictures), PICTURES[name], name)
+        self.assertTrue(all(p.startswith(b"\x89PNG\r\n\x1a\n") for p in pictures))
+
+    def training_cell(self, nb):
+        return next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("train("))
+
+    def test_quickstart_runs_trains_in_place_evaluates_saves_and_applies(self):
+        nb = self.run_notebook("01-quickstart")
+        self.check_pictures("01-quickstart", nb)
+        # The training cell's loss plot and progress line are displays updated in place, not a
+        # line a step.
+        training = self.training_cell(nb)
+        self.assertLessEqual(len(training.outputs), 4, training.outputs)
+        self.assertEqual(len(pngs(training)), 1)
+        self.assertIn("trained 20 steps in", text_of(training))
+        table = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("evaluate("))
+        self.assertIn("edit PSNR", table.outputs[0]["data"]["text/html"])
+        self.assertIn("identity", table.outputs[0]["data"]["text/html"])
+        out = os.path.join(self.folder, "out", "quickstart")
+        self.assertTrue(os.path.exists(os.path.join(out, "effect.safetensors")))
+        self.assertEqual(sorted(os.listdir(os.path.join(out, "edited"))), [f"photo{k}.png" for k in range(4)])
+
+    def test_flow_and_colour_scores_the_flow_against_the_truth(self):
+        nb = self.run_notebook("02-flow-and-colour")
+        self.check_pictures("02-flow-and-colour", nb)
+        printed = "".join(text_of(c) for c in nb.cells)
+        self.assertRegex(printed, r"end-point error, learned: [0-9.]+ px")
+        for task in ["blue_eyes", "big_smile", "old", "sleepy", "day_to_night", "ancient_font"]:
+            self.assertRegex(printed, task + r": learned [0-9.]+ px, Horn–Schunck [0-9.]+ px")
+
+    def test_your_own_pairs_reads_the_example_folder(self):
+        nb = self.run_notebook("04-your-own-pairs")
+        self.check_pictures("04-your-own-pairs", nb)
+        printed = "".join(text_of(c) for c in nb.cells)
+        self.assertIn("9 to train, 3 held out", printed)
+        self.assertIn("apply: 3 edited, 0 already done, 0 unreadable", printed)
+
+    def test_papermill_sweeps_a_notebook_with_parameters(self):
+        papermill = os.path.join(os.path.dirname(sys.executable), "papermill")
+        outputs = {}
+        for task in ["old", "sleepy"]:
+            target = os.path.join(self.work, f"flow-{task}.ipynb")
+            subprocess.run([papermill, os.path.join(self.folder, "02-flow-and-colour.ipynb"), target,
+                            "-p", "task", task, "-p", "b", "2", "--cwd", self.folder],
+                           check=True, capture_output=True, timeout=600)
+            nb = nbformat.read(target, as_version=4)
+            injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+            self.assertEqual(injected.source, f'// Parameters\nlet task = "{task}"\nlet b = 2\n')
+            outputs[task] = [p for c in nb.cells for p in pngs(c)]
+        # The parameters reached the kernel: the pictures of the two runs differ.
+        self.assertNotEqual(outputs["old"][0], outputs["sleepy"][0])
+
+
+class LikewiseTranslatorTests(unittest.TestCase):
+    def test_python_values_become_likewise_literals(self):
+        from likewise_papermill import LikewiseTranslator
+        code = LikewiseTranslator.codify({"task": 'say "hi"\n\tthen\\', "n": 3, "rate": 0.25, "on": True,
+                                          "none": None, "sizes": [32, 64.5, "x", False]})
+        self.assertEqual(code, '// Parameters\nlet task = "say \\"hi\\"\\n\\tthen\\\\"\nlet n = 3\nlet rate = 0.25\n'
+                               'let on = true\nlet none = nil\nlet sizes = [32, 64.5, "x", false]\n')
+        for bad in [{"d": {"a": 1}}, {"x": float("nan")}, {"not a name": 1}]:
+            with self.assertRaises(ValueError):
+                LikewiseTranslator.codify(bad)
+
+    def test_papermill_finds_the_translator_by_itself(self):
+        from papermill.translators import papermill_translators
+        self.assertEqual(papermill_translators.find_translator("likewise", "likewise").__name__, "LikewiseTranslator")
+
+
+if __name__ == "__main__":
+    unittest.main()
