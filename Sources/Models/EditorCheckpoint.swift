@@ -6,16 +6,22 @@ import Foundation
 /// `likewise apply` needs nothing else — and how to rebuild it.
 ///
 /// Beyond the trainer's tensors: `pairs.source` and `pairs.target` `[N, S, S, 3]`. Metadata:
-/// `editor.preset`, `editor.pairing`, `editor.seed`, `editor.augments`, `editor.flow` (`learned`,
-/// with the network's weights as tensors `flow.<parameter>`, or Horn–Schunck's settings as JSON), `editor.pairs` (their names, JSON), `editor.hashes` (a 64-bit
-/// FNV-1a hash of each pair's pixels, JSON), and `editor.rng`, `editor.sampler` (where the
-/// random streams stand, and `editor.schedule_steps`, the schedule's length, so that training
-/// resumes exactly).
+/// `editor.format`, `editor.preset`, `editor.pairing`, `editor.seed`, `editor.augments`,
+/// `editor.flow` (`learned`, with the network's weights as tensors `flow.<parameter>`, or
+/// Horn–Schunck's settings as JSON), `editor.pairs` (their names, JSON), `editor.hashes` (a
+/// 64-bit FNV-1a hash of each pair's pixels, JSON), and `editor.rng`, `editor.sampler` (where
+/// the random streams stand, and `editor.schedule_steps`, the schedule's length, so that
+/// training resumes exactly).
 extension Editor {
+    /// What a checkpoint's `editor.format` must say: 2 since the heads read images centred on
+    /// zero (a format-1 editor's weights would edit wrongly here, so it is refused).
+    static let checkpointFormat = 2
+
     /// The editor's whole state.
     public func checkpoint() throws -> Checkpoint {
         func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try JSONEncoder().encode(value), as: UTF8.self) }
         var state = try trainer.checkpoint(metadata: [
+            "editor.format": String(Editor.checkpointFormat),
             "editor.preset": preset.name, "editor.pairing": pairing.rawValue, "editor.seed": String(seed),
             "editor.augments": String(augments), "editor.flow": try flowDescription(),
             "editor.pairs": try json(pairs.map(\.name)), "editor.hashes": try json(pairs.map(Editor.hash)),
@@ -41,6 +47,10 @@ extension Editor {
         func mismatch(_ reason: String) -> CheckpointError { .mismatch(path: path, reason: reason) }
         let meta = checkpoint.metadata
         guard let presetName = meta["editor.preset"] else { throw mismatch("it is not an editor's checkpoint (it has no editor.preset)") }
+        let format = meta["editor.format"].flatMap(Int.init) ?? 1
+        guard format == Editor.checkpointFormat else {
+            throw mismatch("it holds an editor of format \(format), whose head reads its inputs differently from this version's (format \(Editor.checkpointFormat)); train it again")
+        }
         func decode<T: Decodable>(_ key: String, as type: T.Type) throws -> T {
             guard let text = meta[key], let value = try? JSONDecoder().decode(T.self, from: Data(text.utf8)) else {
                 throw mismatch("its \(key) is missing or unreadable")

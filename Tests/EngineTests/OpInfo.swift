@@ -262,13 +262,13 @@ extension OpInfo {
         }
     }
 
-    static let weightedL1Loss = OpInfo(name: "weightedL1Loss") {
-        // Per-pixel weights broadcast over channels; a and b of opposite signs keep |a − b| ≥ 0.4.
-        try [([2, 3, 3, 2], [2, 3, 3, 1]), ([1, 4, 5, 3], [1, 4, 5, 1]), ([2, 3, 3, 2], [2, 3, 3, 2]), ([6], [1])].map { shape, weightShape in
-            let inputs = [try random(shape, seed: 1, low: 0.2, high: 1), try random(shape, seed: 2, low: -2, high: -0.2),
-                          try random(weightShape, seed: 3, low: 0.1, high: 3)]
-            return OpSample(label: "\(shape) weighted by \(weightShape)", inputs: inputs) {
-                try Tensor.weightedL1Loss($0[0], $0[1], weights: $0[2])
+    static func weightedLoss(_ name: String, _ f: @escaping @Sendable (Tensor, Tensor, Tensor) throws -> Tensor) -> OpInfo {
+        OpInfo(name: name) {
+            // Per-pixel weights broadcast over channels; a and b of opposite signs keep |a − b| ≥ 0.4.
+            try [([2, 3, 3, 2], [2, 3, 3, 1]), ([1, 4, 5, 3], [1, 4, 5, 1]), ([2, 3, 3, 2], [2, 3, 3, 2]), ([6], [1])].map { shape, weightShape in
+                let inputs = [try random(shape, seed: 1, low: 0.2, high: 1), try random(shape, seed: 2, low: -2, high: -0.2),
+                              try random(weightShape, seed: 3, low: 0.1, high: 3)]
+                return OpSample(label: "\(shape) weighted by \(weightShape)", inputs: inputs) { try f($0[0], $0[1], $0[2]) }
             }
         }
     }
@@ -296,6 +296,8 @@ extension OpInfo {
         reduction("mean") { try $0.mean(alongAxes: $1, keepingAxes: $2) },
         reshaped, rows, permuted, concat, split, fourierTransform2D,
         loss("l1Loss") { try Tensor.l1Loss($0, $1) }, loss("mseLoss") { try Tensor.mseLoss($0, $1) },
-        weightedL1Loss, frequencyLoss,
+        weightedLoss("weightedL1Loss") { try Tensor.weightedL1Loss($0, $1, weights: $2) },
+        weightedLoss("weightedMSELoss") { try Tensor.weightedMSELoss($0, $1, weights: $2) },
+        frequencyLoss,
     ]
 }

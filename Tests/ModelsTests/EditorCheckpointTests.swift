@@ -58,5 +58,10 @@ struct EditorCheckpointTests {
         damaged.tensors[index].tensor.withUnsafeMutableBufferPointer { $0[5] += 0.25 }
         let hash = #expect(throws: CheckpointError.self) { try Editor.load(damaged, path: "e") }
         #expect(hash?.description == "e: its pairs' pixels do not match their hashes: the file is damaged")
+        // An editor saved before the heads read centred images (no editor.format) would edit wrongly.
+        var older = try editor(.one2one).checkpoint()
+        older.metadata["editor.format"] = nil
+        let format = #expect(throws: CheckpointError.self) { try Editor.load(older, path: "old.safetensors") }
+        #expect(format?.description == "old.safetensors: it holds an editor of format 1, whose head reads its inputs differently from this version's (format 2); train it again")
     }
 }

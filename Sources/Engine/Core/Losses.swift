@@ -28,6 +28,13 @@ extension Tensor {
         return try ((a - b).abs() * weights).mean()
     }
 
+    /// mean((a − b)² ⊙ weights): squared error with per-element weights that broadcast against a
+    /// and b (per-pixel weights `[N, H, W, 1]` for NHWC images).
+    public static func weightedMSELoss(_ a: Tensor, _ b: Tensor, weights: Tensor) throws -> Tensor {
+        try requireSameShape(a, b, op: "weightedMSELoss")
+        return try ((a - b).squared() * weights).mean()
+    }
+
     /// The frequency-domain loss of the paper's VAE: mean |(|F(a)| − |F(b)|)| over the 2-D DFT
     /// magnitudes of NHWC images, which penalises lost detail (high frequencies) that a pixel loss
     /// forgives as blur. The transform is scaled by 1/√(H·W) (NumPy's "ortho"), so the loss is on
