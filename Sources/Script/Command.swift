@@ -15,6 +15,7 @@ public struct ParameterType: Sendable, Equatable {
     public static let image = ParameterType(name: "Image", expected: "an Image")
     /// Pairs, or one Pair.
     public static let pairs = ParameterType(name: "Pairs", expected: "Pairs")
+    public static let array = ParameterType(name: "Array", expected: "an Array")
     public static let any = ParameterType(name: "Any", expected: "any value")
 
     /// An engine object of the language (a model, a flow), by its type name.
@@ -25,7 +26,8 @@ public struct ParameterType: Sendable, Equatable {
     /// Whether `value` is of this type.
     func accepts(_ value: Value) -> Bool {
         switch (name, value) {
-        case ("Any", _), ("Number", .number), ("String", .string), ("Bool", .bool), ("Image", .image), ("Pairs", .pairs), ("Pairs", .pair):
+        case ("Any", _), ("Number", .number), ("String", .string), ("Bool", .bool), ("Image", .image), ("Pairs", .pairs), ("Pairs", .pair),
+             ("Array", .array):
             return true
         case let ("Int", .number(v)): return v == v.rounded() && abs(v) < 1e15
         case let (_, .object(object)): return object.typeName == name

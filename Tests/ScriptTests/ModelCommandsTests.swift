@@ -30,14 +30,23 @@ struct ModelCommandsTests {
         #expect(sink.progress.count == 4 && sink.progress.last?.hasPrefix("train: step 4/4  loss ") == true)
         #expect(sink.output.hasPrefix("trained 4 steps in "))
         #expect(run(i, "m.steps") == "4")
+        let quiet = RecordingSink()
+        run(i, "train(m, steps: 2, plot: false)", quiet)
+        #expect(quiet.displays.isEmpty && quiet.progress.count == 2 && quiet.output.hasPrefix("trained 2 steps in "))
+        #expect(run(i, "m.steps") == "6")
         #expect(run(i, "let test = synth(\"old\", count: 2, size: 32, seed: 9)\nedit(m, test[0].source).width") == "32")
         let table = run(i, "evaluate(m, test)")
         #expect(table.hasPrefix("method    PSNR") && table.contains("identity") && table.contains("one2one"), "\(table)")
+        // Its numbers are members, the same as the table shows.
+        run(i, "let e = evaluate(m, test)")
+        #expect(run(i, "e.steps") == "6" && run(i, "e.editPSNR > 0 && e.identityEditPSNR > 0 && e.psnr > 0 && e.ssim <= 1") == "true")
+        #expect(table.contains(String(format: "%.2f", Double(run(i, "e.editPSNR")) ?? .nan)), "\(table)")
+        #expect(run(i, "vars()").contains("Evaluation of one2one after 6 steps: "))
         // The results table displays as HTML and as a picture.
         let shown = RecordingSink()
         run(i, "show(evaluate(m, test))", shown)
         #expect(shown.displays.last?.png != nil && shown.displays.last?.html?.hasPrefix("<table>") == true)
-        #expect(run(i, "save(m, \"\(dir)/m.safetensors\")\nlet back = loadModel(\"\(dir)/m.safetensors\")\nback.steps") == "4")
+        #expect(run(i, "save(m, \"\(dir)/m.safetensors\")\nlet back = loadModel(\"\(dir)/m.safetensors\")\nback.steps") == "6")
         // The loaded model edits exactly as the one it was saved from.
         run(i, "let e1 = edit(m, test[1].source)\nlet e2 = edit(back, test[1].source)")
         guard case let .image(e1)? = i.session.lookup("e1")?.value, case let .image(e2)? = i.session.lookup("e2")?.value else {
@@ -179,10 +188,36 @@ struct ModelCommandsTests {
         #expect(run(i, "env(\"LIKEWISE_NOT_SET_ANYWHERE\") == nil") == "true")
     }
 
+    @Test func roundGivesNumbersToPrint() {
+        let i = ScriptInterpreter()
+        #expect(run(i, "round(31.616100800529182, 2)") == "31.62")
+        #expect(run(i, "round(2.5)") == "3" && run(i, "round(-2.5)") == "-3" && run(i, "round(0.1 + 0.2, 3)") == "0.3")
+        #expect(run(i, "round(1, 16)").hasPrefix("ValueError: 1:1: round: digits must be 0…15, got 16"))
+    }
+
     @Test func printShowsATableInFull() {
         let i = ScriptInterpreter()
         let sink = RecordingSink()
         run(i, "let answer = 42\nprint(vars())", sink)
         #expect(sink.output.hasPrefix("name    type    value\n------  ------  -----\nanswer  Number  42"), "\(sink.output)")
+    }
+
+    @Test func plotDrawsSeriesOfNumbers() {
+        let i = ScriptInterpreter()
+        #expect(run(i, "plot([1, 2, 4], [3, nil, 1], x: [0, 10, 20], labels: [\"a\", \"b\"], title: \"t\").width") == "480")
+        let one = run(i, "let p = plot([1, 2, 3])\np.height")
+        #expect(one == "300")
+        // A series that changes changes the picture.
+        run(i, "let rising = plot([1, 2, 3])\nlet falling = plot([3, 2, 1])")
+        if case let .image(a)? = i.session.lookup("rising")?.value, case let .image(b)? = i.session.lookup("falling")?.value {
+            #expect(a != b)
+        } else {
+            Issue.record("plot did not return images")
+        }
+        #expect(run(i, "plot()").hasPrefix("ArgumentError: 1:1: plot: give at least one series"))
+        #expect(run(i, "plot([1, \"x\"])").hasPrefix("TypeError: 1:1: plot: series 1[1] must be a number, got String"))
+        #expect(run(i, "plot([1, 2], x: [1])").hasPrefix("ValueError: 1:1: plot: series 1 has 2 numbers but x has 1"))
+        #expect(run(i, "plot([1], [2], labels: [\"a\"])").hasPrefix("ValueError: 1:1: plot: 2 series but 1 labels"))
+        #expect(run(i, "plot(3)").hasPrefix("TypeError: 1:1: plot: series 1 must be an Array of numbers, got Number"))
     }
 }

@@ -14,7 +14,7 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = os.path.join(os.path.dirname(__file__), "..", "..", "Notebooks")
 # How many PNG pictures each notebook must show at least, with the ci profile.
-PICTURES = {"01-quickstart": 7, "02-flow-and-colour": 7, "04-your-own-pairs": 5}
+PICTURES = {"01-quickstart": 7, "02-flow-and-colour": 7, "04-your-own-pairs": 5, "05-why-n-to-n": 3}
 
 
 def pngs(cell):
@@ -97,6 +97,14 @@ class NotebookFolder(unittest.TestCase):
         printed = "".join(text_of(c) for c in nb.cells)
         self.assertIn("9 to train, 3 held out", printed)
         self.assertIn("apply: 3 edited, 0 already done, 0 unreadable", printed)
+
+    def test_why_n_to_n_follows_three_models_on_held_out_pairs(self):
+        nb = self.run_notebook("05-why-n-to-n")
+        self.check_pictures("05-why-n-to-n", nb)
+        printed = "".join(text_of(c) for c in nb.cells)
+        for pairing in ["structural", "one2one", "pix2pix"]:
+            self.assertRegex(printed, pairing + r": [0-9.]+ dB where the edit is \(identity [0-9.]+ dB\), [0-9.]+ dB whole image")
+        self.assertEqual(printed.count("trained 5 steps in"), 6)
 
     def test_papermill_sweeps_a_notebook_with_parameters(self):
         papermill = os.path.join(os.path.dirname(sys.executable), "papermill")

@@ -86,6 +86,41 @@ extension CommandSet {
             }
             return .null
         },
+        Command("plot", [
+            Parameter("x", "x", .array, default: .null, shown: "0, 1, 2, …", "the x of the points, shared by every series"),
+            Parameter("labels", "labels", .array, default: .null, "a name for each series, shown in the legend"),
+            Parameter("title", "title", .string, default: .string(""), "above the plot"),
+            Parameter("xLabel", "xLabel", .string, default: .string(""), "under the x axis"),
+            Parameter("yLabel", "yLabel", .string, default: .string(""), "beside the y axis"),
+            Parameter("logY", "logY", .bool, default: .bool(false), "a logarithmic y axis"),
+        ], variadic: true, summary: "A line plot of one or more Arrays of numbers (a nil is a gap).") { call, _ in
+            func numbers(_ value: Value, _ what: String) throws -> [Double] {
+                guard case let .array(items) = value else { throw ScriptError(.type, "plot: \(what) must be an Array of numbers, got \(value.typeName)") }
+                return try items.enumerated().map { k, item in
+                    switch item {
+                    case let .number(v): return v
+                    case .null: return .nan
+                    default: throw ScriptError(.type, "plot: \(what)[\(k)] must be a number, got \(item.typeName)")
+                    }
+                }
+            }
+            guard !call.rest.isEmpty else { throw ScriptError(.argument, "plot: give at least one series, an Array of numbers") }
+            let series = try call.rest.enumerated().map { try numbers($0.element, "series \($0.offset + 1)") }
+            var labels = series.indices.map { "series \($0 + 1)" }
+            if case let .array(names) = call.value("labels") {
+                guard names.count == series.count else { throw ScriptError(.value, "plot: \(series.count) series but \(names.count) labels") }
+                labels = names.map { if case let .string(s) = $0 { return s } else { return $0.summary } }
+            }
+            let x: [Double]? = call.has("x") ? try numbers(call.value("x"), "x") : nil
+            if let x, let wrong = series.firstIndex(where: { $0.count != x.count }) {
+                throw ScriptError(.value, "plot: series \(wrong + 1) has \(series[wrong].count) numbers but x has \(x.count)")
+            }
+            let lines = zip(labels, series).map { label, ys in
+                LinePlot.Series(label, points: ys.indices.map { (x: x?[$0] ?? Double($0), y: ys[$0]) })
+            }
+            return .image(try LinePlot(lines, title: try call.string("title"), xLabel: try call.string("xLabel"),
+                                       yLabel: try call.string("yLabel"), logY: try call.bool("logY")).render())
+        },
         Command("grid", [
             Parameter(nil, "items", .any, "Pairs (sources above targets) or an Array of images"),
             Parameter("columns", "columns", .integer, default: .number(8), "how many a row"),

@@ -131,19 +131,20 @@ extension CommandSet {
         Command("train", [
             Parameter(nil, "model", .object("Model"), "the model"),
             Parameter("steps", "steps", .integer, default: .null, shown: "the preset's", "how many more steps"),
+            Parameter("plot", "plot", .bool, default: .bool(true), "show the loss curve as it changes (false: the progress line only)"),
         ], summary: "Trains a model, showing a progress line and the loss curve as they change; stop keeps the last finished step.") { call, session in
             let model = try call.object("model", as: EffectModel.self)
             let editor = model.editor
             let more = call.has("steps") ? try call.integer("steps") : editor.preset.steps
             guard (1...1_000_000).contains(more) else { throw ScriptError(.value, "train: steps must be 1…1000000, got \(more)") }
-            let plotID = "loss-" + UUID().uuidString.lowercased()
-            try session.show(.image(model.lossPlot()), id: plotID)
+            let plotID: String? = try call.bool("plot") ? "loss-" + UUID().uuidString.lowercased() : nil
+            if let plotID { try session.show(.image(model.lossPlot()), id: plotID) }
             let started = Date(), target = editor.trainer.step + more
             var lastPlot = Date()
             try editor.train(until: target, checkInterrupt: session.checkInterrupt) { p in
                 session.progress(String(format: "train: step %d/%d  loss %.4f  %.1f steps/s  ETA %.0f s", p.step, target, p.loss,
                                         p.stepsPerSecond, p.secondsRemaining), id: "train")
-                if Date().timeIntervalSince(lastPlot) > 1 || p.step == target {
+                if let plotID, Date().timeIntervalSince(lastPlot) > 1 || p.step == target {
                     lastPlot = Date()
                     try? session.update(.image(model.lossPlot()), id: plotID)
                 }
@@ -189,20 +190,17 @@ extension CommandSet {
             Parameter(nil, "model", .object("Model"), "the model"),
             Parameter(nil, "pairs", .pairs, "held-out pairs: sources in, targets the truth"),
             Parameter("refs", "refs", .integer, default: .number(1), "references fused per edit"),
-        ], summary: "PSNR, SSIM and the PSNR where the edit happens, for the model and for the unchanged source.") { call, session in
+        ], summary: "PSNR, SSIM and the PSNR where the edit happens, for the model and for the unchanged source (an Evaluation).",
+        doc: "It shows as a table; its numbers are members: psnr, ssim, editPSNR, editCover, steps, identityPSNR,\nidentityEditPSNR (and table).") { call, session in
             let editor = try call.object("model", as: EffectModel.self).editor
             let pairs = try call.pairs("pairs").map { try $0.squared(to: editor.preset.size) }
             let refs = try call.integer("refs")
             guard (1...64).contains(refs) else { throw ScriptError(.value, "evaluate: refs must be 1…64, got \(refs)") }
-            let rows = [
-                try EvaluationRow.score(method: "identity", pairs: 0, steps: 0, trainSeconds: 0, on: pairs, checkInterrupt: session.checkInterrupt) { $0 },
-                try EvaluationRow.score(method: editor.pairing.rawValue, pairs: editor.pairs.count, steps: editor.trainer.step, trainSeconds: 0,
-                                        on: pairs, checkInterrupt: session.checkInterrupt) { try editor.edit($0, references: refs).image },
-            ]
-            return .object(Table(columns: ["method", "PSNR", "SSIM", "edit PSNR", "edit cover"], rows: rows.map { row in
-                [row.method, String(format: "%.2f", row.psnr), String(format: "%.4f", row.ssim),
-                 row.editPSNR.map { String(format: "%.2f", $0) } ?? "—", String(format: "%.3f", row.editCover)]
-            }, showsPicture: true))
+            let identity = try EvaluationRow.score(method: "identity", pairs: 0, steps: 0, trainSeconds: 0, on: pairs,
+                                                   checkInterrupt: session.checkInterrupt) { $0 }
+            let model = try EvaluationRow.score(method: editor.pairing.rawValue, pairs: editor.pairs.count, steps: editor.trainer.step,
+                                                trainSeconds: 0, on: pairs, checkInterrupt: session.checkInterrupt) { try editor.edit($0, references: refs).image }
+            return .object(Evaluation(identity: identity, model: model))
         },
         Command("flow", [
             Parameter(nil, "from", .image, "the reference source x_i"),

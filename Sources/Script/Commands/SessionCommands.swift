@@ -54,6 +54,17 @@ extension CommandSet {
             let name = try call.string("name")
             return ProcessInfo.processInfo.environment[name].map(Value.string) ?? call.value("default")
         },
+        Command("round", [
+            Parameter(nil, "x", .number, "a number"),
+            Parameter(nil, "digits", .integer, default: .number(0), "digits after the point (0…15)"),
+        ], summary: "x rounded to digits after the point, halves away from zero: round(31.6161, 2) is 31.62.") { call, _ in
+            let (x, digits) = (try call.number("x"), try call.integer("digits"))
+            guard (0...15).contains(digits) else { throw ScriptError(.value, "round: digits must be 0…15, got \(digits)") }
+            let scale = Foundation.pow(10, Double(digits))
+            let rounded = (x * scale).rounded() / scale
+            // Printed through its shortest decimal form, so 31.62 shows as 31.62, not 31.620000000000001.
+            return .number(Double(String(format: "%.\(digits)f", rounded)) ?? rounded)
+        },
         Command("seed", [Parameter(nil, "n", .integer, "a whole number ≥ 0")],
                 summary: "Sets the seed that commands use when not given one.") { call, session in
             let n = try call.integer("n")
