@@ -9,7 +9,9 @@ enum Presentation {
         switch value {
         case .null: return nil
         case let .image(image):
-            return DisplayBundle(text: value.summary, png: try image.pngData())
+            // Shown enlarged (a 64×64 image is tiny beside the same image in a grid); the value,
+            // and what save writes, keep their pixels.
+            return DisplayBundle(text: value.summary, png: try Figure.enlarged(image).pngData())
         case let .pair(pair):
             return DisplayBundle(text: value.summary, png: try Figure.pairGrid([pair]).pngData())
         case let .pairs(pairs):

@@ -169,6 +169,13 @@ struct InterpreterTests {
         #expect(run(i, "save(own, \"\(dir)/grid.png\")\nsave(own[0].source, \"\(dir)/a.png\")") == "")
         let saved = try Image(contentsOfPNG: "\(dir)/a.png")
         #expect(saved == (try Image(contentsOfPNG: "\(dir)/pairs/source/a.png")))
+        // Shown, a small image is enlarged by whole pixels (12×10 → 48×40, each pixel a 4×4
+        // block); saved, it keeps its own pixels (above).
+        let shown = RecordingSink()
+        run(i, "show(own[0].source)", shown)
+        let display = try Image(pngData: try #require(shown.displays.first?.png), name: "display")
+        #expect(display.width == 48 && display.height == 40)
+        #expect(display[47, 39] == saved[11, 9] && display[4, 0] == saved[1, 0])
         #expect(run(i, "let g = image(\"\(dir)/grid.png\")\ng.width > 24") == "true")
         #expect(run(i, "save(own[1].target, \"\(dir)/new/folder/b.png\")") == "")  // its folder made
         #expect(try Image(contentsOfPNG: "\(dir)/new/folder/b.png").width == 12)

@@ -68,6 +68,16 @@ public enum Figure {
         return try layout(rows, rowLabels: labels)
     }
 
+    /// One image as a notebook shows it: enlarged by whole pixels like a figure's tiles (a 64×64
+    /// image at 128×128, every pixel a crisp 2×2 block), itself when it is large enough.
+    public static func enlarged(_ image: Image) throws -> Image {
+        let scale = displayScale([image])
+        guard scale > 1 else { return image }
+        var canvas = try Canvas(width: image.width * scale, height: image.height * scale)
+        canvas.paste(image, x: 0, y: 0, scale: scale)
+        return canvas.image
+    }
+
     /// Images in a row, each with its caption: a denoising trajectory, a sweep.
     public static func strip(_ images: [Image], captions: [String] = [], heading: String = "") throws -> Image {
         try layout([images.enumerated().map { Tile($0.element, title: $0.offset < captions.count ? captions[$0.offset] : "") }], heading: heading)

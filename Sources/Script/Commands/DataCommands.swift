@@ -68,7 +68,12 @@ extension CommandSet {
                 try model.editor.save(to: path)
                 return .null
             }
-            guard let bundle = try Presentation.bundle(for: call.value("value"), commands: session.commands), let png = bundle.png else {
+            let png: [UInt8]
+            if case let .image(image) = call.value("value") {
+                png = try image.pngData()  // the pixels themselves, not the enlarged display
+            } else if let shown = try Presentation.bundle(for: call.value("value"), commands: session.commands)?.png {
+                png = shown
+            } else {
                 throw ScriptError(.type, "save: \(call.value("value").typeName) is not a picture; save takes an Image, a Pair, Pairs or a Model")
             }
             try makeFolder()
