@@ -5,87 +5,139 @@ import Models
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Draw a built-in task's pairs and pictures, train the toy network, and write PNGs.",
+        abstract: "The main job on a built-in task: train an effect from its pairs, edit held-out images, write pictures and out/index.html.",
         discussion: """
-        Writes into --out: pairs.png (the first pairs of the task), tasks.png (one pair of every
-        built-in task), flow.png (the true displacement between two sources, colour-coded with
-        arrows), aligned.png (a source, another warped onto it by that displacement, and their
-        overlay), effect.png (a target beside its source with PSNR/SSIM), colours.png
-        (colour-transform swatches) and loss.png (the loss curve of a two-layer conv net learning
-        a fixed blur-and-colour mapping). Progress is printed as JSON lines.
+        Draws --pairs pairs of --task, builds the few-shot editor on them (the n-to-n structural
+        pairing by default: each edit starts from a training pair's edit carried onto the new
+        image by flow and colour), trains it for --steps steps, edits --heldout pairs it never
+        saw, and writes into --out: tasks.png (one pair of every built-in task), pairs.png (the
+        training pairs), flow.png (the learned flow between two sources beside the true one,
+        with end-point errors), carried.png (a reference pair's edit carried onto another
+        source: what the structural output starts from), loss.png (the training loss),
+        edits.png (held-out sources, their edits and the truth), metrics.png (PSNR, SSIM and
+        the PSNR where the edit is, against the identity) and index.html with all of them.
+        Progress is printed as JSON lines.
+        Example: likewise demo --task old --steps 1000 --out out/old
         """
     )
 
     @Option(help: "Built-in task: \(SyntheticTask.Kind.allCases.map(\.rawValue).joined(separator: ", ")).") var task = "blue_eyes"
-    @Option(help: "Pairs to draw.") var count = 8
-    @Option(help: "Image size in pixels (32…256).") var size = 64
+    @Option(help: "Training pairs.") var pairs = 20
+    @Option(help: "Preset: \(EditorPreset.all.map(\.name).joined(separator: ", ")).") var preset = "small"
+    @Option(help: "Pairing: \(Pairing.names).") var pairing = "structural"
+    @Option(help: "Training steps.") var steps = 600
+    @Option(help: "Held-out pairs to edit and score.") var heldout = 40
     @Option(help: "Random seed for pairs, weights and data.") var seed: UInt64 = 1
-    @Option(help: "Training steps of the toy network.") var steps = 300
-    @Option(help: "Folder for the PNGs.") var out = "out"
+    @Option(help: "Folder for the pictures and index.html.") var out = "out"
 
     func validate() throws {
-        guard (2...64).contains(count) else { throw ValidationError("--count must be 2…64, got \(count)") }
-        guard SyntheticTask.sizes.contains(size) else { throw ValidationError("--size must be 32…256, got \(size)") }
-        guard (0...100_000).contains(steps) else { throw ValidationError("--steps must be 0…100000, got \(steps)") }
+        _ = try SyntheticTask(named: task)
+        _ = try EditorPreset.named(preset)
+        guard Pairing(rawValue: pairing) != nil else { throw ValidationError("--pairing must be one of \(Pairing.names), got \(pairing)") }
+        guard (2...200).contains(pairs) else { throw ValidationError("--pairs must be 2…200, got \(pairs)") }
+        guard (1...100_000).contains(steps) else { throw ValidationError("--steps must be 1…100000, got \(steps)") }
+        guard (1...1000).contains(heldout) else { throw ValidationError("--heldout must be 1…1000, got \(heldout)") }
     }
 
     func run() throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let chosen = try SyntheticTask(named: task)
-        let pairs = try chosen.pairs(count: count, size: size, seed: seed)
-        try write(Figure.pairGrid(pairs), "pairs.png")
+        let chosen = try SyntheticTask(named: task), preset = try EditorPreset.named(preset)
+        let size = preset.size
+        let training = try chosen.pairs(count: pairs, size: size, seed: seed)
+        let test = try chosen.pairs(count: heldout, size: size, seed: seed &+ 1_000_003)
         let firsts = try SyntheticTask.Kind.allCases.map { try SyntheticTask($0).pair(index: 0, size: size, seed: seed) }
         try write(Figure.layout([firsts.map { Figure.Tile($0.source, title: $0.name) }, firsts.map { Figure.Tile($0.target) }],
                                 rowLabels: ["source", "target"]), "tasks.png")
+        try write(Figure.pairGrid(training, columns: 10), "pairs.png")
 
-        // What the transformation estimator will have to find: the true flow between two sources.
-        let truth = try chosen.displacement(from: 0, to: 1, seed: seed, size: size)
-        let flow = try truth.tensor
-        try write(Figure.flowField(flow, title: "true flow: source 0 -> source 1"), "flow.png")
-        let warped = try Image(tensor: Tensor.warp(pairs[1].source.tensor, by: flow))
-        var overlay = warped
-        for i in 0..<overlay.pixels.count { overlay.pixels[i] = (warped.pixels[i] + pairs[0].source.pixels[i]) / 2 }
-        try write(Figure.strip([pairs[0].source, pairs[1].source, warped, overlay],
-                               captions: ["source 0", "source 1", "1 warped onto 0", "overlay of 0 and warped 1"],
-                               heading: "aligning by the true flow"), "aligned.png")
-        // How local is the effect? The target against its own source.
-        try write(Figure.comparison([Figure.Tile(pairs[0].source, title: "source"),
-                                     Figure.Tile(pairs[0].target, title: "target", lines: [
-                                         String(format: "PSNR %.1f dB", try Metrics.psnr(pairs[0].target, pairs[0].source)),
-                                         String(format: "SSIM %.3f", try Metrics.ssim(pairs[0].target, pairs[0].source))])],
-                                    heading: "\(task): target vs source"), "effect.png")
-        try write(Figure.colourTransform([0.25, 0.25, 0.25, 0, 0.3, 0.3, 0.3, 0.05, 0.4, 0.4, 0.4, 0.2], title: "a night tint"), "colours.png")
-        print(#"{"wrote": "\#(out)", "task": "\#(task)", "pairs": \#(count), "size": \#(size)}"#)
-
-        let losses = try trainToyNetwork()
-        try write(LinePlot([.init("train loss", values: losses.map(Double.init))], title: "toy network: MSE per step",
+        let started = Date()
+        let editor = try Editor(pairs: training, preset: preset, pairing: Pairing(rawValue: pairing) ?? .structural, seed: seed)
+        try writeFlow(editor, task: chosen)
+        print(#"{"task": "\#(task)", "pairs": \#(pairs), "preset": "\#(preset.name)", "pairing": "\#(pairing)", "cases_seconds": \#(Date().timeIntervalSince(started))}"#)
+        try editor.train(until: steps, progress: { p in
+            if p.step % max(steps / 10, 1) == 0 || p.step == steps {
+                print(#"{"step": \#(p.step), "loss": \#(p.loss), "steps_per_second": \#(p.stepsPerSecond)}"#)
+            }
+        })
+        let trainSeconds = Date().timeIntervalSince(started)
+        try write(LinePlot([.init("loss", values: editor.trainer.losses.map(Double.init))], title: "training loss",
                            xLabel: "step", yLabel: "loss", logY: true).render(), "loss.png")
+
+        let identity = try EvaluationRow.score(method: "identity", pairs: 0, steps: 0, trainSeconds: 0, on: test) { $0 }
+        let model = try EvaluationRow.score(method: pairing, pairs: pairs, steps: steps, trainSeconds: trainSeconds, on: test) {
+            try editor.edit($0).image
+        }
+        let shown = Array(test.prefix(8))
+        let edits = try shown.map { try editor.edit($0.source).image }
+        try write(Figure.layout([shown.map { Figure.Tile($0.source) },
+                                 try zip(edits, shown).map { edit, pair in
+                                     Figure.Tile(edit, lines: [try EditRegion(source: pair.source, truth: pair.target).psnr(edit, pair.target)
+                                         .map { String(format: "%.1f dB", $0) } ?? "—"])
+                                 },
+                                 shown.map { Figure.Tile($0.target) }],
+                                rowLabels: ["source", "edit", "truth"], heading: "\(task): held-out pairs, PSNR where the edit is"), "edits.png")
+        let columns = ["method", "PSNR", "SSIM", "edit PSNR", "edit cover"]
+        let rows = [identity, model].map { row in
+            [row.method, String(format: "%.2f", row.psnr), String(format: "%.4f", row.ssim),
+             row.editPSNR.map { String(format: "%.2f", $0) } ?? "—", String(format: "%.3f", row.editCover)]
+        }
+        try write(Figure.table(columns: columns, rows: rows), "metrics.png")
+        try writeIndex(columns: columns, rows: rows)
+        print(#"{"summary": "editor", "edit_psnr": \#(model.editPSNR ?? .nan), "identity_edit_psnr": \#(identity.editPSNR ?? .nan), "psnr": \#(model.psnr), "train_seconds": \#(trainSeconds)}"#)
     }
 
     private func write(_ image: Image, _ name: String) throws {
         try image.writePNG(to: out + "/" + name)
     }
 
-    /// A two-layer conv net learns a fixed blur-and-colour mapping with AdamW, warm-up and cosine
-    /// decay, and gradient clipping; returns the loss of every step.
-    private func trainToyNetwork() throws -> [Float] {
-        let network = try ToyNetwork(channels: 16, seed: seed)
-        let trainer = try Trainer(parameters: network.parameters,
-                                  schedule: LearningRateSchedule(peak: 1e-2, floor: 1e-4, warmupSteps: steps / 10, totalSteps: steps))
-        var rng = RandomGenerator(seed: seed &+ 1)
-        let started = Date()
-        try trainer.train(until: steps, progress: { p in
-            if (p.step - 1) % max(steps / 10, 1) == 0 || p.step == steps {
-                print(#"{"step": \#(p.step - 1), "loss": \#(p.loss), "grad_norm": \#(p.gradientNorm), "lr": \#(p.learningRate)}"#)
-            }
-        }) { _ in
-            let (source, target) = try ToyNetwork.batch(count: 8, size: 32, using: &rng)
-            return try network.loss(source: source, target: target)
+    /// The flow the editor's Mx finds between training sources 0 and 1, beside the truth, and
+    /// pair 0's edit carried onto source 1.
+    private func writeFlow(_ editor: Editor, task: SyntheticTask) throws {
+        let (reference, target) = (editor.pairs[0], editor.pairs[1])
+        let mx = try Transformation.estimate(reference: reference.source, target: target.source, flowEstimator: editor.flowEstimator)
+        let truth = try task.displacement(from: 1, to: 0, seed: seed, size: editor.preset.size)
+        let zero = try truth.endPointError(of: Tensor.zeros([1, truth.height, truth.width, 2]))
+        try write(Figure.comparison([
+            Figure.Tile(try Figure.flowField(mx.flow, title: "learned"), lines: [String(format: "end-point error %.2f px", try truth.endPointError(of: mx.flow))]),
+            Figure.Tile(try Figure.flowField(truth.tensor, title: "true"), lines: [String(format: "zero flow: %.2f px", zero)]),
+        ], heading: "flow from source 1 into source 0"), "flow.png")
+        let (carriedSource, carriedTarget) = (try mx.carry(reference.source), try mx.carry(reference.target))
+        var start = target.source
+        for i in start.pixels.indices { start.pixels[i] = min(max(target.source.pixels[i] + carriedTarget.pixels[i] - carriedSource.pixels[i], 0), 1) }
+        try write(Figure.strip([reference.source, reference.target, target.source, start, target.target],
+                               captions: ["x0", "y0", "x1", "x1 + carried edit", "y1 (truth)"],
+                               heading: "pair 0's edit carried onto source 1: where the structural output starts"), "carried.png")
+    }
+
+    /// out/index.html: every picture and the metrics, with the command that made them.
+    private func writeIndex(columns: [String], rows: [[String]]) throws {
+        func escape(_ s: String) -> String {
+            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
         }
-        let losses = trainer.losses
-        if let first = losses.first, let last = losses.last {
-            print(#"{"summary": "toy network", "first_loss": \#(first), "last_loss": \#(last), "fall": \#(first / last), "seconds": \#(Date().timeIntervalSince(started))}"#)
+        let table = "<table><tr>" + columns.map { "<th>\(escape($0))</th>" }.joined() + "</tr>"
+            + rows.map { "<tr>" + $0.map { "<td>\(escape($0))</td>" }.joined() + "</tr>" }.joined() + "</table>"
+        let sections = [("The built-in tasks", "tasks.png"), ("The training pairs", "pairs.png"),
+                        ("What Mx sees: the flow", "flow.png"), ("The carried edit", "carried.png"),
+                        ("Training", "loss.png"), ("Held-out edits", "edits.png")]
+        let body = sections.map { "<h2>\(escape($0.0))</h2>\n<img src=\"\($0.1)\" alt=\"\(escape($0.0))\">" }.joined(separator: "\n")
+        let html = """
+        <!doctype html>
+        <html><head><meta charset="utf-8"><title>Likewise demo: \(escape(task))</title>
+        <style>body{font-family:sans-serif;max-width:1200px;margin:2em auto}img{image-rendering:pixelated;max-width:100%}
+        td,th{padding:.2em .8em;text-align:right}th{border-bottom:1px solid #888}</style></head>
+        <body><h1>Likewise: \(escape(task)), \(pairs) pairs, \(escape(pairing)), \(steps) steps</h1>
+        <p>Made by <code>likewise demo --task \(escape(task)) --pairs \(pairs) --preset \(escape(preset)) --pairing \(escape(pairing)) --steps \(steps) --heldout \(heldout) --seed \(seed)</code>.
+        Scores are over \(heldout) held-out pairs; "edit PSNR" is measured where the edit happens, beside the identity (the source returned unchanged).</p>
+        <h2>Metrics</h2>
+        \(table)
+        \(body)
+        </body></html>
+
+        """
+        do {
+            try Data(html.utf8).write(to: URL(fileURLWithPath: out + "/index.html"), options: .atomic)
+        } catch {
+            throw ImageError.unwritable(path: out + "/index.html", reason: error.localizedDescription)
         }
-        return losses
     }
 }

@@ -50,17 +50,19 @@ check "the repl gathers an open bracket over lines" 'grep -q "\.\.\. 21$" "$work
 check "the repl shows the value of an expression" 'grep -qx "lw> 40" "$work/repl.out"'
 check "the repl reports an error and goes on" 'grep -q "NameError: 1:1: unknown command .prnt. — did you mean .print.?" "$work/repl.out" && grep -A3 NameError "$work/repl.out" | grep -qx "lw> 20"'
 
-# What `make demo` runs: every picture the README lists, each a PNG of the size of its layout, and
-# a toy network whose loss fell.
-"$bin" demo --out "$work/demo" > "$work/demo.out" 2>&1
+# What `make demo` runs (here at the tiny preset): the editor trained on a built-in task, every
+# picture the README lists as a PNG, index.html showing them all beside the metrics.
+"$bin" demo --out "$work/demo" --preset tiny --pairs 4 --steps 20 --heldout 4 > "$work/demo.out" 2>&1
 status=$?
 check "demo exits 0" '[[ $status -eq 0 ]]'
 png_size() { python3 -c 'import struct, sys; d = open(sys.argv[1], "rb").read(24); assert d[:8] == b"\x89PNG\r\n\x1a\n"; print("%dx%d" % struct.unpack(">II", d[16:24]))' "$1" 2>/dev/null; }
-for picture in pairs:1139x298 tasks:867x298 flow:390x281 aligned:636x166 effect:280x184 colours:94x265 loss:480x300; do
-  name=${picture%%:*} size=${picture##*:}
-  check "demo writes $name.png, a $size PNG" '[[ $(png_size "$work/demo/$name.png") == "$size" ]]'
+for name in tasks pairs flow carried loss edits; do
+  check "demo writes $name.png and index.html shows it" '[[ -n $(png_size "$work/demo/$name.png") ]] && grep -q "<img src=\"$name.png\"" "$work/demo/index.html"'
 done
-check "the demo's toy network learns (its loss falls more than tenfold)" 'tail -n 1 "$work/demo.out" | python3 -c "import json, sys; assert json.load(sys.stdin)[\"fall\"] > 10"'
+check "demo writes the metrics as metrics.png" '[[ -n $(png_size "$work/demo/metrics.png") ]]'
+check "index.html carries the metrics beside the identity" 'grep -q "<td>identity</td>" "$work/demo/index.html" && grep -q "<td>structural</td>" "$work/demo/index.html"'
+check "the demo trains the editor and reports where the edit is" 'tail -n 1 "$work/demo.out" | python3 -c "import json, sys; s = json.load(sys.stdin); assert s[\"summary\"] == \"editor\" and s[\"edit_psnr\"] > 0 and s[\"identity_edit_psnr\"] > 0"'
+check "its training is reported as JSON lines" '[[ $(grep -c "^{\"step\": " "$work/demo.out") -ge 10 ]]'
 
 # LIKEWISE_THREADS sets the engine's thread count; a value that is not a number leaves the default.
 printf 'print(threads())\n' > "$work/threads.lw"
