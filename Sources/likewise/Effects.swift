@@ -31,6 +31,7 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of the drawn pairs and the weights.") var seed: UInt64 = 1
     @Option(help: "Where to save the effect.") var out: String
     @Option(help: "The flow estimator of a structural effect: \(Transformation.estimatorNames.joined(separator: " or ")).") var flowEstimator = "learned"
+    @Option(help: "First refine the learned flow without labels on the pairs' sources for this many steps.") var refineFlow = 0
     @Flag(help: "Train the flow network on the built-in tasks instead of an effect.") var flow = false
 
     func validate() throws {
@@ -47,6 +48,8 @@ struct Train: ParsableCommand {
             throw ValidationError("--pairing must be auto or one of \(Pairing.names), got \(pairing)")
         }
         if let steps { guard (0...1_000_000).contains(steps) else { throw ValidationError("--steps must be 0…1000000, got \(steps)") } }
+        guard (0...100_000).contains(refineFlow) else { throw ValidationError("--refine-flow must be 0…100000 steps, got \(refineFlow)") }
+        guard refineFlow == 0 || flowEstimator == "learned" else { throw ValidationError("--refine-flow refines the learned flow; \(flowEstimator) has nothing to learn") }
     }
 
     func run() throws {
@@ -55,14 +58,16 @@ struct Train: ParsableCommand {
         let settings = try EditorPreset.named(preset)
         let training = try task.map { try SyntheticTask(named: $0).pairs(count: pairs, size: settings.size, seed: seed) }
             ?? Pair.load(from: data ?? "", size: settings.size)
+        if refineFlow > 0 { progress.show("refining the flow on the pairs (\(refineFlow) steps)", done: false) }
+        let estimator = try Transformation.estimator(named: flowEstimator, refinedOn: training.map(\.source), steps: refineFlow)
         let chosen = try Pairing(rawValue: pairing) ?? {
-            let choice = try PairingChoice.choose(for: training, preset: settings, seed: seed, flowEstimator: try Transformation.estimator(named: flowEstimator),
+            let choice = try PairingChoice.choose(for: training, preset: settings, seed: seed, flowEstimator: estimator,
                                                   progress: { progress.show("choosing the pairing: \($0)", done: false) })
             progress.show("pairing \(choice.reason)", done: true)
             return choice.pairing
         }()
         let editor = try Editor(pairs: training, preset: settings, pairing: chosen, seed: seed,
-                                flowEstimator: Transformation.estimator(named: flowEstimator),
+                                flowEstimator: estimator,
                                 progress: { done, total in progress.show("preparing cases \(done)/\(total)", done: done == total) })
         let total = steps ?? settings.steps
         try editor.train(until: total, progress: { p in

@@ -188,6 +188,23 @@ struct ModelCommandsTests {
         #expect(run(i, "env(\"LIKEWISE_NOT_SET_ANYWHERE\") == nil") == "true")
     }
 
+    @Test func theLearnedFlowCanBeRefinedOnTheUsersPairsFirst() throws {
+        let i = ScriptInterpreter(), sink = RecordingSink()
+        run(i, "let m = model(synth(\"old\", count: 3, size: 32, seed: 2), preset: \"tiny\", pairing: \"structural\", refineFlow: 3)", sink)
+        #expect(sink.progress.first == "model: refining the flow on your pairs (3 steps)")
+        guard case let .object(model as EffectModel)? = i.session.lookup("m")?.value, let refined = model.editor.flowEstimator as? FlowNetwork else {
+            Issue.record("no model with a learned flow")
+            return
+        }
+        // Its weights moved away from the shipped ones, and it is what the model carries (and saves).
+        let shipped = try FlowNetwork.pretrained()
+        let moved = zip(refined.parameters.named, shipped.parameters.named).contains { $0.0.tensor.scalars != $0.1.tensor.scalars }
+        #expect(moved)
+        #expect(run(i, "model(synth(\"old\", count: 3, size: 32), preset: \"tiny\", pairing: \"structural\", flow: \"horn-schunck\", refineFlow: 3)")
+            .hasPrefix("EngineError: 1:1: model: flow: only the learned flow can be refined on your pairs; horn-schunck has nothing to learn"))
+        #expect(run(i, "model(synth(\"old\", count: 3, size: 32), refineFlow: -1)").hasPrefix("ValueError: 1:1: model: refineFlow must be 0…100000 steps, got -1"))
+    }
+
     @Test func roundGivesNumbersToPrint() {
         let i = ScriptInterpreter()
         #expect(run(i, "round(31.616100800529182, 2)") == "31.62")

@@ -120,6 +120,12 @@ status=$?
 check "train exits 0 and says what it saved" '[[ $status -eq 0 ]] && grep -q "^saved .*effect.safetensors: 3 pairs, structural, preset tiny, 3 steps$" "$work/train.out"'
 check "train reports its progress" 'grep -q "^step 3/3  loss" "$work/train.err"'
 check "progress on a pipe is whole lines, without carriage returns or escape codes" '! grep -q $'"'"'[\r\x1b]'"'"' "$work/train.err"'
+"$bin" train --task old --pairs 3 --preset tiny --pairing structural --steps 2 --refine-flow 2 --out "$work/refined.safetensors" > /dev/null 2> "$work/refine.err"
+status=$?
+check "train --refine-flow refines the flow on the pairs first" '[[ $status -eq 0 ]] && grep -q "^refining the flow on the pairs (2 steps)" "$work/refine.err"'
+"$bin" train --task old --flow-estimator horn-schunck --refine-flow 2 --out "$work/x.safetensors" > /dev/null 2> "$work/refine-bad.err"
+status=$?
+check "only the learned flow can be refined" '[[ $status -ne 0 ]] && grep -q "refines the learned flow; horn-schunck has nothing to learn" "$work/refine-bad.err"'
 mkdir -p "$work/photos"
 printf 'let p = synth("blue_eyes", count: 3, size: 48, seed: 50)
 save(p[0].source, "%s/photos/a.png")

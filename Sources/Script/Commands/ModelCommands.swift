@@ -92,6 +92,7 @@ extension CommandSet {
             Parameter("pairing", "pairing", .string, default: .string("auto"), "auto, structural or implicit (n-to-n), one2one or pix2pix (direct)"),
             Parameter("seed", "seed", .integer, default: .null, shown: "the session seed", "the weights' and the training order's seed"),
             Parameter("flow", "flow", .string, default: .string("learned"), "the flow estimator: learned or horn-schunck"),
+            Parameter("refineFlow", "refineFlow", .integer, default: .number(0), "steps refining the learned flow on these pairs' sources, without labels, first"),
         ], summary: "An effect to train from pairs.",
         doc: "structural: each output starts from a training pair's edit carried onto the new image by flow and colour,\nand the network learns a correction (N pairs give N·(N−1) cases). implicit: the network sees the carried reference\nbut starts from x. one2one: the network learns x → y directly as a correction of x; pix2pix: with no residual.\nauto: holds out a few pairs, trains structural, implicit and one2one briefly on the rest, keeps the best where the\nedit is, and prints why.") { call, session in
             let name = try call.string("pairing")
@@ -100,19 +101,25 @@ extension CommandSet {
             }
             let seed = call.has("seed") ? try call.integer("seed") : session.seed
             guard seed >= 0 else { throw ScriptError(.value, "model: seed must be ≥ 0, got \(seed)") }
-            let (pairs, preset, flow) = (try call.pairs("pairs"), try EditorPreset.named(try call.string("preset")), try call.string("flow"))
+            let (pairs, preset, flowName) = (try call.pairs("pairs"), try EditorPreset.named(try call.string("preset")), try call.string("flow"))
+            let refinement = try call.integer("refineFlow")
+            guard (0...100_000).contains(refinement) else { throw ScriptError(.value, "model: refineFlow must be 0…100000 steps, got \(refinement)") }
+            if refinement > 0 { session.progress("model: refining the flow on your pairs (\(refinement) steps)", id: "model") }
+            // One estimator, refined once, serves the pairing's choice and the model.
+            let flow = try Transformation.estimator(named: flowName, refinedOn: pairs.map { try $0.squared(to: preset.size).source },
+                                                    steps: refinement, checkInterrupt: session.checkInterrupt)
             let pairing: Pairing
             if let named = Pairing(rawValue: name) {
                 pairing = named
             } else {
-                let choice = try PairingChoice.choose(for: pairs, preset: preset, seed: UInt64(seed), flowEstimator: try Transformation.estimator(named: flow),
+                let choice = try PairingChoice.choose(for: pairs, preset: preset, seed: UInt64(seed), flowEstimator: flow,
                                                       checkInterrupt: session.checkInterrupt,
                                                       progress: { session.progress("model: choosing the pairing — \($0)", id: "model") })
                 session.print("pairing \(choice.reason)")
                 pairing = choice.pairing
             }
             let editor = try Editor(pairs: pairs, preset: preset, pairing: pairing,
-                                    seed: UInt64(seed), flowEstimator: Transformation.estimator(named: flow), checkInterrupt: session.checkInterrupt,
+                                    seed: UInt64(seed), flowEstimator: flow, checkInterrupt: session.checkInterrupt,
                                     progress: { done, total in session.progress("model: preparing case \(done)/\(total)", id: "model") })
             return .object(EffectModel(editor: editor))
         },
