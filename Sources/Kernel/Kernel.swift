@@ -117,6 +117,9 @@ public final class Kernel: @unchecked Sendable {
                                        session: session, signer: replySigner))
     }
 
+    /// What a cell queued behind a failed one shows instead of running.
+    static let skippedNotice = "Not run: a cell before it failed, and running stops at the first error. Fix that cell, then run this one again.\n"
+
     /// Every request is wrapped in busy … idle on IOPub, with the request as parent.
     private func handle(_ request: WireMessage, on socket: Socket, worker: ShellWorker? = nil) {
         iopub.publish("status", ["execution_state": "busy"], parent: request)
@@ -132,6 +135,8 @@ public final class Kernel: @unchecked Sendable {
                 for queued in worker.drain() {
                     if queued.type == "execute_request" {
                         iopub.publish("status", ["execution_state": "busy"], parent: queued)
+                        // Said in the skipped cell itself: a frontend shows an aborted cell blank.
+                        iopub.publish("stream", ["name": "stderr", "text": Kernel.skippedNotice], parent: queued)
                         reply(queued, on: socket, ["status": "aborted", "execution_count": NSNull()])
                         iopub.publish("status", ["execution_state": "idle"], parent: queued)
                     } else {

@@ -172,6 +172,15 @@ class LikewiseProtocolTests(unittest.TestCase):
         self.assertEqual(replies[first], "error")
         self.assertEqual(replies[second], "aborted")
         self.assertEqual(replies[third], "aborted")
+        # A skipped cell says why in its own output, which a frontend would otherwise leave blank.
+        notices = {}
+        while len(notices) < 2:
+            msg = self.kc.get_iopub_msg(timeout=10)
+            if msg["msg_type"] == "stream" and msg["parent_header"]["msg_id"] in (second, third):
+                notices[msg["parent_header"]["msg_id"]] = msg["content"]
+        for notice in notices.values():
+            self.assertEqual(notice["name"], "stderr")
+            self.assertTrue(notice["text"].startswith("Not run: a cell before it failed, and running stops at the first error."))
         after = self.kc.execute_interactive("3 + 3", timeout=10)
         self.assertEqual(after["content"]["status"], "ok")
 
