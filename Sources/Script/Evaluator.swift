@@ -14,12 +14,18 @@ struct Evaluator {
         return last
     }
 
+    /// A variable may not take a command's name (`let train = …`, `for round in …`): the
+    /// reader of a cell should never have to guess which of the two a name means.
+    private func requireNotCommand(_ name: String, at location: SourceLocation) throws {
+        if session.commands[name] != nil {
+            throw ScriptError(.name, "'\(name)' is a command; choose another name", at: location, length: name.count)
+        }
+    }
+
     private func run(_ statement: Statement) throws -> Value {
         switch statement {
         case let .binding(name, mutable, expression, location):
-            if session.commands[name] != nil {
-                throw ScriptError(.name, "'\(name)' is a command; choose another name", at: location, length: name.count)
-            }
+            try requireNotCommand(name, at: location)
             session.declare(name, try evaluate(expression), mutable: mutable)
             return .null
         case let .assignment(name, op, expression, location):
@@ -33,6 +39,7 @@ struct Evaluator {
             try session.assign(name, value, at: location)
             return .null
         case let .forLoop(name, sequence, body, location):
+            try requireNotCommand(name, at: location)
             func iterate(_ item: Value) throws {
                 try session.step(at: location)
                 session.scopes.append([name: Session.Binding(value: item, mutable: false)])

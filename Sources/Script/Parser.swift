@@ -68,20 +68,22 @@ struct Parser {
             guard case let .identifier(name) = current.kind else {
                 throw ScriptError(.syntax, "expected a name after '\(mutable ? "var" : "let")', found \(current.text)", at: current.location, length: current.length)
             }
+            let nameLocation = current.location
             advance()
             try expect("=", "after the name '\(name)'")
-            return .binding(name, mutable: mutable, try expression(), start)
+            return .binding(name, mutable: mutable, try expression(), nameLocation)
         }
         if isKeyword("for") {
             advance()
             guard case let .identifier(name) = current.kind else {
                 throw ScriptError(.syntax, "expected a loop variable after 'for', found \(current.text)", at: current.location, length: current.length)
             }
+            let variable = current.location
             advance()
             guard isKeyword("in") else { throw ScriptError(.syntax, "expected 'in' after 'for \(name)', found \(current.text)", at: current.location, length: current.length) }
             advance()
             let sequence = try header()
-            return .forLoop(name, sequence, try block(), start)
+            return .forLoop(name, sequence, try block(), variable)
         }
         if isKeyword("if") { return try conditional() }
         if case let .identifier(name) = current.kind, position + 1 < tokens.count,

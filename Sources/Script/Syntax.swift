@@ -31,8 +31,10 @@ struct Argument {
 }
 
 indirect enum Statement {
+    /// The location is the name's.
     case binding(String, mutable: Bool, Expression, SourceLocation)
     case assignment(String, operator: String, Expression, SourceLocation)
+    /// The location is the loop variable's.
     case forLoop(String, Expression, [Statement], SourceLocation)
     case conditional(Expression, [Statement], otherwise: [Statement]?, SourceLocation)
     case expression(Expression)

@@ -88,6 +88,9 @@ struct InterpreterTests {
         #expect(run(i, "pairs.count") == "2")
         #expect(run(i, "n") == "5")  // statements before the error ran, as in Python
         #expect(run(i, "pairs = 3").hasPrefix("NameError: 1:1: cannot assign to 'pairs': it is a let constant"))
+        // A variable may not take a command's name, bound by let or by a loop.
+        #expect(run(i, "let train = 1") == "NameError: 1:5: 'train' is a command; choose another name\n  let train = 1\n      ^^^^^")
+        #expect(run(i, "for round in 0..<2 { }") == "NameError: 1:5: 'round' is a command; choose another name\n  for round in 0..<2 { }\n      ^^^^^")
     }
 
     @Test func inputAsksTheSink() {
