@@ -19,10 +19,12 @@ demo: release
 
 ## Every test: the engine's, the models', the language's, the system libraries', the command
 ## line's and the Jupyter kernel's (driven by jupyter_client and jupyter_kernel_test from a venv,
-## which also lets a Swift test read a checkpoint with PyTorch's safetensors package), then the
+## which also lets a Swift test read a checkpoint with PyTorch's safetensors package; the notebooks
+## run by nbclient and papermill, and in JupyterLab in Debian's Chromium), then the
 ## engine's, models', PNG codec's and language's tests again under the sanitizers.
 test: deps
 	scripts/python-venv.sh
+	scripts/install-browser.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 	$(SWIFT) build --product likewise
