@@ -14,9 +14,9 @@ final class IOPub: @unchecked Sendable {
         (self.socket, self.session, self.signer) = (socket, session, signer)
     }
 
-    func publish(_ type: String, _ content: [String: Any], parent: WireMessage?) {
+    func publish(_ type: String, _ content: [String: Any], parent: WireMessage?, metadata: [String: Any] = [:], buffers: [Data] = []) {
         let frames = WireMessage.frames(type: type, content: content, parent: parent, identities: [Data("kernel.\(type)".utf8)],
-                                        session: session, signer: signer)
+                                        session: session, signer: signer, metadata: metadata, buffers: buffers)
         lock.withLock { _ in socket.send(frames) }
     }
 
@@ -43,6 +43,9 @@ final class IOPubSink: DisplaySink {
         var data: [String: Any] = ["text/plain": bundle.text]
         if let png = bundle.png { data["image/png"] = Data(png).base64EncodedString() }
         if let html = bundle.html { data["text/html"] = html }
+        if let widget = bundle.widget {
+            data["application/vnd.jupyter.widget-view+json"] = ["model_id": widget, "version_major": 2, "version_minor": 1]
+        }
         return data
     }
 
@@ -73,6 +76,20 @@ final class IOPubSink: DisplaySink {
     func input(_ prompt: String, password: Bool) throws -> String {
         guard let stdin else { throw ScriptError(.io, "input: this frontend does not take input (allow_stdin is false)") }
         return try stdin.ask(prompt, password: password, parent: parent)
+    }
+
+    var comms: CommChannel? { self }
+}
+
+/// Widgets' comms go out on IOPub under the request being answered.
+extension IOPubSink: CommChannel {
+    func open(comm id: String, target: String, data: [String: Any], metadata: [String: Any], buffers: [[UInt8]]) {
+        iopub.publish("comm_open", ["comm_id": id, "target_name": target, "data": data], parent: parent, metadata: metadata,
+                      buffers: buffers.map { Data($0) })
+    }
+
+    func send(comm id: String, data: [String: Any], buffers: [[UInt8]]) {
+        iopub.publish("comm_msg", ["comm_id": id, "data": data], parent: parent, buffers: buffers.map { Data($0) })
     }
 }
 

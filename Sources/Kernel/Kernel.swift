@@ -117,6 +117,9 @@ public final class Kernel: @unchecked Sendable {
                                        session: session, signer: replySigner))
     }
 
+    /// A line in the kernel's log (its standard error, which the Jupyter server shows).
+    static func log(_ text: String) { FileHandle.standardError.write(Data("likewise kernel: \(text)\n".utf8)) }
+
     /// What a cell queued behind a failed one shows instead of running.
     static let skippedNotice = "Not run: a cell before it failed, and running stops at the first error. Fix that cell, then run this one again.\n"
 
@@ -164,10 +167,24 @@ public final class Kernel: @unchecked Sendable {
         case "history_request":
             reply(request, on: socket, ["status": "ok", "history": historyEntries(content)])
         case "comm_info_request":
-            reply(request, on: socket, ["status": "ok", "comms": [String: Any]()])
+            let target = content["target_name"] as? String
+            let comms = interpreter.openComms().filter { target == nil || $0.value == target }.mapValues { ["target_name": $0] }
+            reply(request, on: socket, ["status": "ok", "comms": comms])
         case "comm_open":
-            // No comm targets exist: close it at once, as the protocol asks.
+            // The kernel opens its widgets' comms itself and takes none from the frontend: close
+            // it at once, as the protocol asks.
             iopub.publish("comm_close", ["comm_id": content["comm_id"] as? String ?? "", "data": [String: Any]()], parent: request)
+        case "comm_msg":
+            // A widget changed in the frontend (a slider moved). A message the kernel cannot
+            // take is logged where the server's log shows it: it belongs to no cell.
+            let sink = IOPubSink(iopub: iopub, parent: request, stdin: nil)
+            guard let id = content["comm_id"] as? String, let data = content["data"] as? [String: Any] else {
+                Kernel.log("comm_msg without a comm_id string and a data object: ignored")
+                break
+            }
+            if let problem = interpreter.receiveComm(id: id, data: data, sink: sink) { Kernel.log("comm_msg: \(problem)") }
+        case "comm_close":
+            if let id = content["comm_id"] as? String { interpreter.closeComm(id: id) }
         case "interrupt_request":
             interpreter.interrupt()
             stdin.interrupted.store(true, ordering: .relaxed)
@@ -196,7 +213,7 @@ public final class Kernel: @unchecked Sendable {
             reply(request, on: socket, ["status": "ok", "restart": content["restart"] as? Bool ?? false])
             running.store(false, ordering: .relaxed)
         default:
-            FileHandle.standardError.write(Data("likewise kernel: no handler for \(request.type)\n".utf8))
+            Kernel.log("no handler for \(request.type)")
         }
     }
 

@@ -42,14 +42,15 @@ struct WireMessage: @unchecked Sendable {
 
     /// Frames for a new message of `type` answering `parent`, signed.
     static func frames(type: String, content: [String: Any], parent: WireMessage?, identities: [Data], session: String,
-                       signer: Signer, metadata: [String: Any] = [:]) -> [Data] {
+                       signer: Signer, metadata: [String: Any] = [:], buffers: [Data] = []) -> [Data] {
         var header: [String: Any] = [
             "msg_id": UUID().uuidString.lowercased(), "session": session, "username": "likewise",
             "date": WireMessage.timestamp(), "msg_type": type, "version": "5.5",
         ]
         if let subshell = parent?.header["subshell_id"] { header["subshell_id"] = subshell }
         let parts = [header, parent?.header ?? [:], metadata, content].map(json)
-        return identities + [delimiter, Data(signer.sign(parts).utf8)] + parts
+        // The signature covers the four JSON parts; binary buffers follow them unsigned.
+        return identities + [delimiter, Data(signer.sign(parts).utf8)] + parts + buffers
     }
 
     static func json(_ object: [String: Any]) -> Data {

@@ -36,6 +36,13 @@ public protocol Interpreter: AnyObject {
     func isComplete(_ code: String) -> Completeness
     /// Asks the running cell to stop; long loops notice within one step. Safe from any thread.
     func interrupt()
+    /// A `comm_msg` from the frontend to comm `id` (a widget's changed state); what it shows goes
+    /// to `sink`. Returns what is wrong with a message it cannot take.
+    func receiveComm(id: String, data: [String: Any], sink: DisplaySink) -> String?
+    /// The frontend closed comm `id`.
+    func closeComm(id: String)
+    /// The open comms: their ids and targets.
+    func openComms() -> [String: String]
 }
 
 /// The Likewise language.
@@ -76,6 +83,24 @@ public final class ScriptInterpreter: Interpreter {
     }
 
     public func interrupt() { session.cancelled.store(true, ordering: .relaxed) }
+
+    public func receiveComm(id: String, data: [String: Any], sink: DisplaySink) -> String? {
+        withSession {
+            guard let widget = session.widgets[id] else { return "no open comm \(id): it was closed, or its kernel restarted" }
+            guard let channel = sink.comms else { return "comm \(id): this frontend cannot carry widget messages" }
+            session.sink = sink
+            do {
+                try widget.receive(data, on: channel)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+    }
+
+    public func closeComm(id: String) { withSession { session.widgets[id] = nil } }
+
+    public func openComms() -> [String: String] { withSession { session.widgets.mapValues { _ in Widget.target } } }
 
     /// Completion and inspection read the session, so they take their turn like a cell.
     private func withSession<T>(_ body: () -> T) -> T {

@@ -27,6 +27,16 @@ public final class Session {
 
     /// The commands this session's cells can call.
     public let commands: CommandRegistry
+    /// The widgets open with the frontend, by comm id.
+    var widgets: [String: Widget] = [:]
+
+    /// Opens `widgets` with the frontend, in order (a widget after those it refers to).
+    func open(_ widgets: [Widget], on channel: CommChannel) {
+        for widget in widgets {
+            self.widgets[widget.id] = widget
+            widget.open(on: channel)
+        }
+    }
 
     init(sink: DisplaySink, commands: CommandRegistry) { (self.sink, self.commands) = (sink, commands) }
 

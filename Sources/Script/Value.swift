@@ -142,8 +142,12 @@ public struct DisplayBundle: Sendable {
     public var text: String
     public var png: [UInt8]?
     public var html: String?
+    /// The id of a widget model to show (`application/vnd.jupyter.widget-view+json`).
+    public var widget: String?
 
-    public init(text: String, png: [UInt8]? = nil, html: String? = nil) { (self.text, self.png, self.html) = (text, png, html) }
+    public init(text: String, png: [UInt8]? = nil, html: String? = nil, widget: String? = nil) {
+        (self.text, self.png, self.html, self.widget) = (text, png, html, widget)
+    }
 }
 
 /// Where an interpreter sends everything it shows: the kernel publishes on IOPub, the command
@@ -162,4 +166,10 @@ public protocol DisplaySink: AnyObject {
     func clear(wait: Bool)
     /// Asks the user for a line of text (hidden when `password`); throws when nobody can answer.
     func input(_ prompt: String, password: Bool) throws -> String
+    /// The comms to the frontend, for widgets; nil where there are none (a terminal).
+    var comms: CommChannel? { get }
+}
+
+extension DisplaySink {
+    public var comms: CommChannel? { nil }
 }

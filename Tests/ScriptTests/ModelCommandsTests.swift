@@ -205,6 +205,23 @@ struct ModelCommandsTests {
         #expect(run(i, "model(synth(\"old\", count: 3, size: 32), refineFlow: -1)").hasPrefix("ValueError: 1:1: model: refineFlow must be 0…100000 steps, got -1"))
     }
 
+    @Test func tuneWithoutWidgetsShowsTheEditAtItsValues() throws {
+        let i = ScriptInterpreter(), sink = RecordingSink()
+        run(i, "let m = model(synth(\"old\", count: 3, size: 32, seed: 1), preset: \"tiny\", pairing: \"one2one\")\nlet x = synth(\"old\", count: 1, size: 32, seed: 9)[0].source")
+        #expect(run(i, "let t = tune(m, x, strength: 0.25)\nt", sink) == "Tuning of one2one: refs 1, strength 0.25")
+        #expect(sink.displays.count == 1 && sink.displays[0].png != nil && sink.displays[0].widget == nil)
+        #expect(run(i, "t.refs") == "1" && run(i, "t.strength") == "0.25" && run(i, "t.image.width") == "32")
+        // At strength 0 the image is the source itself.
+        run(i, "let none = tune(m, x, strength: 0).image")
+        guard case let .image(unchanged)? = i.session.lookup("none")?.value, case let .image(x)? = i.session.lookup("x")?.value else {
+            Issue.record("no images")
+            return
+        }
+        #expect(unchanged == x)
+        #expect(run(i, "tune(m, x, refs: 2)").hasPrefix("ValueError: 1:1: tune: refs must be 1…1 for this one2one model, got 2"))
+        #expect(run(i, "tune(m, x, strength: 1.5)").hasPrefix("ValueError: 1:1: tune: strength must be 0…1, got 1.5"))
+    }
+
     @Test func roundGivesNumbersToPrint() {
         let i = ScriptInterpreter()
         #expect(run(i, "round(31.616100800529182, 2)") == "31.62")

@@ -161,6 +161,75 @@ class LikewiseProtocolTests(unittest.TestCase):
         self.assertEqual(reply["content"]["status"], "error")
         self.assertIn("code must be a string", reply["content"]["evalue"])
 
+    def iopub_until_idle(self, parent):
+        """Every IOPub message answering request `parent`, up to its idle status."""
+        messages = []
+        while True:
+            msg = self.kc.get_iopub_msg(timeout=60)
+            if msg["parent_header"].get("msg_id") != parent:
+                continue
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                return messages
+            messages.append(msg)
+
+    def send_comm_msg(self, comm_id, data):
+        msg = self.kc.session.msg("comm_msg", {"comm_id": comm_id, "data": data})
+        self.kc.shell_channel.send(msg)
+        return msg["header"]["msg_id"]
+
+    def test_tune_shows_widgets_that_rerender_when_a_slider_moves(self):
+        self.kc.execute_interactive('let m = model(synth("old", count: 3, size: 32, seed: 1), preset: "tiny", pairing: "structural", '
+                                    'flow: "horn-schunck")\nlet x = synth("old", count: 1, size: 32, seed: 9)[0].source', timeout=120)
+        messages = self.iopub_until_idle(self.kc.execute("let t = tune(m, x, strength: 0.5)"))
+        opens = {m["content"]["comm_id"]: m for m in messages if m["msg_type"] == "comm_open"}
+        views = [m["content"]["data"]["application/vnd.jupyter.widget-view+json"] for m in messages
+                 if m["msg_type"] == "display_data" and "application/vnd.jupyter.widget-view+json" in m["content"]["data"]]
+        self.assertEqual(len(views), 1)
+        self.assertEqual((views[0]["version_major"], views[0]["version_minor"]), (2, 1))
+        column = opens[views[0]["model_id"]]["content"]["data"]["state"]
+        self.assertEqual(column["_model_name"], "VBoxModel")
+        # Every widget a state refers to was opened before it, on the jupyter.widget target.
+        order = list(opens)
+        for comm_id, msg in opens.items():
+            self.assertEqual(msg["content"]["target_name"], "jupyter.widget")
+            self.assertEqual(msg["metadata"]["version"], "2.1.0")
+            state = msg["content"]["data"]["state"]
+            for value in [state.get("layout"), state.get("style")] + state.get("children", []):
+                if isinstance(value, str) and value.startswith("IPY_MODEL_"):
+                    self.assertLess(order.index(value[len("IPY_MODEL_"):]), order.index(comm_id))
+        by_model = {}
+        for comm_id, msg in opens.items():
+            by_model.setdefault(msg["content"]["data"]["state"]["_model_name"], []).append((comm_id, msg))
+        sliders = {m["content"]["data"]["state"]["description"]: cid for name in ["IntSliderModel", "FloatSliderModel"] for cid, m in by_model[name]}
+        self.assertEqual(set(sliders), {"references", "strength"})
+        image_id, image_open = by_model["ImageModel"][0]
+        self.assertEqual(image_open["content"]["data"]["buffer_paths"], [["value"]])
+        before = bytes(image_open["buffers"][0])
+        self.assertTrue(before.startswith(b"\x89PNG"))
+        info = self.kc.comm_info(target_name="jupyter.widget", reply=True)["content"]["comms"]
+        self.assertTrue(set(opens) <= set(info))
+
+        # The strength slider moves to 1: the picture is drawn again, and the session reads it.
+        reply_to = self.send_comm_msg(sliders["strength"], {"method": "update", "state": {"value": 1.0}, "buffer_paths": []})
+        updates = [m for m in self.iopub_until_idle(reply_to) if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == image_id]
+        self.assertEqual(len(updates), 1)
+        self.assertEqual(updates[0]["content"]["data"]["buffer_paths"], [["value"]])
+        after = bytes(updates[0]["buffers"][0])
+        self.assertTrue(after.startswith(b"\x89PNG"))
+        self.assertNotEqual(before, after)
+        self.assertEqual(self.kc.execute_interactive("t.strength", timeout=10)["content"]["status"], "ok")
+        strength = [m for m in self.iopub_until_idle(self.kc.execute("t.strength")) if m["msg_type"] == "execute_result"]
+        self.assertEqual(strength[0]["content"]["data"]["text/plain"], "1")
+
+        # Messages the kernel cannot take are logged, and nothing else changes.
+        for comm_id, data in [("no-such-comm", {"method": "update", "state": {"value": 0}}),
+                              (sliders["strength"], {"method": "update", "state": "not an object"}),
+                              (sliders["strength"], {"method": "update", "state": {"colour": 3}}),
+                              (sliders["strength"], {"method": "explode"})]:
+            self.iopub_until_idle(self.send_comm_msg(comm_id, data))
+        strength = [m for m in self.iopub_until_idle(self.kc.execute("t.strength")) if m["msg_type"] == "execute_result"]
+        self.assertEqual(strength[0]["content"]["data"]["text/plain"], "1")
+
     def test_executes_queued_behind_an_error_are_aborted(self):
         first = self.kc.execute("for i in 0..<200000 { }\nnot_a_name")
         second = self.kc.execute("1 + 1")

@@ -193,6 +193,29 @@ extension CommandSet {
             }
             return .number(Double(report.edited))
         },
+        Command("tune", [
+            Parameter(nil, "model", .object("Model"), "the model"),
+            Parameter(nil, "image", .image, "the image to edit"),
+            Parameter("refs", "refs", .integer, default: .number(1), "references to start from (structural and implicit models)"),
+            Parameter("strength", "strength", .number, default: .number(1), "how strongly to apply the edit, 0…1, to start from"),
+        ], summary: "An edit with sliders for its knobs (references, strength) that re-render it; returns the values chosen (a Tuning).",
+        doc: "In a notebook the sliders are Jupyter widgets: moving one re-renders the image. Read the values back with\nt.refs, t.strength and t.image. Where there are no widgets (likewise run) it shows the edit at the values given.") { call, session in
+            let editor = try call.object("model", as: EffectModel.self).editor
+            guard case let .image(image) = call.value("image") else { throw ScriptError(.type, "tune: image must be an Image") }
+            let (refs, strength) = (try call.integer("refs"), try call.number("strength"))
+            let tuning = try Tuning(editor: editor, source: image, refs: refs, strength: strength)
+            guard (1...tuning.maximumRefs).contains(refs) else {
+                throw ScriptError(.value, "tune: refs must be 1…\(tuning.maximumRefs) for this \(editor.pairing.rawValue) model, got \(refs)")
+            }
+            guard (0...1).contains(strength) else { throw ScriptError(.value, "tune: strength must be 0…1, got \(strength)") }
+            if let channel = session.sink.comms {
+                let column = try tuning.openWidgets(in: session, on: channel)
+                session.sink.display(DisplayBundle(text: tuning.summary, widget: column), id: nil)
+            } else {
+                try session.show(.image(tuning.image()))
+            }
+            return .object(tuning)
+        },
         Command("evaluate", [
             Parameter(nil, "model", .object("Model"), "the model"),
             Parameter(nil, "pairs", .pairs, "held-out pairs: sources in, targets the truth"),
