@@ -91,10 +91,11 @@ final class Widget {
         ]) { $1 })
     }
 
-    /// A PNG shown by the frontend (`ImageModel`); its bytes travel as a buffer.
-    static func image(_ png: [UInt8], layout: Widget) -> Widget {
+    /// A PNG shown by the frontend (`ImageModel`) `width` pixels wide (not stretched to the
+    /// cell); its bytes travel as a buffer.
+    static func image(_ png: [UInt8], width: Int, layout: Widget) -> Widget {
         Widget(model("ImageModel", view: "ImageView").merging([
-            "format": "png", "width": "", "height": "", "layout": layout.reference, "_dom_classes": [String](), "tabbable": NSNull(), "tooltip": NSNull(),
+            "format": "png", "width": String(width), "height": "", "layout": layout.reference, "_dom_classes": [String](), "tabbable": NSNull(), "tooltip": NSNull(),
         ]) { $1 }, binary: ["value": png])
     }
 

@@ -100,8 +100,19 @@ class JupyterLabInABrowser(unittest.TestCase):
         self.wait(f"the menu item {menu} › {item}", lambda: self.browser.find_elements(
             By.XPATH, f"//div[contains(@class, 'lm-Menu-itemLabel') and text()='{item}']"), 20)[0].click()
 
-    def test_the_quickstart_runs_in_jupyterlab_with_pictures_highlighting_and_errors(self):
+    def run_new_cell(self, code, code_cells):
+        """Types `code` into a new cell at the end and runs it with Shift+Enter."""
         from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.keys import Keys
+        self.css(".jp-Notebook-footer")[0].click()  # "Click to add a cell."
+        self.wait("a new cell in edit mode", lambda: len(self.css(".jp-CodeCell")) == code_cells + 1, 20)
+        editor = self.css(".jp-CodeCell .cm-content")[-1]
+        editor.click()
+        editor.send_keys(code)
+        self.wait("the typed code", lambda: code in self.css(".jp-CodeCell .cm-content")[-1].text, 10)
+        ActionChains(self.browser).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(Keys.SHIFT).perform()
+
+    def test_the_quickstart_runs_in_jupyterlab_with_pictures_highlighting_sliders_and_errors(self):
         from selenium.webdriver.common.keys import Keys
         self.browser.get(f"http://127.0.0.1:{self.port}/lab/tree/01-quickstart.ipynb?token={self.token}")
         self.wait("the notebook on an idle Likewise kernel",
@@ -122,14 +133,20 @@ class JupyterLabInABrowser(unittest.TestCase):
                         "the metrics table is shown")
         failures = [e.text for e in self.css(".jp-OutputArea-output") if "Error: " in e.text]
         self.assertEqual(failures, [], "no cell of the quickstart fails")
+        # The tune cell's strength slider, moved one step by keyboard as a user would: the kernel
+        # draws the picture again, and the session reads the value chosen.
+        image = self.wait("the tune widget's picture", lambda: self.css(".jupyter-widgets img"), 30)[0]
+        before = image.get_attribute("src")
+        handle = [h for h in self.css(".widget-hslider") if "strength" in h.text][0].find_elements("css selector", ".noUi-handle")[0]
+        handle.click()
+        handle.send_keys(Keys.ARROW_LEFT)
+        self.wait("the picture drawn again", lambda: self.css(".jupyter-widgets img")[0].get_attribute("src") != before, 30)
+        self.browser.save_screenshot(os.path.join(SCREENSHOTS, "tune.png"))
+        code_cells = len(self.css(".jp-CodeCell"))
+        self.run_new_cell("t.strength", code_cells)
+        self.wait("the strength read back", lambda: any(e.text.strip() == "0.95" for e in self.css(".jp-OutputArea-output")), 30)
         # A mistake in a new cell: the traceback names the place, and the kernel goes back to idle.
-        self.css(".jp-Notebook-footer")[0].click()  # "Click to add a cell."
-        self.wait("a new cell in edit mode", lambda: len(self.css(".jp-CodeCell")) == code_cells + 1, 20)
-        editor = self.css(".jp-CodeCell .cm-content")[-1]
-        editor.click()
-        editor.send_keys("shwo(1)")
-        self.wait("the typed code", lambda: "shwo(1)" in self.css(".jp-CodeCell .cm-content")[-1].text, 10)
-        ActionChains(self.browser).key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(Keys.SHIFT).perform()
+        self.run_new_cell("shwo(1)", len(self.css(".jp-CodeCell")))
         self.wait("the error's traceback", lambda: any("NameError" in e.text for e in self.css(".jp-OutputArea-output")), 60)
         traceback = next(e.text for e in self.css(".jp-OutputArea-output") if "NameError" in e.text)
         self.assertIn("unknown command 'shwo'", traceback)

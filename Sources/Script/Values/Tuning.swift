@@ -46,7 +46,8 @@ public final class Tuning: ScriptObject, @unchecked Sendable {
         let references = Widget.slider("references", value: Double(refs), range: 1...Double(maximumRefs), step: 1, integer: true,
                                        layout: layouts[0], style: styles[0])
         let blend = Widget.slider("strength", value: strength, range: 0...1, step: 0.05, integer: false, layout: layouts[1], style: styles[1])
-        let picture = Widget.image(try Figure.enlarged(image()).pngData(), layout: layouts[2])
+        let shown = try Figure.enlarged(image())
+        let picture = Widget.image(try shown.pngData(), width: shown.width, layout: layouts[2])
         let sliders = editor.pairing.usesReferences ? [references, blend] : [blend]
         let column = Widget.column(sliders + [picture], layout: layouts[3])
         let redraw: (CommChannel) throws -> Void = { channel in
