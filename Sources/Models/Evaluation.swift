@@ -1,4 +1,5 @@
 import Engine
+import Foundation
 
 /// One method's scores on held-out pairs, as `likewise eval` reports them.
 public struct EvaluationRow: Codable, Sendable, Equatable {
@@ -23,6 +24,15 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
     public init(method: String, pairs: Int, psnr: Double, ssim: Double, editPSNR: Double?, editCover: Double, steps: Int, trainSeconds: Double) {
         (self.method, self.pairs, self.psnr, self.ssim, self.editPSNR, self.editCover, self.steps, self.trainSeconds) =
             (method, pairs, psnr, ssim, editPSNR, editCover, steps, trainSeconds)
+    }
+
+    /// The columns of a table of rows (the language's `evaluate`, the demo's metrics).
+    public static let tableColumns = ["method", "PSNR", "SSIM", "edit PSNR", "edit cover"]
+
+    /// This row's cells under `tableColumns`.
+    public var tableCells: [String] {
+        [method, String(format: "%.2f", psnr), String(format: "%.4f", ssim), editPSNR.map { String(format: "%.2f", $0) } ?? "—",
+         String(format: "%.3f", editCover)]
     }
 
     /// `predict`'s scores on `heldout`: each pair's source in, its target the truth.

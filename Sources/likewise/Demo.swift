@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import Models
+import Script
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -76,13 +77,9 @@ struct Demo: ParsableCommand {
                                  },
                                  shown.map { Figure.Tile($0.target) }],
                                 rowLabels: ["source", "edit", "truth"], heading: "\(task): held-out pairs, PSNR where the edit is"), "edits.png")
-        let columns = ["method", "PSNR", "SSIM", "edit PSNR", "edit cover"]
-        let rows = [identity, model].map { row in
-            [row.method, String(format: "%.2f", row.psnr), String(format: "%.4f", row.ssim),
-             row.editPSNR.map { String(format: "%.2f", $0) } ?? "—", String(format: "%.3f", row.editCover)]
-        }
-        try write(Figure.table(columns: columns, rows: rows), "metrics.png")
-        try writeIndex(columns: columns, rows: rows)
+        let metrics = Table(columns: EvaluationRow.tableColumns, rows: [identity, model].map(\.tableCells))
+        try write(metrics.picture(), "metrics.png")
+        try writeIndex(metrics: metrics)
         print(#"{"summary": "editor", "edit_psnr": \#(model.editPSNR ?? .nan), "identity_edit_psnr": \#(identity.editPSNR ?? .nan), "psnr": \#(model.psnr), "train_seconds": \#(trainSeconds)}"#)
     }
 
@@ -109,27 +106,23 @@ struct Demo: ParsableCommand {
                                heading: "pair 0's edit carried onto source 1: where the structural output starts"), "carried.png")
     }
 
-    /// out/index.html: every picture and the metrics, with the command that made them.
-    private func writeIndex(columns: [String], rows: [[String]]) throws {
-        func escape(_ s: String) -> String {
-            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-        }
-        let table = "<table><tr>" + columns.map { "<th>\(escape($0))</th>" }.joined() + "</tr>"
-            + rows.map { "<tr>" + $0.map { "<td>\(escape($0))</td>" }.joined() + "</tr>" }.joined() + "</table>"
+    /// out/index.html: every picture and the metrics, with the command that made them. (Every
+    /// name in it is one the options were validated against: nothing to escape but the table.)
+    private func writeIndex(metrics: Table) throws {
         let sections = [("The built-in tasks", "tasks.png"), ("The training pairs", "pairs.png"),
                         ("What Mx sees: the flow", "flow.png"), ("The carried edit", "carried.png"),
                         ("Training", "loss.png"), ("Held-out edits", "edits.png")]
-        let body = sections.map { "<h2>\(escape($0.0))</h2>\n<img src=\"\($0.1)\" alt=\"\(escape($0.0))\">" }.joined(separator: "\n")
+        let body = sections.map { "<h2>\($0.0)</h2>\n<img src=\"\($0.1)\" alt=\"\($0.0)\">" }.joined(separator: "\n")
         let html = """
         <!doctype html>
-        <html><head><meta charset="utf-8"><title>Likewise demo: \(escape(task))</title>
+        <html><head><meta charset="utf-8"><title>Likewise demo: \(task)</title>
         <style>body{font-family:sans-serif;max-width:1200px;margin:2em auto}img{image-rendering:pixelated;max-width:100%}
         td,th{padding:.2em .8em;text-align:right}th{border-bottom:1px solid #888}</style></head>
-        <body><h1>Likewise: \(escape(task)), \(pairs) pairs, \(escape(pairing)), \(steps) steps</h1>
-        <p>Made by <code>likewise demo --task \(escape(task)) --pairs \(pairs) --preset \(escape(preset)) --pairing \(escape(pairing)) --steps \(steps) --heldout \(heldout) --seed \(seed)</code>.
+        <body><h1>Likewise: \(task), \(pairs) pairs, \(pairing), \(steps) steps</h1>
+        <p>Made by <code>likewise demo --task \(task) --pairs \(pairs) --preset \(preset) --pairing \(pairing) --steps \(steps) --heldout \(heldout) --seed \(seed)</code>.
         Scores are over \(heldout) held-out pairs; "edit PSNR" is measured where the edit happens, beside the identity (the source returned unchanged).</p>
         <h2>Metrics</h2>
-        \(table)
+        \(metrics.html)
         \(body)
         </body></html>
 

@@ -27,9 +27,6 @@ public struct Evaluation: ScriptObject {
 
     /// The rows as a table (HTML and a picture in a notebook, aligned text in a terminal).
     public var table: Table {
-        Table(columns: ["method", "PSNR", "SSIM", "edit PSNR", "edit cover"], rows: [identity, model].map { row in
-            [row.method, String(format: "%.2f", row.psnr), String(format: "%.4f", row.ssim),
-             row.editPSNR.map { String(format: "%.2f", $0) } ?? "—", String(format: "%.3f", row.editCover)]
-        }, showsPicture: true)
+        Table(columns: EvaluationRow.tableColumns, rows: [identity, model].map(\.tableCells), showsPicture: true)
     }
 }
