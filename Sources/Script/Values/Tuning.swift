@@ -41,15 +41,18 @@ public final class Tuning: ScriptObject, @unchecked Sendable {
     /// Shows the sliders and the image as widgets on `channel` (a column: sliders, then the
     /// picture), wired so that a slider's change re-renders the picture; returns the column's id.
     func openWidgets(in session: Session, on channel: CommChannel) throws -> String {
-        let layouts = (0..<4).map { _ in Widget.layout() }
-        let styles = (0..<2).map { _ in Widget.style("SliderStyleModel") }
+        let referencesLayout = Widget.layout(), referencesStyle = Widget.style("SliderStyleModel")
         let references = Widget.slider("references", value: Double(refs), range: 1...Double(maximumRefs), step: 1, integer: true,
-                                       layout: layouts[0], style: styles[0])
-        let blend = Widget.slider("strength", value: strength, range: 0...1, step: 0.05, integer: false, layout: layouts[1], style: styles[1])
+                                       layout: referencesLayout, style: referencesStyle)
+        let blendLayout = Widget.layout(), blendStyle = Widget.style("SliderStyleModel")
+        let blend = Widget.slider("strength", value: strength, range: 0...1, step: 0.05, integer: false, layout: blendLayout, style: blendStyle)
         let shown = try Figure.enlarged(image())
-        let picture = Widget.image(try shown.pngData(), width: shown.width, layout: layouts[2])
-        let sliders = editor.pairing.usesReferences ? [references, blend] : [blend]
-        let column = Widget.column(sliders + [picture], layout: layouts[3])
+        let pictureLayout = Widget.layout(), columnLayout = Widget.layout()
+        let picture = Widget.image(try shown.pngData(), width: shown.width, layout: pictureLayout)
+        // A direct model has no references to choose: its column has the strength slider only.
+        let sliders = editor.pairing.usesReferences ? [(referencesLayout, referencesStyle, references), (blendLayout, blendStyle, blend)]
+                                                    : [(blendLayout, blendStyle, blend)]
+        let column = Widget.column(sliders.map(\.2) + [picture], layout: columnLayout)
         let redraw: (CommChannel) throws -> Void = { channel in
             picture.update([:], binary: ["value": try Figure.enlarged(self.image()).pngData()], on: channel)
         }
@@ -63,7 +66,7 @@ public final class Tuning: ScriptObject, @unchecked Sendable {
             self.strength = min(max(value, 0), 1)
             try redraw(channel)
         }
-        session.open(layouts + styles + sliders + [picture, column], on: channel)
+        session.open(sliders.flatMap { [$0.0, $0.1, $0.2] } + [pictureLayout, picture, columnLayout, column], on: channel)
         return column.id
     }
 
