@@ -54,8 +54,9 @@ final class Widget {
             }
             let unknown = changes.keys.filter { state[$0] == nil && binary[$0] == nil }.sorted()
             guard unknown.isEmpty else { throw WidgetError("widget \(id) (\(state["_model_name"] ?? "?")) has no \(unknown.joined(separator: ", "))") }
-            state.merge(changes) { $1 }
+            // Taken only once the widget's owner accepts it: a rejected value leaves the state as it was.
             try onChange?(changes, channel)
+            state.merge(changes) { $1 }
         case "request_state":
             let keys = binary.keys.sorted()
             channel.send(comm: id, data: ["method": "update", "state": state, "buffer_paths": keys.map { [$0] }], buffers: keys.compactMap { binary[$0] })
