@@ -40,6 +40,9 @@ struct ThreadedCase: Sendable, CustomTestStringConvertible {
             ([try random([4, 16, 16, 3], seed: 1), try random([4, 16, 16, 2], seed: 2, low: -3, high: 3)],
              { try Tensor.warp($0[0], by: $0[1]) })
         },
+        // GEMM split by rows of C, and by columns when C has few rows (backward: both transposes).
+        binary("matmul, rows split", [512, 128], [128, 128]) { try Tensor.matmul($0, $1) },
+        binary("matmul, columns split", [8, 512], [512, 2048]) { try Tensor.matmul($0, $1) },
         unary("upsampledNearest", [2, 32, 32, 4]) { try $0.upsampledNearest(factor: 2) },
         unary("resizedBilinear", [2, 32, 32, 4]) { try $0.resizedBilinear(height: 48, width: 40) },
         unary("averagePooled", [2, 64, 64, 4]) { try $0.averagePooled(factor: 2) },

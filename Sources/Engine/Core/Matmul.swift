@@ -13,9 +13,26 @@ extension Kernels {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } }
             return
         }
-        cblas_sgemm(CblasRowMajor,
-                    transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        // OpenBLAS runs single-threaded (see `Threads`); the engine's pool splits C into blocks of
+        // rows, or of columns when it has few rows, each one sgemm on one thread. A block of C
+        // reads whole rows (or columns) of op(A) and op(B) and sums over the same K in the same
+        // order, so the result is bitwise the same on any thread count.
+        func block(rows: Range<Int>, columns: Range<Int>) {
+            let aStart = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
+            let bStart = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
+            cblas_sgemm(CblasRowMajor,
+                        transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(rows.count), Int32(columns.count), Int32(k), alpha, aStart, Int32(lda), bStart, Int32(ldb),
+                        beta, c + rows.lowerBound * ldc + columns.lowerBound, Int32(ldc))
+        }
+        // A thread's share must be worth a wake-up (~10 µs): about a million multiply-adds, and
+        // blocks of at least 16 rows or columns so OpenBLAS's micro-kernels stay full.
+        let grain = max(16, (1 << 20) / max(n * k, 1))
+        if m >= n || m >= 2 * 16 {
+            Threads.parallelFor(m, grain: grain) { rows in block(rows: rows, columns: 0..<n) }
+        } else {
+            Threads.parallelFor(n, grain: max(16, (1 << 20) / max(m * k, 1))) { columns in block(rows: 0..<m, columns: columns) }
+        }
     }
 
     /// op(a)·op(b) for rank-2 `[M, K]·[K, N]` or batched rank-3 `[B, M, K]·[B, K, N]` operands

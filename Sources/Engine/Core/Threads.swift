@@ -5,16 +5,18 @@ import Synchronization
 
 /// The one place that decides how many threads the engine uses.
 ///
-/// OpenBLAS keeps its own pthread pool and the engine's parallel loops run on Dispatch; both are
-/// set to the same count and never run at the same time (a parallel loop never calls GEMM), so the
-/// machine's cores are never oversubscribed. The default is the number of active cores, or
-/// `LIKEWISE_THREADS` when set.
+/// One pool: the engine's parallel loops run on Dispatch, and so does GEMM — OpenBLAS is kept
+/// single-threaded and `Kernels.gemm` splits each product into blocks, one sgemm a thread. (With
+/// OpenBLAS's own pool beside Dispatch's, its idle workers spun in `sched_yield` while the
+/// engine's loops ran: a third of a training step's CPU time went to the kernel, and two threads
+/// were barely faster than one.) The default is the number of active cores, or `LIKEWISE_THREADS`
+/// when set.
 public enum Threads {
     private static let current = Atomic<Int>(0)
 
     /// A thread count for the engine's parallel loops in one scope, and a tally of the loops that
     /// were split in it: tests run an op with 1 and with 2 threads, compare, and check that the
-    /// sizes really took the parallel path. OpenBLAS keeps the process-wide count.
+    /// sizes really took the parallel path (GEMM splits on the same scope).
     final class Scope: Sendable {
         let count: Int
         let splitLoops = Atomic<Int>(0)
@@ -39,10 +41,10 @@ public enum Threads {
         return current.load(ordering: .relaxed)
     }
 
-    /// Sets the thread count for both OpenBLAS and the engine's loops (clamped to 1…cores×4).
+    /// Sets the thread count for the engine's loops and GEMM (clamped to 1…cores×4).
     public static func setCount(_ n: Int) {
         let clamped = min(max(n, 1), max(ProcessInfo.processInfo.activeProcessorCount * 4, 1))
-        openblas_set_num_threads(Int32(clamped))
+        openblas_set_num_threads(1)
         current.store(clamped, ordering: .relaxed)
     }
 
