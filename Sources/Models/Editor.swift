@@ -2,7 +2,8 @@ import Engine
 import Foundation
 
 /// The few-shot editor: from a handful of before/after pairs it learns to do likewise to new
-/// images, with a U-Net regression head over the pairing it was built with.
+/// images, with a U-Net regression head over the pairing it was built with and, when built with
+/// diffusion, a `DiffusionRefiner` that samples what the head misses.
 ///
 /// For the n-to-n pairings (`.structural`, `.implicit`) every ordered case (i, j) of the
 /// training pairs is prepared once: the transformation from x_i to x_j, and y_i and x_i carried
@@ -19,6 +20,8 @@ public final class Editor {
     public let parameters = Parameters()
     public let trainer: Trainer
     let head: UNet
+    /// The diffusion half, trained with the head (nil: a regression editor).
+    let refiner: DiffusionRefiner?
     /// Case (i, j) at index i·N + j: x_i and y_i carried into x_j's frame.
     private var carried: [(source: Image, target: Image)?]
     var sampler: PairSampler
@@ -35,14 +38,15 @@ public final class Editor {
     /// An editor over `pairs` (at least two, all of one size; resized to the preset's size when
     /// they are not). An editor that would not fit in the memory free now is refused before
     /// anything is allocated (see `EditorCost`). `flowEstimator` defaults to the learned network
-    /// with its shipped weights. `progress` hears how many of the N·(N−1) cases have been prepared.
-    public init(pairs: [Pair], preset: EditorPreset = .small, pairing: Pairing = .structural, seed: UInt64 = 1,
+    /// with its shipped weights. `diffusion` adds the refiner (parameters `denoiser.…`).
+    /// `progress` hears how many of the N·(N−1) cases have been prepared.
+    public init(pairs: [Pair], preset: EditorPreset = .small, pairing: Pairing = .structural, diffusion: Bool = false, seed: UInt64 = 1,
                 flowEstimator: (any FlowEstimator)? = nil, augments: Bool = true, preparesCases: Bool = true,
                 checkInterrupt: () throws -> Void = {}, progress: (Int, Int) -> Void = { _, _ in }) throws {
         guard pairs.count >= 2 else {
             throw EngineError.invalidArgument(op: "editor", message: "an effect needs at least 2 pairs, got \(pairs.count)")
         }
-        try EditorCost(preset: preset, pairing: pairing, pairs: pairs.count).checkFits()
+        try EditorCost(preset: preset, pairing: pairing, pairs: pairs.count, diffusion: diffusion).checkFits()
         self.preset = preset
         self.pairing = pairing
         self.flowEstimator = try flowEstimator ?? FlowNetwork.pretrained()
@@ -58,6 +62,7 @@ public final class Editor {
         rng = RandomGenerator(seed: seed)
         sampler = try PairSampler(pairs: pairs.count, seed: seed &+ 1)
         head = try UNet(parameters.scoped("head"), preset.head(for: pairing), using: &rng)
+        refiner = diffusion ? try DiffusionRefiner(parameters.scoped("denoiser"), preset.denoiser(for: pairing), using: &rng) : nil
         trainer = try Trainer(parameters: parameters,
                               schedule: LearningRateSchedule(peak: preset.learningRate, floor: preset.learningRate / 20,
                                                              warmupSteps: preset.steps / 20, totalSteps: preset.steps),
@@ -133,78 +138,134 @@ public final class Editor {
             targets.append(y)
             weights.append(try EditRegion(source: x, truth: y).balancedLossWeights())
         }
-        let prediction = try predict(inputs)
+        let (input, base) = try headInput(inputs)
+        let prediction = try predict(input, base)
         let (target, weight) = (try Image.batch(targets), try Tensor.concat(weights, axis: 0))
         // L1 alone stalls on a small edit: with the region and the rest weighted half each, the
         // weighted median of what a head that cannot yet tell them apart should output is "no
         // change", and its gradient nearly cancels (one2one on blue_eyes sat at the identity for
         // ~700 steps). The squared term's pull toward the weighted mean starts learning at once
         // (28 dB where the edit is after 200 steps); L1 keeps the result sharp.
-        return try Tensor.weightedL1Loss(prediction, target, weights: weight)
+        let loss = try Tensor.weightedL1Loss(prediction, target, weights: weight)
             + Tensor.weightedMSELoss(prediction, target, weights: weight) * 4
             + Tensor.frequencyLoss(prediction, target) * 0.1
+        guard let refiner else { return loss }
+        let guess = prediction.detached()
+        return try loss + refiner.loss(residual: target - guess, condition: refinerCondition(input, guess), weights: weight, using: &rng)
     }
 
-    /// The head's prediction for a batch: each item is [x] or [x, carried reference source,
-    /// carried reference target] (see `Pairing`).
-    func predict(_ items: [[Image]]) throws -> Tensor {
+    /// The head's input for a batch, centred on zero, and what its output is added to (nil for
+    /// pix2pix): each item is [x] or [x, carried reference source, carried reference target]
+    /// (see `Pairing`).
+    func headInput(_ items: [[Image]]) throws -> (input: Tensor, base: Tensor?) {
         let x = try Image.batch(items.map { $0[0] })
         // The head reads its images centred on zero (2v − 1): from [0, 1] every input shares a
         // large mean that the first layers must first learn to remove (it halved the steps
         // before one2one on blue_eyes began to edit).
-        func head(_ images: Tensor) throws -> Tensor { try self.head(images * 2 - 1) }
         switch pairing {
-        case .pix2pix: return try head(x)
-        case .one2one: return try x + head(x)
+        case .pix2pix: return (try x * 2 - 1, nil)
+        case .one2one: return (try x * 2 - 1, x)
         case .implicit, .structural:
             let source = try Image.batch(items.map { $0[1] }), target = try Image.batch(items.map { $0[2] })
-            guard pairing == .structural else { return try x + head(Tensor.concat([x, source, target])) }
+            guard pairing == .structural else { return (try Tensor.concat([x, source, target]) * 2 - 1, x) }
             let carriedEdit = try x + target - source
-            return try carriedEdit + head(Tensor.concat([x, carriedEdit, source, target]))
+            return (try Tensor.concat([x, carriedEdit, source, target]) * 2 - 1, carriedEdit)
         }
     }
+
+    /// The head's prediction from its input and base (see `headInput`).
+    func predict(_ input: Tensor, _ base: Tensor?) throws -> Tensor {
+        let correction = try head(input)
+        return try base.map { try $0 + correction } ?? correction
+    }
+
+    /// What the refiner is conditioned on: the head's input and its prediction, centred.
+    func refinerCondition(_ input: Tensor, _ prediction: Tensor) throws -> Tensor {
+        try Tensor.concat([input, prediction * 2 - 1])
+    }
+
+    /// The prediction for a batch of items: the head's, plus the refiner's sampled residual when
+    /// `sampling` has steps. `onStep` sees each DDIM step's estimate of the whole prediction.
+    func predict(_ items: [[Image]], sampling: Sampling = .headOnly, onStep: (Int, Tensor) throws -> Void = { _, _ in }) throws -> Tensor {
+        let (input, base) = try headInput(items)
+        let prediction = try predict(input, base)
+        guard sampling.steps > 0 else { return prediction }
+        guard let refiner else {
+            throw EngineError.invalidArgument(op: "edit", message: "a regression editor has no diffusion to sample: steps must be 0, got \(sampling.steps)")
+        }
+        let residual = try refiner.sample(condition: refinerCondition(input, prediction), sampling) { step, estimate in
+            try onStep(step, prediction + estimate)
+        }
+        return try prediction + residual
+    }
+
+    /// How this editor samples unless told otherwise: 10 DDIM steps with diffusion, the head
+    /// alone without.
+    public var defaultSampling: Sampling { refiner == nil ? .headOnly : .standard }
+
+    /// Whether the editor has the diffusion refiner.
+    public var hasDiffusion: Bool { refiner != nil }
 
     // MARK: Editing
 
     /// `x` edited, and the training pairs it used as references (nearest first): the k pairs
-    /// whose sources look most like x (none for the direct pairings).
-    public func edit(_ x: Image, references k: Int = 1) throws -> (image: Image, references: [Int]) {
+    /// whose sources look most like x (none for the direct pairings). `sampling` defaults to
+    /// `defaultSampling`.
+    public func edit(_ x: Image, references k: Int = 1, sampling: Sampling? = nil) throws -> (image: Image, references: [Int]) {
         guard k >= 1 else { throw EngineError.invalidArgument(op: "edit", message: "references must be ≥ 1, got \(k)") }
         let chosen = pairing.usesReferences ? try nearest(to: x, count: min(k, pairs.count)) : []
-        return (try edit(x, using: chosen), chosen)
+        return (try edit(x, using: chosen, sampling: sampling), chosen)
     }
 
     /// `x` edited with the training pairs `references` as references. With more than one, their
     /// predictions are averaged per pixel, each weighted by how closely its source, carried into
-    /// x's frame, matches x there.
-    public func edit(_ x: Image, using references: [Int]) throws -> Image {
+    /// x's frame, matches x there. `onStep` sees each DDIM step's estimate, fused alike.
+    public func edit(_ x: Image, using references: [Int], sampling: Sampling? = nil,
+                     onStep: (Int, Image) throws -> Void = { _, _ in }) throws -> Image {
+        let sampling = sampling ?? defaultSampling
         guard references.allSatisfy(pairs.indices.contains) else {
             throw EngineError.invalidArgument(op: "edit", message: "references must be pair indices 0..<\(pairs.count), got \(references)")
         }
         let input = x.width == preset.size && x.height == preset.size ? x : try x.squared(to: preset.size)
         return try Autodiff.withoutGradients {
-            guard pairing.usesReferences else { return try Image(tensor: predict([[input]]).clamped()) }
+            guard pairing.usesReferences else {
+                return try Image(tensor: predict([[input]], sampling: sampling) { try onStep($0, Image(tensor: $1.clamped())) }.clamped())
+            }
             guard !references.isEmpty else { throw EngineError.invalidArgument(op: "edit", message: "a \(pairing.rawValue) editor needs at least one reference") }
             var items: [[Image]] = []
             for i in references {
                 let mx = try Transformation.estimate(reference: pairs[i].source, target: input, flowEstimator: flowEstimator)
                 items.append([input, try mx.carry(pairs[i].source), try mx.carry(pairs[i].target)])
             }
-            let predictions = try predict(items).scalars
-            let plane = input.width * input.height
-            let (carriedSources, seen) = (items.map { $0[1].pixels }, input.pixels)
+            let fuse = try fusion(of: items.map { $0[1].pixels }, onto: input)
+            return try fuse(predict(items, sampling: sampling) { try onStep($0, fuse($1)) })
+        }
+    }
+
+    /// A function that fuses a prediction per reference `[R, H, W, 3]` into one image, each
+    /// reference weighted per pixel by how closely its carried source matches x there.
+    private func fusion(of carriedSources: [[Float]], onto input: Image) throws -> (Tensor) throws -> Image {
+        let plane = input.width * input.height, seen = input.pixels
+        var weights = [Float](repeating: 0, count: carriedSources.count * plane)
+        for p in 0..<plane {
+            var total: Float = 0
+            for (r, carried) in carriedSources.enumerated() {
+                // Photometric error of the carried reference source against x at p.
+                let error = (Swift.abs(carried[3 * p] - seen[3 * p]) + Swift.abs(carried[3 * p + 1] - seen[3 * p + 1])
+                             + Swift.abs(carried[3 * p + 2] - seen[3 * p + 2])) / 3
+                weights[r * plane + p] = Foundation.exp(-error / 0.05)
+                total += weights[r * plane + p]
+            }
+            for r in carriedSources.indices { weights[r * plane + p] /= Swift.max(total, 1e-12) }
+        }
+        return { prediction in
+            let predictions = prediction.scalars
             var fused = [Float](repeating: 0, count: plane * 3)
             for p in 0..<plane {
-                var total: Float = 0
-                for (r, carried) in carriedSources.enumerated() {
-                    // Photometric error of the carried reference source against x at p.
-                    let error = (Swift.abs(carried[3 * p] - seen[3 * p]) + Swift.abs(carried[3 * p + 1] - seen[3 * p + 1])
-                                 + Swift.abs(carried[3 * p + 2] - seen[3 * p + 2])) / 3
-                    let weight = Foundation.exp(-error / 0.05)
-                    total += weight
-                    for c in 0..<3 { fused[3 * p + c] += weight * predictions[(r * plane + p) * 3 + c] }
+                for r in carriedSources.indices {
+                    for c in 0..<3 { fused[3 * p + c] += weights[r * plane + p] * predictions[(r * plane + p) * 3 + c] }
                 }
-                for c in 0..<3 { fused[3 * p + c] = Swift.min(Swift.max(fused[3 * p + c] / Swift.max(total, 1e-12), 0), 1) }
+                for c in 0..<3 { fused[3 * p + c] = Swift.min(Swift.max(fused[3 * p + c], 0), 1) }
             }
             return try Image(width: input.width, height: input.height, pixels: fused)
         }

@@ -6,7 +6,8 @@ import Foundation
 /// `likewise apply` needs nothing else — and how to rebuild it.
 ///
 /// Beyond the trainer's tensors: `pairs.source` and `pairs.target` `[N, S, S, 3]`. Metadata:
-/// `editor.format`, `editor.preset`, `editor.pairing`, `editor.seed`, `editor.augments`,
+/// `editor.format`, `editor.preset`, `editor.pairing`, `editor.diffusion` (whether it has the
+/// refiner, whose weights are `denoiser.…`; missing means false), `editor.seed`, `editor.augments`,
 /// `editor.flow` (`learned`, with the network's weights as tensors `flow.<parameter>`, or
 /// Horn–Schunck's settings as JSON), `editor.pairs` (their names, JSON), `editor.hashes` (a
 /// 64-bit FNV-1a hash of each pair's pixels, JSON), and `editor.rng`, `editor.sampler` (where
@@ -22,7 +23,8 @@ extension Editor {
         func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try JSONEncoder().encode(value), as: UTF8.self) }
         var state = try trainer.checkpoint(metadata: [
             "editor.format": String(Editor.checkpointFormat),
-            "editor.preset": preset.name, "editor.pairing": pairing.rawValue, "editor.seed": String(seed),
+            "editor.preset": preset.name, "editor.pairing": pairing.rawValue, "editor.diffusion": String(hasDiffusion),
+            "editor.seed": String(seed),
             "editor.augments": String(augments), "editor.flow": try flowDescription(),
             "editor.pairs": try json(pairs.map(\.name)), "editor.hashes": try json(pairs.map(Editor.hash)),
             "editor.rng": String(rng.state), "editor.sampler": "\(sampler.state.epochStart) \(sampler.state.position)",
@@ -63,6 +65,7 @@ extension Editor {
               let augments = meta["editor.augments"].flatMap(Bool.init) else {
             throw mismatch("its editor.seed, editor.rng or editor.augments is missing")
         }
+        guard let diffusion = Bool(meta["editor.diffusion"] ?? "false") else { throw mismatch("its editor.diffusion is neither true nor false") }
         let samplerState = (meta["editor.sampler"] ?? "").split(separator: " ").compactMap { UInt64($0) }
         guard samplerState.count == 2 else { throw mismatch("its editor.sampler is missing") }
         let names = try decode("editor.pairs", as: [String].self), hashes = try decode("editor.hashes", as: [String].self)
@@ -80,7 +83,7 @@ extension Editor {
         } else {
             flowEstimator = try decode("editor.flow", as: HornSchunck.self)
         }
-        let editor = try Editor(pairs: pairs, preset: preset, pairing: pairing, seed: seed,
+        let editor = try Editor(pairs: pairs, preset: preset, pairing: pairing, diffusion: diffusion, seed: seed,
                                 flowEstimator: flowEstimator, augments: augments, preparesCases: false)
         try editor.trainer.restore(from: checkpoint, path: path)
         if let steps = meta["editor.schedule_steps"].flatMap(Int.init), steps > 0 { editor.trainer.schedule.totalSteps = steps }

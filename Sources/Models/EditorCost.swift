@@ -5,7 +5,7 @@ import Foundation
 /// numbers are counted from the U-Net's shape (every convolution, the attention), so a preset too
 /// big for the machine is refused before a byte is allocated.
 public struct EditorCost: Sendable, Equatable {
-    /// Trainable scalars of the head.
+    /// Trainable scalars of the head (and the refiner's denoiser).
     public var parameters: Int
     /// Floating-point operations of one training step (forward and backward, ≈ 3× forward,
     /// a multiply-add counted as two).
@@ -14,10 +14,15 @@ public struct EditorCost: Sendable, Equatable {
     /// step keeps for its backward pass; the prepared cases of the n-to-n pairings.
     public var bytes: Int
 
-    /// The cost of an editor of `preset` and `pairing` over `pairs` pairs.
-    public init(preset: EditorPreset, pairing: Pairing, pairs: Int) {
-        let head = preset.head(for: pairing)
-        let (macs, parameters, activations) = head.counts(height: preset.size, width: preset.size)
+    /// The cost of an editor of `preset` and `pairing` over `pairs` pairs, with or without the
+    /// diffusion refiner.
+    public init(preset: EditorPreset, pairing: Pairing, pairs: Int, diffusion: Bool = false) {
+        let networks = [preset.head(for: pairing)] + (diffusion ? [preset.denoiser(for: pairing)] : [])
+        var (macs, parameters, activations) = (0, 0, 0)
+        for network in networks {
+            let counts = network.counts(height: preset.size, width: preset.size)
+            (macs, parameters, activations) = (macs + counts.macs, parameters + counts.parameters, activations + counts.activations)
+        }
         self.parameters = parameters
         flopsPerStep = 3 * 2 * Double(macs) * Double(preset.batch)
         // Each counted activation is kept with its normalised and activated copies for backward.
@@ -55,12 +60,15 @@ extension UNetConfiguration {
             activations += output * pixels
         }
         func residual(_ input: Int, _ output: Int, pixels: Int) {
+            parameters += timeChannels > 0 ? timeChannels * output + output : 0
             conv(3, input, output, pixels: pixels)
             conv(3, output, output, pixels: pixels)
             parameters += 4 * output
             if input != output { conv(1, input, output, pixels: pixels) }
         }
         let pixels = widths.indices.map { (height >> $0) * (width >> $0) }
+        let features = (widths[0] + 1) / 2 * 2
+        parameters += timeChannels > 0 ? features * timeChannels + timeChannels * timeChannels + 2 * timeChannels : 0
         conv(3, inputChannels, widths[0], pixels: pixels[0])
         for level in widths.indices {
             residual(widths[level], widths[level], pixels: pixels[level])

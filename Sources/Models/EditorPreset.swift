@@ -61,6 +61,13 @@ public struct EditorPreset: Sendable, Equatable {
         return preset
     }
 
+    /// The diffusion refiner's denoiser for `pairing`: the head's widths, told the time; its
+    /// input is the noisy residual, the head's input and the head's prediction.
+    func denoiser(for pairing: Pairing) -> UNetConfiguration {
+        UNetConfiguration(inputChannels: 3 + pairing.inputChannels + 3, outputChannels: 3, widths: widths, groups: groups,
+                          attention: true, zeroOutput: true, timeChannels: 4 * widths[0])
+    }
+
     /// The head's configuration for `pairing` (see `Pairing.inputChannels`).
     func head(for pairing: Pairing) -> UNetConfiguration {
         UNetConfiguration(inputChannels: pairing.inputChannels, outputChannels: 3, widths: widths, groups: groups,

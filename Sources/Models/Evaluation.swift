@@ -5,6 +5,8 @@ import Foundation
 public struct EvaluationRow: Codable, Sendable, Equatable {
     /// "identity", "n2n", "one2one" or "pix2pix".
     public var method: String
+    /// Whether the edits were sampled by the diffusion refiner (false: the regression head's).
+    public var diffusion: Bool
     /// Training pairs (0 for identity).
     public var pairs: Int
     /// Whole-image PSNR (dB) and SSIM, averaged over the held-out pairs.
@@ -14,32 +16,39 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
     public var editPSNR: Double?
     /// The edit region's mean share of the image.
     public var editCover: Double
+    /// Sharpness fidelity (`Metrics.sharpness`), averaged over the held-out pairs whose truth
+    /// has fine detail: 1 is the truth's, below is blurrier.
+    public var sharpness: Double?
     public var steps: Int
     public var trainSeconds: Double
 
     enum CodingKeys: String, CodingKey {
-        case method, pairs, psnr, ssim, editPSNR = "edit_psnr", editCover = "edit_cover", steps, trainSeconds = "train_seconds"
+        case method, diffusion, pairs, psnr, ssim, editPSNR = "edit_psnr", editCover = "edit_cover", sharpness, steps,
+             trainSeconds = "train_seconds"
     }
 
-    public init(method: String, pairs: Int, psnr: Double, ssim: Double, editPSNR: Double?, editCover: Double, steps: Int, trainSeconds: Double) {
-        (self.method, self.pairs, self.psnr, self.ssim, self.editPSNR, self.editCover, self.steps, self.trainSeconds) =
-            (method, pairs, psnr, ssim, editPSNR, editCover, steps, trainSeconds)
+    public init(method: String, diffusion: Bool = false, pairs: Int, psnr: Double, ssim: Double, editPSNR: Double?, editCover: Double,
+                sharpness: Double?, steps: Int, trainSeconds: Double) {
+        (self.method, self.diffusion, self.pairs, self.psnr, self.ssim, self.editPSNR, self.editCover, self.sharpness) =
+            (method, diffusion, pairs, psnr, ssim, editPSNR, editCover, sharpness)
+        (self.steps, self.trainSeconds) = (steps, trainSeconds)
     }
 
     /// The columns of a table of rows (the language's `evaluate`, the demo's metrics).
-    public static let tableColumns = ["method", "PSNR", "SSIM", "edit PSNR", "edit cover"]
+    public static let tableColumns = ["method", "PSNR", "SSIM", "edit PSNR", "edit cover", "sharpness"]
 
     /// This row's cells under `tableColumns`.
     public var tableCells: [String] {
-        [method, String(format: "%.2f", psnr), String(format: "%.4f", ssim), editPSNR.map { String(format: "%.2f", $0) } ?? "—",
-         String(format: "%.3f", editCover)]
+        [method + (diffusion ? " (diffusion)" : ""), String(format: "%.2f", psnr), String(format: "%.4f", ssim),
+         editPSNR.map { String(format: "%.2f", $0) } ?? "—", String(format: "%.3f", editCover), sharpness.map { String(format: "%.3f", $0) } ?? "—"]
     }
 
     /// `predict`'s scores on `heldout`: each pair's source in, its target the truth.
-    public static func score(method: String, pairs: Int, steps: Int, trainSeconds: Double, on heldout: [Pair],
+    public static func score(method: String, diffusion: Bool = false, pairs: Int, steps: Int, trainSeconds: Double, on heldout: [Pair],
                              checkInterrupt: () throws -> Void = {}, predict: (Image) throws -> Image) throws -> EvaluationRow {
         guard !heldout.isEmpty else { throw EngineError.invalidArgument(op: "evaluate", message: "no held-out pairs to score on") }
         var (psnr, ssim, edit, edited, cover) = (0.0, 0.0, 0.0, 0, 0.0)
+        var (sharpness, detailed) = (0.0, 0)
         for pair in heldout {
             try checkInterrupt()
             let output = try predict(pair.source)
@@ -48,9 +57,11 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
             ssim += try Metrics.ssim(output, pair.target)
             cover += region.cover
             if let value = try region.psnr(output, pair.target) { edit += min(value, 100); edited += 1 }
+            if let value = try Metrics.sharpness(output, pair.target) { sharpness += value; detailed += 1 }
         }
         let n = Double(heldout.count)
-        return EvaluationRow(method: method, pairs: pairs, psnr: psnr / n, ssim: ssim / n, editPSNR: edited > 0 ? edit / Double(edited) : nil,
-                             editCover: cover / n, steps: steps, trainSeconds: trainSeconds)
+        return EvaluationRow(method: method, diffusion: diffusion, pairs: pairs, psnr: psnr / n, ssim: ssim / n,
+                             editPSNR: edited > 0 ? edit / Double(edited) : nil, editCover: cover / n,
+                             sharpness: detailed > 0 ? sharpness / Double(detailed) : nil, steps: steps, trainSeconds: trainSeconds)
     }
 }

@@ -14,9 +14,11 @@ public struct FolderEdit: Sendable {
 
     public let input: String, output: String
     public let references: Int
+    /// How each edit is sampled (nil: the editor's default).
+    public let sampling: Sampling?
 
-    public init(input: String, output: String, references: Int = 1) {
-        (self.input, self.output, self.references) = (input, output, references)
+    public init(input: String, output: String, references: Int = 1, sampling: Sampling? = nil) {
+        (self.input, self.output, self.references, self.sampling) = (input, output, references, sampling)
     }
 
     /// The PNG files to edit, by name, sorted (hidden files left out).
@@ -45,7 +47,7 @@ public struct FolderEdit: Sendable {
             if FileManager.default.fileExists(atPath: destination) { report.skipped += 1; continue }
             do {
                 let source = try Image(contentsOfPNG: input + "/" + name)
-                try editor.edit(source, references: references).image.writePNG(to: destination)
+                try editor.edit(source, references: references, sampling: sampling).image.writePNG(to: destination)
                 report.edited += 1
             } catch let error as ImageError {
                 report.failures.append("\(error)")  // names the file already

@@ -43,3 +43,18 @@ public struct GroupNorm {
         try Tensor.groupNorm(x, groups: groups, gamma: weight, beta: bias)
     }
 }
+
+/// A fully connected layer: `weight` `[input, output]` (normal, std √(1/input)) and `bias`
+/// `[output]` (zeros); x `[N, input]` → `[N, output]`.
+public struct Linear {
+    public let weight: Tensor, bias: Tensor
+
+    public init(_ parameters: Parameters, input: Int, output: Int, using rng: inout RandomGenerator) throws {
+        weight = try parameters.add("weight", .randomNormal([input, output], std: (1 / Float(input)).squareRoot(), using: &rng))
+        bias = try parameters.constant("bias", [output], value: 0)
+    }
+
+    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        try Tensor.matmul(x, weight) + bias
+    }
+}

@@ -15,6 +15,9 @@ struct Train: ParsableCommand {
         Examples:
           likewise train --task blue_eyes --pairs 20 --out blue_eyes.safetensors
           likewise train --data photos/ --preset small --steps 2000 --out mine.safetensors
+          likewise train --task old --pairing structural --diffusion --out old.safetensors
+        --diffusion adds the diffusion refiner, trained with the regression head: a denoiser of what
+        the head misses, sampled by DDIM when the effect is applied (likewise apply --steps).
         With --flow it trains the flow network of the transformation estimator instead, supervised
         by the built-in tasks' true displacements, and saves its weights alone — how the weights
         shipped in Sources/Models/Resources/flow.safetensors were made:
@@ -32,6 +35,7 @@ struct Train: ParsableCommand {
     @Option(help: "Where to save the effect.") var out: String
     @Option(help: "The flow estimator of a structural effect: \(Transformation.estimatorNames.joined(separator: " or ")).") var flowEstimator = "learned"
     @Option(help: "First refine the learned flow without labels on the pairs' sources for this many steps.") var refineFlow = 0
+    @Flag(help: "Add the diffusion refiner (a denoiser of the head's residual, sampled by DDIM).") var diffusion = false
     @Flag(help: "Train the flow network on the built-in tasks instead of an effect.") var flow = false
 
     func validate() throws {
@@ -66,7 +70,7 @@ struct Train: ParsableCommand {
             progress.show("pairing \(choice.reason)", done: true)
             return choice.pairing
         }()
-        let editor = try Editor(pairs: training, preset: settings, pairing: chosen, seed: seed,
+        let editor = try Editor(pairs: training, preset: settings, pairing: chosen, diffusion: diffusion, seed: seed,
                                 flowEstimator: estimator,
                                 progress: { done, total in progress.show("preparing cases \(done)/\(total)", done: done == total) })
         let total = steps ?? settings.steps
@@ -75,7 +79,7 @@ struct Train: ParsableCommand {
                           p.secondsRemaining), done: p.step == total)
         })
         try editor.save(to: out)
-        print("saved \(out): \(training.count) pairs, \(editor.pairing.rawValue), preset \(settings.name), \(editor.trainer.step) steps")
+        print("saved \(out): \(training.count) pairs, \(editor.pairing.rawValue)\(diffusion ? " with diffusion" : ""), preset \(settings.name), \(editor.trainer.step) steps")
     }
 
     /// The flow network, supervised on sources of every built-in task at the preset's size (a
@@ -106,6 +110,8 @@ struct Apply: ParsableCommand {
         Writes OUT_DIR/NAME.png for each IN_DIR/NAME.png, at the effect's size (each image is scaled
         and centre-cropped to it). Files already in OUT_DIR are skipped, so an interrupted run
         resumes. Files that cannot be read are listed at the end, and the exit status is then 1.
+        An effect trained with --diffusion samples each edit with --steps DDIM steps (default 10; 0
+        gives its regression head's output), --eta and --seed (one seed, the same images bit for bit).
         Example:
           likewise apply blue_eyes.safetensors photos/ edited/ --refs 3
         """
@@ -115,17 +121,24 @@ struct Apply: ParsableCommand {
     @Argument(help: "The folder of images to edit.") var input: String
     @Argument(help: "Where to write the edited images.") var output: String
     @Option(help: "Reference pairs fused per edit (structural effects).") var refs = 1
+    @Option(help: "DDIM steps of an effect with diffusion (default: 10; 0: its regression head alone).") var steps: Int?
+    @Option(help: "DDIM's eta (0: deterministic).") var eta = 0.0
+    @Option(help: "Seed of the sampling noise.") var seed: UInt64 = 0
 
     func validate() throws {
         guard (1...64).contains(refs) else { throw ValidationError("--refs must be 1…64, got \(refs)") }
+        do { _ = try Sampling(steps: steps ?? 0, eta: eta, seed: seed) } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
         let progress = ProgressLine()
         let editor = try Editor.load(from: effect)
+        let steps = self.steps ?? editor.defaultSampling.steps
+        guard steps == 0 || editor.hasDiffusion else { throw ValidationError("--steps \(steps): \(effect) has no diffusion (train it with --diffusion)") }
+        let sampling = try Sampling(steps: steps, eta: eta, seed: seed)
         let report: FolderEdit.Report
         do {
-            report = try FolderEdit(input: input, output: output, references: refs).run(with: editor, progress: { k, total, name in
+            report = try FolderEdit(input: input, output: output, references: refs, sampling: sampling).run(with: editor, progress: { k, total, name in
                 progress.show("apply: \(k + 1)/\(total) \(name)")
             })
         } catch let error as ImageError {

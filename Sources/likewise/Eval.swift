@@ -20,7 +20,11 @@ struct Eval: ParsableCommand {
         Every method gets the same --steps, or the same wall-clock --budget in seconds (the default:
         240 s a method, which keeps a task's rows under 20 minutes on 2 cores).
         n2n's transformation estimator is the learned flow network with a colour grid
-        (--flow-estimator horn-schunck: the classical one). Build with `swift build -c release` first.
+        (--flow-estimator horn-schunck: the classical one). With --diffusion, n2n is trained with the
+        diffusion refiner and scored twice: its regression head alone ("diffusion": false) and
+        sampled with --sample-steps DDIM steps ("diffusion": true). Every row also has sharpness:
+        the output's spectral energy above a quarter of the sampling rate over the truth's (1 is
+        the truth's detail; regression's blur shows below 1). Build with `swift build -c release` first.
         """
     )
 
@@ -38,6 +42,9 @@ struct Eval: ParsableCommand {
     @Option(help: "Write the rows as JSON here.") var json: String?
     @Option(help: "Write a picture of held-out examples, as each method edits them, here.") var png: String?
     @Option(help: "n2n's flow estimator: \(Transformation.estimatorNames.joined(separator: " or ")).") var flowEstimator = "learned"
+    @Flag(help: "Train n2n with the diffusion refiner; score its head alone and its samples.") var diffusion = false
+    @Option(help: "DDIM steps of n2n's samples with --diffusion (1…\(Sampling.maximumSteps)).") var sampleSteps = Sampling.standard.steps
+    @Option(help: "DDIM's eta for n2n's samples with --diffusion (0: deterministic).") var eta = 0.0
 
     func validate() throws {
         guard task == nil || data == nil else { throw ValidationError("give --task or --data, not both") }
@@ -53,6 +60,8 @@ struct Eval: ParsableCommand {
         guard Transformation.estimatorNames.contains(flowEstimator) else {
             throw ValidationError("--flow-estimator must be \(Transformation.estimatorNames.joined(separator: " or ")), got \(flowEstimator)")
         }
+        guard sampleSteps >= 1 else { throw ValidationError("--sample-steps must be 1…\(Sampling.maximumSteps), got \(sampleSteps)") }
+        do { _ = try Sampling(steps: sampleSteps, eta: eta) } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
@@ -74,7 +83,8 @@ struct Eval: ParsableCommand {
         if large > 0 { runs.append(("pix2pix", .pix2pix, large)) }
         for (method, pairing, count) in runs {
             let started = Date()
-            let editor = try Editor(pairs: Array(training.prefix(count)), preset: settings, pairing: pairing, seed: seed,
+            let refined = diffusion && method == "n2n"
+            let editor = try Editor(pairs: Array(training.prefix(count)), preset: settings, pairing: pairing, diffusion: refined, seed: seed,
                                     flowEstimator: Transformation.estimator(named: flowEstimator))
             let progress = { (p: TrainingProgress) in
                 if p.step % 100 == 0 {
@@ -84,11 +94,15 @@ struct Eval: ParsableCommand {
             if let budget { try editor.train(forSeconds: budget - Date().timeIntervalSince(started), progress: progress) }
             else { try editor.train(until: steps ?? settings.steps, progress: progress) }
             let seconds = Date().timeIntervalSince(started)
-            rows.append(try EvaluationRow.score(method: method, pairs: count, steps: editor.trainer.step, trainSeconds: seconds, on: test) {
-                try editor.edit($0, references: refs).image
-            })
-            report(rows[rows.count - 1])
-            columns.append(("\(method)@\(count)", try examples.map { try editor.edit($0.source, references: refs).image }))
+            for sampling in refined ? [.headOnly, try Sampling(steps: sampleSteps, eta: eta)] : [Sampling.headOnly] {
+                rows.append(try EvaluationRow.score(method: method, diffusion: sampling.steps > 0, pairs: count, steps: editor.trainer.step,
+                                                    trainSeconds: seconds, on: test) {
+                    try editor.edit($0, references: refs, sampling: sampling).image
+                })
+                report(rows[rows.count - 1])
+                columns.append(("\(method)@\(count)" + (sampling.steps > 0 ? " diffusion" : ""),
+                                try examples.map { try editor.edit($0.source, references: refs, sampling: sampling).image }))
+            }
         }
         if let json {
             let document = EvaluationDocument(task: name, pairs: pairs, heldout: test.count, preset: preset,
@@ -134,9 +148,10 @@ struct Eval: ParsableCommand {
 
     private func report(_ row: EvaluationRow) {
         let edit = row.editPSNR.map { String(format: "%6.2f", $0) } ?? "     —"
-        print(row.method.padding(toLength: 9, withPad: " ", startingAt: 0)
-              + String(format: "%5d pairs  PSNR %6.2f  SSIM %.4f  edit PSNR %@  cover %.3f  %5d steps  %7.1f s",
-                       row.pairs, row.psnr, row.ssim, edit, row.editCover, row.steps, row.trainSeconds))
+        let sharpness = row.sharpness.map { String(format: "%.3f", $0) } ?? "    —"
+        print((row.method + (row.diffusion ? "+diff" : "")).padding(toLength: 13, withPad: " ", startingAt: 0)
+              + String(format: "%5d pairs  PSNR %6.2f  SSIM %.4f  edit PSNR %@  cover %.3f  sharpness %@  %5d steps  %7.1f s",
+                       row.pairs, row.psnr, row.ssim, edit, row.editCover, sharpness, row.steps, row.trainSeconds))
     }
 }
 

@@ -23,6 +23,27 @@ struct MetricsTests {
         #expect(abs(try Metrics.ssim(a, a) - 1) < 1e-9)
     }
 
+    @Test func sharpnessIsOneForTheTruthBelowForABlurAboveForNoise() throws {
+        let truth = try noise(16, 16, seed: 3)
+        #expect(abs(try #require(try Metrics.sharpness(truth, truth)) - 1) < 1e-9)
+        // A box blur (2× down, 2× up) keeps the low frequencies and loses most of the rest.
+        let blurred = try truth.resized(width: 8, height: 8).resized(width: 16, height: 16)
+        #expect(try #require(try Metrics.sharpness(blurred, truth)) < 0.5)
+        var noisier = truth
+        var rng = RandomGenerator(seed: 4)
+        for i in noisier.pixels.indices { noisier.pixels[i] += (rng.nextUnit() - 0.5) * 0.6 }
+        #expect(try #require(try Metrics.sharpness(noisier, truth)) > 1.05)
+        // A checkerboard's energy sits at the Nyquist frequency (radius √½): it counts in full.
+        var checker = try Image(width: 8, height: 8, colour: RGB(0, 0, 0))
+        for y in 0..<8 { for x in 0..<8 where (x + y) % 2 == 0 { for c in 0..<3 { checker.pixels[(y * 8 + x) * 3 + c] = 1 } } }
+        let half = try Image(width: 8, height: 8, pixels: checker.pixels.map { $0 * 0.5 + 0.25 })
+        #expect(abs(try #require(try Metrics.sharpness(half, checker)) - 0.25) < 1e-6)  // half the amplitude, a quarter of the energy
+        // A flat truth has no detail to match.
+        let flat = try Image(width: 8, height: 8, colour: RGB(0.3, 0.3, 0.3))
+        #expect(try Metrics.sharpness(checker, flat) == nil)
+        #expect(throws: ImageError.self) { try Metrics.sharpness(flat, truth) }
+    }
+
     /// The definition, one 11×11 window at a time with a 2-D Gaussian, in Double.
     func referenceSSIM(_ a: Image, _ b: Image) -> Double {
         let sigma = 1.5, k = 11

@@ -97,7 +97,9 @@ struct EditorTests {
         let row = try EvaluationRow.score(method: "identity", pairs: 0, steps: 0, trainSeconds: 0, on: pairs) { $0 }
         #expect(row.editPSNR != nil && row.editCover > 0 && row.editCover < 0.5)
         let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(row)) as? [String: Any])
-        #expect(Set(json.keys) == ["method", "pairs", "psnr", "ssim", "edit_psnr", "edit_cover", "steps", "train_seconds"])
+        #expect(Set(json.keys) == ["method", "diffusion", "pairs", "psnr", "ssim", "edit_psnr", "edit_cover", "sharpness", "steps", "train_seconds"])
+        // The identity returns the source, whose detail is not the truth's but close to it.
+        #expect(json["diffusion"] as? Bool == false && abs((row.sharpness ?? 0) - 1) < 0.2)
     }
 }
 

@@ -222,6 +222,32 @@ struct ModelCommandsTests {
         #expect(run(i, "tune(m, x, strength: 1.5)").hasPrefix("ValueError: 1:1: tune: strength must be 0…1, got 1.5"))
     }
 
+    @Test func aDiffusionModelSamplesEditsBySeedAndStepsAndSaysSoWhereItIsUsed() throws {
+        let i = ScriptInterpreter()
+        run(i, """
+        let m = model(synth("blue_eyes", count: 3, size: 32, seed: 1), preset: "tiny", pairing: "one2one", diffusion: true)
+        train(m, steps: 3, plot: false)
+        let x = synth("blue_eyes", count: 1, size: 32, seed: 9)[0].source
+        """)
+        #expect(run(i, "m").hasPrefix("Model one2one with diffusion, preset tiny, 3 pairs, 3 steps, loss ") && run(i, "m.diffusion") == "true")
+        #expect(run(i, "info(m)").range(of: "diffusion +yes, 10 DDIM steps an edit by default", options: .regularExpression) != nil)
+        run(i, "let a = edit(m, x, steps: 3, seed: 1)\nlet b = edit(m, x, steps: 3, seed: 1)\nlet c = edit(m, x, steps: 3, seed: 2)\nlet head = edit(m, x, steps: 0)")
+        func image(_ name: String) -> Image? { if case let .image(image)? = i.session.lookup(name)?.value { return image } else { return nil } }
+        #expect(image("a") != nil && image("a") == image("b") && image("a") != image("c") && image("a") != image("head"))
+        let table = run(i, "evaluate(m, synth(\"blue_eyes\", count: 2, size: 32, seed: 9), steps: 2)")
+        #expect(table.contains("one2one (diffusion)") && table.contains("sharpness"), "\(table)")
+        #expect(run(i, "edit(m, x, steps: 101)").hasPrefix("ValueError: 1:1: edit: steps must be 0…100, got 101"))
+        #expect(run(i, "edit(m, x, eta: 2)").hasPrefix("ValueError: 1:1: edit: eta must be 0…1, got 2"))
+        #expect(run(i, "edit(m, x, seed: 1.5)").hasPrefix("TypeError: 1:12: edit: seed must be a whole number, got Number 1.5"))
+        // The knobs of a diffusion model's tune: steps and seed too.
+        #expect(run(i, "let t = tune(m, x, steps: 2, seed: 4)\nt") == "Tuning of one2one: refs 1, strength 1.00, steps 2, seed 4")
+        #expect(run(i, "t.steps") == "2" && run(i, "t.seed") == "4")
+        #expect(run(i, "tune(m, x, steps: 21)").hasPrefix("ValueError: 1:1: tune: steps must be 0…20 and seed 0…99, got 21 and 0"))
+        // A regression model has nothing to sample.
+        run(i, "let r = model(synth(\"blue_eyes\", count: 3, size: 32, seed: 1), preset: \"tiny\", pairing: \"one2one\")")
+        #expect(run(i, "edit(r, x, steps: 2)").hasPrefix("ValueError: 1:1: edit: steps: 2 needs a model with diffusion (model(…, diffusion: true)); this one is regression only"))
+    }
+
     @Test func roundGivesNumbersToPrint() {
         let i = ScriptInterpreter()
         #expect(run(i, "round(31.616100800529182, 2)") == "31.62")

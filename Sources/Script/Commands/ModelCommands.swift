@@ -9,13 +9,13 @@ public struct EffectModel: ScriptObject, @unchecked Sendable {
     public let editor: Editor
 
     public var summary: String {
-        "Model \(editor.pairing.rawValue), preset \(editor.preset.name), \(editor.pairs.count) pairs, \(editor.trainer.step) steps"
+        "Model \(editor.pairing.rawValue)\(editor.hasDiffusion ? " with diffusion" : ""), preset \(editor.preset.name), \(editor.pairs.count) pairs, \(editor.trainer.step) steps"
             + (editor.trainer.losses.last.map { String(format: ", loss %.4f", $0) } ?? "")
     }
 
     public var members: [(String, Value)] {
         [("steps", .number(Double(editor.trainer.step))), ("pairs", .pairs(editor.pairs)),
-         ("preset", .string(editor.preset.name)), ("pairing", .string(editor.pairing.rawValue)),
+         ("preset", .string(editor.preset.name)), ("pairing", .string(editor.pairing.rawValue)), ("diffusion", .bool(editor.hasDiffusion)),
          ("loss", editor.trainer.losses.last.map { .number(Double($0)) } ?? .null)]
     }
 
@@ -82,6 +82,26 @@ public struct FlowField: ScriptObject, @unchecked Sendable {
     }
 }
 
+/// How an edit is sampled, for the commands that edit: DDIM steps, η and the noise's seed.
+private let samplingParameters = [
+    Parameter("steps", "steps", .integer, default: .null, shown: "the model's", "DDIM steps of a diffusion model (0: its regression head alone; 10 by default)"),
+    Parameter("eta", "eta", .number, default: .number(0), "DDIM's η: 0 is deterministic, 1 adds fresh noise each step"),
+    Parameter("seed", "seed", .integer, default: .number(0), "the seed of the sampling noise: one seed, one image, bit for bit"),
+]
+
+/// The sampling a call asks for (see `samplingParameters`; `tune` has no η), checked against the model.
+private func sampling(of call: Invocation, for editor: Editor, in command: String) throws -> Sampling {
+    let steps = call.has("steps") ? try call.integer("steps") : editor.defaultSampling.steps
+    guard steps == 0 || editor.hasDiffusion else {
+        throw ScriptError(.value, "\(command): steps: \(steps) needs a model with diffusion (model(…, diffusion: true)); this one is regression only")
+    }
+    guard (0...Sampling.maximumSteps).contains(steps) else { throw ScriptError(.value, "\(command): steps must be 0…\(Sampling.maximumSteps), got \(steps)") }
+    let (eta, seed) = (call.has("eta") ? try call.number("eta") : 0, try call.integer("seed"))
+    guard (0...1).contains(eta) else { throw ScriptError(.value, "\(command): eta must be 0…1, got \(eta)") }
+    guard seed >= 0 else { throw ScriptError(.value, "\(command): seed must be ≥ 0, got \(seed)") }
+    return try Sampling(steps: steps, eta: eta, seed: UInt64(seed))
+}
+
 /// The model commands: build an effect from pairs, train it with a live display, look at it,
 /// edit with it, judge it, save and load it.
 extension CommandSet {
@@ -93,8 +113,9 @@ extension CommandSet {
             Parameter("seed", "seed", .integer, default: .null, shown: "the session seed", "the weights' and the training order's seed"),
             Parameter("flow", "flow", .string, default: .string("learned"), "the flow estimator: learned or horn-schunck"),
             Parameter("refineFlow", "refineFlow", .integer, default: .number(0), "steps refining the learned flow on these pairs' sources, without labels, first"),
+            Parameter("diffusion", "diffusion", .bool, default: .bool(false), "add the diffusion refiner: a denoiser that samples what the regression head misses"),
         ], summary: "An effect to train from pairs.",
-        doc: "structural: each output starts from a training pair's edit carried onto the new image by flow and colour,\nand the network learns a correction (N pairs give N·(N−1) cases). implicit: the network sees the carried reference\nbut starts from x. one2one: the network learns x → y directly as a correction of x; pix2pix: with no residual.\nauto: holds out a few pairs, trains structural, implicit and one2one briefly on the rest, keeps the best where the\nedit is, and prints why.") { call, session in
+        doc: "structural: each output starts from a training pair's edit carried onto the new image by flow and colour,\nand the network learns a correction (N pairs give N·(N−1) cases). implicit: the network sees the carried reference\nbut starts from x. one2one: the network learns x → y directly as a correction of x; pix2pix: with no residual.\nauto: holds out a few pairs, trains structural, implicit and one2one briefly on the rest, keeps the best where the\nedit is, and prints why. diffusion: true trains, with the head, a denoiser of the residual between target and head;\nedit then samples it with DDIM (steps: 0 gives the head's output alone).") { call, session in
             let name = try call.string("pairing")
             guard name == "auto" || Pairing(rawValue: name) != nil else {
                 throw ScriptError(.value, "model: pairing must be auto or one of \(Pairing.names), got \"\(name)\"")
@@ -118,7 +139,7 @@ extension CommandSet {
                 session.print("pairing \(choice.reason)")
                 pairing = choice.pairing
             }
-            let editor = try Editor(pairs: pairs, preset: preset, pairing: pairing,
+            let editor = try Editor(pairs: pairs, preset: preset, pairing: pairing, diffusion: try call.bool("diffusion"),
                                     seed: UInt64(seed), flowEstimator: flow, checkInterrupt: session.checkInterrupt,
                                     progress: { done, total in session.progress("model: preparing case \(done)/\(total)", id: "model") })
             return .object(EffectModel(editor: editor))
@@ -126,9 +147,10 @@ extension CommandSet {
         Command("info", [Parameter(nil, "model", .object("Model"), "the model")],
                 summary: "What a model is: pairing, preset, size, parameters, arithmetic a step, memory, pairs, steps.") { call, _ in
             let editor = try call.object("model", as: EffectModel.self).editor
-            let cost = EditorCost(preset: editor.preset, pairing: editor.pairing, pairs: editor.pairs.count)
+            let cost = EditorCost(preset: editor.preset, pairing: editor.pairing, pairs: editor.pairs.count, diffusion: editor.hasDiffusion)
             let rows = [
                 ["pairing", editor.pairing.rawValue], ["preset", editor.preset.name], ["flow", editor.flowEstimator.name],
+                ["diffusion", editor.hasDiffusion ? "yes, \(editor.defaultSampling.steps) DDIM steps an edit by default" : "no"],
                 ["size", "\(editor.preset.size)×\(editor.preset.size)"], ["parameters", String(editor.parameters.scalarCount)],
                 ["FLOPs a step", String(format: "%.2f G", cost.flopsPerStep / 1e9)], ["memory", String(format: "about %.0f MB", Double(cost.bytes) / 1e6)],
                 ["pairs", String(editor.pairs.count)], ["batch", String(editor.preset.batch)], ["steps", String(editor.trainer.step)],
@@ -164,12 +186,12 @@ extension CommandSet {
             Parameter(nil, "model", .object("Model"), "the model"),
             Parameter(nil, "image", .image, "the image to edit"),
             Parameter("refs", "refs", .integer, default: .number(1), "training pairs fused as references (structural models)"),
-        ], summary: "An image edited by the model (at the model's size); prints the training pairs it used as references.") { call, session in
+        ] + samplingParameters, summary: "An image edited by the model (at the model's size); prints the training pairs it used as references.") { call, session in
             let refs = try call.integer("refs")
             guard (1...64).contains(refs) else { throw ScriptError(.value, "edit: refs must be 1…64, got \(refs)") }
             guard case let .image(image) = call.value("image") else { throw ScriptError(.type, "edit: image must be an Image") }
             let editor = try call.object("model", as: EffectModel.self).editor
-            let (edited, references) = try editor.edit(image, references: refs)
+            let (edited, references) = try editor.edit(image, references: refs, sampling: sampling(of: call, for: editor, in: "edit"))
             if !references.isEmpty { session.print("references: " + references.map { editor.pairs[$0].name }.joined(separator: ", ")) }
             return .image(edited)
         },
@@ -178,12 +200,13 @@ extension CommandSet {
             Parameter(nil, "input", .string, "a folder of PNG images"),
             Parameter(nil, "output", .string, "where the edited images go (made if missing)"),
             Parameter("refs", "refs", .integer, default: .number(1), "training pairs fused as references (structural models)"),
-        ], summary: "Edits every PNG of a folder into another, as likewise apply does; prints what it did.",
+        ] + samplingParameters, summary: "Edits every PNG of a folder into another, as likewise apply does; prints what it did.",
         doc: "OUTPUT/NAME.png for each INPUT/NAME.png, at the model's size. Files already in OUTPUT are skipped, so a stopped run\nresumes; files that cannot be read are listed at the end. Returns how many images were edited.") { call, session in
             let refs = try call.integer("refs")
             guard (1...64).contains(refs) else { throw ScriptError(.value, "apply: refs must be 1…64, got \(refs)") }
             let editor = try call.object("model", as: EffectModel.self).editor
-            let job = FolderEdit(input: try call.string("input"), output: try call.string("output"), references: refs)
+            let job = FolderEdit(input: try call.string("input"), output: try call.string("output"), references: refs,
+                                 sampling: try sampling(of: call, for: editor, in: "apply"))
             let report = try job.run(with: editor, checkInterrupt: session.checkInterrupt) { k, total, name in
                 session.progress("apply: \(k + 1)/\(total) \(name)", id: "apply")
             }
@@ -198,12 +221,18 @@ extension CommandSet {
             Parameter(nil, "image", .image, "the image to edit"),
             Parameter("refs", "refs", .integer, default: .number(1), "references to start from (structural and implicit models)"),
             Parameter("strength", "strength", .number, default: .number(1), "how strongly to apply the edit, 0…1, to start from"),
-        ], summary: "An edit with sliders for its knobs (references, strength) that re-render it; returns the values chosen (a Tuning).",
-        doc: "In a notebook the sliders are Jupyter widgets: moving one re-renders the image. Read the values back with\nt.refs, t.strength and t.image. Where there are no widgets (likewise run) it shows the edit at the values given.") { call, session in
+            Parameter("steps", "steps", .integer, default: .null, shown: "the model's", "DDIM steps to start from (models with diffusion; 0…20)"),
+            Parameter("seed", "seed", .integer, default: .number(0), "the sampling noise's seed to start from (models with diffusion; 0…99)"),
+        ], summary: "An edit with sliders for its knobs (references, strength, DDIM steps, seed) that re-render it; returns the values chosen (a Tuning).",
+        doc: "In a notebook the sliders are Jupyter widgets: moving one re-renders the image. Read the values back with\nt.refs, t.strength, t.steps, t.seed and t.image. A model without diffusion has no steps or seed sliders.\nWhere there are no widgets (likewise run) it shows the edit at the values given.") { call, session in
             let editor = try call.object("model", as: EffectModel.self).editor
             guard case let .image(image) = call.value("image") else { throw ScriptError(.type, "tune: image must be an Image") }
             let (refs, strength) = (try call.integer("refs"), try call.number("strength"))
-            let tuning = try Tuning(editor: editor, source: image, refs: refs, strength: strength)
+            let sampling = try sampling(of: call, for: editor, in: "tune")
+            guard sampling.steps <= Tuning.maximumSteps, sampling.seed <= Tuning.maximumSeed else {
+                throw ScriptError(.value, "tune: steps must be 0…\(Tuning.maximumSteps) and seed 0…\(Tuning.maximumSeed), got \(sampling.steps) and \(sampling.seed)")
+            }
+            let tuning = try Tuning(editor: editor, source: image, refs: refs, strength: strength, steps: sampling.steps, seed: Int(sampling.seed))
             guard (1...tuning.maximumRefs).contains(refs) else {
                 throw ScriptError(.value, "tune: refs must be 1…\(tuning.maximumRefs) for this \(editor.pairing.rawValue) model, got \(refs)")
             }
@@ -220,16 +249,19 @@ extension CommandSet {
             Parameter(nil, "model", .object("Model"), "the model"),
             Parameter(nil, "pairs", .pairs, "held-out pairs: sources in, targets the truth"),
             Parameter("refs", "refs", .integer, default: .number(1), "references fused per edit"),
-        ], summary: "PSNR, SSIM and the PSNR where the edit happens, for the model and for the unchanged source (an Evaluation).",
-        doc: "It shows as a table; its numbers are members: psnr, ssim, editPSNR, editCover, steps, identityPSNR,\nidentityEditPSNR (and table).") { call, session in
+        ] + samplingParameters, summary: "PSNR, SSIM and the PSNR where the edit happens, for the model and for the unchanged source (an Evaluation).",
+        doc: "It shows as a table; its numbers are members: psnr, ssim, editPSNR, editCover, steps, identityPSNR,\nidentityEditPSNR, sharpness (the output's fine detail over the truth's: 1 is the truth's, below is blurrier) and table.") { call, session in
             let editor = try call.object("model", as: EffectModel.self).editor
             let pairs = try call.pairs("pairs").map { try $0.squared(to: editor.preset.size) }
             let refs = try call.integer("refs")
             guard (1...64).contains(refs) else { throw ScriptError(.value, "evaluate: refs must be 1…64, got \(refs)") }
             let identity = try EvaluationRow.score(method: "identity", pairs: 0, steps: 0, trainSeconds: 0, on: pairs,
                                                    checkInterrupt: session.checkInterrupt) { $0 }
-            let model = try EvaluationRow.score(method: editor.pairing.rawValue, pairs: editor.pairs.count, steps: editor.trainer.step,
-                                                trainSeconds: 0, on: pairs, checkInterrupt: session.checkInterrupt) { try editor.edit($0, references: refs).image }
+            let sampling = try sampling(of: call, for: editor, in: "evaluate")
+            let model = try EvaluationRow.score(method: editor.pairing.rawValue, diffusion: sampling.steps > 0, pairs: editor.pairs.count,
+                                                steps: editor.trainer.step, trainSeconds: 0, on: pairs, checkInterrupt: session.checkInterrupt) {
+                try editor.edit($0, references: refs, sampling: sampling).image
+            }
             return .object(Evaluation(identity: identity, model: model))
         },
         Command("flow", [

@@ -2,9 +2,10 @@ import Engine
 import Foundation
 import Models
 
-/// An edit with its knobs as sliders (`tune`): how many training pairs are fused as references
-/// and how strongly the edit is applied (x + strength·(edit − x)). Moving a slider re-renders the
-/// image in the notebook; the values chosen are read back as members (`t.refs`, `t.strength`,
+/// An edit with its knobs as sliders (`tune`): how many training pairs are fused as references,
+/// how strongly the edit is applied (x + strength·(edit − x)) and, for a model with diffusion,
+/// the DDIM steps and the noise's seed. Moving a slider re-renders the image in the notebook; the
+/// values chosen are read back as members (`t.refs`, `t.strength`, `t.steps`, `t.seed`,
 /// `t.image`). Where there are no widgets (a terminal) it shows the edit at the starting values.
 public final class Tuning: ScriptObject, @unchecked Sendable {
     public static let typeName = "Tuning"
@@ -12,61 +13,81 @@ public final class Tuning: ScriptObject, @unchecked Sendable {
     let source: Image
     public private(set) var refs: Int
     public private(set) var strength: Double
-    /// Each reference count's edit, made once: a strength change only blends.
-    private var edits: [Int: Image] = [:]
+    /// DDIM steps and the noise's seed (a regression model: 0 and 0).
+    public private(set) var steps: Int, seed: Int
+    /// Each (refs, steps, seed)'s edit, made once: a strength change only blends.
+    private var edits: [[Int]: Image] = [:]
 
-    init(editor: Editor, source: Image, refs: Int, strength: Double) throws {
+    init(editor: Editor, source: Image, refs: Int, strength: Double, steps: Int, seed: Int) throws {
         (self.editor, self.source, self.refs, self.strength) = (editor, try source.squared(to: editor.preset.size), refs, strength)
+        (self.steps, self.seed) = (steps, seed)
     }
 
     /// The most references a slider offers: every training pair, up to 8.
     var maximumRefs: Int { editor.pairing.usesReferences ? min(editor.pairs.count, 8) : 1 }
+    /// The most DDIM steps the steps slider offers.
+    static let maximumSteps = 20
+    /// The largest seed the seed slider offers.
+    static let maximumSeed = 99
 
     /// The edit at the current values.
     public func image() throws -> Image {
-        if edits[refs] == nil { edits[refs] = try editor.edit(source, references: refs).image }
-        guard let edit = edits[refs] else { return source }
+        let key = [refs, steps, seed]
+        if edits[key] == nil {
+            edits[key] = try editor.edit(source, references: refs, sampling: Sampling(steps: steps, seed: UInt64(seed))).image
+        }
+        guard let edit = edits[key] else { return source }
         var blended = source
         let s = Float(strength)
         for i in blended.pixels.indices { blended.pixels[i] = source.pixels[i] + s * (edit.pixels[i] - source.pixels[i]) }
         return blended
     }
 
-    public var summary: String { String(format: "Tuning of %@: refs %d, strength %.2f", editor.pairing.rawValue, refs, strength) }
+    public var summary: String {
+        String(format: "Tuning of %@: refs %d, strength %.2f", editor.pairing.rawValue, refs, strength)
+            + (editor.hasDiffusion ? ", steps \(steps), seed \(seed)" : "")
+    }
 
     public var members: [(String, Value)] {
-        [("refs", .number(Double(refs))), ("strength", .number(strength)), ("image", (try? image()).map(Value.image) ?? .null)]
+        [("refs", .number(Double(refs))), ("strength", .number(strength)), ("steps", .number(Double(steps))), ("seed", .number(Double(seed))),
+         ("image", (try? image()).map(Value.image) ?? .null)]
     }
 
     /// Shows the sliders and the image as widgets on `channel` (a column: sliders, then the
     /// picture), wired so that a slider's change re-renders the picture; returns the column's id.
     func openWidgets(in session: Session, on channel: CommChannel) throws -> String {
-        let referencesLayout = Widget.layout(), referencesStyle = Widget.style("SliderStyleModel")
-        let references = Widget.slider("references", value: Double(refs), range: 1...Double(maximumRefs), step: 1, integer: true,
-                                       layout: referencesLayout, style: referencesStyle)
-        let blendLayout = Widget.layout(), blendStyle = Widget.style("SliderStyleModel")
-        let blend = Widget.slider("strength", value: strength, range: 0...1, step: 0.05, integer: false, layout: blendLayout, style: blendStyle)
         let shown = try Figure.enlarged(image())
         let pictureLayout = Widget.layout(), columnLayout = Widget.layout()
         let picture = Widget.image(try shown.pngData(), width: shown.width, layout: pictureLayout)
-        // A direct model has no references to choose: its column has the strength slider only.
-        let sliders = editor.pairing.usesReferences ? [(referencesLayout, referencesStyle, references), (blendLayout, blendStyle, blend)]
-                                                    : [(blendLayout, blendStyle, blend)]
-        let column = Widget.column(sliders.map(\.2) + [picture], layout: columnLayout)
         let redraw: (CommChannel) throws -> Void = { channel in
             picture.update([:], binary: ["value": try Figure.enlarged(self.image()).pngData()], on: channel)
         }
-        references.onChange = { changes, channel in
-            guard let value = Tuning.number(changes["value"]) else { throw WidgetError("references: value must be a number") }
-            self.refs = min(max(Int(value.rounded()), 1), self.maximumRefs)
-            try redraw(channel)
+        var opened: [Widget] = [], sliders: [Widget] = []
+        /// A slider with its layout and style, whose change sets a knob (clamped to `range`) and redraws.
+        func slider(_ name: String, _ value: Double, _ range: ClosedRange<Double>, step: Double, integer: Bool,
+                    set: @escaping (Double) -> Void) {
+            let layout = Widget.layout(), style = Widget.style("SliderStyleModel")
+            let widget = Widget.slider(name, value: value, range: range, step: step, integer: integer, layout: layout, style: style)
+            widget.onChange = { changes, channel in
+                guard let value = Tuning.number(changes["value"]) else { throw WidgetError("\(name): value must be a number") }
+                set(min(max(integer ? value.rounded() : value, range.lowerBound), range.upperBound))
+                try redraw(channel)
+            }
+            opened += [layout, style, widget]
+            sliders.append(widget)
         }
-        blend.onChange = { changes, channel in
-            guard let value = Tuning.number(changes["value"]) else { throw WidgetError("strength: value must be a number") }
-            self.strength = min(max(value, 0), 1)
-            try redraw(channel)
+        // A direct model has no references to choose, a regression model no sampling: their
+        // columns leave those sliders out.
+        if editor.pairing.usesReferences {
+            slider("references", Double(refs), 1...Double(maximumRefs), step: 1, integer: true) { self.refs = Int($0) }
         }
-        session.open(sliders.flatMap { [$0.0, $0.1, $0.2] } + [pictureLayout, picture, columnLayout, column], on: channel)
+        slider("strength", strength, 0...1, step: 0.05, integer: false) { self.strength = $0 }
+        if editor.hasDiffusion {
+            slider("DDIM steps", Double(steps), 0...Double(Tuning.maximumSteps), step: 1, integer: true) { self.steps = Int($0) }
+            slider("seed", Double(seed), 0...Double(Tuning.maximumSeed), step: 1, integer: true) { self.seed = Int($0) }
+        }
+        let column = Widget.column(sliders + [picture], layout: columnLayout)
+        session.open(opened + [pictureLayout, picture, columnLayout, column], on: channel)
         return column.id
     }
 
