@@ -236,6 +236,8 @@ struct ModelCommandsTests {
         #expect(image("a") != nil && image("a") == image("b") && image("a") != image("c") && image("a") != image("head"))
         let table = run(i, "evaluate(m, synth(\"blue_eyes\", count: 2, size: 32, seed: 9), steps: 2)")
         #expect(table.contains("one2one (diffusion)") && table.contains("sharpness"), "\(table)")
+        run(i, "let e = evaluate(m, synth(\"blue_eyes\", count: 2, size: 32, seed: 9), steps: 0)")
+        #expect(run(i, "e.diffusion") == "false" && run(i, "e.sharpness > 0") == "true")
         #expect(run(i, "edit(m, x, steps: 101)").hasPrefix("ValueError: 1:1: edit: steps must be 0…100, got 101"))
         #expect(run(i, "edit(m, x, eta: 2)").hasPrefix("ValueError: 1:1: edit: eta must be 0…1, got 2"))
         #expect(run(i, "edit(m, x, seed: 1.5)").hasPrefix("TypeError: 1:12: edit: seed must be a whole number, got Number 1.5"))
@@ -243,9 +245,15 @@ struct ModelCommandsTests {
         #expect(run(i, "let t = tune(m, x, steps: 2, seed: 4)\nt") == "Tuning of one2one: refs 1, strength 1.00, steps 2, seed 4")
         #expect(run(i, "t.steps") == "2" && run(i, "t.seed") == "4")
         #expect(run(i, "tune(m, x, steps: 21)").hasPrefix("ValueError: 1:1: tune: steps must be 0…20 and seed 0…99, got 21 and 0"))
+        // The teaching views: the forward process, and the DDIM path whose last picture is the edit.
+        #expect(run(i, "noise(x).width > 6 * 64") == "true")
+        #expect(run(i, "noise(x, t: [0.5, 2])").hasPrefix("ValueError: 1:1: noise: each t must be a number in 0…1, got Number 2"))
+        #expect(run(i, "trajectory(m, x, steps: 3).width > 5 * 64") == "true")
+        #expect(run(i, "trajectory(m, x, steps: 0)").hasPrefix("ValueError: 1:1: trajectory: steps must be 1…100, got 0"))
         // A regression model has nothing to sample.
         run(i, "let r = model(synth(\"blue_eyes\", count: 3, size: 32, seed: 1), preset: \"tiny\", pairing: \"one2one\")")
         #expect(run(i, "edit(r, x, steps: 2)").hasPrefix("ValueError: 1:1: edit: steps: 2 needs a model with diffusion (model(…, diffusion: true)); this one is regression only"))
+        #expect(run(i, "trajectory(r, x)").hasPrefix("ValueError: 1:1: trajectory: this model has no diffusion to sample; build one with model(…, diffusion: true)"))
     }
 
     @Test func roundGivesNumbersToPrint() {

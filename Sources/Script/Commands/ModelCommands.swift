@@ -250,7 +250,7 @@ extension CommandSet {
             Parameter(nil, "pairs", .pairs, "held-out pairs: sources in, targets the truth"),
             Parameter("refs", "refs", .integer, default: .number(1), "references fused per edit"),
         ] + samplingParameters, summary: "PSNR, SSIM and the PSNR where the edit happens, for the model and for the unchanged source (an Evaluation).",
-        doc: "It shows as a table; its numbers are members: psnr, ssim, editPSNR, editCover, steps, identityPSNR,\nidentityEditPSNR, sharpness (the output's fine detail over the truth's: 1 is the truth's, below is blurrier) and table.") { call, session in
+        doc: "It shows as a table; its numbers are members: psnr, ssim, editPSNR, editCover, steps, identityPSNR,\nidentityEditPSNR, sharpness (the output's fine detail over the truth's: 1 is the truth's, below is blurrier),\ndiffusion (whether the edits were sampled) and table.") { call, session in
             let editor = try call.object("model", as: EffectModel.self).editor
             let pairs = try call.pairs("pairs").map { try $0.squared(to: editor.preset.size) }
             let refs = try call.integer("refs")

@@ -18,7 +18,8 @@ public struct Evaluation: ScriptObject {
     public var members: [(String, Value)] {
         func number(_ v: Double?) -> Value { v.map(Value.number) ?? .null }
         return [("psnr", .number(model.psnr)), ("ssim", .number(model.ssim)), ("editPSNR", number(model.editPSNR)),
-                ("editCover", .number(model.editCover)), ("steps", .number(Double(model.steps))),
+                ("editCover", .number(model.editCover)), ("sharpness", number(model.sharpness)), ("diffusion", .bool(model.diffusion)),
+                ("steps", .number(Double(model.steps))),
                 ("identityPSNR", .number(identity.psnr)), ("identityEditPSNR", number(identity.editPSNR)),
                 ("table", .object(table))]
     }

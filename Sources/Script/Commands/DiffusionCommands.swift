@@ -1,0 +1,67 @@
+import Engine
+import Foundation
+import Models
+
+/// The teaching views of diffusion: the forward process that destroys an image, and the DDIM
+/// path a model's sampler takes back from noise to an edit.
+extension CommandSet {
+    public static let diffusion = CommandSet("Diffusion", [
+        Command("noise", [
+            Parameter(nil, "image", .image, "the image to noise"),
+            Parameter("t", "t", .array, default: .array([0, 0.25, 0.5, 0.75, 0.9, 1].map(Value.number)), shown: "[0, 0.25, 0.5, 0.75, 0.9, 1]",
+                      "noise levels in [0, 1]: 0 is the image, 1 pure noise"),
+            Parameter("seed", "seed", .integer, default: .number(0), "the noise's seed"),
+        ], summary: "The diffusion forward process: the image at a few noise levels t, as a strip.",
+        doc: "z_t = α(t)·x + σ(t)·ε on the image mapped to [−1, 1], with the cosine schedule's α² = ᾱ(t) and σ² = 1 − ᾱ(t);\nunder each picture its t and ᾱ. A diffusion model learns to undo one small piece of this at a time.") { call, _ in
+            guard case let .image(image) = call.value("image"), case let .array(values) = call.value("t") else {
+                throw ScriptError(.type, "noise: image must be an Image and t an array of numbers")
+            }
+            let times = try values.map { value -> Double in
+                guard case let .number(t) = value, (0...1).contains(t) else { throw ScriptError(.value, "noise: each t must be a number in 0…1, got \(value.described)") }
+                return t
+            }
+            guard (1...16).contains(times.count) else { throw ScriptError(.value, "noise: t must hold 1…16 levels, got \(times.count)") }
+            let seed = try call.integer("seed")
+            guard seed >= 0 else { throw ScriptError(.value, "noise: seed must be ≥ 0, got \(seed)") }
+            var rng = RandomGenerator(seed: UInt64(seed))
+            let noise = (0..<image.pixels.count).map { _ in rng.normal() }
+            let tiles = try times.map { t -> Figure.Tile in
+                let (alpha, sigma) = NoiseSchedule.coefficients(t)
+                var noised = image
+                for i in noised.pixels.indices {
+                    let z = Float(alpha) * (2 * image.pixels[i] - 1) + Float(sigma) * noise[i]
+                    noised.pixels[i] = min(max((z + 1) / 2, 0), 1)
+                }
+                return Figure.Tile(try Figure.enlarged(noised), title: String(format: "t = %.2f", t),
+                                   lines: [String(format: "abar = %.3f", NoiseSchedule.alphaBar(t))])
+            }
+            return .image(try Figure.comparison(tiles, heading: "the forward process: noise added by the cosine schedule"))
+        },
+        Command("trajectory", [
+            Parameter(nil, "model", .object("Model"), "a model with diffusion"),
+            Parameter(nil, "image", .image, "the image to edit"),
+            Parameter("steps", "steps", .integer, default: .number(Double(Sampling.standard.steps)), "DDIM steps (1…\(Sampling.maximumSteps))"),
+            Parameter("refs", "refs", .integer, default: .number(1), "training pairs fused as references"),
+            Parameter("seed", "seed", .integer, default: .number(0), "the sampling noise's seed"),
+        ], summary: "The DDIM path of an edit: the image, the regression head's edit, then what each step estimates, as a strip.",
+        doc: "The sampler starts from noise and, at each of its steps, estimates the residual the head missed; the strip shows the\nhead's edit plus that estimate after every step (at most 12 shown, evenly spaced), ending at the edit that edit(...)\nreturns with the same steps and seed.") { call, _ in
+            let editor = try call.object("model", as: EffectModel.self).editor
+            guard editor.hasDiffusion else {
+                throw ScriptError(.value, "trajectory: this model has no diffusion to sample; build one with model(…, diffusion: true)")
+            }
+            guard case let .image(image) = call.value("image") else { throw ScriptError(.type, "trajectory: image must be an Image") }
+            let (steps, refs, seed) = (try call.integer("steps"), try call.integer("refs"), try call.integer("seed"))
+            guard (1...Sampling.maximumSteps).contains(steps) else { throw ScriptError(.value, "trajectory: steps must be 1…\(Sampling.maximumSteps), got \(steps)") }
+            guard (1...64).contains(refs) else { throw ScriptError(.value, "trajectory: refs must be 1…64, got \(refs)") }
+            guard seed >= 0 else { throw ScriptError(.value, "trajectory: seed must be ≥ 0, got \(seed)") }
+            let head = try editor.edit(image, references: refs, sampling: .headOnly)
+            let shown = Set((0..<min(steps, 12)).map { k in steps - (min(steps, 12) - 1 - k) * steps / min(steps, 12) })
+            var tiles = [Figure.Tile(try Figure.enlarged(image.squared(to: editor.preset.size)), title: "x"),
+                         Figure.Tile(try Figure.enlarged(head.image), title: "head")]
+            _ = try editor.edit(image, using: head.references, sampling: Sampling(steps: steps, seed: UInt64(seed))) { step, estimate in
+                if shown.contains(step) { tiles.append(Figure.Tile(try Figure.enlarged(estimate), title: "step \(step)")) }
+            }
+            return .image(try Figure.comparison(tiles, heading: "DDIM, \(steps) steps from noise: the head's edit plus each step's estimate of what it missed"))
+        },
+    ])
+}
