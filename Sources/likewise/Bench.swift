@@ -239,8 +239,10 @@ struct EditorBench: ParsableCommand {
         and a colour grid each), steps per second of each pairing (after warm-up) and the time the
         preset's default steps would take at that speed, and the seconds of one edit with 1 and 4
         references (the fastest of several), and of a tune slider's redraw (that edit enlarged and
-        encoded as PNG). The editor's targets: a default run ≤ 600 s, an edit and a slider's
-        redraw at 64 px ≤ 0.3 s. Build with `swift build -c release` first.
+        encoded as PNG). Then the same for a structural editor with the diffusion refiner, its edit
+        sampled with 10 DDIM steps. The editor's targets: a default run ≤ 600 s, an edit and a
+        slider's redraw at 64 px ≤ 0.3 s (with 10 DDIM steps ≤ 1 s). Build with `swift build -c
+        release` first.
         """
     )
 
@@ -253,10 +255,12 @@ struct EditorBench: ParsableCommand {
         let chosen = try SyntheticTask(named: task)
         let pairs = try chosen.pairs(count: 20, size: settings.size, seed: 1)
         let probe = try chosen.pair(index: 0, size: settings.size, seed: 99).source
-        for pairing in Pairing.allCases {
+        for (pairing, diffusion) in Pairing.allCases.map({ ($0, false) }) + [(.structural, true)] {
             let started = Date()
-            let editor = try Editor(pairs: pairs, preset: settings, pairing: pairing, seed: 1)
-            if pairing.usesReferences {
+            let editor = try Editor(pairs: pairs, preset: settings, pairing: pairing, diffusion: diffusion, seed: 1)
+            let kind: [(String, Any)] = [("pairing", pairing.rawValue), ("diffusion", diffusion), ("preset", settings.name)]
+            let editTarget = diffusion ? 1.0 : 0.3
+            if pairing.usesReferences && !diffusion {
                 emit(["op": "editor_prepare", "pairing": pairing.rawValue, "preset": settings.name, "pairs": pairs.count,
                       "cases": pairs.count * (pairs.count - 1), "seconds": Date().timeIntervalSince(started)])
             }
@@ -264,9 +268,8 @@ struct EditorBench: ParsableCommand {
             let timed = Date()
             try editor.train(until: 3 + steps)
             let rate = Double(steps) / Date().timeIntervalSince(timed)
-            emit(["op": "editor_train", "pairing": pairing.rawValue, "preset": settings.name, "batch": settings.batch,
-                  "steps_per_second": rate, "default_steps": settings.steps, "projected_seconds": Double(settings.steps) / rate,
-                  "target_seconds": 600])
+            emit([("op", "editor_train")] + kind + [("batch", settings.batch), ("steps_per_second", rate), ("default_steps", settings.steps),
+                                                    ("projected_seconds", Double(settings.steps) / rate), ("target_seconds", 600)])
             for refs in pairing.usesReferences ? [1, 4] : [1] {
                 var best = Double.infinity
                 for _ in 0..<5 {
@@ -274,7 +277,8 @@ struct EditorBench: ParsableCommand {
                     _ = try editor.edit(probe, references: refs)
                     best = min(best, Date().timeIntervalSince(start))
                 }
-                emit(["op": "editor_edit", "pairing": pairing.rawValue, "preset": settings.name, "refs": refs, "seconds": best, "target_seconds": 0.3])
+                emit([("op", "editor_edit")] + kind + [("refs", refs), ("ddim_steps", editor.defaultSampling.steps), ("seconds", best),
+                                                       ("target_seconds", editTarget)])
                 // What a tune slider's move costs: the edit at the new value, enlarged and encoded
                 // as the PNG the image widget receives.
                 var redraw = Double.infinity
@@ -283,7 +287,7 @@ struct EditorBench: ParsableCommand {
                     _ = try Figure.enlarged(editor.edit(probe, references: refs).image).pngData()
                     redraw = min(redraw, Date().timeIntervalSince(start))
                 }
-                emit(["op": "tune_redraw", "pairing": pairing.rawValue, "preset": settings.name, "refs": refs, "seconds": redraw, "target_seconds": 0.3])
+                emit([("op", "tune_redraw")] + kind + [("refs", refs), ("seconds", redraw), ("target_seconds", editTarget)])
             }
         }
     }

@@ -105,6 +105,16 @@ struct DiffusionTests {
         #expect(seen == [1, 2, 3, 4] && last?.pixels == sampled.pixels)
     }
 
+    @Test func anUntrainedRefinerSamplesExactlyTheHeadsEdit() throws {
+        // The denoiser's x̂₀ starts at zero: every step estimates no residual, so adding diffusion
+        // to an editor cannot change its edits until the refiner has learned something.
+        let pairs = try SyntheticTask(.old).pairs(count: 3, size: 32, seed: 8)
+        let editor = try Editor(pairs: pairs, preset: .tiny, pairing: .structural, diffusion: true, seed: 9, flowEstimator: EditorTests.quickFlow)
+        let x = try SyntheticTask(.old).pair(index: 0, size: 32, seed: 10).source
+        let head = try editor.edit(x, references: 2, sampling: .headOnly).image
+        #expect(try editor.edit(x, references: 2, sampling: Sampling(steps: 5, eta: 0.5, seed: 3)).image == head)
+    }
+
     @Test func badSamplingIsRefusedClearly() throws {
         #expect(throws: EngineError.self) { try Sampling(steps: Sampling.maximumSteps + 1) }
         #expect(throws: EngineError.self) { try Sampling(steps: -1) }

@@ -230,6 +230,23 @@ class LikewiseProtocolTests(unittest.TestCase):
         strength = [m for m in self.iopub_until_idle(self.kc.execute("t.strength")) if m["msg_type"] == "execute_result"]
         self.assertEqual(strength[0]["content"]["data"]["text/plain"], "1")
 
+    def test_tune_of_a_diffusion_model_has_steps_and_seed_sliders(self):
+        self.kc.execute_interactive('let d = model(synth("blue_eyes", count: 3, size: 32, seed: 1), preset: "tiny", pairing: "one2one", '
+                                    'diffusion: true)\ntrain(d, steps: 3, plot: false)\nlet y = synth("blue_eyes", count: 1, size: 32, seed: 9)[0].source',
+                                    timeout=120)
+        messages = self.iopub_until_idle(self.kc.execute("let u = tune(d, y, steps: 2)"))
+        opens = {m["content"]["comm_id"]: m["content"]["data"]["state"] for m in messages if m["msg_type"] == "comm_open"}
+        sliders = {state["description"]: cid for cid, state in opens.items() if state["_model_name"] in ("IntSliderModel", "FloatSliderModel")}
+        self.assertEqual(set(sliders), {"strength", "DDIM steps", "seed"})  # a direct model has no references to choose
+        self.assertEqual(opens[sliders["DDIM steps"]]["value"], 2)
+        image_id = next(cid for cid, state in opens.items() if state["_model_name"] == "ImageModel")
+        # A new seed is a new sample: the picture is drawn again, and the session reads the seed.
+        reply_to = self.send_comm_msg(sliders["seed"], {"method": "update", "state": {"value": 7}, "buffer_paths": []})
+        updates = [m for m in self.iopub_until_idle(reply_to) if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == image_id]
+        self.assertEqual(len(updates), 1)
+        seed = [m for m in self.iopub_until_idle(self.kc.execute("u.seed")) if m["msg_type"] == "execute_result"]
+        self.assertEqual(seed[0]["content"]["data"]["text/plain"], "7")
+
     def test_executes_queued_behind_an_error_are_aborted(self):
         first = self.kc.execute("for i in 0..<200000 { }\nnot_a_name")
         second = self.kc.execute("1 + 1")

@@ -14,7 +14,7 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = os.path.join(os.path.dirname(__file__), "..", "..", "Notebooks")
 # How many PNG pictures each notebook must show at least, with the ci profile.
-PICTURES = {"01-quickstart": 7, "02-flow-and-colour": 7, "04-your-own-pairs": 5, "05-why-n-to-n": 3}
+PICTURES = {"01-quickstart": 7, "02-flow-and-colour": 7, "03-diffusion": 6, "04-your-own-pairs": 5, "05-why-n-to-n": 3}
 
 
 def pngs(cell):
@@ -90,6 +90,18 @@ class NotebookFolder(unittest.TestCase):
         self.assertRegex(printed, r"end-point error, learned: [0-9.]+ px")
         for task in ["blue_eyes", "big_smile", "old", "sleepy", "day_to_night", "ancient_font"]:
             self.assertRegex(printed, task + r": learned [0-9.]+ px, Horn–Schunck [0-9.]+ px")
+
+    def test_diffusion_trains_a_refiner_follows_ddim_and_measures_sampling(self):
+        nb = self.run_notebook("03-diffusion")
+        self.check_pictures("03-diffusion", nb)
+        printed = "".join(text_of(c) for c in nb.cells)
+        self.assertRegex(printed, r"diffusion +yes, 10 DDIM steps an edit by default")
+        for steps in [0, 1, 4, 10]:
+            self.assertRegex(printed, rf"DDIM steps {steps} -> [0-9.]+ dB where the edit is \(identity [0-9.]+ dB\), "
+                                      r"[0-9.]+ dB whole image, sharpness [0-9.]+")
+        # The tune cell shows its widget (test_kernel checks a diffusion model's sliders).
+        tune = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("let t = tune("))
+        self.assertTrue(any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in tune.outputs), tune.outputs)
 
     def test_your_own_pairs_reads_the_example_folder(self):
         nb = self.run_notebook("04-your-own-pairs")
