@@ -118,7 +118,7 @@ public struct DiffusionRefiner {
             let (t, s) = (Double(k - step + 1) / Double(k), Double(k - step) / Double(k))
             let (alphaT, sigmaT) = NoiseSchedule.coefficients(t), (alphaS, sigmaS) = NoiseSchedule.coefficients(s)
             // x̂₀, clipped to the range a residual of images in [0, 1] can take.
-            let x0 = try denoiser(Tensor.concat([z, condition]), times: Array(repeating: Float(t), count: shape[0])).clipped(to: scale)
+            let x0 = try denoiser(Tensor.concat([z, condition]), times: Array(repeating: Float(t), count: shape[0])).clamped(to: -scale...scale)
             guard x0.withUnsafeBufferPointer({ $0.allSatisfy(\.isFinite) }) else {
                 throw EngineError.invalidArgument(op: "sample", message: "the sample stopped being finite at DDIM step \(step) of \(k)")
             }
@@ -138,14 +138,5 @@ public struct DiffusionRefiner {
         let pairs = times.map { NoiseSchedule.coefficients(Double($0)) }
         return (try Tensor(shape: [times.count, 1, 1, 1], scalars: pairs.map { Float($0.alpha) }),
                 try Tensor(shape: [times.count, 1, 1, 1], scalars: pairs.map { Float($0.sigma) }))
-    }
-}
-
-private extension Tensor {
-    /// Values clipped to [−limit, limit] (no gradient: sampling only).
-    func clipped(to limit: Float) -> Tensor {
-        let out = copy()
-        out.withUnsafeMutableBufferPointer { values in for i in values.indices { values[i] = Swift.min(Swift.max(values[i], -limit), limit) } }
-        return out
     }
 }

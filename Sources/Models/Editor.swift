@@ -229,7 +229,7 @@ public final class Editor {
         let input = x.width == preset.size && x.height == preset.size ? x : try x.squared(to: preset.size)
         return try Autodiff.withoutGradients {
             guard pairing.usesReferences else {
-                return try Image(tensor: predict([[input]], sampling: sampling) { try onStep($0, Image(tensor: $1.clamped())) }.clamped())
+                return try Image(tensor: predict([[input]], sampling: sampling) { try onStep($0, Image(tensor: $1.clamped(to: 0...1))) }.clamped(to: 0...1))
             }
             guard !references.isEmpty else { throw EngineError.invalidArgument(op: "edit", message: "a \(pairing.rawValue) editor needs at least one reference") }
             var items: [[Image]] = []
@@ -276,14 +276,5 @@ public final class Editor {
         let probe = try x.resized(width: 16, height: 16).pixels
         let distances = thumbnails.map { zip($0, probe).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
         return Array(distances.indices.sorted { distances[$0] < distances[$1] }.prefix(count))
-    }
-}
-
-private extension Tensor {
-    /// Values clamped to [0, 1], as an image holds them.
-    func clamped() throws -> Tensor {
-        let out = copy()
-        out.withUnsafeMutableBufferPointer { values in for i in values.indices { values[i] = Swift.min(Swift.max(values[i], 0), 1) } }
-        return out
     }
 }

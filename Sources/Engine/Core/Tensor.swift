@@ -82,6 +82,16 @@ public final class Tensor {
 
     /// The same values, cut from the graph: gradients do not flow through it.
     public func detached() -> Tensor { Tensor(shape: shape, storage: storage, offset: offset) }
+
+    /// A copy with every value clamped to `range`, cut from the graph: for outputs (an image's
+    /// [0, 1], a sampler's clipping), never for a value being trained.
+    public func clamped(to range: ClosedRange<Float>) -> Tensor {
+        let out = copy()
+        out.withUnsafeMutableBufferPointer { values in
+            for i in values.indices { values[i] = Swift.min(Swift.max(values[i], range.lowerBound), range.upperBound) }
+        }
+        return out
+    }
 }
 
 // MARK: - Creation
