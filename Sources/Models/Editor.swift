@@ -234,8 +234,8 @@ public final class Editor {
             guard !references.isEmpty else { throw EngineError.invalidArgument(op: "edit", message: "a \(pairing.rawValue) editor needs at least one reference") }
             var items: [[Image]] = []
             for i in references {
-                let mx = try Transformation.estimate(reference: pairs[i].source, target: input, flowEstimator: flowEstimator)
-                items.append([input, try mx.carry(pairs[i].source), try mx.carry(pairs[i].target)])
+                let reference = try carried(i, onto: input)
+                items.append([input, reference.source, reference.target])
             }
             let fuse = try fusion(of: items.map { $0[1].pixels }, onto: input)
             return try fuse(predict(items, sampling: sampling) { try onStep($0, fuse($1)) })
@@ -269,6 +269,13 @@ public final class Editor {
             }
             return try Image(width: input.width, height: input.height, pixels: fused)
         }
+    }
+
+    /// Training pair i's source and target carried into the frame of a new image `x` (of the
+    /// preset's size) by the transformation estimated between their sources.
+    func carried(_ i: Int, onto x: Image) throws -> (source: Image, target: Image) {
+        let mx = try Transformation.estimate(reference: pairs[i].source, target: x, flowEstimator: flowEstimator)
+        return (try mx.carry(pairs[i].source), try mx.carry(pairs[i].target))
     }
 
     /// The `count` training pairs whose sources are nearest to `x` (squared difference at 16×16).

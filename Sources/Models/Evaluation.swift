@@ -46,12 +46,20 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
     /// `predict`'s scores on `heldout`: each pair's source in, its target the truth.
     public static func score(method: String, diffusion: Bool = false, pairs: Int, steps: Int, trainSeconds: Double, on heldout: [Pair],
                              checkInterrupt: () throws -> Void = {}, predict: (Image) throws -> Image) throws -> EvaluationRow {
+        try score(method: method, diffusion: diffusion, pairs: pairs, steps: steps, trainSeconds: trainSeconds, on: heldout,
+                  checkInterrupt: checkInterrupt) { (pair: Pair) in try predict(pair.source) }
+    }
+
+    /// The scores of `output`, which sees the whole held-out pair (a VAE's round trip of the
+    /// target), against each pair's target.
+    public static func score(method: String, diffusion: Bool = false, pairs: Int, steps: Int, trainSeconds: Double, on heldout: [Pair],
+                             checkInterrupt: () throws -> Void = {}, output produce: (Pair) throws -> Image) throws -> EvaluationRow {
         guard !heldout.isEmpty else { throw EngineError.invalidArgument(op: "evaluate", message: "no held-out pairs to score on") }
         var (psnr, ssim, edit, edited, cover) = (0.0, 0.0, 0.0, 0, 0.0)
         var (sharpness, detailed) = (0.0, 0)
         for pair in heldout {
             try checkInterrupt()
-            let output = try predict(pair.source)
+            let output = try produce(pair)
             let region = try EditRegion(source: pair.source, truth: pair.target)
             psnr += min(try Metrics.psnr(output, pair.target), 100)
             ssim += try Metrics.ssim(output, pair.target)

@@ -24,7 +24,11 @@ struct Eval: ParsableCommand {
         diffusion refiner and scored twice: its regression head alone ("diffusion": false) and
         sampled with --sample-steps DDIM steps ("diffusion": true). Every row also has sharpness:
         the output's spectral energy above a quarter of the sampling rate over the truth's (1 is
-        the truth's detail; regression's blur shows below 1). Build with `swift build -c release` first.
+        the truth's detail; regression's blur shows below 1). With --vae, two VAEs are trained on
+        n2n's cases for as many steps as n2n had — with skip images (x_j and the nearest training
+        pair's target carried onto it) and without — and their held-out reconstructions of the
+        targets are scored: rows "vae" and "vae-noskip", the ceiling of any editor working in such
+        a latent. Build with `swift build -c release` first.
         """
     )
 
@@ -45,6 +49,7 @@ struct Eval: ParsableCommand {
     @Flag(help: "Train n2n with the diffusion refiner; score its head alone and its samples.") var diffusion = false
     @Option(help: "DDIM steps of n2n's samples with --diffusion (1…\(Sampling.maximumSteps)).") var sampleSteps = Sampling.standard.steps
     @Option(help: "DDIM's eta for n2n's samples with --diffusion (0: deterministic).") var eta = 0.0
+    @Flag(help: "Also score the reconstruction ceiling of a VAE trained on n2n's cases, with and without skips.") var vae = false
 
     func validate() throws {
         guard task == nil || data == nil else { throw ValidationError("give --task or --data, not both") }
@@ -102,6 +107,19 @@ struct Eval: ParsableCommand {
                 report(rows[rows.count - 1])
                 columns.append(("\(method)@\(count)" + (sampling.steps > 0 ? " diffusion" : ""),
                                 try examples.map { try editor.edit($0.source, references: refs, sampling: sampling).image }))
+            }
+            guard vae, method == "n2n" else { continue }
+            for skips in [true, false] {
+                let started = Date(), name = skips ? "vae" : "vae-noskip"
+                let autoencoder = try VAE(LatentCeiling.configuration(for: editor, skips: skips), seed: seed)
+                try LatentCeiling.train(autoencoder, on: editor, steps: editor.trainer.step, seed: seed, progress: { p in
+                    if p.step % 100 == 0 { FileHandle.standardError.write(Data(String(format: "%@ step %d/%d loss %.4f\n", name, p.step, p.totalSteps, p.loss).utf8)) }
+                })
+                var row = try LatentCeiling.score(autoencoder, editor: editor, on: test, method: name)
+                (row.steps, row.trainSeconds) = (editor.trainer.step, Date().timeIntervalSince(started))
+                rows.append(row)
+                report(row)
+                columns.append((name, try examples.map { try LatentCeiling.reconstruct($0, with: autoencoder, editor: editor) }))
             }
         }
         if let json {

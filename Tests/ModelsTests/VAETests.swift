@@ -71,3 +71,24 @@ struct VAETests {
         }
     }
 }
+
+struct LatentCeilingTests {
+    @Test func aVAETrainedOnAnEditorsCasesIsScoredOnHeldOutTargets() throws {
+        let pairs = try SyntheticTask(.sleepy).pairs(count: 3, size: 32, seed: 9)
+        let editor = try Editor(pairs: pairs, preset: .tiny, pairing: .structural, seed: 10, flowEstimator: EditorTests.quickFlow)
+        let configuration = LatentCeiling.configuration(for: editor, skips: true)
+        #expect(configuration.skipChannels == 6 && configuration.latentSide(for: 32) == 16)  // the tiny preset has two levels
+        let vae = try VAE(configuration)
+        let trainer = try LatentCeiling.train(vae, on: editor, steps: 30, seed: 11)
+        #expect(trainer.step == 30 && trainer.losses.suffix(5).reduce(0, +) < trainer.losses.prefix(5).reduce(0, +))
+        let heldout = try SyntheticTask(.sleepy).pairs(count: 2, size: 32, seed: 12)
+        let row = try LatentCeiling.score(vae, editor: editor, on: heldout, method: "vae")
+        #expect(row.method == "vae" && row.editPSNR != nil && row.sharpness != nil)
+        // The row is the reconstruction's own score.
+        let psnr = try heldout.map { try Metrics.psnr(LatentCeiling.reconstruct($0, with: vae, editor: editor), $0.target) }
+        #expect(abs(row.psnr - psnr.reduce(0, +) / 2) < 1e-9)
+        let direct = try Editor(pairs: pairs, preset: .tiny, pairing: .one2one, seed: 10, flowEstimator: EditorTests.quickFlow)
+        #expect(LatentCeiling.configuration(for: direct, skips: true).skipChannels == 3)
+        #expect(LatentCeiling.configuration(for: direct, skips: false).skipChannels == 0)
+    }
+}

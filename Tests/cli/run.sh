@@ -89,11 +89,22 @@ d = json.load(open(sys.argv[1]))
 assert (d[\"task\"], d[\"pairs\"], d[\"heldout\"], d[\"pairing\"], d[\"flow_estimator\"]) == (\"blue_eyes\", 3, 4, \"structural\", \"learned\"), d
 assert [(r[\"method\"], r[\"pairs\"]) for r in d[\"rows\"]] == [(\"identity\", 0), (\"n2n\", 3), (\"one2one\", 3), (\"pix2pix\", 3), (\"pix2pix\", 6)]
 for r in d[\"rows\"]:
-    assert set(r) == {\"method\", \"pairs\", \"psnr\", \"ssim\", \"edit_psnr\", \"edit_cover\", \"steps\", \"train_seconds\"}, r
-    assert 0 < r[\"edit_cover\"] < 1 and r[\"edit_psnr\"] > 0
+    assert set(r) == {\"method\", \"diffusion\", \"pairs\", \"psnr\", \"ssim\", \"edit_psnr\", \"edit_cover\", \"sharpness\", \"steps\", \"train_seconds\"}, r
+    assert 0 < r[\"edit_cover\"] < 1 and r[\"edit_psnr\"] > 0 and r[\"sharpness\"] > 0 and r[\"diffusion\"] is False
 assert d[\"rows\"][0][\"edit_psnr\"] < d[\"rows\"][0][\"psnr\"]
 " "$work/eval.json"'
 check "eval draws the held-out examples: four rows of source, truth and five edits" '[[ $(png_size "$work/eval.png") == 824x637 ]]'
+# --diffusion scores n2n's head and its samples; --vae adds the reconstruction ceilings.
+"$bin" eval --task sleepy --preset tiny --pairs 3 --large 0 --steps 3 --heldout 2 --diffusion --sample-steps 2 --vae --json "$work/diffusion.json" > "$work/diffusion.out" 2> /dev/null
+status=$?
+check "eval --diffusion --vae has the head, the samples and two VAE ceilings" '[[ $status -eq 0 ]] && python3 -c "
+import json, sys
+rows = json.load(open(sys.argv[1]))[\"rows\"]
+assert [(r[\"method\"], r[\"diffusion\"]) for r in rows] == [(\"identity\", False), (\"n2n\", False), (\"n2n\", True), (\"vae\", False), (\"vae-noskip\", False), (\"one2one\", False), (\"pix2pix\", False)], rows
+assert rows[1][\"psnr\"] != rows[2][\"psnr\"] and rows[3][\"steps\"] == 3
+" "$work/diffusion.json" && grep -q "^n2n+diff " "$work/diffusion.out"'
+"$bin" eval --task sleepy --sample-steps 0 > /dev/null 2> "$work/steps-bad.err"
+check "eval --sample-steps 0 is refused" 'grep -q "sample-steps must be 1…100, got 0" "$work/steps-bad.err"'
 # --data DIR: the folder's pairs, shuffled, train on --pairs and hold the rest out; --budget trains by the clock.
 mkdir -p "$work/own"
 { echo 'let p = synth("old", count: 5, size: 32, seed: 60)'
@@ -141,6 +152,17 @@ check "apply lists the unreadable file and exits 1" '[[ $status -eq 1 ]] && grep
 rm "$work/edited/b.png"
 "$bin" apply "$work/effect.safetensors" "$work/photos" "$work/edited" > /dev/null 2> "$work/apply2.err"
 check "a second run does only what is left" 'grep -q "1 edited, 2 already done, 1 unreadable" "$work/apply2.err"'
+# An effect with diffusion: apply samples each edit, one seed giving the same images.
+"$bin" train --task blue_eyes --pairs 3 --preset tiny --pairing one2one --diffusion --steps 3 --out "$work/diffusion.safetensors" > "$work/train-d.out" 2> /dev/null
+check "train --diffusion says so" 'grep -q "^saved .*diffusion.safetensors: 3 pairs, one2one with diffusion, preset tiny, 3 steps$" "$work/train-d.out"'
+rm "$work/photos/broken.png"
+"$bin" apply "$work/diffusion.safetensors" "$work/photos" "$work/sampled1" --steps 3 --seed 5 > /dev/null 2>&1
+"$bin" apply "$work/diffusion.safetensors" "$work/photos" "$work/sampled2" --steps 3 --seed 5 > /dev/null 2>&1
+"$bin" apply "$work/diffusion.safetensors" "$work/photos" "$work/head" --steps 0 > /dev/null 2>&1
+check "apply --steps --seed samples the same images twice, and --steps 0 is the head" 'cmp -s "$work/sampled1/a.png" "$work/sampled2/a.png" && ! cmp -s "$work/sampled1/a.png" "$work/head/a.png"'
+"$bin" apply "$work/effect.safetensors" "$work/photos" "$work/nope" --steps 2 > /dev/null 2> "$work/apply-steps.err"
+status=$?
+check "apply --steps on an effect without diffusion is an error" '[[ $status -ne 0 ]] && grep -q "effect.safetensors has no diffusion (train it with --diffusion)" "$work/apply-steps.err"'
 "$bin" apply "$work/photos/a.png" "$work/photos" "$work/edited" > /dev/null 2> "$work/apply3.err"
 status=$?
 check "a file that is not an effect is an error naming it" '[[ $status -ne 0 ]] && grep -q "photos/a.png: not a usable checkpoint" "$work/apply3.err"'
