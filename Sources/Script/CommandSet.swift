@@ -7,8 +7,8 @@ public struct CommandSet: Sendable {
 
     public init(_ area: String, _ commands: [Command]) { (self.area, self.commands) = (area, commands) }
 
-    /// The language's own commands: data, session, models and diffusion's teaching views.
-    public static let standard: [CommandSet] = [.data, .session, .model, .diffusion]
+    /// The language's own commands: data, session, models, and the VAE and diffusion views.
+    public static let standard: [CommandSet] = [.data, .session, .model, .generative]
 }
 
 /// The commands an interpreter knows, by name: the sets it was handed, and nothing global.

@@ -256,6 +256,20 @@ struct ModelCommandsTests {
         #expect(run(i, "trajectory(r, x)").hasPrefix("ValueError: 1:1: trajectory: this model has no diffusion to sample; build one with model(…, diffusion: true)"))
     }
 
+    @Test func vaeTrainsTwoAutoencodersOnAModelsCasesAndShowsTheirRoundTrips() throws {
+        let i = ScriptInterpreter(), sink = RecordingSink()
+        run(i, "let m = model(synth(\"sleepy\", count: 3, size: 32, seed: 1), preset: \"tiny\", pairing: \"structural\", flow: \"horn-schunck\")")
+        #expect(run(i, "let a = vae(m, steps: 3)\na", sink) == "VAE pair on a structural model's cases: latent 16×16×4, 3 steps, with and without skips")
+        #expect(sink.progress.contains { $0.hasPrefix("vae with skips: step 3/3") } && sink.progress.contains { $0.hasPrefix("vae without skips: step 3/3") })
+        #expect(run(i, "a.latent") == "16" && run(i, "a.steps") == "3")
+        run(i, "let held = synth(\"sleepy\", count: 2, size: 32, seed: 9)")
+        #expect(run(i, "recon(a, held).height > recon(a, held[0]).height") == "true")  // a row a pair
+        let table = run(i, "ceiling(a, held)")
+        #expect(table.contains("vae ") && table.contains("vae-noskip") && table.contains("sharpness"), "\(table)")
+        #expect(run(i, "vae(m, steps: 0)").hasPrefix("ValueError: 1:1: vae: steps must be 1…100000, got 0"))
+        #expect(run(i, "recon(a, synth(\"sleepy\", count: 9, size: 32))").hasPrefix("ValueError: 1:1: recon: pairs must hold 1…8 pairs, got 9"))
+    }
+
     @Test func roundGivesNumbersToPrint() {
         let i = ScriptInterpreter()
         #expect(run(i, "round(31.616100800529182, 2)") == "31.62")

@@ -14,7 +14,7 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = os.path.join(os.path.dirname(__file__), "..", "..", "Notebooks")
 # How many PNG pictures each notebook must show at least, with the ci profile.
-PICTURES = {"01-quickstart": 7, "02-flow-and-colour": 7, "03-diffusion": 6, "04-your-own-pairs": 5, "05-why-n-to-n": 3}
+PICTURES = {"01-quickstart": 7, "02-flow-and-colour": 7, "03-vae-and-diffusion": 8, "04-your-own-pairs": 5, "05-why-n-to-n": 3}
 
 
 def pngs(cell):
@@ -91,11 +91,15 @@ class NotebookFolder(unittest.TestCase):
         for task in ["blue_eyes", "big_smile", "old", "sleepy", "day_to_night", "ancient_font"]:
             self.assertRegex(printed, task + r": learned [0-9.]+ px, Horn–Schunck [0-9.]+ px")
 
-    def test_diffusion_trains_a_refiner_follows_ddim_and_measures_sampling(self):
-        nb = self.run_notebook("03-diffusion")
-        self.check_pictures("03-diffusion", nb)
+    def test_vae_and_diffusion_measures_the_ceiling_trains_a_refiner_and_follows_ddim(self):
+        nb = self.run_notebook("03-vae-and-diffusion")
+        self.check_pictures("03-vae-and-diffusion", nb)
         printed = "".join(text_of(c) for c in nb.cells)
         self.assertRegex(printed, r"diffusion +yes, 10 DDIM steps an edit by default")
+        self.assertIn("VAE pair on a structural model's cases: latent 16×16×4, 10 steps, with and without skips", printed)
+        ceiling = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("ceiling("))
+        self.assertIn("<td>vae</td>", ceiling.outputs[0]["data"]["text/html"])
+        self.assertIn("<td>vae-noskip</td>", ceiling.outputs[0]["data"]["text/html"])
         for steps in [0, 1, 4, 10]:
             self.assertRegex(printed, rf"DDIM steps {steps} -> [0-9.]+ dB where the edit is \(identity [0-9.]+ dB\), "
                                       r"[0-9.]+ dB whole image, sharpness [0-9.]+")

@@ -2,10 +2,57 @@ import Engine
 import Foundation
 import Models
 
-/// The teaching views of diffusion: the forward process that destroys an image, and the DDIM
-/// path a model's sampler takes back from noise to an edit.
+/// The paper's generative half as a user can look at it: VAEs trained on a model's cases and
+/// their round trips (the ceiling of any latent editor), the forward process that destroys an
+/// image, and the DDIM path a model's sampler takes back from noise to an edit.
 extension CommandSet {
-    public static let diffusion = CommandSet("Diffusion", [
+    public static let generative = CommandSet("VAE and diffusion", [
+        Command("vae", [
+            Parameter(nil, "model", .object("Model"), "the model whose cases the VAEs learn"),
+            Parameter("steps", "steps", .integer, default: .number(600), "training steps of each VAE"),
+        ], summary: "Two VAEs trained on a model's cases, with and without skip images (a VAE value for recon and ceiling).",
+        doc: "The paper's trainable VAE: an encoder to a latent of a quarter of the side (16×16×4 at 64 px), a decoder whose\nblocks get features of skip images — x_j and, for n-to-n models, a training pair's target carried onto it — and learned\nnoise injection; L1, the frequency loss and a small KL term. The second VAE has no skips: the ablation. What\nthey reconstruct of held-out targets is the ceiling of any editor working in their latent.") { call, session in
+            let editor = try call.object("model", as: EffectModel.self).editor
+            let steps = try call.integer("steps")
+            guard (1...100_000).contains(steps) else { throw ScriptError(.value, "vae: steps must be 1…100000, got \(steps)") }
+            var trained: [VAE] = []
+            for skips in [true, false] {
+                let vae = try VAE(LatentCeiling.configuration(for: editor, skips: skips), seed: editor.seed)
+                try LatentCeiling.train(vae, on: editor, steps: steps, seed: editor.seed, checkInterrupt: session.checkInterrupt) { p in
+                    session.progress(String(format: "vae %@: step %d/%d  loss %.4f  %.1f steps/s", skips ? "with skips" : "without skips",
+                                            p.step, steps, p.loss, p.stepsPerSecond), id: "vae")
+                }
+                trained.append(vae)
+            }
+            return .object(Autoencoders(editor: editor, withSkips: trained[0], withoutSkips: trained[1], steps: steps))
+        },
+        Command("recon", [
+            Parameter(nil, "vae", .object("VAE"), "VAEs from vae(model)"),
+            Parameter(nil, "pairs", .pairs, "a pair, or up to 8: each target goes through the VAEs (its source gives the skip images)"),
+        ], summary: "Targets' round trips through the VAE with skips and without, side by side, with PSNR.") { call, _ in
+            let autoencoders = try call.object("vae", as: Autoencoders.self)
+            let pairs = try call.pairs("pairs")
+            guard (1...8).contains(pairs.count) else { throw ScriptError(.value, "recon: pairs must hold 1…8 pairs, got \(pairs.count)") }
+            let rows = try pairs.map { pair -> [Figure.Tile] in
+                let truth = try pair.squared(to: autoencoders.editor.preset.size)
+                var tiles = [Figure.Tile(try Figure.enlarged(truth.target), title: "target")]
+                for (vae, title) in [(autoencoders.withSkips, "with skips"), (autoencoders.withoutSkips, "without skips")] {
+                    let round = try LatentCeiling.reconstruct(truth, with: vae, editor: autoencoders.editor)
+                    tiles.append(Figure.Tile(try Figure.enlarged(round), title: title,
+                                             lines: [String(format: "%.2f dB", try Metrics.psnr(round, truth.target))]))
+                }
+                return tiles
+            }
+            return .image(try Figure.layout(rows, heading: "VAE round trips: with skips, without"))
+        },
+        Command("ceiling", [
+            Parameter(nil, "vae", .object("VAE"), "VAEs from vae(model)"),
+            Parameter(nil, "pairs", .pairs, "held-out pairs"),
+        ], summary: "The VAEs' held-out reconstruction scores: what any editor in their latent could reach at best (a Table).") { call, session in
+            let autoencoders = try call.object("vae", as: Autoencoders.self)
+            let rows = try autoencoders.rows(on: try call.pairs("pairs"), checkInterrupt: session.checkInterrupt)
+            return .object(Table(columns: EvaluationRow.tableColumns, rows: rows.map(\.tableCells), showsPicture: true))
+        },
         Command("noise", [
             Parameter(nil, "image", .image, "the image to noise"),
             Parameter("t", "t", .array, default: .array([0, 0.25, 0.5, 0.75, 0.9, 1].map(Value.number)), shown: "[0, 0.25, 0.5, 0.75, 0.9, 1]",
