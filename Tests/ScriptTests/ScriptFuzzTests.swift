@@ -105,4 +105,49 @@ struct ScriptFuzzTests {
         #expect(outcomes.successes > 60 && outcomes.failures > 300, "\(outcomes)")
         #expect(outcomes.interrupted > 0, "no cell ran long enough to be interrupted: \(outcomes)")
     }
+
+    /// The editing, sampling and VAE commands called on a trained diffusion model with arguments
+    /// drawn from values at and beyond their limits, of right and wrong types: each call ends in
+    /// a value or a clear error, and the session goes on (a long call is interrupted at a second).
+    @Test func modelAndGenerativeCommandsTakeAnyArgumentsWithoutCrashing() throws {
+        let seed = Fuzzing.seed(default: 11)
+        let watchdog = Watchdog("model-command fuzzer", seed: seed)
+        defer { watchdog.finish() }
+        var rng = RandomGenerator(seed: seed)
+        let interpreter = ScriptInterpreter()
+        guard case .success = interpreter.execute("""
+            let ps = synth("blue_eyes", count: 3, size: 32, seed: 1)
+            let m = model(ps, preset: "tiny", pairing: "one2one", diffusion: true)
+            train(m, steps: 2, plot: false)
+            let a = vae(m, steps: 2)
+            let x = ps[0].source
+            """, sink: RecordingSink()) else {
+            Issue.record("the fuzzer's model was not built")
+            return
+        }
+        let calls = ["edit(m, x", "tune(m, x", "evaluate(m, ps", "trajectory(m, x", "noise(x", "recon(a, ps", "ceiling(a, ps", "vae(m"]
+        let labels = ["steps", "eta", "seed", "refs", "strength", "t"]
+        let values = ["-1", "0", "1", "3", "2.5", "0.5", "101", "1e9", "-1e300", "9.3e18", "\"3\"", "nil", "true", "[2]", "[0.5, -1]", "[]", "x", "m", "ps"]
+        var outcomes = (successes: 0, failures: 0)
+        for k in 0..<160 {
+            watchdog.beat(k)
+            let arguments = (0..<Int(rng.next() % 3)).map { _ in ", \(rng.pick(labels)): \(rng.pick(values))" }.joined()
+            let program = rng.pick(calls) + arguments + ")"
+            let stop = DispatchWorkItem { [interpreter] in interpreter.interrupt() }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 1, execute: stop)
+            let outcome = interpreter.execute(program, sink: RecordingSink())
+            stop.cancel()
+            switch outcome {
+            case .success: outcomes.successes += 1
+            case let .failure(error, _):
+                outcomes.failures += 1
+                #expect(!error.message.isEmpty, "\(program) (seed \(seed)): an empty error")
+            }
+        }
+        guard case .success = interpreter.execute("edit(m, x, steps: 2, seed: 1).width", sink: RecordingSink()) else {
+            Issue.record("the session no longer edits (seed \(seed))")
+            return
+        }
+        #expect(outcomes.successes > 10 && outcomes.failures > 40, "\(outcomes)")
+    }
 }
