@@ -39,10 +39,16 @@ public final class Editor {
     /// they are not). An editor that would not fit in the memory free now is refused before
     /// anything is allocated (see `EditorCost`). `flowEstimator` defaults to the learned network
     /// with its shipped weights. `diffusion` adds the refiner (parameters `denoiser.…`).
-    /// `progress` hears how many of the N·(N−1) cases have been prepared.
-    public init(pairs: [Pair], preset: EditorPreset = .small, pairing: Pairing = .structural, diffusion: Bool = false, seed: UInt64 = 1,
+    /// `learningRate` is the schedule's peak (default: the preset's). `progress` hears how many
+    /// of the N·(N−1) cases have been prepared.
+    public init(pairs: [Pair], preset: EditorPreset = .small, pairing: Pairing = .structural, diffusion: Bool = false,
+                learningRate: Float? = nil, seed: UInt64 = 1,
                 flowEstimator: (any FlowEstimator)? = nil, augments: Bool = true, preparesCases: Bool = true,
                 checkInterrupt: () throws -> Void = {}, progress: (Int, Int) -> Void = { _, _ in }) throws {
+        let rate = learningRate ?? preset.learningRate
+        guard rate.isFinite, rate > 0, rate <= 1 else {
+            throw EngineError.invalidArgument(op: "editor", message: "the learning rate must be in (0, 1], got \(rate)")
+        }
         guard pairs.count >= 2 else {
             throw EngineError.invalidArgument(op: "editor", message: "an effect needs at least 2 pairs, got \(pairs.count)")
         }
@@ -64,7 +70,7 @@ public final class Editor {
         head = try UNet(parameters.scoped("head"), preset.head(for: pairing), using: &rng)
         refiner = diffusion ? try DiffusionRefiner(parameters.scoped("denoiser"), preset.denoiser(for: pairing), using: &rng) : nil
         trainer = try Trainer(parameters: parameters,
-                              schedule: LearningRateSchedule(peak: preset.learningRate, floor: preset.learningRate / 20,
+                              schedule: LearningRateSchedule(peak: rate, floor: rate / 20,
                                                              warmupSteps: preset.steps / 20, totalSteps: preset.steps),
                               weightDecay: 1e-4, clipNorm: 1)
         let n = pairs.count

@@ -11,8 +11,8 @@ import Foundation
 /// `editor.flow` (`learned`, with the network's weights as tensors `flow.<parameter>`, or
 /// Horn–Schunck's settings as JSON), `editor.pairs` (their names, JSON), `editor.hashes` (a
 /// 64-bit FNV-1a hash of each pair's pixels, JSON), and `editor.rng`, `editor.sampler` (where
-/// the random streams stand, and `editor.schedule_steps`, the schedule's length, so that
-/// training resumes exactly).
+/// the random streams stand, and `editor.schedule_steps` and `editor.learning_rate`, the
+/// schedule's length and peak, so that training resumes exactly).
 extension Editor {
     /// What a checkpoint's `editor.format` must say: 2 since the heads read images centred on
     /// zero (a format-1 editor's weights would edit wrongly here, so it is refused).
@@ -28,7 +28,7 @@ extension Editor {
             "editor.augments": String(augments), "editor.flow": try flowDescription(),
             "editor.pairs": try json(pairs.map(\.name)), "editor.hashes": try json(pairs.map(Editor.hash)),
             "editor.rng": String(rng.state), "editor.sampler": "\(sampler.state.epochStart) \(sampler.state.position)",
-            "editor.schedule_steps": String(trainer.schedule.totalSteps),
+            "editor.schedule_steps": String(trainer.schedule.totalSteps), "editor.learning_rate": String(trainer.schedule.peak),
         ])
         if let network = flowEstimator as? FlowNetwork { state.tensors += network.parameters.named.map { ("flow." + $0.name, $0.tensor) } }
         state.tensors.append(("pairs.source", try Image.batch(pairs.map(\.source))))
@@ -83,7 +83,11 @@ extension Editor {
         } else {
             flowEstimator = try decode("editor.flow", as: HornSchunck.self)
         }
-        let editor = try Editor(pairs: pairs, preset: preset, pairing: pairing, diffusion: diffusion, seed: seed,
+        let rate = try meta["editor.learning_rate"].map { text in
+            guard let rate = Float(text) else { throw mismatch("its editor.learning_rate is not a number") }
+            return rate
+        }
+        let editor = try Editor(pairs: pairs, preset: preset, pairing: pairing, diffusion: diffusion, learningRate: rate, seed: seed,
                                 flowEstimator: flowEstimator, augments: augments, preparesCases: false)
         try editor.trainer.restore(from: checkpoint, path: path)
         if let steps = meta["editor.schedule_steps"].flatMap(Int.init), steps > 0 { editor.trainer.schedule.totalSteps = steps }

@@ -270,6 +270,19 @@ struct ModelCommandsTests {
         #expect(run(i, "recon(a, synth(\"sleepy\", count: 9, size: 32))").hasPrefix("ValueError: 1:1: recon: pairs must hold 1…8 pairs, got 9"))
     }
 
+    @Test func theLearningRateIsAKnobThatASavedModelKeeps() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likewise-lr-\(UInt32.random(in: 0...UInt32.max))").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let i = ScriptInterpreter()
+        run(i, "let ps = synth(\"old\", count: 3, size: 32, seed: 1)\nlet m = model(ps, preset: \"tiny\", pairing: \"one2one\", lr: 0.0005)")
+        #expect(run(i, "info(m)").range(of: "learning rate +0.0005", options: .regularExpression) != nil)
+        run(i, "train(m, steps: 2, plot: false)\nsave(m, \"\(dir)/m.safetensors\")")
+        #expect(run(i, "info(loadModel(\"\(dir)/m.safetensors\"))").range(of: "learning rate +0.0005", options: .regularExpression) != nil)
+        #expect(run(i, "info(model(ps, preset: \"tiny\", pairing: \"one2one\"))").range(of: "learning rate +0.002", options: .regularExpression) != nil)
+        #expect(run(i, "model(ps, preset: \"tiny\", pairing: \"one2one\", lr: 0)").hasPrefix("ValueError: 1:1: model: lr must be in (0, 1], got 0"))
+        #expect(run(i, "model(ps, preset: \"tiny\", pairing: \"one2one\", lr: 1.5)").hasPrefix("ValueError: 1:1: model: lr must be in (0, 1], got 1.5"))
+    }
+
     @Test func roundGivesNumbersToPrint() {
         let i = ScriptInterpreter()
         #expect(run(i, "round(31.616100800529182, 2)") == "31.62")

@@ -114,6 +114,7 @@ extension CommandSet {
             Parameter("flow", "flow", .string, default: .string("learned"), "the flow estimator: learned or horn-schunck"),
             Parameter("refineFlow", "refineFlow", .integer, default: .number(0), "steps refining the learned flow on these pairs' sources, without labels, first"),
             Parameter("diffusion", "diffusion", .bool, default: .bool(false), "add the diffusion refiner: a denoiser that samples what the regression head misses"),
+            Parameter("lr", "lr", .number, default: .null, shown: "the preset's", "the learning rate's peak (warm-up, then cosine decay to a twentieth)"),
         ], summary: "An effect to train from pairs.",
         doc: "structural: each output starts from a training pair's edit carried onto the new image by flow and colour,\nand the network learns a correction (N pairs give N·(N−1) cases). implicit: the network sees the carried reference\nbut starts from x. one2one: the network learns x → y directly as a correction of x; pix2pix: with no residual.\nauto: holds out a few pairs, trains structural, implicit and one2one briefly on the rest, keeps the best where the\nedit is, and prints why. diffusion: true trains, with the head, a denoiser of the residual between target and head;\nedit then samples it with DDIM (steps: 0 gives the head's output alone).") { call, session in
             let name = try call.string("pairing")
@@ -139,7 +140,9 @@ extension CommandSet {
                 session.print("pairing \(choice.reason)")
                 pairing = choice.pairing
             }
-            let editor = try Editor(pairs: pairs, preset: preset, pairing: pairing, diffusion: try call.bool("diffusion"),
+            let rate = call.has("lr") ? try call.number("lr") : Double(preset.learningRate)
+            guard rate > 0, rate <= 1 else { throw ScriptError(.value, "model: lr must be in (0, 1], got \(Value.format(rate))") }
+            let editor = try Editor(pairs: pairs, preset: preset, pairing: pairing, diffusion: try call.bool("diffusion"), learningRate: Float(rate),
                                     seed: UInt64(seed), flowEstimator: flow, checkInterrupt: session.checkInterrupt,
                                     progress: { done, total in session.progress("model: preparing case \(done)/\(total)", id: "model") })
             return .object(EffectModel(editor: editor))
@@ -153,7 +156,8 @@ extension CommandSet {
                 ["diffusion", editor.hasDiffusion ? "yes, \(editor.defaultSampling.steps) DDIM steps an edit by default" : "no"],
                 ["size", "\(editor.preset.size)×\(editor.preset.size)"], ["parameters", String(editor.parameters.scalarCount)],
                 ["FLOPs a step", String(format: "%.2f G", cost.flopsPerStep / 1e9)], ["memory", String(format: "about %.0f MB", Double(cost.bytes) / 1e6)],
-                ["pairs", String(editor.pairs.count)], ["batch", String(editor.preset.batch)], ["steps", String(editor.trainer.step)],
+                ["pairs", String(editor.pairs.count)], ["batch", String(editor.preset.batch)], ["learning rate", "\(editor.trainer.schedule.peak)"],
+                ["steps", String(editor.trainer.step)],
             ]
             return .object(Table(columns: ["", ""], rows: rows))
         },
