@@ -1,5 +1,4 @@
 @testable import Engine
-import Dispatch
 import Foundation
 import TestSupport
 @testable import Script
@@ -81,8 +80,7 @@ struct ScriptFuzzTests {
                     program = (0..<(1 + below(12))).map { _ in rng.pick(tokens) }.joined(separator: " ")
                 }
                 // A user presses stop on a cell that runs too long.
-                let stop = DispatchWorkItem { [interpreter] in interpreter.interrupt() }
-                DispatchQueue.global().asyncAfter(deadline: .now() + 1, execute: stop)
+                let stop = Alarm(after: 1) { [interpreter] in interpreter.interrupt() }
                 let outcome = interpreter.execute(program, sink: RecordingSink())
                 stop.cancel()
                 switch outcome {
@@ -133,8 +131,7 @@ struct ScriptFuzzTests {
             watchdog.beat(k)
             let arguments = (0..<Int(rng.next() % 3)).map { _ in ", \(rng.pick(labels)): \(rng.pick(values))" }.joined()
             let program = rng.pick(calls) + arguments + ")"
-            let stop = DispatchWorkItem { [interpreter] in interpreter.interrupt() }
-            DispatchQueue.global().asyncAfter(deadline: .now() + 1, execute: stop)
+            let stop = Alarm(after: 1) { [interpreter] in interpreter.interrupt() }
             let outcome = interpreter.execute(program, sink: RecordingSink())
             stop.cancel()
             switch outcome {

@@ -47,3 +47,35 @@ public final class Watchdog: Sendable {
         }
     }
 }
+
+/// Calls `action` once after `seconds` unless cancelled first — a user pressing stop on a cell
+/// that runs too long. It waits on a thread of its own: a timer on Dispatch's global queue can
+/// wait behind the engine's parallel loops, which keep that pool's few threads busy (with a
+/// second test training beside it, a stop at one second arrived after more than sixty).
+public final class Alarm: Sendable {
+    private let condition = NSCondition()
+    private let cancelled = Mutex(false)
+
+    /// `action` runs on the alarm's thread: like the kernel's control thread calling
+    /// `interrupt()`, it must only do what is safe from another thread.
+    public init(after seconds: Double, _ action: @escaping () -> Void) {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        nonisolated(unsafe) let action = action
+        let thread = Thread { [self] in
+            condition.lock()
+            while !cancelled.withLock({ $0 }), condition.wait(until: deadline) {}
+            condition.unlock()
+            if !cancelled.withLock({ $0 }) { action() }
+        }
+        thread.name = "alarm"
+        thread.start()
+    }
+
+    /// Stops the alarm (it does nothing if it has already gone off).
+    public func cancel() {
+        condition.lock()
+        cancelled.withLock { $0 = true }
+        condition.signal()
+        condition.unlock()
+    }
+}
