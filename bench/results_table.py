@@ -9,7 +9,7 @@ documents = [json.load(open(path)) for path in sys.argv[1:]]
 diffusion = any(row.get("diffusion") for d in documents for row in d["rows"])
 head = "| task (cover) | identity | n2n@N | " + ("n2n@N diffusion | " if diffusion else "") + \
     "one2one@N | pix2pix@N | pix2pix@large | " + ("sharpness n2n / diffusion | " if diffusion else "") + \
-    "n2n − best other @N (edit) |"
+    ("n2n diffusion − best other @N (edit) |" if diffusion else "n2n − best other @N (edit) |")
 print(head)
 print("|---" * (head.count("|") - 1) + "|")
 for d in documents:
