@@ -45,6 +45,13 @@ struct ScriptFuzzTests {
         "let big = synth(\"blue_eyes\", count: 4000, size: 64)",
     ] }
 
+    /// Runs a cell as a user would: pressing stop when it is still running after a second.
+    static func run(_ program: String, on interpreter: ScriptInterpreter) -> ExecutionOutcome {
+        let stop = Alarm(after: 1) { interpreter.interrupt() }
+        defer { stop.cancel() }
+        return interpreter.execute(program, sink: RecordingSink())
+    }
+
     @Test func randomAndMutatedCellsNeverCrashOrHang() throws {
         let seed = Fuzzing.seed(default: 7)
         let dir = try ScriptFuzzTests.scratch()
@@ -79,11 +86,7 @@ struct ScriptFuzzTests {
                 } else {
                     program = (0..<(1 + below(12))).map { _ in rng.pick(tokens) }.joined(separator: " ")
                 }
-                // A user presses stop on a cell that runs too long.
-                let stop = Alarm(after: 1) { [interpreter] in interpreter.interrupt() }
-                let outcome = interpreter.execute(program, sink: RecordingSink())
-                stop.cancel()
-                switch outcome {
+                switch ScriptFuzzTests.run(program, on: interpreter) {
                 case .success: outcomes.successes += 1
                 case let .failure(error, traceback):
                     if error.kind == .interrupted { outcomes.interrupted += 1 } else { outcomes.failures += 1 }
@@ -131,10 +134,7 @@ struct ScriptFuzzTests {
             watchdog.beat(k)
             let arguments = (0..<Int(rng.next() % 3)).map { _ in ", \(rng.pick(labels)): \(rng.pick(values))" }.joined()
             let program = rng.pick(calls) + arguments + ")"
-            let stop = Alarm(after: 1) { [interpreter] in interpreter.interrupt() }
-            let outcome = interpreter.execute(program, sink: RecordingSink())
-            stop.cancel()
-            switch outcome {
+            switch ScriptFuzzTests.run(program, on: interpreter) {
             case .success: outcomes.successes += 1
             case let .failure(error, _):
                 outcomes.failures += 1
