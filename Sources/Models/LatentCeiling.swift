@@ -20,8 +20,8 @@ public enum LatentCeiling {
     }
 
     /// Trains `vae` for `steps` steps on batches of `editor`'s cases (augmented as the editor's
-    /// are), at the editor's learning rate on its schedule's shape. Returns the trainer (its
-    /// losses, its step).
+    /// are), at the preset's learning rate on the editor's schedule shape. Returns the trainer
+    /// (its losses, its step).
     @discardableResult
     public static func train(_ vae: VAE, on editor: Editor, steps: Int, seed: UInt64 = 1, checkInterrupt: () throws -> Void = {},
                              progress: (TrainingProgress) -> Void = { _ in }) throws -> Trainer {
