@@ -219,7 +219,7 @@ public final class Editor {
     /// `defaultSampling`.
     public func edit(_ x: Image, references k: Int = 1, sampling: Sampling? = nil) throws -> (image: Image, references: [Int]) {
         guard k >= 1 else { throw EngineError.invalidArgument(op: "edit", message: "references must be ≥ 1, got \(k)") }
-        let chosen = pairing.usesReferences ? try nearest(to: x, count: min(k, pairs.count)) : []
+        let chosen = pairing.usesReferences ? try Profile.phase("choose references") { try nearest(to: x, count: min(k, pairs.count)) } : []
         return (try edit(x, using: chosen, sampling: sampling), chosen)
     }
 
@@ -243,8 +243,9 @@ public final class Editor {
                 let reference = try carried(i, onto: input)
                 items.append([input, reference.source, reference.target])
             }
-            let fuse = try fusion(of: items.map { $0[1].pixels }, onto: input)
-            return try fuse(predict(items, sampling: sampling) { try onStep($0, fuse($1)) })
+            let fuse = try Profile.phase("fuse") { try fusion(of: items.map { $0[1].pixels }, onto: input) }
+            let prediction = try predict(items, sampling: sampling) { try onStep($0, fuse($1)) }
+            return try Profile.phase("fuse") { try fuse(prediction) }
         }
     }
 

@@ -78,7 +78,8 @@ public final class FlowNetwork: FlowEstimator {
             throw EngineError.shapeMismatch(op: "FlowNetwork", lhs: [source.height, source.width], rhs: [target.height, target.width],
                                             expected: "two images of one size")
         }
-        return try Autodiff.withoutGradients { try finestFlow(FlowNetwork.normalised(source), FlowNetwork.normalised(target)) }
+        let (first, second) = try Profile.phase("normalise") { (try FlowNetwork.normalised(source), try FlowNetwork.normalised(target)) }
+        return try Autodiff.withoutGradients { try finestFlow(first, second) }
     }
 
     /// `image` as the network sees it, `[1, H, W, 3]`: each channel less its mean over a 7×7

@@ -67,13 +67,13 @@ public final class Trainer {
         let number = step + 1
         let objective = try loss()
         guard objective.scalar.isFinite else { throw TrainingError.nonFinite(step: number, what: "loss", value: objective.scalar) }
-        parameters.zeroGrad()
+        Profile.phase("zero gradients") { parameters.zeroGrad() }
         try objective.backward()
-        let norm = clipGradientNorm(optimizer.parameters, maxNorm: clipNorm ?? .infinity)
+        let norm = Profile.phase("clip gradients") { clipGradientNorm(optimizer.parameters, maxNorm: clipNorm ?? .infinity) }
         guard norm.isFinite else { throw TrainingError.nonFinite(step: number, what: "gradient norm", value: norm) }
         optimizer.learningRate = schedule.rate(at: step)
-        optimizer.update()
-        ema?.update()
+        Profile.phase("AdamW") { optimizer.update() }
+        if let ema { Profile.phase("EMA") { ema.update() } }
         losses.append(objective.scalar)
         return (objective.scalar, norm)
     }

@@ -24,7 +24,8 @@ public struct Transformation {
     public static func fitted(flow: Tensor, reference: Image, target: Image) throws -> Transformation {
         let aligned = try Image(tensor: Autodiff.withoutGradients { try Tensor.warp(reference.tensor, by: flow) })
         // Only pixels whose flow lands inside the reference say anything about its colours.
-        return Transformation(flow: flow, colour: try ColourGrid.fit(from: aligned, to: target, weights: Tensor.flowLandsInside(flow).scalars))
+        let colour = try Profile.phase("colour grid") { try ColourGrid.fit(from: aligned, to: target, weights: Tensor.flowLandsInside(flow).scalars) }
+        return Transformation(flow: flow, colour: colour)
     }
 
     /// The names `estimator(named:)` knows: the learned network with its shipped weights, and
@@ -57,6 +58,7 @@ public struct Transformation {
 
     /// `image`, of the reference's frame, warped into the target's and recoloured.
     public func carry(_ image: Image) throws -> Image {
-        try colour.applied(to: Image(tensor: Autodiff.withoutGradients { try Tensor.warp(image.tensor, by: flow) }))
+        let aligned = try Image(tensor: Autodiff.withoutGradients { try Tensor.warp(image.tensor, by: flow) })
+        return try Profile.phase("colour grid") { try colour.applied(to: aligned) }
     }
 }

@@ -175,5 +175,17 @@ check "install --sys-prefix writes it into the active environment" 'grep -q "\"{
 "$bin" install --prefix "$work/prefix" > /dev/null
 check "the installed argv is this binary, absolute" 'grep -q "\"$(cd "$(dirname "$bin")" && pwd -P)/likewise\"" "$work/prefix/share/jupyter/kernels/likewise/kernel.json"'
 
+# The networks' bench at the tiny preset (debug build: the numbers mean nothing, the lines must be there).
+"$bin" bench train --preset tiny --runs 1 --threads 1 --profile > "$work/bench-train.jsonl" 2> "$work/bench-train.err"
+status=$?
+check "bench train times every network, one JSON line each" '[[ $status -eq 0 ]] && [[ $(grep -c "\"op\": \"train_step\"" "$work/bench-train.jsonl") -eq 4 ]] && python3 -c "import json,sys; [json.loads(l) for l in open(sys.argv[1])]" "$work/bench-train.jsonl"'
+check "its profile names op kinds and passes" 'grep -q "\"pass\": \"backward\", \"kind\": \"conv2d\"" "$work/bench-train.jsonl" && grep -q "\"pass\": \"phase\", \"kind\": \"AdamW\"" "$work/bench-train.jsonl"'
+"$bin" bench train --networks nonsense > /dev/null 2> "$work/bench-bad.err"
+status=$?
+check "an unknown network is an error naming the networks" '[[ $status -ne 0 ]] && grep -q "unknown network .nonsense.; the networks are head, flow, vae, denoiser" "$work/bench-bad.err"'
+"$bin" bench edit --preset tiny --runs 1 > "$work/bench-edit.jsonl" 2> "$work/bench-edit.err"
+status=$?
+check "bench edit times 1 and 4 references, with and without DDIM steps" '[[ $status -eq 0 ]] && [[ $(grep -c "\"op\": \"edit\"" "$work/bench-edit.jsonl") -eq 4 ]]'
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -9,10 +9,13 @@ final class Origin {
     let op: String
     let inputs: [Tensor]
     let backward: (Tensor) throws -> [Tensor?]
+    /// Floating-point operations of the backward closure (for `Profile`).
+    let backwardFlops: Double
 
-    init(op: String, inputs: [Tensor], backward: @escaping (Tensor) throws -> [Tensor?]) {
+    init(op: String, inputs: [Tensor], backwardFlops: Double = 0, backward: @escaping (Tensor) throws -> [Tensor?]) {
         self.op = op
         self.inputs = inputs
+        self.backwardFlops = backwardFlops
         self.backward = backward
     }
 }
@@ -35,7 +38,11 @@ public enum Autodiff {
     }
 
     /// Finishes an op: checks numerics if asked, and records the backward closure when needed.
-    static func record(_ op: String, inputs: [Tensor], output: Tensor,
+    ///
+    /// `flops` are the forward pass's floating-point operations, given by GEMM-shaped ops
+    /// (convolution, matrix product) for `Profile`: the gradient of each of their first two
+    /// inputs costs as many again.
+    static func record(_ op: String, inputs: [Tensor], output: Tensor, flops: Double = 0,
                        backward: @escaping (Tensor) throws -> [Tensor?]) throws -> Tensor {
         if checksNumerics {
             for i in 0..<output.count where !output.pointer[i].isFinite {
@@ -44,8 +51,10 @@ public enum Autodiff {
         }
         if isRecording, inputs.contains(where: { $0.requiresGrad }) {
             output.requiresGrad = true
-            output.origin = Origin(op: op, inputs: inputs, backward: backward)
+            let gradients = inputs.prefix(2).filter(\.requiresGrad).count
+            output.origin = Origin(op: op, inputs: inputs, backwardFlops: flops * Double(gradients), backward: backward)
         }
+        Profile.active?.opFinished(op, flops: flops)
         return output
     }
 }
@@ -96,8 +105,10 @@ extension Tensor {
         }
 
         var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): start]
+        let profile = Profile.active
         for node in order.reversed() {
             guard let origin = node.origin, let g = grads.removeValue(forKey: ObjectIdentifier(node)) else { continue }
+            let started = profile == nil ? 0 : Profile.now()
             let inputGrads = try origin.backward(g)
             for (input, inputGrad) in zip(origin.inputs, inputGrads) {
                 guard input.requiresGrad, let inputGrad else { continue }
@@ -109,6 +120,7 @@ extension Tensor {
                     grads[ObjectIdentifier(input)] = inputGrad
                 }
             }
+            profile?.backwardFinished(origin.op, since: started, flops: origin.backwardFlops)
             if !retainGraph { node.origin = nil; node.historyReleased = true }
         }
     }

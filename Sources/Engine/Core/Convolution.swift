@@ -184,7 +184,8 @@ extension Tensor {
         }
         let out = g.convolve(x, weight, bias: bias)
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-        return try Autodiff.record("conv2d", inputs: inputs, output: out) { dy in
+        let flops = 2 * Double(g.rows) * Double(g.columns) * Double(g.cout)
+        return try Autodiff.record("conv2d", inputs: inputs, output: out, flops: flops) { dy in
             let dx = x.requiresGrad ? try g.inputGradient(dy, weight) : nil
             let dw = weight.requiresGrad ? g.weightGradient(x, dy) : nil
             guard let bias else { return [dx, dw] }

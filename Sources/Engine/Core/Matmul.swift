@@ -75,7 +75,8 @@ extension Tensor {
     /// as its transpose without copying it.
     public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) throws -> Tensor {
         let out = try Kernels.matmul(a, b, transposeA: transposeA, transposeB: transposeB)
-        return try Autodiff.record("matmul", inputs: [a, b], output: out) { g in
+        let k = transposeA ? a.shape[a.rank - 2] : a.shape[a.rank - 1]
+        return try Autodiff.record("matmul", inputs: [a, b], output: out, flops: 2 * Double(out.count) * Double(k)) { g in
             // With C = op(A)·op(B):  d op(A) = G·op(B)ᵀ  and  d op(B) = op(A)ᵀ·G; each written so that
             // the result comes out in the operand's stored orientation.
             var ga: Tensor? = nil, gb: Tensor? = nil

@@ -157,7 +157,7 @@ extension Tensor {
                                     using rng: inout RandomGenerator) throws -> Tensor {
         try validate(shape, op: "randomNormal")
         let t = Tensor(uninitialized: shape)
-        for i in 0..<t.count { t.pointer[i] = mean + std * rng.normal() }
+        Profile.phase("random") { for i in 0..<t.count { t.pointer[i] = mean + std * rng.normal() } }
         return t
     }
 
