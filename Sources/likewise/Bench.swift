@@ -14,11 +14,14 @@ struct Bench: ParsableCommand {
 struct OpsBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ops",
-        abstract: "Time 3×3 convolutions against this machine's own sgemm, and count a training step's allocations.",
+        abstract: "Time 3×3 convolutions against this machine's own sgemm, the passes between them on one thread and on all, and count a training step's allocations.",
         discussion: """
         Build with `swift build -c release` first: debug builds are 10–50× slower. Each time is the
         fastest of several runs (the machine is shared, and the fastest run is the one least disturbed);
-        ratio_to_sgemm divides the convolution's GFLOP/s by a 1024³ cblas_sgemm's, measured in the same run.
+        ratio_to_sgemm divides the convolution's GFLOP/s by a 1024³ cblas_sgemm's, measured in the same
+        run. Convolutions are timed at the small preset's U-Net levels (64 px × 16 channels to 8 px ×
+        96) and at wider layers; SiLU, group norm and addition at the U-Net's largest activation, with
+        speedup = one thread's time over all threads'.
         """
     )
 
@@ -29,8 +32,9 @@ struct OpsBench: ParsableCommand {
         emit(["op": "sgemm", "m": 1024, "n": 1024, "k": 1024, "seconds": sgemm.seconds, "gflops": sgemm.gflops, "threads": Threads.count])
         var rng = RandomGenerator(seed: 7)
         try measureLayouts(sgemm: sgemm.gflops, using: &rng)
-        for hw in [16, 32, 64] {
-            for channels in [64, 128] {
+        // The small preset's U-Net levels (64 px × 16 channels … 8 px × 96), then wider layers.
+        for (hw, channels) in [(64, 16), (32, 32), (16, 64), (8, 96), (16, 128), (32, 64), (32, 128), (64, 64), (64, 128)] {
+            do {
                 let x = try Tensor.randomNormal([8, hw, hw, channels], using: &rng)
                 let w = try Tensor.randomNormal([3, 3, channels, channels], std: 0.05, using: &rng)
                 let flops = 2.0 * Double(8 * hw * hw * 9 * channels * channels)
@@ -52,7 +56,42 @@ struct OpsBench: ParsableCommand {
                 }
             }
         }
+        try measurePasses(using: &rng)
         try measureTrainingStepAllocations()
+    }
+
+    /// The passes between the convolutions of a U-Net step — SiLU, group norm, an addition —
+    /// forward and forward+backward at the head's largest activation ([8, 64, 64, 16]), on one
+    /// thread and on all: two threads must never be slower than one.
+    private func measurePasses(using rng: inout RandomGenerator) throws {
+        let x = try Tensor.randomNormal([8, 64, 64, 16], using: &rng).requiringGrad()
+        let other = try Tensor.randomNormal([8, 64, 64, 16], using: &rng)
+        let gamma = try Tensor(shape: [16], repeating: 1).requiringGrad(), beta = try Tensor.zeros([16]).requiringGrad()
+        let seed = try Tensor(shape: x.shape, repeating: 1)
+        let passes: [(String, () throws -> Tensor)] = [
+            ("silu", { try x.silu() }),
+            ("groupNorm", { try Tensor.groupNorm(x, groups: 8, gamma: gamma, beta: beta) }),
+            ("add", { try x + other }),
+        ]
+        let all = Threads.count
+        for (name, pass) in passes {
+            var seconds: [Int: (forward: Double, both: Double)] = [:]
+            for threads in Set([1, all]).sorted() {
+                Threads.setCount(threads)
+                let forward = try time { _ = try Autodiff.withoutGradients(pass) }
+                let both = try time {
+                    try pass().backward(seed: seed)
+                    x.grad = nil; gamma.grad = nil; beta.grad = nil
+                }
+                seconds[threads] = (forward, both)
+            }
+            Threads.setCount(all)
+            for (label, key) in [("forward", \(forward: Double, both: Double).forward), ("forward+backward", \.both)] {
+                let one = seconds[1]![keyPath: key], many = seconds[all]![keyPath: key]
+                emit(["op": name, "pass": label, "shape": "8×64×64×16", "seconds_1_thread": one, "seconds": many, "threads": all,
+                      "speedup": one / many])
+            }
+        }
     }
 
     /// The fastest of at least three runs of `body`, within the time budget.

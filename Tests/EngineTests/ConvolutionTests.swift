@@ -21,7 +21,7 @@ struct ConvolutionTests {
         return out
     }
 
-    @Test(arguments: [(3, 1, 1), (3, 2, 1), (3, 1, 0), (1, 1, 0), (1, 2, 0), (5, 2, 2)])
+    @Test(arguments: [(3, 1, 1), (3, 2, 1), (3, 1, 0), (1, 1, 0), (1, 2, 0), (5, 2, 2), (5, 1, 3), (7, 1, 3), (7, 2, 3)])
     func matchesTheDefinition(kernel: Int, stride: Int, padding: Int) throws {
         let x = try random([2, 7, 6, 3], seed: 1), w = try random([kernel, kernel, 3, 4], seed: 2)
         let y = try Tensor.conv2d(x, weight: w, stride: stride, padding: padding)

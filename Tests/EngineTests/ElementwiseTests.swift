@@ -1,3 +1,4 @@
+import Foundation
 @testable import Engine
 import TestSupport
 import Testing
@@ -30,4 +31,18 @@ struct ElementwiseTests {
         expectClose(try x.silu().scalars, [-0.268941, 0, 1.761594])
         expectClose(try x.tanh().scalars, [-0.761594, 0, 0.964028])
     }
+}
+
+/// The libm-free eˣ behind SiLU, against Foundation's, over its range; clamped beyond it.
+@Test func fastExpAgreesWithFoundation() {
+    var worst: Float = 0
+    var x: Float = -86
+    while x <= 88 {
+        let truth = Foundation.exp(Double(x))
+        worst = max(worst, Float(abs(Double(fastExp(x)) - truth) / truth))
+        x += 0.0013
+    }
+    #expect(worst <= Float.ulpOfOne, "worst relative error \(worst)")
+    for x: Float in [-.infinity, -1e30, 1e30, .infinity] { #expect(fastExp(x).isNormal) }
+    #expect(fastExp(.nan).isNaN)
 }

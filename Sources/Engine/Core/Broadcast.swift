@@ -48,9 +48,8 @@ struct Broadcast {
 
     /// `out[i] = f(a[ia], b[ib])` over the broadcast index space; rows of the innermost axis are
     /// split across threads.
-    @inline(__always)
-    func apply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
-               _ f: (Float, Float) -> Float) {
+    func apply<F: BinaryFunction>(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _: F.Type) {
+        let f = F.value
         let d1 = dims[1], d2 = dims[2], d3 = dims[3]
         let (a0, a1, a2, a3) = (aStrides[0], aStrides[1], aStrides[2], aStrides[3])
         let (b0, b1, b2, b3) = (bStrides[0], bStrides[1], bStrides[2], bStrides[3])
@@ -119,7 +118,7 @@ extension Kernels {
     /// `x` repeated along the axes where it has extent 1 so that it has `shape`.
     static func expand(_ x: Tensor, to shape: [Int]) -> Tensor {
         let out = Tensor(uninitialized: shape)
-        Broadcast(out: shape, a: x.shape, b: x.shape).apply(x.pointer, x.pointer, out.pointer) { v, _ in v }
+        Broadcast(out: shape, a: x.shape, b: x.shape).apply(x.pointer, x.pointer, out.pointer, First.self)
         return out
     }
 }

@@ -45,35 +45,31 @@ extension Tensor {
         return try Autodiff.record(op, inputs: [x, gamma, beta], output: out) { dy in
             // Read the statistics through the tensors so that the closure keeps them alive.
             let dyp = dy.pointer, mp = mean.pointer, rp = rstd.pointer
-            // dgamma[c] = Σ dy·x̂ and dbeta[c] = Σ dy over images and pixels.
-            let dgamma = try Tensor.zeros([c]), dbeta = try Tensor.zeros([c])
-            for b in 0..<n {
-                for p in 0..<hw {
-                    let base = (b * hw + p) * c
-                    for ch in 0..<c {
-                        let ng = b * groups + ch / cg
-                        let xhat = (xp[base + ch] - mp[ng]) * rp[ng]
-                        dgamma.pointer[ch] += dyp[base + ch] * xhat
-                        dbeta.pointer[ch] += dyp[base + ch]
-                    }
-                }
-            }
-            // dx = rstd · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ · x̂)) with dx̂ = dy · gamma, per group.
+            // One sweep per (image, group) reads dy and x once for everything: the group's sums
+            // for dx, and its images' share of dgamma[c] = Σ dy·x̂ and dbeta[c] = Σ dy, kept per
+            // image (so no two threads add into one place) and summed over images after.
+            let partialGamma = try Tensor.zeros([n, c]), partialBeta = try Tensor.zeros([n, c])
+            let pg = partialGamma.pointer, pb = partialBeta.pointer
             let dx = Tensor(uninitialized: x.shape)
             let dxp = dx.pointer
             Threads.parallelFor(n * groups, grain: 1) { range in
                 for ng in range {
                     let b = ng / groups, g0 = (ng % groups) * cg
                     let m = mp[ng], r = rp[ng]
+                    let gammaSum = pg + b * c + g0, betaSum = pb + b * c + g0
                     var sumD: Float = 0, sumDX: Float = 0
                     for p in 0..<hw {
                         let base = (b * hw + p) * c + g0
                         for k in 0..<cg {
-                            let d = dyp[base + k] * gp[g0 + k]
+                            let xhat = (xp[base + k] - m) * r, g = dyp[base + k]
+                            gammaSum[k] += g * xhat
+                            betaSum[k] += g
+                            let d = g * gp[g0 + k]
                             sumD += d
-                            sumDX += d * (xp[base + k] - m) * r
+                            sumDX += d * xhat
                         }
                     }
+                    // dx = rstd · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ · x̂)) with dx̂ = dy · gamma.
                     let meanD = sumD / groupSize, meanDX = sumDX / groupSize
                     for p in 0..<hw {
                         let base = (b * hw + p) * c + g0
@@ -83,6 +79,10 @@ extension Tensor {
                         }
                     }
                 }
+            }
+            let dgamma = try Tensor.zeros([c]), dbeta = try Tensor.zeros([c])
+            for b in 0..<n {
+                for ch in 0..<c { dgamma.pointer[ch] += pg[b * c + ch]; dbeta.pointer[ch] += pb[b * c + ch] }
             }
             return [x.requiresGrad ? dx : nil, dgamma, dbeta]
         }

@@ -9,12 +9,33 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
     /// The generator whose `state` was `state`: it goes on with the same numbers.
     public init(restoring state: UInt64) { self.state = state }
 
+    /// SplitMix64's increment: draw k mixes `state + k·gamma`, so any draw can be reached directly.
+    static let gamma: UInt64 = 0x9E37_79B9_7F4A_7C15
+
     public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
+        state &+= RandomGenerator.gamma
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+
+    /// The generator `draws` draws ahead of this one, without making them.
+    func advanced(by draws: Int) -> RandomGenerator {
+        RandomGenerator(restoring: state &+ UInt64(truncatingIfNeeded: draws) &* RandomGenerator.gamma)
+    }
+
+    /// Fills `count` values, `drawsEach` draws apiece, in parallel chunks: each chunk starts its own
+    /// generator where the sequence would be, so the values and the state after are exactly those
+    /// of filling them one by one.
+    mutating func fill(_ destination: UnsafeMutablePointer<Float>, count: Int, drawsEach: Int,
+                       _ value: (inout RandomGenerator) -> Float) {
+        let start = self
+        Threads.parallelFor(count, grain: 8192) { range in
+            var local = start.advanced(by: range.lowerBound * drawsEach)
+            for i in range { destination[i] = value(&local) }
+        }
+        self = advanced(by: count * drawsEach)
     }
 
     /// Uniform in [0, 1) with 24 random bits, the resolution of a Float.

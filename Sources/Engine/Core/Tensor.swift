@@ -157,7 +157,7 @@ extension Tensor {
                                     using rng: inout RandomGenerator) throws -> Tensor {
         try validate(shape, op: "randomNormal")
         let t = Tensor(uninitialized: shape)
-        Profile.phase("random") { for i in 0..<t.count { t.pointer[i] = mean + std * rng.normal() } }
+        Profile.phase("random") { rng.fill(t.pointer, count: t.count, drawsEach: 2) { mean + std * $0.normal() } }
         return t
     }
 
@@ -166,7 +166,7 @@ extension Tensor {
                                      using rng: inout RandomGenerator) throws -> Tensor {
         try validate(shape, op: "randomUniform")
         let t = Tensor(uninitialized: shape)
-        for i in 0..<t.count { t.pointer[i] = rng.uniform(low, high) }
+        Profile.phase("random") { rng.fill(t.pointer, count: t.count, drawsEach: 1) { $0.uniform(low, high) } }
         return t
     }
 }

@@ -50,6 +50,7 @@ public enum Threads {
 
     /// Runs `body` over `0..<n` split into contiguous chunks, in parallel when each thread would get
     /// at least `grain` iterations (below that, the cost of waking threads exceeds the gain).
+    @inline(__always)
     static func parallelFor(_ n: Int, grain: Int, _ body: (Range<Int>) -> Void) {
         let threads = min(count, n / max(grain, 1))
         if threads <= 1 {
