@@ -24,9 +24,11 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         // libpng reports errors by longjmp: setjmp and every fallible libpng call stay in C.
         .target(name: "PNGCodec", dependencies: ["CPNG"]),
+        // Direct convolutions for narrow layers, in AVX-512 chosen per function at run time.
+        .target(name: "DirectConvolution"),
         .target(
             name: "Engine",
-            dependencies: ["CBLAS", "PNGCodec"]
+            dependencies: ["CBLAS", "PNGCodec", "DirectConvolution"]
         ),
         // Layers, networks, training and checkpoints: the models, above the numeric core.
         // Resources: the flow network's pretrained weights (`likewise train --flow` makes them).

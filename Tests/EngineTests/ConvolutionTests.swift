@@ -52,3 +52,33 @@ extension ConvolutionTests {
         #expect(w.grad?.scalars.allSatisfy { $0 == 0 } == true)
     }
 }
+
+/// The direct kernels (16 and 32 output channels, stride 1, AVX-512) against the definition and
+/// against the im2col path, forward and both gradients: kernel sizes, paddings, channel counts
+/// that are not multiples of the 8-channel blocks, and rows that are not multiples of the
+/// 8-pixel (4 for 32 channels) register blocks.
+@Suite(.enabled(if: ConvolutionGeometry.directKernelsAvailable, "this CPU has no AVX-512: every convolution takes the im2col path"))
+struct DirectConvolutionTests {
+    @Test(arguments: [(3, 1, 3, 16), (3, 0, 12, 16), (1, 0, 5, 32), (5, 2, 33, 16), (3, 2, 8, 32), (5, 4, 1, 32)])
+    func matchesTheDefinitionAndTheIm2colPath(kernel: Int, padding: Int, cin: Int, cout: Int) throws {
+        let x = try random([2, 6, 11, cin], seed: 1).requiringGrad(), w = try random([kernel, kernel, cin, cout], seed: 2).requiringGrad()
+        let b = try random([cout], seed: 3).requiringGrad()
+        let geometry = try ConvolutionGeometry(input: x.shape, weight: w.shape, stride: 1, padding: padding)
+        #expect(geometry.isDirect)
+        func run() throws -> (y: [Float], dx: [Float], dw: [Float], db: [Float]) {
+            x.grad = nil; w.grad = nil; b.grad = nil
+            let y = try Tensor.conv2d(x, weight: w, bias: b, padding: padding)
+            try (y * random(y.shape, seed: 4)).sum().backward()
+            return (y.scalars, x.grad?.scalars ?? [], w.grad?.scalars ?? [], b.grad?.scalars ?? [])
+        }
+        let direct = try run()
+        let im2col = try ConvolutionGeometry.$allowsDirect.withValue(false) { try run() }
+        let bias = b.scalars
+        let definition = ConvolutionTests().naiveConvolution(x, w, stride: 1, padding: padding).enumerated().map { $1 + bias[$0 % cout] }
+        expectClose(direct.y, definition)
+        expectClose(direct.y, im2col.y)
+        expectClose(direct.dx, im2col.dx)
+        expectClose(direct.dw, im2col.dw, tolerance: 1e-3)
+        expectClose(direct.db, im2col.db)
+    }
+}

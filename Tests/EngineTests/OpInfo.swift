@@ -105,6 +105,9 @@ extension OpInfo {
             (3, 1, 1, 5, 5, 3, 2, true), (3, 2, 1, 5, 6, 3, 2, true), (3, 1, 0, 5, 7, 2, 3, false),
             (1, 1, 0, 4, 5, 3, 2, true), (1, 2, 0, 5, 4, 3, 2, false), (5, 1, 2, 5, 6, 2, 2, true),
             (5, 2, 2, 7, 5, 3, 1, true), (2, 2, 0, 4, 6, 2, 3, false), (3, 1, 2, 3, 4, 1, 2, true),
+            // 16 and 32 outputs at stride 1: the direct kernels (with AVX-512), and through the
+            // flipped kernel the input gradient's direct path for 16 inputs.
+            (3, 1, 1, 4, 9, 3, 16, true), (3, 1, 0, 5, 4, 16, 32, false), (1, 1, 0, 3, 3, 16, 16, true),
         ]
         return try settings.map { kernel, stride, padding, h, w, cin, cout, hasBias in
             let x = try random([2, h, w, cin], seed: 3), weight = try random([kernel, kernel, cin, cout], seed: 4)
