@@ -38,9 +38,11 @@ public struct GroupNorm {
         self.groups = groups
     }
 
-    /// x `[N, H, W, C]` normalised per (image, group), then scaled and shifted per channel.
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        try Tensor.groupNorm(x, groups: groups, gamma: weight, beta: bias)
+    /// x `[N, H, W, C]` normalised per (image, group), then scaled and shifted per channel;
+    /// then, in the same op, shifted per image and channel by `shift` `[N, C]` and passed through
+    /// SiLU when asked.
+    public func callAsFunction(_ x: Tensor, shift: Tensor? = nil, silu: Bool = false) throws -> Tensor {
+        try Tensor.groupNorm(x, groups: groups, gamma: weight, beta: bias, shift: shift, silu: silu)
     }
 }
 

@@ -36,7 +36,7 @@ public struct UNetConfiguration: Sendable, Equatable, Codable {
 
 /// A residual block: 3×3 conv, group norm, SiLU, twice, added to the input (through a 1×1 conv
 /// where the widths differ). Told a time, it adds a projection of the time embedding to every
-/// pixel after the first norm (parameter `time`).
+/// pixel after the first norm (parameter `time`). Each norm, shift and SiLU is one op.
 public struct ResidualBlock {
     let conv1: Conv2D, norm1: GroupNorm, conv2: Conv2D, norm2: GroupNorm
     let skip: Conv2D?
@@ -55,14 +55,14 @@ public struct ResidualBlock {
     /// x `[N, H, W, input]` → `[N, H, W, output]`; `time` is the SiLU of the time embedding,
     /// `[N, timeChannels]`, for a block built with time channels.
     public func callAsFunction(_ x: Tensor, time embedding: Tensor? = nil) throws -> Tensor {
-        var h = try norm1(conv1(x))
+        var shift: Tensor?
         if let time {
             guard let embedding, embedding.rank == 2, embedding.shape[0] == x.shape[0] else {
                 throw EngineError.invalidArgument(op: "ResidualBlock", message: "a block with time channels needs a time embedding [\(x.shape[0]), C]")
             }
-            h = try h + time(embedding).reshaped(to: [x.shape[0], 1, 1, h.shape[3]])
+            shift = try time(embedding)
         }
-        h = try norm2(conv2(h.silu())).silu()
+        let h = try norm2(conv2(norm1(conv1(x), shift: shift, silu: true)), silu: true)
         return try h + (skip.map { try $0(x) } ?? x)
     }
 }

@@ -24,4 +24,32 @@ struct GroupNormTests {
         }
         #expect(error?.description == "groupNorm: 6 channels cannot be split into 4 groups")
     }
+
+    /// The fused norm, shift and SiLU against the three ops it replaces, forward and every gradient.
+    @Test(arguments: [false, true])
+    func fusedEqualsNormThenShiftThenSiLU(shifted: Bool) throws {
+        let x = try random([3, 4, 5, 8], seed: 1, low: -2, high: 3).requiringGrad()
+        let gamma = try random([8], seed: 2).requiringGrad(), beta = try random([8], seed: 3).requiringGrad()
+        let shift = try random([3, 8], seed: 4, low: -1, high: 1).requiringGrad()
+        let seed = try random([3, 4, 5, 8], seed: 5)
+        func run(_ f: () throws -> Tensor) throws -> [[Float]] {
+            for t in [x, gamma, beta, shift] { t.grad = nil }
+            let y = try f()
+            try y.backward(seed: seed)
+            return [y.scalars] + [x, gamma, beta].map { $0.grad?.scalars ?? [] } + (shifted ? [shift.grad?.scalars ?? []] : [])
+        }
+        let fused = try run { try Tensor.groupNorm(x, groups: 4, gamma: gamma, beta: beta, shift: shifted ? shift : nil, silu: true) }
+        let unfused = try run {
+            let normed = try Tensor.groupNorm(x, groups: 4, gamma: gamma, beta: beta)
+            return try (shifted ? normed + shift.reshaped(to: [3, 1, 1, 8]) : normed).silu()
+        }
+        for (a, b) in zip(fused, unfused) { expectClose(a, b) }
+    }
+
+    @Test func aShiftMustBeOnePerImageAndChannel() throws {
+        let error = #expect(throws: EngineError.self) {
+            try Tensor.groupNorm(random([2, 2, 2, 4]), groups: 2, gamma: random([4]), beta: random([4]), shift: random([4]), silu: true)
+        }
+        #expect(error?.description == "groupNorm+SiLU: shapes [2×2×2×4] and [4] do not fit: a shift of shape [2×4], one per image and channel")
+    }
 }

@@ -127,6 +127,13 @@ extension OpInfo {
             return OpSample(label: "\(shape) in \(groups) groups", inputs: inputs) {
                 try Tensor.groupNorm($0[0], groups: groups, gamma: $0[1], beta: $0[2])
             }
+        } + [false, true].map { shifted in
+            // The fused form: a per-image shift (its own gradient) and SiLU.
+            let inputs = [try random([2, 3, 2, 4], seed: 1, low: -2, high: 3), try random([4], seed: 2), try random([4], seed: 3)]
+                + (shifted ? [try random([2, 4], seed: 4, low: -1, high: 1)] : [])
+            return OpSample(label: "[2, 3, 2, 4] in 2 groups, then \(shifted ? "a shift and " : "")SiLU", inputs: inputs) {
+                try Tensor.groupNorm($0[0], groups: 2, gamma: $0[1], beta: $0[2], shift: shifted ? $0[3] : nil, silu: true)
+            }
         }
     }
 
