@@ -53,28 +53,31 @@ extension ConvolutionTests {
     }
 }
 
-/// The direct kernels (16 and 32 output channels, stride 1, AVX-512) against the definition and
-/// against the im2col path, forward and both gradients: kernel sizes, paddings, channel counts
-/// that are not multiples of the 8-channel blocks, and rows that are not multiples of the
-/// 8-pixel (4 for 32 channels) register blocks.
+/// The direct kernels (square kernels, stride 1 or 2, up to 96 output channels, AVX-512) against
+/// the definition and against the im2col path, forward and every gradient: kernel sizes, strides,
+/// paddings, output channels in masked and whole registers, input channels that are not
+/// multiples of the weight gradient's blocks, and rows that are not multiples of the pixel blocks.
 @Suite(.enabled(if: ConvolutionGeometry.directKernelsAvailable, "this CPU has no AVX-512: every convolution takes the im2col path"))
 struct DirectConvolutionTests {
-    @Test(arguments: [(3, 1, 3, 16), (3, 0, 12, 16), (1, 0, 5, 32), (5, 2, 33, 16), (3, 2, 8, 32), (5, 4, 1, 32)])
-    func matchesTheDefinitionAndTheIm2colPath(kernel: Int, padding: Int, cin: Int, cout: Int) throws {
+    // (kernel, stride, padding, Cin, Cout)
+    @Test(arguments: [(3, 1, 1, 3, 16), (3, 1, 0, 12, 16), (1, 1, 0, 5, 32), (5, 1, 2, 33, 16), (3, 1, 2, 8, 32), (5, 1, 4, 1, 32),
+                      (3, 1, 1, 16, 3), (3, 1, 1, 16, 2), (3, 2, 1, 16, 32), (3, 2, 1, 7, 40), (3, 1, 1, 9, 48), (3, 2, 0, 5, 64),
+                      (3, 1, 1, 6, 96), (2, 2, 0, 4, 80)])
+    func matchesTheDefinitionAndTheIm2colPath(kernel: Int, stride: Int, padding: Int, cin: Int, cout: Int) throws {
         let x = try random([2, 6, 11, cin], seed: 1).requiringGrad(), w = try random([kernel, kernel, cin, cout], seed: 2).requiringGrad()
         let b = try random([cout], seed: 3).requiringGrad()
-        let geometry = try ConvolutionGeometry(input: x.shape, weight: w.shape, stride: 1, padding: padding)
+        let geometry = try ConvolutionGeometry(input: x.shape, weight: w.shape, stride: stride, padding: padding)
         #expect(geometry.isDirect)
         func run() throws -> (y: [Float], dx: [Float], dw: [Float], db: [Float]) {
             x.grad = nil; w.grad = nil; b.grad = nil
-            let y = try Tensor.conv2d(x, weight: w, bias: b, padding: padding)
+            let y = try Tensor.conv2d(x, weight: w, bias: b, stride: stride, padding: padding)
             try (y * random(y.shape, seed: 4)).sum().backward()
             return (y.scalars, x.grad?.scalars ?? [], w.grad?.scalars ?? [], b.grad?.scalars ?? [])
         }
         let direct = try run()
         let im2col = try ConvolutionGeometry.$allowsDirect.withValue(false) { try run() }
         let bias = b.scalars
-        let definition = ConvolutionTests().naiveConvolution(x, w, stride: 1, padding: padding).enumerated().map { $1 + bias[$0 % cout] }
+        let definition = ConvolutionTests().naiveConvolution(x, w, stride: stride, padding: padding).enumerated().map { $1 + bias[$0 % cout] }
         expectClose(direct.y, definition)
         expectClose(direct.y, im2col.y)
         expectClose(direct.dx, im2col.dx)

@@ -14,6 +14,18 @@ struct OpInfoTests {
         }
     }
 
+    /// With AVX-512 every sample above takes the direct kernels; the same samples on the im2col
+    /// path (which layers wider than 96 channels take, and every layer elsewhere).
+    @Test func convolutionGradientsMatchFiniteDifferencesOnTheIm2colPath() throws {
+        try ConvolutionGeometry.$allowsDirect.withValue(false) {
+            for sample in try OpInfo.conv2d.samples() {
+                for mismatch in try gradientMismatches(sample.inputs, epsilon: sample.epsilon, sample.call).prefix(3) {
+                    Issue.record("conv2d on the im2col path [\(sample.label)]: \(mismatch)")
+                }
+            }
+        }
+    }
+
     @Test(arguments: OpInfo.catalog)
     func aGraphThatIsNeverDifferentiatedIsFreed(_ op: OpInfo) throws {
         // The records hold their inputs and closures; none may hold its own output, or the

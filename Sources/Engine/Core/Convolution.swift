@@ -108,16 +108,17 @@ extension ConvolutionGeometry {
     /// Off in a scope, every convolution takes the im2col path (tests compare the two).
     @TaskLocal static var allowsDirect = true
 
-    /// Whether the direct kernels compute this convolution: stride 1, a square kernel and 16 or
-    /// 32 output channels — the narrow layers where im2col + GEMM is slowest (`bench ops`: 64 px ×
-    /// 16 channels ran at a quarter of sgemm's speed).
+    /// Whether the direct kernels compute this convolution: a square kernel, stride 1 or 2, up
+    /// to 96 output channels — every layer of the editor's networks but the widest. (`bench
+    /// ops`: at 64 px × 16 channels im2col + GEMM ran at a quarter of sgemm's speed.)
     var isDirect: Bool {
-        ConvolutionGeometry.directKernelsAvailable && ConvolutionGeometry.allowsDirect && stride == 1 && kh == kw
-            && (cout == 16 || cout == 32) && rows > 0 && cin > 0
+        ConvolutionGeometry.directKernelsAvailable && ConvolutionGeometry.allowsDirect && (stride == 1 || stride == 2) && kh == kw
+            && (1...96).contains(cout) && rows > 0 && cin > 0
+            && Double(n) * Double(h + 2 * padding) * Double(w + 2 * padding) * Double(cin) <= Double(Tensor.maximumCount)
     }
 
     /// x with `padding` zeros on every side, `[N, H + 2p, W + 2p, Cin]` flat, with 8 floats to
-    /// spare at the end (the weight gradient reads a whole block of 8 channels past the last).
+    /// spare at the end (the weight gradient reads a whole block of channels past the last).
     func padded(_ x: UnsafePointer<Float>) -> Tensor {
         let (hp, wp) = (h + 2 * padding, w + 2 * padding)
         let out = Tensor(uninitialized: [n * hp * wp * cin + 8])
@@ -143,22 +144,25 @@ extension ConvolutionGeometry {
         let (source, w, b, y) = (xp.pointer, weight.pointer, bias?.pointer, out.pointer)
         let g = self
         Threads.parallelFor(n * oh, grain: 2) { rows in
-            likewise_direct_convolution_forward(source, Int32(g.cin), w, Int32(g.kh), b.map { UnsafePointer($0) }, Int32(g.cout), y,
-                                                Int32(g.oh), Int32(g.ow), Int32(rows.lowerBound), Int32(rows.upperBound))
+            likewise_direct_convolution_forward(source, Int32(g.h + 2 * g.padding), Int32(g.w + 2 * g.padding), Int32(g.cin), w, Int32(g.kh),
+                                                Int32(g.stride), b.map { UnsafePointer($0) }, Int32(g.cout), y, Int32(g.oh), Int32(g.ow),
+                                                Int32(rows.lowerBound), Int32(rows.upperBound))
         }
         return out
     }
 
-    /// dL/dweight by the direct kernels: each (tap, block of 8 input channels) sums over every
+    /// dL/dweight by the direct kernels: each (tap, block of input channels) sums over every
     /// pixel in one order, so the result is the same on any number of threads.
     func weightGradientDirectly(_ x: Tensor, _ dy: Tensor) -> Tensor {
         let dw = Tensor(uninitialized: [kh, kw, cin, cout])
         let xp = padded(x.pointer)
         let (source, gradient, out) = (xp.pointer, dy.pointer, dw.pointer)
         let g = self
-        Threads.parallelFor(kh * kw * ((cin + 7) / 8), grain: 1) { units in
-            likewise_direct_convolution_weight_gradient(source, Int32(g.cin), gradient, Int32(g.n), Int32(g.oh), Int32(g.ow), Int32(g.cout),
-                                                        Int32(g.kh), out, Int32(units.lowerBound), Int32(units.upperBound))
+        let units = Int(likewise_direct_convolution_weight_gradient_units(Int32(cin), Int32(kh), Int32(cout)))
+        Threads.parallelFor(units, grain: 1) { units in
+            likewise_direct_convolution_weight_gradient(source, Int32(g.h + 2 * g.padding), Int32(g.w + 2 * g.padding), Int32(g.cin), gradient,
+                                                        Int32(g.n), Int32(g.oh), Int32(g.ow), Int32(g.cout), Int32(g.kh), Int32(g.stride), out,
+                                                        Int32(units.lowerBound), Int32(units.upperBound))
         }
         return dw
     }
