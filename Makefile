@@ -41,13 +41,18 @@ sanitize: deps
 	$(SWIFT) build --build-tests $(SANITIZE)
 	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt $(SWIFT) test --skip-build $(SANITIZE) --filter 'EngineTests|ModelsTests|ScriptTests'
 
-## Speed targets (release build): convolutions against this machine's sgemm, allocations per step,
-## PNG encoding, task drawing, the flow estimators' end-point error, the editor's steps and edits, and the kernel's start-up and round trip beside ipykernel.
+## Speed targets (release build): convolutions against this machine's sgemm, the passes between
+## them on one thread and two, allocations per step, PNG encoding, task drawing, the flow
+## estimators' end-point error, the editor's steps and edits, each network's training step with
+## its profile, and the kernel's start-up and round trip beside ipykernel. (bench/compare.sh puts
+## the networks beside PyTorch.)
 bench: release
 	.build/release/likewise bench ops
 	.build/release/likewise bench images
 	.build/release/likewise bench flow
 	.build/release/likewise bench editor
+	.build/release/likewise bench train --profile
+	.build/release/likewise bench edit
 	scripts/python-venv.sh
 	.venv/bin/pip install --quiet --disable-pip-version-check ipykernel
 	.venv/bin/python bench/kernel.py .build/release/likewise

@@ -83,25 +83,40 @@ public final class FlowNetwork: FlowEstimator {
     }
 
     /// `image` as the network sees it, `[1, H, W, 3]`: each channel less its mean over a 7×7
-    /// window, over that window's spread (+ 0.02, so that flat regions stay near zero).
+    /// window, over that window's spread (+ 0.02, so that flat regions stay near zero). The
+    /// window's sums come from summed-area tables (in Double, so the differences stay exact to
+    /// Float's precision): a constant cost a pixel instead of 49 reads.
     public static func normalised(_ image: Image) throws -> Tensor {
         let (w, h) = (image.width, image.height)
         let radius = 3
+        // table[(y·(w+1) + x)·6 + c] (c < 3) holds Σ v and table[… + 3 + c] Σ v² over [0, y) × [0, x).
+        var table = [Double](repeating: 0, count: (h + 1) * (w + 1) * 6)
         var out = [Float](repeating: 0, count: w * h * 3)
         image.pixels.withUnsafeBufferPointer { p in
-            for c in 0..<3 {
-                // Running sums over the window, clamped at the border.
+            table.withUnsafeMutableBufferPointer { t in
                 for y in 0..<h {
+                    var row = [Double](repeating: 0, count: 6)
                     for x in 0..<w {
-                        var sum: Float = 0, squares: Float = 0, count: Float = 0
-                        for yy in Swift.max(y - radius, 0)...Swift.min(y + radius, h - 1) {
-                            for xx in Swift.max(x - radius, 0)...Swift.min(x + radius, w - 1) {
-                                let v = p[3 * (yy * w + xx) + c]
-                                sum += v; squares += v * v; count += 1
-                            }
+                        for c in 0..<3 {
+                            let v = Double(p[3 * (y * w + x) + c])
+                            row[c] += v; row[3 + c] += v * v
                         }
-                        let mean = sum / count, spread = Swift.max(squares / count - mean * mean, 0).squareRoot()
-                        out[3 * (y * w + x) + c] = (p[3 * (y * w + x) + c] - mean) / (spread + 0.02)
+                        for k in 0..<6 { t[((y + 1) * (w + 1) + x + 1) * 6 + k] = t[(y * (w + 1) + x + 1) * 6 + k] + row[k] }
+                    }
+                }
+                for y in 0..<h {
+                    let (y0, y1) = (Swift.max(y - radius, 0), Swift.min(y + radius, h - 1) + 1)
+                    for x in 0..<w {
+                        let (x0, x1) = (Swift.max(x - radius, 0), Swift.min(x + radius, w - 1) + 1)
+                        let count = Double((y1 - y0) * (x1 - x0))
+                        func windowSum(_ k: Int) -> Double {
+                            t[(y1 * (w + 1) + x1) * 6 + k] - t[(y0 * (w + 1) + x1) * 6 + k] - t[(y1 * (w + 1) + x0) * 6 + k] + t[(y0 * (w + 1) + x0) * 6 + k]
+                        }
+                        for c in 0..<3 {
+                            let mean = windowSum(c) / count
+                            let spread = Swift.max(windowSum(3 + c) / count - mean * mean, 0).squareRoot()
+                            out[3 * (y * w + x) + c] = Float((Double(p[3 * (y * w + x) + c]) - mean) / (spread + 0.02))
+                        }
                     }
                 }
             }

@@ -149,5 +149,25 @@ struct FlowTrainingSetTests {
         #expect(batch.truth.shape == [8, 32, 32, 2] && batch.valid.shape == [8, 32, 32, 1])
         #expect(batch.valid.scalars.contains(0) && batch.valid.scalars.contains(1))
     }
-}
 
+    /// The summed-area tables give each pixel its 7×7 window's mean and spread, as the window
+    /// read one value at a time does — at the borders, where the window is cut, too.
+    @Test func normalisationIsTheLocalContrastOfTheDefinition() throws {
+        var rng = RandomGenerator(seed: 12)
+        let (w, h) = (13, 9)
+        let image = try Image(width: w, height: h, pixels: (0..<(w * h * 3)).map { _ in rng.nextUnit() })
+        let fast = try FlowNetwork.normalised(image).scalars
+        for y in 0..<h {
+            for x in 0..<w {
+                for c in 0..<3 {
+                    var values: [Double] = []
+                    for yy in max(y - 3, 0)...min(y + 3, h - 1) { for xx in max(x - 3, 0)...min(x + 3, w - 1) { values.append(Double(image.pixels[3 * (yy * w + xx) + c])) } }
+                    let mean = values.reduce(0, +) / Double(values.count)
+                    let spread = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)).squareRoot()
+                    let expected = (Double(image.pixels[3 * (y * w + x) + c]) - mean) / (spread + 0.02)
+                    #expect(abs(Double(fast[3 * (y * w + x) + c]) - expected) < 1e-4 * max(1, abs(expected)), "pixel (\(x), \(y)) channel \(c)")
+                }
+            }
+        }
+    }
+}
