@@ -28,7 +28,8 @@ struct Eval: ParsableCommand {
         n2n's cases for as many steps as n2n had — with skip images (x_j and the nearest training
         pair's target carried onto it) and without — and their held-out reconstructions of the
         targets are scored: rows "vae" and "vae-noskip", the ceiling of any editor working in such
-        a latent. Build with `swift build -c release` first.
+        a latent; --vae-ablations adds the skip VAE without its noise injection ("vae-nonoise") and
+        without its frequency loss ("vae-nofrequency"). Build with `swift build -c release` first.
         """
     )
 
@@ -50,10 +51,12 @@ struct Eval: ParsableCommand {
     @Option(help: "DDIM steps of n2n's samples with --diffusion (1…\(Sampling.maximumSteps)).") var sampleSteps = Sampling.standard.steps
     @Option(help: "DDIM's eta for n2n's samples with --diffusion (0: deterministic).") var eta = 0.0
     @Flag(help: "Also score the reconstruction ceiling of a VAE trained on n2n's cases, with and without skips.") var vae = false
+    @Flag(help: "With --vae, also the skip VAE without noise injection and without the frequency loss.") var vaeAblations = false
 
     func validate() throws {
         guard task == nil || data == nil else { throw ValidationError("give --task or --data, not both") }
         guard steps == nil || budget == nil else { throw ValidationError("give --steps or --budget, not both") }
+        guard vae || !vaeAblations else { throw ValidationError("--vae-ablations needs --vae") }
         if let budget { guard budget > 0, budget <= 86_400 else { throw ValidationError("--budget must be 0…86400 seconds, got \(budget)") } }
         guard (2...1000).contains(pairs) else { throw ValidationError("--pairs must be 2…1000, got \(pairs)") }
         guard (1...10_000).contains(heldout) else { throw ValidationError("--heldout must be 1…10000, got \(heldout)") }
@@ -109,9 +112,11 @@ struct Eval: ParsableCommand {
                                 try examples.map { try editor.edit($0.source, references: refs, sampling: sampling).image }))
             }
             guard vae, method == "n2n" else { continue }
-            for skips in [true, false] {
-                let started = Date(), name = skips ? "vae" : "vae-noskip"
-                let autoencoder = try VAE(LatentCeiling.configuration(for: editor, skips: skips), seed: seed)
+            let ablations = vaeAblations ? [("vae-nonoise", true, false, true), ("vae-nofrequency", true, true, false)] : []
+            for (name, skips, noise, frequency) in [("vae", true, true, true), ("vae-noskip", false, true, true)] + ablations {
+                let started = Date()
+                let autoencoder = try VAE(LatentCeiling.configuration(for: editor, skips: skips, noiseInjection: noise, frequencyLoss: frequency),
+                                          seed: seed)
                 try LatentCeiling.train(autoencoder, on: editor, steps: editor.trainer.step, seed: seed, progress: { p in
                     if p.step % 100 == 0 { FileHandle.standardError.write(Data(String(format: "%@ step %d/%d loss %.4f\n", name, p.step, p.totalSteps, p.loss).utf8)) }
                 })

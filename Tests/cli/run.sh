@@ -175,6 +175,17 @@ check "install --sys-prefix writes it into the active environment" 'grep -q "\"{
 "$bin" install --prefix "$work/prefix" > /dev/null
 check "the installed argv is this binary, absolute" 'grep -q "\"$(cd "$(dirname "$bin")" && pwd -P)/likewise\"" "$work/prefix/share/jupyter/kernels/likewise/kernel.json"'
 
+# --vae-ablations: the skip VAE without noise injection and without the frequency loss, beside the two ceilings.
+"$bin" eval --task sleepy --preset tiny --pairs 3 --large 0 --steps 2 --heldout 2 --vae --vae-ablations --json "$work/ablations.json" > /dev/null 2>&1
+status=$?
+check "eval --vae --vae-ablations adds vae-nonoise and vae-nofrequency" '[[ $status -eq 0 ]] && python3 -c "
+import json, sys
+rows = [r[\"method\"] for r in json.load(open(sys.argv[1]))[\"rows\"] if r[\"method\"].startswith(\"vae\")]
+assert rows == [\"vae\", \"vae-noskip\", \"vae-nonoise\", \"vae-nofrequency\"], rows
+" "$work/ablations.json"'
+"$bin" eval --task sleepy --vae-ablations > /dev/null 2> "$work/ablations.err"
+check "--vae-ablations without --vae is an error saying so" 'grep -q "vae-ablations needs --vae" "$work/ablations.err"'
+
 # The networks' bench at the tiny preset (debug build: the numbers mean nothing, the lines must be there).
 "$bin" bench train --preset tiny --runs 1 --threads 1 --profile > "$work/bench-train.jsonl" 2> "$work/bench-train.err"
 status=$?
