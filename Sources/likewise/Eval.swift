@@ -172,7 +172,7 @@ struct Eval: ParsableCommand {
     private func report(_ row: EvaluationRow) {
         let edit = row.editPSNR.map { String(format: "%6.2f", $0) } ?? "     —"
         let sharpness = row.sharpness.map { String(format: "%.3f", $0) } ?? "    —"
-        print((row.method + (row.diffusion ? "+diff" : "")).padding(toLength: 13, withPad: " ", startingAt: 0)
+        print((row.method + (row.diffusion ? "+diff" : "")).padding(toLength: 16, withPad: " ", startingAt: 0)
               + String(format: "%5d pairs  PSNR %6.2f  SSIM %.4f  edit PSNR %@  cover %.3f  sharpness %@  %5d steps  %7.1f s",
                        row.pairs, row.psnr, row.ssim, edit, row.editCover, sharpness, row.steps, row.trainSeconds))
     }
