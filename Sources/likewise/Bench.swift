@@ -195,23 +195,13 @@ struct ImagesBench: ParsableCommand {
         ]
         for (name, setting) in settings {
             var bytes = 0
-            let seconds = try fastest(runs: 10) { bytes = try photo.pngData(setting).count }
+            let seconds = try fastestSeconds(runs: 10) { bytes = try photo.pngData(setting).count }
             emit(["op": "png_encode", "settings": name, "width": 512, "height": 512, "ms": seconds * 1000, "bytes": bytes])
         }
         for kind in SyntheticTask.Kind.allCases {
-            let seconds = try fastest(runs: 3) { _ = try SyntheticTask(kind).pairs(count: 1000, size: 64, seed: 1) }
+            let seconds = try fastestSeconds(runs: 3) { _ = try SyntheticTask(kind).pairs(count: 1000, size: 64, seed: 1) }
             emit(["op": "synth_pairs", "task": kind.rawValue, "count": 1000, "size": 64, "seconds": seconds])
         }
-    }
-
-    private func fastest(runs: Int, _ body: () throws -> Void) throws -> Double {
-        var best = Double.infinity
-        for _ in 0..<runs {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try body()
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
-        return best
     }
 }
 
@@ -310,22 +300,12 @@ struct EditorBench: ParsableCommand {
             emit([("op", "editor_train")] + kind + [("batch", settings.batch), ("steps_per_second", rate), ("default_steps", settings.steps),
                                                     ("projected_seconds", Double(settings.steps) / rate), ("target_seconds", 600)])
             for refs in pairing.usesReferences ? [1, 4] : [1] {
-                var best = Double.infinity
-                for _ in 0..<5 {
-                    let start = Date()
-                    _ = try editor.edit(probe, references: refs)
-                    best = min(best, Date().timeIntervalSince(start))
-                }
+                let best = try fastestSeconds(runs: 5) { _ = try editor.edit(probe, references: refs) }
                 emit([("op", "editor_edit")] + kind + [("refs", refs), ("ddim_steps", editor.defaultSampling.steps), ("seconds", best),
                                                        ("target_seconds", editTarget)])
                 // What a tune slider's move costs: the edit at the new value, enlarged and encoded
                 // as the PNG the image widget receives.
-                var redraw = Double.infinity
-                for _ in 0..<5 {
-                    let start = Date()
-                    _ = try Figure.enlarged(editor.edit(probe, references: refs).image).pngData()
-                    redraw = min(redraw, Date().timeIntervalSince(start))
-                }
+                let redraw = try fastestSeconds(runs: 5) { _ = try Figure.enlarged(editor.edit(probe, references: refs).image).pngData() }
                 emit([("op", "tune_redraw")] + kind + [("refs", refs), ("seconds", redraw), ("target_seconds", editTarget)])
             }
         }

@@ -79,17 +79,26 @@ enum ResidentMemory {
     static func resetPeak() { try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8) }
 }
 
-/// The median of `runs` timings of `body`, after one unmeasured run, and every timing.
-func medianSeconds(runs: Int, _ body: () throws -> Void) throws -> (median: Double, all: [Double]) {
+/// The seconds of each of `runs` timed runs of `body`, after one unmeasured run (which fills the
+/// buffer pool and the caches).
+func timings(runs: Int, _ body: () throws -> Void) throws -> [Double] {
     try body()
-    var seconds: [Double] = []
-    for _ in 0..<max(runs, 1) {
+    return try (0..<max(runs, 1)).map { _ in
         let start = DispatchTime.now().uptimeNanoseconds
         try body()
-        seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
-    let sorted = seconds.sorted()
-    return (sorted[sorted.count / 2], seconds)
+}
+
+/// The median of `runs` timings of `body` (see `timings`), and every timing.
+func medianSeconds(runs: Int, _ body: () throws -> Void) throws -> (median: Double, all: [Double]) {
+    let seconds = try timings(runs: runs, body)
+    return (seconds.sorted()[seconds.count / 2], seconds)
+}
+
+/// The fastest of `runs` timings of `body`: on a shared machine, the least disturbed.
+func fastestSeconds(runs: Int, _ body: () throws -> Void) throws -> Double {
+    try timings(runs: runs, body).min() ?? 0
 }
 
 /// Prints `profile`'s entries, each an average over `steps`, largest first, with its share of

@@ -1,6 +1,8 @@
 import DirectConvolution
 
-/// 2-D convolution over NHWC images, by im2col and GEMM over blocks of the whole batch.
+/// 2-D convolution over NHWC images: by the direct kernels where they apply (`isDirect`: square
+/// kernels of stride 1 or 2 with up to 96 outputs, on CPUs with AVX-512), else by im2col and
+/// GEMM over blocks of the whole batch, described here.
 ///
 /// Shapes: x is `[N, H, W, Cin]`, weight `[KH, KW, Cin, Cout]`, bias `[Cout]`, output
 /// `[N, OH, OW, Cout]` with `OH = (H + 2·pad − KH) / stride + 1`. The column matrix is
