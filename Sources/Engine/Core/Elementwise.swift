@@ -36,13 +36,11 @@ extension Tensor {
     private static func binary<F: BinaryFunction>(_ op: String, _ a: Tensor, _ b: Tensor, _: F.Type,
                                                   backward: @escaping (Tensor) -> (Tensor, Tensor)) throws -> Tensor {
         let shape = try Broadcast.resultShape(a.shape, b.shape, op: op)
-        let out = try Tensor(validated: shape, op: op)
+        let out: Tensor
         if a.shape == b.shape {
-            let pa = a.pointer, pb = b.pointer, dst = out.pointer
-            Threads.parallelFor(out.count, grain: 32768) { r in
-                for i in r { dst[i] = F.value(pa[i], pb[i]) }
-            }
+            out = Kernels.zip(a, b, F.self)
         } else {
+            out = try Tensor(validated: shape, op: op)
             Broadcast(out: shape, a: a.shape, b: b.shape).apply(a.pointer, b.pointer, out.pointer, F.self)
         }
         return try Autodiff.record(op, inputs: [a, b], output: out) { g in
