@@ -53,6 +53,17 @@ struct ColourGridTests {
         #expect(try ColourGrid.fit(from: flat, to: poisoned).matrices.allSatisfy { $0.isFinite })
     }
 
+    @Test func aBatchIsFittedAndAppliedItemByItem() throws {
+        let (a, b, c, d) = (try texture(12, seed: 1), try texture(12, seed: 2), try texture(12, seed: 3), try texture(12, seed: 4))
+        let grids = try Tensor.fitColourGrid(from: Image.batch([a, c]), to: Image.batch([b, d]), columns: 3, rows: 2, ridge: 1e-2)
+        #expect(grids.shape == [2, 2, 3, 12])
+        let first = try ColourGrid.fit(from: a, to: b, columns: 3, rows: 2), second = try ColourGrid.fit(from: c, to: d, columns: 3, rows: 2)
+        #expect(grids.scalars == first.matrices + second.matrices)
+        let applied = try Tensor.applyColourGrid(grids, to: Image.batch([a, c])).scalars
+        #expect(applied == (try first.applied(to: a)).pixels + (try second.applied(to: c)).pixels)
+        #expect(throws: EngineError.self) { try Tensor.applyColourGrid(grids, to: a.tensor) }
+    }
+
     @Test func mismatchedInputsAreErrors() throws {
         #expect(throws: EngineError.self) { try ColourGrid.fit(from: texture(8), to: texture(9)) }
         #expect(throws: EngineError.self) { try ColourGrid.fit(from: texture(8), to: texture(8), weights: [1]) }

@@ -173,6 +173,26 @@ extension OpInfo {
         }
     }
 
+    static let fitColourGrid = OpInfo(name: "fitColourGrid") {
+        // Cells of one pixel's share and of many; a mask that leaves one cell nearly empty (its
+        // ridge then dominates); a ridge too small to hide the data's own curvature.
+        try [([2, 5, 6, 3], 2, 2, Float(1e-2), false), ([1, 4, 4, 3], 1, 1, 1e-3, false), ([1, 6, 5, 3], 3, 2, 1e-2, true),
+             ([1, 3, 7, 3], 4, 1, 0.1, true)].map { shape, columns, rows, ridge, masked in
+            let weights = masked ? try Tensor(shape: [shape[0], shape[1], shape[2], 1], scalars: (0..<(shape[1] * shape[2])).map { $0 % 3 == 0 ? 0 : 1.5 }) : nil
+            let inputs = [try random(shape, seed: 1, low: 0, high: 1), try random(shape, seed: 2, low: 0, high: 1)]
+            return OpSample(label: "\(shape) \(columns)×\(rows) ridge \(ridge)\(masked ? " masked" : "")", inputs: inputs) {
+                try Tensor.fitColourGrid(from: $0[0], to: $0[1], weights: weights, columns: columns, rows: rows, ridge: ridge)
+            }
+        }
+    }
+
+    static let applyColourGrid = OpInfo(name: "applyColourGrid") {
+        try [([2, 5, 6, 3], 2, 2), ([1, 4, 4, 3], 1, 1), ([1, 6, 5, 3], 3, 2), ([1, 2, 7, 3], 4, 1)].map { shape, columns, rows in
+            let inputs = [try random([shape[0], rows, columns, 12], seed: 3), try random(shape, seed: 1, low: 0, high: 1)]
+            return OpSample(label: "\(shape) \(columns)×\(rows)", inputs: inputs) { try Tensor.applyColourGrid($0[0], to: $0[1]) }
+        }
+    }
+
     static let correlation = OpInfo(name: "correlation") {
         try [([2, 4, 5, 3], 1), ([1, 3, 3, 1], 2), ([1, 2, 6, 2], 0), ([1, 5, 4, 2], 1)].map { shape, radius in
             OpSample(label: "\(shape) radius \(radius)", inputs: [try random(shape, seed: 1), try random(shape, seed: 2)]) {
@@ -300,7 +320,7 @@ extension OpInfo {
         scalarOverloads("tensor × scalar") { try $0 * 1.5 }, scalarOverloads("scalar × tensor") { try 1.5 * $0 },
         scalarOverloads("tensor ÷ scalar") { try $0 / 1.5 }, scalarOverloads("prefix −") { try -$0 },
     ] + Pointwise.allCases.map(pointwise) + [
-        matmul, conv2d, groupNorm, softmax, attention, spatialSelfAttention, warp, correlation,
+        matmul, conv2d, groupNorm, softmax, attention, spatialSelfAttention, warp, correlation, fitColourGrid, applyColourGrid,
         upsampledNearest, resizedBilinear, averagePooled,
         reduction("sum") { try $0.sum(alongAxes: $1, keepingAxes: $2) },
         reduction("mean") { try $0.mean(alongAxes: $1, keepingAxes: $2) },
