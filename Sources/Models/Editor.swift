@@ -12,6 +12,11 @@ import Foundation
 /// prediction (for `.structural`: carried edit + head) against y_j. Editing a new x uses the k
 /// training pairs whose sources look most like it and fuses their predictions per pixel by how
 /// well each reference lines up with x.
+///
+/// Trained `endToEnd`, Mx learns with the head: each case's reference is carried through the
+/// flow network and a differentiable colour fit in every step (nothing is prepared), the
+/// editor's loss reaches the flow's weights (parameters `flow.…`, at a tenth of the head's
+/// rate), and the flows' photometric loss keeps them flows.
 public final class Editor {
     public let preset: EditorPreset
     public let pairing: Pairing
@@ -28,6 +33,8 @@ public final class Editor {
     var rng: RandomGenerator
     /// The flow half of the transformation estimator.
     public let flowEstimator: any FlowEstimator
+    /// Whether the flow network trains with the head (see the type's comment).
+    public let endToEnd: Bool
     /// Whether training cases are augmented (flip, crop, colour jitter).
     public let augments: Bool
     /// The seed the editor was built from.
@@ -39,11 +46,12 @@ public final class Editor {
     /// they are not). An editor that would not fit in the memory free now is refused before
     /// anything is allocated (see `EditorCost`). `flowEstimator` defaults to the learned network
     /// with its shipped weights. `diffusion` adds the refiner (parameters `denoiser.…`).
-    /// `learningRate` is the schedule's peak (default: the preset's). `progress` hears how many
-    /// of the N·(N−1) cases have been prepared.
+    /// `learningRate` is the schedule's peak (default: the preset's). `endToEnd` trains a copy
+    /// of the learned flow network with the head (n-to-n pairings only). `progress` hears how
+    /// many of the N·(N−1) cases have been prepared.
     public init(pairs: [Pair], preset: EditorPreset = .small, pairing: Pairing = .structural, diffusion: Bool = false,
                 learningRate: Float? = nil, seed: UInt64 = 1,
-                flowEstimator: (any FlowEstimator)? = nil, augments: Bool = true, preparesCases: Bool = true,
+                flowEstimator: (any FlowEstimator)? = nil, endToEnd: Bool = false, augments: Bool = true, preparesCases: Bool = true,
                 checkInterrupt: () throws -> Void = {}, progress: (Int, Int) -> Void = { _, _ in }) throws {
         let rate = learningRate ?? preset.learningRate
         guard rate.isFinite, rate > 0, rate <= 1 else {
@@ -52,10 +60,19 @@ public final class Editor {
         guard pairs.count >= 2 else {
             throw EngineError.invalidArgument(op: "editor", message: "an effect needs at least 2 pairs, got \(pairs.count)")
         }
-        try EditorCost(preset: preset, pairing: pairing, pairs: pairs.count, diffusion: diffusion).checkFits()
+        try EditorCost(preset: preset, pairing: pairing, pairs: pairs.count, diffusion: diffusion, endToEnd: endToEnd).checkFits()
         self.preset = preset
         self.pairing = pairing
-        self.flowEstimator = try flowEstimator ?? FlowNetwork.pretrained()
+        let estimator = try flowEstimator ?? FlowNetwork.pretrained()
+        if endToEnd {
+            guard pairing.usesReferences else {
+                throw EngineError.invalidArgument(op: "editor", message: "end-to-end training trains Mx, which a \(pairing.rawValue) editor does not use; choose structural or implicit")
+            }
+            guard estimator is FlowNetwork else {
+                throw EngineError.invalidArgument(op: "editor", message: "end-to-end training trains the learned flow; \(estimator.name) has nothing to learn")
+            }
+        }
+        self.endToEnd = endToEnd
         self.augments = augments
         self.seed = seed
         self.pairs = try pairs.map { pair in
@@ -69,13 +86,22 @@ public final class Editor {
         sampler = try PairSampler(pairs: pairs.count, seed: seed &+ 1)
         head = try UNet(parameters.scoped("head"), preset.head(for: pairing), using: &rng)
         refiner = diffusion ? try DiffusionRefiner(parameters.scoped("denoiser"), preset.denoiser(for: pairing), using: &rng) : nil
+        if endToEnd, let given = estimator as? FlowNetwork {
+            // A copy in the editor's own parameters: the caller's network stays as it was.
+            let own = try FlowNetwork(seed: seed, parameters: parameters.scoped("flow"))
+            Checkpoint.copy(given.parameters.tensors, into: own.parameters.tensors)
+            self.flowEstimator = own
+        } else {
+            self.flowEstimator = estimator
+        }
         trainer = try Trainer(parameters: parameters,
                               schedule: LearningRateSchedule(peak: rate, floor: rate / 20,
                                                              warmupSteps: preset.steps / 20, totalSteps: preset.steps),
-                              weightDecay: 1e-4, clipNorm: 1)
+                              weightDecay: 1e-4, clipNorm: 1,
+                              rateScale: { $0.hasPrefix("flow.") ? Editor.flowRateScale : 1 })
         let n = pairs.count
         carried = Array(repeating: nil, count: n * n)
-        guard pairing.usesReferences, preparesCases else { return }
+        guard pairing.usesReferences, preparesCases, !endToEnd else { return }
         var done = 0
         for i in 0..<n {
             for j in 0..<n where i != j {
@@ -86,6 +112,12 @@ public final class Editor {
             }
         }
     }
+
+    /// The flow network's rate, end to end, as a multiple of the head's: it starts pretrained,
+    /// and at the head's rate its flows drifted from the truth in the first hundred steps.
+    static let flowRateScale: Float = 0.1
+    /// The weight of the flows' photometric loss beside the editor's, end to end.
+    static let photometricWeight: Float = 0.05
 
     /// Pair i's source and target carried into pair j's source's frame, prepared on first use.
     func carriedReference(_ i: Int, onto j: Int) throws -> (source: Image, target: Image) {
@@ -130,21 +162,30 @@ public final class Editor {
 
     /// The loss of one augmented batch of cases.
     func batchLoss() throws -> Tensor {
-        var inputs: [[Image]] = [], targets: [Image] = [], weights: [Tensor] = []
+        var frames: [Image] = [], targets: [Image] = [], weights: [Tensor] = []
+        var references: (sources: [Image], targets: [Image]) = ([], [])
         for _ in 0..<preset.batch {
             let (i, j) = pairing.usesReferences ? sampler.next() : (j: -1, sampler.next().target)
             let augmentation = augments ? Augmentation.random(using: &rng) : .none
             let x = try augmentation.applied(to: pairs[j].source), y = try augmentation.applied(to: pairs[j].target)
-            var images = [x]
             if pairing.usesReferences {
-                let reference = try carriedReference(i, onto: j)
-                images += [try augmentation.applied(to: reference.source), try augmentation.applied(to: reference.target)]
+                // End to end, the reference is carried in the step, from the same augmented frame.
+                let reference = endToEnd ? (source: pairs[i].source, target: pairs[i].target) : try carriedReference(i, onto: j)
+                references.sources.append(try augmentation.applied(to: reference.source))
+                references.targets.append(try augmentation.applied(to: reference.target))
             }
-            inputs.append(images)
+            frames.append(x)
             targets.append(y)
             weights.append(try EditRegion(source: x, truth: y).balancedLossWeights())
         }
-        let (input, base) = try headInput(inputs)
+        var reference: (source: Tensor, target: Tensor)?, photometric: Tensor?
+        if endToEnd, let network = flowEstimator as? FlowNetwork {
+            let carried = try Transformation.carriedWithGradients(sources: references.sources, targets: references.targets, onto: frames, network: network)
+            (reference, photometric) = ((carried.source, carried.target), carried.photometric)
+        } else if pairing.usesReferences {
+            reference = (try Image.batch(references.sources), try Image.batch(references.targets))
+        }
+        let (input, base) = try headInput(x: Image.batch(frames), reference: reference)
         let prediction = try predict(input, base)
         let (target, weight) = (try Image.batch(targets), try Tensor.concat(weights, axis: 0))
         // L1 alone stalls on a small edit: with the region and the rest weighted half each, the
@@ -152,9 +193,10 @@ public final class Editor {
         // change", and its gradient nearly cancels (one2one on blue_eyes sat at the identity for
         // ~700 steps). The squared term's pull toward the weighted mean starts learning at once
         // (28 dB where the edit is after 200 steps); L1 keeps the result sharp.
-        let loss = try Tensor.weightedL1Loss(prediction, target, weights: weight)
+        var loss = try Tensor.weightedL1Loss(prediction, target, weights: weight)
             + Tensor.weightedMSELoss(prediction, target, weights: weight) * 4
             + Tensor.frequencyLoss(prediction, target) * 0.1
+        if let photometric { loss = try loss + photometric * Editor.photometricWeight }
         guard let refiner else { return loss }
         let guess = prediction.detached()
         return try loss + refiner.loss(residual: target - guess, condition: refinerCondition(input, guess), weights: weight, using: &rng)
@@ -164,7 +206,13 @@ public final class Editor {
     /// pix2pix): each item is [x] or [x, carried reference source, carried reference target]
     /// (see `Pairing`).
     func headInput(_ items: [[Image]]) throws -> (input: Tensor, base: Tensor?) {
-        let x = try Image.batch(items.map { $0[0] })
+        let reference = pairing.usesReferences ? (try Image.batch(items.map { $0[1] }), try Image.batch(items.map { $0[2] })) : nil
+        return try headInput(x: Image.batch(items.map { $0[0] }), reference: reference)
+    }
+
+    /// The head's input and base for a batch of frames `x` and, for the n-to-n pairings, the
+    /// references carried into their frames.
+    func headInput(x: Tensor, reference: (source: Tensor, target: Tensor)?) throws -> (input: Tensor, base: Tensor?) {
         // The head reads its images centred on zero (2v − 1): from [0, 1] every input shares a
         // large mean that the first layers must first learn to remove (it halved the steps
         // before one2one on blue_eyes began to edit).
@@ -172,7 +220,9 @@ public final class Editor {
         case .pix2pix: return (try x * 2 - 1, nil)
         case .one2one: return (try x * 2 - 1, x)
         case .implicit, .structural:
-            let source = try Image.batch(items.map { $0[1] }), target = try Image.batch(items.map { $0[2] })
+            guard let (source, target) = reference else {
+                throw EngineError.invalidArgument(op: "editor", message: "a \(pairing.rawValue) editor's head needs a carried reference")
+            }
             guard pairing == .structural else { return (try Tensor.concat([x, source, target]) * 2 - 1, x) }
             let carriedEdit = try x + target - source
             return (try Tensor.concat([x, carriedEdit, source, target]) * 2 - 1, carriedEdit)

@@ -9,7 +9,8 @@ import Foundation
 /// `editor.format`, `editor.preset`, `editor.pairing`, `editor.diffusion` (whether it has the
 /// refiner, whose weights are `denoiser.…`; missing means false), `editor.seed`, `editor.augments`,
 /// `editor.flow` (`learned`, with the network's weights as tensors `flow.<parameter>`, or
-/// Horn–Schunck's settings as JSON), `editor.pairs` (their names, JSON), `editor.hashes` (a
+/// Horn–Schunck's settings as JSON), `editor.end_to_end` (whether the flow trains with the head,
+/// its weights and moments then among the trainer's, `model.flow.…`; missing means false), `editor.pairs` (their names, JSON), `editor.hashes` (a
 /// 64-bit FNV-1a hash of each pair's pixels, JSON), and `editor.rng`, `editor.sampler` (where
 /// the random streams stand, and `editor.schedule_steps` and `editor.learning_rate`, the
 /// schedule's length and peak, so that training resumes exactly).
@@ -25,12 +26,12 @@ extension Editor {
             "editor.format": String(Editor.checkpointFormat),
             "editor.preset": preset.name, "editor.pairing": pairing.rawValue, "editor.diffusion": String(hasDiffusion),
             "editor.seed": String(seed),
-            "editor.augments": String(augments), "editor.flow": try flowDescription(),
+            "editor.augments": String(augments), "editor.flow": try flowDescription(), "editor.end_to_end": String(endToEnd),
             "editor.pairs": try json(pairs.map(\.name)), "editor.hashes": try json(pairs.map(Editor.hash)),
             "editor.rng": String(rng.state), "editor.sampler": "\(sampler.state.epochStart) \(sampler.state.position)",
             "editor.schedule_steps": String(trainer.schedule.totalSteps), "editor.learning_rate": String(trainer.schedule.peak),
         ])
-        if let network = flowEstimator as? FlowNetwork { state.tensors += network.parameters.named.map { ("flow." + $0.name, $0.tensor) } }
+        if let network = flowEstimator as? FlowNetwork, !endToEnd { state.tensors += network.parameters.named.map { ("flow." + $0.name, $0.tensor) } }
         state.tensors.append(("pairs.source", try Image.batch(pairs.map(\.source))))
         state.tensors.append(("pairs.target", try Image.batch(pairs.map(\.target))))
         return state
@@ -65,7 +66,9 @@ extension Editor {
               let augments = meta["editor.augments"].flatMap(Bool.init) else {
             throw mismatch("its editor.seed, editor.rng or editor.augments is missing")
         }
-        guard let diffusion = Bool(meta["editor.diffusion"] ?? "false") else { throw mismatch("its editor.diffusion is neither true nor false") }
+        guard let diffusion = Bool(meta["editor.diffusion"] ?? "false"), let endToEnd = Bool(meta["editor.end_to_end"] ?? "false") else {
+            throw mismatch("its editor.diffusion or editor.end_to_end is neither true nor false")
+        }
         let samplerState = (meta["editor.sampler"] ?? "").split(separator: " ").compactMap { UInt64($0) }
         guard samplerState.count == 2 else { throw mismatch("its editor.sampler is missing") }
         let names = try decode("editor.pairs", as: [String].self), hashes = try decode("editor.hashes", as: [String].self)
@@ -78,7 +81,8 @@ extension Editor {
         let flowEstimator: any FlowEstimator
         if meta["editor.flow"] == "learned" {
             let network = try FlowNetwork()
-            try network.restore(from: checkpoint, prefix: "flow.", path: path)
+            // End to end, the flow's weights are the trainer's (`model.flow.…`).
+            try network.restore(from: checkpoint, prefix: endToEnd ? "model.flow." : "flow.", path: path)
             flowEstimator = network
         } else {
             flowEstimator = try decode("editor.flow", as: HornSchunck.self)
@@ -88,7 +92,7 @@ extension Editor {
             return rate
         }
         let editor = try Editor(pairs: pairs, preset: preset, pairing: pairing, diffusion: diffusion, learningRate: rate, seed: seed,
-                                flowEstimator: flowEstimator, augments: augments, preparesCases: false)
+                                flowEstimator: flowEstimator, endToEnd: endToEnd, augments: augments, preparesCases: false)
         try editor.trainer.restore(from: checkpoint, path: path)
         if let steps = meta["editor.schedule_steps"].flatMap(Int.init), steps > 0 { editor.trainer.schedule.totalSteps = steps }
         editor.rng = RandomGenerator(restoring: rngState)

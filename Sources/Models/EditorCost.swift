@@ -15,19 +15,24 @@ public struct EditorCost: Sendable, Equatable {
     public var bytes: Int
 
     /// The cost of an editor of `preset` and `pairing` over `pairs` pairs, with or without the
-    /// diffusion refiner.
-    public init(preset: EditorPreset, pairing: Pairing, pairs: Int, diffusion: Bool = false) {
+    /// diffusion refiner, and with or without the flow network trained end to end (which then
+    /// runs forward and backward in every step, and no case is prepared).
+    public init(preset: EditorPreset, pairing: Pairing, pairs: Int, diffusion: Bool = false, endToEnd: Bool = false) {
         let networks = [preset.head(for: pairing)] + (diffusion ? [preset.denoiser(for: pairing)] : [])
         var (macs, parameters, activations) = (0, 0, 0)
         for network in networks {
             let counts = network.counts(height: preset.size, width: preset.size)
             (macs, parameters, activations) = (macs + counts.macs, parameters + counts.parameters, activations + counts.activations)
         }
+        if endToEnd {
+            let flow = FlowNetwork.counts(height: preset.size, width: preset.size)
+            (macs, parameters, activations) = (macs + flow.macs, parameters + flow.parameters, activations + flow.activations)
+        }
         self.parameters = parameters
         flopsPerStep = 3 * 2 * Double(macs) * Double(preset.batch)
         // Each counted activation is kept with its normalised and activated copies for backward.
         let activationBytes = 4 * 3 * activations * preset.batch
-        let cases = pairing.usesReferences ? pairs * (pairs - 1) * 2 * preset.size * preset.size * 3 * 4 : 0
+        let cases = pairing.usesReferences && !endToEnd ? pairs * (pairs - 1) * 2 * preset.size * preset.size * 3 * 4 : 0
         bytes = 4 * 4 * parameters + activationBytes + cases
     }
 
@@ -84,6 +89,32 @@ extension UNetConfiguration {
             residual(2 * widths[level], widths[level], pixels: pixels[level])
         }
         conv(3, widths[0], outputChannels, pixels: pixels[0])
+        return (macs, parameters, activations)
+    }
+}
+
+extension FlowNetwork {
+    /// For one pair of `height`×`width`: multiply-adds of the block over every level of the
+    /// pyramid, parameters, and the scalars of each level's block input and layer outputs.
+    static func counts(height: Int, width: Int) -> (macs: Int, parameters: Int, activations: Int) {
+        var (macs, parameters, activations) = (0, 0, 0)
+        var input = 8 + offsets
+        for output in widths {
+            parameters += 9 * input * output + output
+            input = output
+        }
+        var (h, w) = (height, width)
+        while true {
+            var channels = 8 + offsets
+            activations += channels * h * w
+            for output in widths {
+                macs += 9 * channels * output * h * w
+                activations += output * h * w
+                channels = output
+            }
+            guard min(h, w) / 2 >= coarsest, h % 2 == 0, w % 2 == 0 else { break }
+            (h, w) = (h / 2, w / 2)
+        }
         return (macs, parameters, activations)
     }
 }

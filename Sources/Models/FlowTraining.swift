@@ -26,7 +26,11 @@ extension FlowNetwork {
     /// `smoothness` × the flow's first differences, down-weighted across the first image's edges
     /// (flow may jump where the image does).
     public func photometricLoss(_ first: Tensor, _ second: Tensor, smoothness: Float = 0.1) throws -> Tensor {
-        let flow = try finestFlow(first, second)
+        try FlowNetwork.photometricLoss(first, second, flow: finestFlow(first, second), smoothness: smoothness)
+    }
+
+    /// `photometricLoss` of a flow already estimated from `first` to `second` (`[N, H, W, 2]`).
+    public static func photometricLoss(_ first: Tensor, _ second: Tensor, flow: Tensor, smoothness: Float = 0.1) throws -> Tensor {
         let inside = try Tensor.flowLandsInside(flow)
         let difference = try first - Tensor.warp(second, by: flow)
         let photometric = try ((difference.squared() + 1e-4).sqrt() * inside).mean()

@@ -30,14 +30,19 @@ public final class Parameters {
         Parameters(registry: registry, prefix: prefix + name + ".")
     }
 
-    /// Every parameter, in creation order, with its full name.
-    public var named: [(name: String, tensor: Tensor)] { registry.entries }
+    /// Every parameter of this scope, in creation order, named within it (at the root: every
+    /// parameter by its full name; in `scoped("flow")`: `block.0.weight` for `flow.block.0.weight`),
+    /// so a module reads and writes its own weights by the names it gave them, wherever it sits.
+    public var named: [(name: String, tensor: Tensor)] {
+        guard !prefix.isEmpty else { return registry.entries }
+        return registry.entries.filter { $0.name.hasPrefix(prefix) }.map { (String($0.name.dropFirst(prefix.count)), $0.tensor) }
+    }
 
-    /// Every parameter tensor, in creation order.
-    public var tensors: [Tensor] { registry.entries.map(\.tensor) }
+    /// Every parameter tensor of this scope, in creation order.
+    public var tensors: [Tensor] { named.map(\.tensor) }
 
-    /// The total number of scalars.
-    public var scalarCount: Int { registry.entries.reduce(0) { $0 + $1.tensor.count } }
+    /// The total number of scalars of this scope.
+    public var scalarCount: Int { named.reduce(0) { $0 + $1.tensor.count } }
 
     /// Registers `tensor` as a trainable parameter named `name` (within this scope).
     @discardableResult

@@ -52,12 +52,15 @@ public final class Trainer {
     /// The loss curve of a restored checkpoint.
     func restoreLosses(_ curve: [Float]) { losses = curve }
 
+    /// `rateScale` gives each parameter, by its full name, its rate as a multiple of the
+    /// schedule's (see `AdamW.rateScales`).
     public init(parameters: Parameters, schedule: LearningRateSchedule, weightDecay: Float = 0, clipNorm: Float? = 1,
-                emaDecay: Float? = nil) throws {
+                emaDecay: Float? = nil, rateScale: (String) -> Float = { _ in 1 }) throws {
         self.parameters = parameters
         self.schedule = schedule
         self.clipNorm = clipNorm
-        optimizer = try AdamW(parameters: parameters.tensors, learningRate: schedule.rate(at: 0), weightDecay: weightDecay)
+        optimizer = try AdamW(parameters: parameters.tensors, learningRate: schedule.rate(at: 0), weightDecay: weightDecay,
+                              rateScales: parameters.named.map { rateScale($0.name) })
         ema = emaDecay.map { ExponentialMovingAverage(parameters: parameters.tensors, decay: $0) }
     }
 

@@ -62,3 +62,24 @@ public struct Transformation {
         return try Profile.phase("colour grid") { try colour.applied(to: aligned) }
     }
 }
+
+extension Transformation {
+    /// For a batch of cases, each reference pair's source and target carried into its frame by
+    /// Mx with gradients — `network`'s flow from each frame to its reference source, and the
+    /// colour grid fitted under that flow (`Tensor.fitColourGrid`) — so that a loss on the
+    /// carried images trains the flow network with the rest of the editor, as the paper trains
+    /// all its modules jointly. Also the photometric loss of those flows
+    /// (`FlowNetwork.photometricLoss`), which keeps them flows while they learn.
+    static func carriedWithGradients(sources: [Image], targets: [Image], onto frames: [Image], network: FlowNetwork) throws
+        -> (source: Tensor, target: Tensor, photometric: Tensor) {
+        let (first, second) = try Profile.phase("normalise") {
+            (try Tensor.concat(frames.map(FlowNetwork.normalised), axis: 0), try Tensor.concat(sources.map(FlowNetwork.normalised), axis: 0))
+        }
+        let flow = try network.finestFlow(first, second)
+        let aligned = (source: try Tensor.warp(Image.batch(sources), by: flow), target: try Tensor.warp(Image.batch(targets), by: flow))
+        let colour = try Tensor.fitColourGrid(from: aligned.source, to: Image.batch(frames), weights: Tensor.flowLandsInside(flow),
+                                              columns: ColourGrid.standardCells, rows: ColourGrid.standardCells, ridge: ColourGrid.standardRidge)
+        return (try Tensor.applyColourGrid(colour, to: aligned.source), try Tensor.applyColourGrid(colour, to: aligned.target),
+                try FlowNetwork.photometricLoss(first, second, flow: flow))
+    }
+}

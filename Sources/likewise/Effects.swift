@@ -36,6 +36,7 @@ struct Train: ParsableCommand {
     @Option(help: "The flow estimator of a structural effect: \(Transformation.estimatorNames.joined(separator: " or ")).") var flowEstimator = "learned"
     @Option(help: "First refine the learned flow without labels on the pairs' sources for this many steps.") var refineFlow = 0
     @Flag(help: "Add the diffusion refiner (a denoiser of the head's residual, sampled by DDIM).") var diffusion = false
+    @Flag(help: "Train Mx's flow network with the head, end to end (n-to-n pairings; with auto, when it chooses one).") var endToEnd = false
     @Flag(help: "Train the flow network on the built-in tasks instead of an effect.") var flow = false
 
     func validate() throws {
@@ -54,6 +55,10 @@ struct Train: ParsableCommand {
         if let steps { guard (0...1_000_000).contains(steps) else { throw ValidationError("--steps must be 0…1000000, got \(steps)") } }
         guard (0...100_000).contains(refineFlow) else { throw ValidationError("--refine-flow must be 0…100000 steps, got \(refineFlow)") }
         guard refineFlow == 0 || flowEstimator == "learned" else { throw ValidationError("--refine-flow refines the learned flow; \(flowEstimator) has nothing to learn") }
+        guard !endToEnd || flowEstimator == "learned" else { throw ValidationError("--end-to-end trains the learned flow; \(flowEstimator) has nothing to learn") }
+        guard !endToEnd || Pairing(rawValue: pairing)?.usesReferences != false else {
+            throw ValidationError("--end-to-end trains Mx, which the \(pairing) pairing does not use; choose structural, implicit or auto")
+        }
     }
 
     func run() throws {
@@ -71,7 +76,7 @@ struct Train: ParsableCommand {
             return choice.pairing
         }()
         let editor = try Editor(pairs: training, preset: settings, pairing: chosen, diffusion: diffusion, seed: seed,
-                                flowEstimator: estimator,
+                                flowEstimator: estimator, endToEnd: endToEnd && chosen.usesReferences,
                                 progress: { done, total in progress.show("preparing cases \(done)/\(total)", done: done == total) })
         let total = steps ?? settings.steps
         try editor.train(until: total, progress: { p in
@@ -79,7 +84,7 @@ struct Train: ParsableCommand {
                           p.secondsRemaining), done: p.step == total)
         })
         try editor.save(to: out)
-        print("saved \(out): \(training.count) pairs, \(editor.pairing.rawValue)\(diffusion ? " with diffusion" : ""), preset \(settings.name), \(editor.trainer.step) steps")
+        print("saved \(out): \(training.count) pairs, \(editor.pairing.rawValue)\(diffusion ? " with diffusion" : "")\(editor.endToEnd ? ", Mx end to end" : ""), preset \(settings.name), \(editor.trainer.step) steps")
     }
 
     /// The flow network, supervised on sources of every built-in task at the preset's size (a

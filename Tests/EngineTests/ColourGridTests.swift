@@ -64,6 +64,24 @@ struct ColourGridTests {
         #expect(throws: EngineError.self) { try Tensor.applyColourGrid(grids, to: a.tensor) }
     }
 
+    @Test func theFitsBackwardPassKeepsTheWeightsItReads() throws {
+        // The weights are no input of the graph (they are not differentiated), yet the backward
+        // pass reads them: a mask made inline and dropped must not be freed, its storage handed
+        // to the next tensor of its size, before then.
+        func gradient(churn: Bool) throws -> [Float] {
+            var rng = RandomGenerator(seed: 8)
+            let source = try Tensor.randomUniform([1, 6, 6, 3], low: 0, high: 1, using: &rng).requiringGrad()
+            let target = try Tensor.randomUniform([1, 6, 6, 3], low: 0, high: 1, using: &rng)
+            let grid = try Tensor.fitColourGrid(from: source, to: target, weights: Tensor(shape: [1, 6, 6, 1], scalars: (0..<36).map { $0 % 4 == 0 ? 0 : 1 }),
+                                                columns: 2, rows: 2, ridge: 1e-2)
+            let churned = churn ? try (0..<8).map { _ in try Tensor(shape: [1, 6, 6, 1], repeating: 5) } : []
+            try grid.sum().backward()
+            _ = churned
+            return try #require(source.grad).scalars
+        }
+        #expect(try gradient(churn: true) == gradient(churn: false))
+    }
+
     @Test func mismatchedInputsAreErrors() throws {
         #expect(throws: EngineError.self) { try ColourGrid.fit(from: texture(8), to: texture(9)) }
         #expect(throws: EngineError.self) { try ColourGrid.fit(from: texture(8), to: texture(8), weights: [1]) }

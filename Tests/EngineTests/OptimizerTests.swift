@@ -21,6 +21,18 @@ struct OptimizerTests {
         expectClose(x.scalars, [-0.1, 0.1], tolerance: 1e-4)
     }
 
+    @Test func eachParameterMovesByItsShareOfTheRate() throws {
+        let tensors = try [0.5, 0, 1].map { _ in try Tensor(shape: [2], scalars: [1, -1]).requiringGrad() }
+        let adam = try AdamW(parameters: tensors, learningRate: 0.1, rateScales: [0.5, 0, 1])
+        for t in tensors { try (t * t).sum().backward() }
+        adam.update()
+        // Adam's first step moves every weight by its rate, against its gradient's sign.
+        let moved = tensors.map { Swift.abs($0.scalars[0] - 1) }
+        #expect(Swift.abs(moved[0] - 0.05) < 1e-6 && moved[1] == 0 && Swift.abs(moved[2] - 0.1) < 1e-6, "\(moved)")
+        #expect(throws: EngineError.self) { try AdamW(parameters: tensors, rateScales: [1]) }
+        #expect(throws: EngineError.self) { try AdamW(parameters: tensors, rateScales: [1, .nan, 1]) }
+    }
+
     @Test func weightDecayShrinksWeightsWithoutGradient() throws {
         let x = try Tensor(shape: [1], scalars: [2]).requiringGrad()
         x.grad = try Tensor.zeros([1])

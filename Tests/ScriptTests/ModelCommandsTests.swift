@@ -205,6 +205,22 @@ struct ModelCommandsTests {
         #expect(run(i, "model(synth(\"old\", count: 3, size: 32), refineFlow: -1)").hasPrefix("ValueError: 1:1: model: refineFlow must be 0…100000 steps, got -1"))
     }
 
+    @Test func mxCanTrainEndToEndWithTheHead() throws {
+        let i = ScriptInterpreter()
+        run(i, "let m = model(synth(\"old\", count: 3, size: 32, seed: 2), preset: \"tiny\", pairing: \"implicit\", endToEnd: true)\ntrain(m, steps: 2, plot: false)")
+        #expect(run(i, "info(m)").contains("learned, trained end to end with the head"))
+        guard case let .object(model as EffectModel)? = i.session.lookup("m")?.value, let flow = model.editor.flowEstimator as? FlowNetwork else {
+            Issue.record("no model with a learned flow")
+            return
+        }
+        #expect(model.editor.endToEnd && model.editor.trainer.step == 2)
+        #expect(zip(flow.parameters.tensors, try FlowNetwork.pretrained().parameters.tensors).allSatisfy { $0.0.scalars != $0.1.scalars })
+        #expect(run(i, "model(synth(\"old\", count: 3, size: 32), preset: \"tiny\", pairing: \"one2one\", endToEnd: true)")
+            .hasPrefix("ValueError: 1:1: model: endToEnd trains Mx, which the one2one pairing does not use; choose structural, implicit or auto"))
+        #expect(run(i, "model(synth(\"old\", count: 3, size: 32), preset: \"tiny\", flow: \"horn-schunck\", endToEnd: true)")
+            .hasPrefix("ValueError: 1:1: model: endToEnd trains the learned flow; horn-schunck has nothing to learn"))
+    }
+
     @Test func tuneWithoutWidgetsShowsTheEditAtItsValues() throws {
         let i = ScriptInterpreter(), sink = RecordingSink()
         run(i, "let m = model(synth(\"old\", count: 3, size: 32, seed: 1), preset: \"tiny\", pairing: \"one2one\")\nlet x = synth(\"old\", count: 1, size: 32, seed: 9)[0].source")

@@ -137,6 +137,17 @@ check "train --refine-flow refines the flow on the pairs first" '[[ $status -eq 
 "$bin" train --task old --flow-estimator horn-schunck --refine-flow 2 --out "$work/x.safetensors" > /dev/null 2> "$work/refine-bad.err"
 status=$?
 check "only the learned flow can be refined" '[[ $status -ne 0 ]] && grep -q "refines the learned flow; horn-schunck has nothing to learn" "$work/refine-bad.err"'
+"$bin" train --task old --pairs 3 --preset tiny --pairing implicit --steps 2 --end-to-end --out "$work/e2e.safetensors" > "$work/e2e.out" 2> /dev/null
+status=$?
+check "train --end-to-end trains Mx with the head and saves it so" '[[ $status -eq 0 ]] && grep -q "^saved .*e2e.safetensors: 3 pairs, implicit, Mx end to end, preset tiny, 2 steps$" "$work/e2e.out" && python3 -c "
+import json, struct, sys
+data = open(sys.argv[1], \"rb\").read()
+header = json.loads(data[8:8 + struct.unpack(\"<Q\", data[:8])[0]])
+assert header[\"__metadata__\"][\"editor.end_to_end\"] == \"true\"
+assert \"model.flow.block.0.weight\" in header and \"optimizer.exp_avg.flow.block.0.weight\" in header
+" "$work/e2e.safetensors"'
+"$bin" train --task old --pairing one2one --end-to-end --out "$work/x.safetensors" > /dev/null 2> "$work/e2e-bad.err"
+check "--end-to-end with a direct pairing is refused" 'grep -q "end-to-end trains Mx, which the one2one pairing does not use" "$work/e2e-bad.err"'
 mkdir -p "$work/photos"
 printf 'let p = synth("blue_eyes", count: 3, size: 48, seed: 50)
 save(p[0].source, "%s/photos/a.png")
@@ -183,6 +194,13 @@ import json, sys
 rows = [r[\"method\"] for r in json.load(open(sys.argv[1]))[\"rows\"] if r[\"method\"].startswith(\"vae\")]
 assert rows == [\"vae\", \"vae-noskip\", \"vae-nonoise\", \"vae-nofrequency\"], rows
 " "$work/ablations.json"'
+"$bin" eval --task old --preset tiny --pairs 3 --large 0 --steps 2 --heldout 2 --end-to-end --json "$work/e2e.json" > /dev/null 2>&1
+status=$?
+check "eval --end-to-end adds n2n-e2e after n2n" '[[ $status -eq 0 ]] && python3 -c "
+import json, sys
+rows = [r[\"method\"] for r in json.load(open(sys.argv[1]))[\"rows\"]]
+assert rows == [\"identity\", \"n2n\", \"n2n-e2e\", \"one2one\", \"pix2pix\"], rows
+" "$work/e2e.json"'
 "$bin" eval --task sleepy --vae-ablations > /dev/null 2> "$work/ablations.err"
 check "--vae-ablations without --vae is an error saying so" 'grep -q "vae-ablations needs --vae" "$work/ablations.err"'
 

@@ -14,10 +14,18 @@ public final class AdamW {
     /// and `exp_avg_sq`), in the parameters' order: the state a checkpoint saves and restores in
     /// place, with `restore(step:)`.
     public let firstMoments: [Tensor], secondMoments: [Tensor]
+    /// Each parameter's rate as a multiple of `learningRate` (PyTorch's parameter groups, by
+    /// tensor): a pretrained part fine-tuned with the rest moves more slowly than fresh weights.
+    public let rateScales: [Float]
 
+    /// `rateScales` defaults to 1 for every parameter.
     public init(parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                epsilon: Float = 1e-8, weightDecay: Float = 0) throws {
+                epsilon: Float = 1e-8, weightDecay: Float = 0, rateScales: [Float]? = nil) throws {
+        if let rateScales, rateScales.count != parameters.count || !rateScales.allSatisfy({ $0.isFinite && $0 >= 0 }) {
+            throw EngineError.invalidArgument(op: "AdamW", message: "one finite rate scale ≥ 0 per parameter: \(parameters.count), got \(rateScales)")
+        }
         self.parameters = parameters
+        self.rateScales = rateScales ?? Array(repeating: 1, count: parameters.count)
         self.learningRate = learningRate
         (self.beta1, self.beta2, self.epsilon, self.weightDecay) = (beta1, beta2, epsilon, weightDecay)
         firstMoments = try parameters.map { try Tensor.zeros($0.shape) }
@@ -36,9 +44,10 @@ public final class AdamW {
     public func update() {
         step += 1
         let correction1 = 1 - Foundation.pow(beta1, Float(step)), correction2 = 1 - Foundation.pow(beta2, Float(step))
-        let (lr, b1, b2, eps, decay) = (learningRate, beta1, beta2, epsilon, weightDecay)
+        let (b1, b2, eps, decay) = (beta1, beta2, epsilon, weightDecay)
         for (i, p) in parameters.enumerated() {
             guard let grad = p.grad else { continue }
+            let lr = learningRate * rateScales[i]
             let w = p.pointer, g = grad.pointer, m = firstMoments[i].pointer, v = secondMoments[i].pointer
             Threads.parallelFor(p.count, grain: 65536) { range in
                 for j in range {

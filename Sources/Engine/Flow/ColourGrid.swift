@@ -24,12 +24,15 @@ public struct ColourGrid: Sendable, Equatable {
 
     static let identity: [Float] = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]
 
+    /// The transformation estimator's grid: cells across and down, and the pull to the identity.
+    public static let standardCells = 4, standardRidge: Float = 1e-2
+
     /// The maps that best turn `source` into `target` (images of one size), each pulled towards
     /// the identity with weight `ridge` (per unit of pixel weight), so a cell with little or flat
     /// content stays close to "no change". `weights` (one per pixel, e.g. where a warp is valid)
     /// restricts the fit.
-    public static func fit(from source: Image, to target: Image, columns: Int = 4, rows: Int = 4,
-                           ridge: Float = 1e-2, weights: [Float]? = nil) throws -> ColourGrid {
+    public static func fit(from source: Image, to target: Image, columns: Int = standardCells, rows: Int = standardCells,
+                           ridge: Float = standardRidge, weights: [Float]? = nil) throws -> ColourGrid {
         guard source.width == target.width, source.height == target.height else {
             throw EngineError.shapeMismatch(op: "ColourGrid.fit", lhs: [source.height, source.width], rhs: [target.height, target.width],
                                             expected: "two images of one size")

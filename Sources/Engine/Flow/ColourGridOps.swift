@@ -72,9 +72,7 @@ extension Tensor {
                 }
             }
         }
-        let (fittedSystems, fittedSolutions, fittedCells) = (systems, solutions, solved)
-        return try Autodiff.record(op, inputs: [source, target], output: out) { g in
-            let (systems, solutions, solved) = (fittedSystems, fittedSolutions, fittedCells)
+        let backward = { [systems, solutions, solved] (g: Tensor) throws -> [Tensor?] in
             let gp = g.pointer
             let dSource = try Tensor.zeros(source.shape), dTarget = try Tensor.zeros(target.shape)
             let dsp = dSource.pointer, dtp = dTarget.pointer
@@ -114,6 +112,10 @@ extension Tensor {
                 }
             }
             return [dSource, dTarget]
+        }
+        return try Autodiff.record(op, inputs: [source, target], output: out) { g in
+            // The weights are read through `wp`: their storage must outlive the backward pass.
+            try withExtendedLifetime(weights) { try backward(g) }
         }
     }
 
