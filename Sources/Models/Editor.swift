@@ -35,6 +35,8 @@ public final class Editor {
     public let flowEstimator: any FlowEstimator
     /// Whether the flow network trains with the head (see the type's comment).
     public let endToEnd: Bool
+    /// The condition taken away, if any (an ablation: see `EditorAblation`).
+    public let ablation: EditorAblation?
     /// Whether training cases are augmented (flip, crop, colour jitter).
     public let augments: Bool
     /// The seed the editor was built from.
@@ -47,11 +49,13 @@ public final class Editor {
     /// anything is allocated (see `EditorCost`). `flowEstimator` defaults to the learned network
     /// with its shipped weights. `diffusion` adds the refiner (parameters `denoiser.…`).
     /// `learningRate` is the schedule's peak (default: the preset's). `endToEnd` trains a copy
-    /// of the learned flow network with the head (n-to-n pairings only). `progress` hears how
-    /// many of the N·(N−1) cases have been prepared.
+    /// of the learned flow network with the head (n-to-n pairings only); `ablation` takes one of
+    /// the head's conditions away (n-to-n pairings only). `progress` hears how many of the
+    /// N·(N−1) cases have been prepared.
     public init(pairs: [Pair], preset: EditorPreset = .small, pairing: Pairing = .structural, diffusion: Bool = false,
                 learningRate: Float? = nil, seed: UInt64 = 1,
-                flowEstimator: (any FlowEstimator)? = nil, endToEnd: Bool = false, augments: Bool = true, preparesCases: Bool = true,
+                flowEstimator: (any FlowEstimator)? = nil, endToEnd: Bool = false, ablation: EditorAblation? = nil,
+                augments: Bool = true, preparesCases: Bool = true,
                 checkInterrupt: () throws -> Void = {}, progress: (Int, Int) -> Void = { _, _ in }) throws {
         let rate = learningRate ?? preset.learningRate
         guard rate.isFinite, rate > 0, rate <= 1 else {
@@ -60,7 +64,16 @@ public final class Editor {
         guard pairs.count >= 2 else {
             throw EngineError.invalidArgument(op: "editor", message: "an effect needs at least 2 pairs, got \(pairs.count)")
         }
-        try EditorCost(preset: preset, pairing: pairing, pairs: pairs.count, diffusion: diffusion, endToEnd: endToEnd).checkFits()
+        try EditorCost(preset: preset, pairing: pairing, pairs: pairs.count, diffusion: diffusion, endToEnd: endToEnd, ablation: ablation).checkFits()
+        if let ablation {
+            guard pairing.usesReferences else {
+                throw EngineError.invalidArgument(op: "editor", message: "the \(ablation.rawValue) ablation takes a condition from an n-to-n editor; a \(pairing.rawValue) editor has none to take")
+            }
+            guard !(endToEnd && ablation == .noTransformation) else {
+                throw EngineError.invalidArgument(op: "editor", message: "without flow or colour there is no Mx to train end to end")
+            }
+        }
+        self.ablation = ablation
         self.preset = preset
         self.pairing = pairing
         let estimator = try flowEstimator ?? FlowNetwork.pretrained()
@@ -84,8 +97,8 @@ public final class Editor {
         thumbnails = try self.pairs.map { try $0.source.resized(width: 16, height: 16).pixels }
         rng = RandomGenerator(seed: seed)
         sampler = try PairSampler(pairs: pairs.count, seed: seed &+ 1)
-        head = try UNet(parameters.scoped("head"), preset.head(for: pairing), using: &rng)
-        refiner = diffusion ? try DiffusionRefiner(parameters.scoped("denoiser"), preset.denoiser(for: pairing), using: &rng) : nil
+        head = try UNet(parameters.scoped("head"), preset.head(for: pairing, ablation: ablation), using: &rng)
+        refiner = diffusion ? try DiffusionRefiner(parameters.scoped("denoiser"), preset.denoiser(for: pairing, ablation: ablation), using: &rng) : nil
         if endToEnd, let given = estimator as? FlowNetwork {
             // A copy in the editor's own parameters: the caller's network stays as it was.
             let own = try FlowNetwork(seed: seed, parameters: parameters.scoped("flow"))
@@ -122,8 +135,7 @@ public final class Editor {
     /// Pair i's source and target carried into pair j's source's frame, prepared on first use.
     func carriedReference(_ i: Int, onto j: Int) throws -> (source: Image, target: Image) {
         if let ready = carried[i * pairs.count + j] { return ready }
-        let mx = try Transformation.estimate(reference: pairs[i].source, target: pairs[j].source, flowEstimator: flowEstimator)
-        let reference = (try mx.carry(pairs[i].source), try mx.carry(pairs[i].target))
+        let reference = try carried(i, onto: pairs[j].source)
         carried[i * pairs.count + j] = reference
         return reference
     }
@@ -223,6 +235,8 @@ public final class Editor {
             guard let (source, target) = reference else {
                 throw EngineError.invalidArgument(op: "editor", message: "a \(pairing.rawValue) editor's head needs a carried reference")
             }
+            // Without x_j the head sees the carried y_i alone and starts from it.
+            if ablation == .noSource { return (try target * 2 - 1, target) }
             guard pairing == .structural else { return (try Tensor.concat([x, source, target]) * 2 - 1, x) }
             let carriedEdit = try x + target - source
             return (try Tensor.concat([x, carriedEdit, source, target]) * 2 - 1, carriedEdit)
@@ -329,8 +343,10 @@ public final class Editor {
     }
 
     /// Training pair i's source and target carried into the frame of a new image `x` (of the
-    /// preset's size) by the transformation estimated between their sources.
+    /// preset's size) by the transformation estimated between their sources (as they are, under
+    /// `.noTransformation`).
     func carried(_ i: Int, onto x: Image) throws -> (source: Image, target: Image) {
+        if ablation == .noTransformation { return (pairs[i].source, pairs[i].target) }
         let mx = try Transformation.estimate(reference: pairs[i].source, target: x, flowEstimator: flowEstimator)
         return (try mx.carry(pairs[i].source), try mx.carry(pairs[i].target))
     }

@@ -10,7 +10,8 @@ import Foundation
 /// refiner, whose weights are `denoiser.…`; missing means false), `editor.seed`, `editor.augments`,
 /// `editor.flow` (`learned`, with the network's weights as tensors `flow.<parameter>`, or
 /// Horn–Schunck's settings as JSON), `editor.end_to_end` (whether the flow trains with the head,
-/// its weights and moments then among the trainer's, `model.flow.…`; missing means false), `editor.pairs` (their names, JSON), `editor.hashes` (a
+/// its weights and moments then among the trainer's, `model.flow.…`; missing means false),
+/// `editor.ablation` (the condition taken away, `EditorAblation`'s name; missing means none), `editor.pairs` (their names, JSON), `editor.hashes` (a
 /// 64-bit FNV-1a hash of each pair's pixels, JSON), and `editor.rng`, `editor.sampler` (where
 /// the random streams stand, and `editor.schedule_steps` and `editor.learning_rate`, the
 /// schedule's length and peak, so that training resumes exactly).
@@ -27,6 +28,7 @@ extension Editor {
             "editor.preset": preset.name, "editor.pairing": pairing.rawValue, "editor.diffusion": String(hasDiffusion),
             "editor.seed": String(seed),
             "editor.augments": String(augments), "editor.flow": try flowDescription(), "editor.end_to_end": String(endToEnd),
+            "editor.ablation": ablation?.rawValue ?? "none",
             "editor.pairs": try json(pairs.map(\.name)), "editor.hashes": try json(pairs.map(Editor.hash)),
             "editor.rng": String(rng.state), "editor.sampler": "\(sampler.state.epochStart) \(sampler.state.position)",
             "editor.schedule_steps": String(trainer.schedule.totalSteps), "editor.learning_rate": String(trainer.schedule.peak),
@@ -69,6 +71,10 @@ extension Editor {
         guard let diffusion = Bool(meta["editor.diffusion"] ?? "false"), let endToEnd = Bool(meta["editor.end_to_end"] ?? "false") else {
             throw mismatch("its editor.diffusion or editor.end_to_end is neither true nor false")
         }
+        let ablationName = meta["editor.ablation"] ?? "none"
+        guard ablationName == "none" || EditorAblation(rawValue: ablationName) != nil else {
+            throw mismatch("its editor.ablation '\(ablationName)' is none of none, \(EditorAblation.names)")
+        }
         let samplerState = (meta["editor.sampler"] ?? "").split(separator: " ").compactMap { UInt64($0) }
         guard samplerState.count == 2 else { throw mismatch("its editor.sampler is missing") }
         let names = try decode("editor.pairs", as: [String].self), hashes = try decode("editor.hashes", as: [String].self)
@@ -92,7 +98,8 @@ extension Editor {
             return rate
         }
         let editor = try Editor(pairs: pairs, preset: preset, pairing: pairing, diffusion: diffusion, learningRate: rate, seed: seed,
-                                flowEstimator: flowEstimator, endToEnd: endToEnd, augments: augments, preparesCases: false)
+                                flowEstimator: flowEstimator, endToEnd: endToEnd,
+                                ablation: EditorAblation(rawValue: ablationName), augments: augments, preparesCases: false)
         try editor.trainer.restore(from: checkpoint, path: path)
         if let steps = meta["editor.schedule_steps"].flatMap(Int.init), steps > 0 { editor.trainer.schedule.totalSteps = steps }
         editor.rng = RandomGenerator(restoring: rngState)

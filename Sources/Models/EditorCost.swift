@@ -17,8 +17,9 @@ public struct EditorCost: Sendable, Equatable {
     /// The cost of an editor of `preset` and `pairing` over `pairs` pairs, with or without the
     /// diffusion refiner, and with or without the flow network trained end to end (which then
     /// runs forward and backward in every step, and no case is prepared).
-    public init(preset: EditorPreset, pairing: Pairing, pairs: Int, diffusion: Bool = false, endToEnd: Bool = false) {
-        let networks = [preset.head(for: pairing)] + (diffusion ? [preset.denoiser(for: pairing)] : [])
+    public init(preset: EditorPreset, pairing: Pairing, pairs: Int, diffusion: Bool = false, endToEnd: Bool = false,
+                ablation: EditorAblation? = nil) {
+        let networks = [preset.head(for: pairing, ablation: ablation)] + (diffusion ? [preset.denoiser(for: pairing, ablation: ablation)] : [])
         var (macs, parameters, activations) = (0, 0, 0)
         for network in networks {
             let counts = network.counts(height: preset.size, width: preset.size)

@@ -20,14 +20,30 @@ public enum Pairing: String, CaseIterable, Sendable, Codable {
     public var usesReferences: Bool { self == .structural || self == .implicit }
 
     /// The head's input channels: x_j, then for `.structural` the carried edit, and for both
-    /// n-to-n pairings the carried reference source and target.
-    var inputChannels: Int {
-        switch self {
-        case .structural: return 12
-        case .implicit: return 9
-        case .one2one, .pix2pix: return 3
+    /// n-to-n pairings the carried reference source and target; under `.noSource` the carried
+    /// target alone (see `EditorAblation`).
+    func inputChannels(ablation: EditorAblation? = nil) -> Int {
+        switch (self, ablation) {
+        case (.structural, .noSource?), (.implicit, .noSource?): return 3
+        case (.structural, _): return 12
+        case (.implicit, _): return 9
+        case (.one2one, _), (.pix2pix, _): return 3
         }
     }
+
+    /// The names, for messages.
+    public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}
+
+/// An n-to-n editor with one of the paper's conditions taken away, to measure what it brings.
+public enum EditorAblation: String, CaseIterable, Sendable, Codable {
+    /// No flow or colour: the reference pair is not carried into x_j's frame but used as it is
+    /// (identity flow, identity colour) — a structural output starts from x_j + y_i − x_i.
+    case noTransformation = "no-flow-colour"
+    /// No x_j condition: the head sees only y_i carried by Mx (which holds F and C, as the
+    /// paper's editor then gets y_i and [F, C]) and its output starts from it, for either n-to-n
+    /// pairing. x_j still picks the references, is what Mx aligns them to and weighs their fusion.
+    case noSource = "no-xj"
 
     /// The names, for messages.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
@@ -63,14 +79,14 @@ public struct EditorPreset: Sendable, Equatable {
 
     /// The diffusion refiner's denoiser for `pairing`: the head's widths, told the time; its
     /// input is the noisy residual, the head's input and the head's prediction.
-    func denoiser(for pairing: Pairing) -> UNetConfiguration {
-        UNetConfiguration(inputChannels: 3 + pairing.inputChannels + 3, outputChannels: 3, widths: widths, groups: groups,
+    func denoiser(for pairing: Pairing, ablation: EditorAblation? = nil) -> UNetConfiguration {
+        UNetConfiguration(inputChannels: 3 + pairing.inputChannels(ablation: ablation) + 3, outputChannels: 3, widths: widths, groups: groups,
                           attention: true, zeroOutput: true, timeChannels: 4 * widths[0])
     }
 
-    /// The head's configuration for `pairing` (see `Pairing.inputChannels`).
-    func head(for pairing: Pairing) -> UNetConfiguration {
-        UNetConfiguration(inputChannels: pairing.inputChannels, outputChannels: 3, widths: widths, groups: groups,
+    /// The head's configuration for `pairing` (see `Pairing.inputChannels(ablation:)`).
+    func head(for pairing: Pairing, ablation: EditorAblation? = nil) -> UNetConfiguration {
+        UNetConfiguration(inputChannels: pairing.inputChannels(ablation: ablation), outputChannels: 3, widths: widths, groups: groups,
                           attention: true, zeroOutput: true)
     }
 }

@@ -51,6 +51,7 @@ struct Eval: ParsableCommand {
     @Option(help: "DDIM steps of n2n's samples with --diffusion (1…\(Sampling.maximumSteps)).") var sampleSteps = Sampling.standard.steps
     @Option(help: "DDIM's eta for n2n's samples with --diffusion (0: deterministic).") var eta = 0.0
     @Flag(help: "Also train n2n with Mx end to end (the flow network learning with the head): row n2n-e2e.") var endToEnd = false
+    @Flag(help: "Also train n2n without the flow and colour (row n2n-no-flow-colour) and without x_j (row n2n-no-xj).") var conditionAblations = false
     @Flag(help: "Also score the reconstruction ceiling of a VAE trained on n2n's cases, with and without skips.") var vae = false
     @Flag(help: "With --vae, also the skip VAE without noise injection and without the frequency loss.") var vaeAblations = false
 
@@ -89,13 +90,15 @@ struct Eval: ParsableCommand {
             return choice.pairing
         }()
         var runs: [(String, Pairing, Int)] = [("n2n", n2n, pairs)] + (endToEnd ? [("n2n-e2e", n2n, pairs)] : [])
+            + (conditionAblations ? EditorAblation.allCases.map { ("n2n-\($0.rawValue)", n2n, pairs) } : [])
             + [("one2one", .one2one, pairs), ("pix2pix", .pix2pix, pairs)]
         if large > 0 { runs.append(("pix2pix", .pix2pix, large)) }
         for (method, pairing, count) in runs {
             let started = Date()
             let refined = diffusion && method.hasPrefix("n2n")
             let editor = try Editor(pairs: Array(training.prefix(count)), preset: settings, pairing: pairing, diffusion: refined, seed: seed,
-                                    flowEstimator: Transformation.estimator(named: flowEstimator), endToEnd: method == "n2n-e2e")
+                                    flowEstimator: Transformation.estimator(named: flowEstimator), endToEnd: method == "n2n-e2e",
+                                    ablation: EditorAblation.allCases.first { method == "n2n-\($0.rawValue)" })
             let progress = { (p: TrainingProgress) in
                 if p.step % 100 == 0 {
                     FileHandle.standardError.write(Data(String(format: "%@@%d step %d/%d loss %.4f (%.1f steps/s)\n", method, count, p.step, p.totalSteps, p.loss, p.stepsPerSecond).utf8))

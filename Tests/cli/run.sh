@@ -194,12 +194,12 @@ import json, sys
 rows = [r[\"method\"] for r in json.load(open(sys.argv[1]))[\"rows\"] if r[\"method\"].startswith(\"vae\")]
 assert rows == [\"vae\", \"vae-noskip\", \"vae-nonoise\", \"vae-nofrequency\"], rows
 " "$work/ablations.json"'
-"$bin" eval --task old --preset tiny --pairs 3 --large 0 --steps 2 --heldout 2 --end-to-end --json "$work/e2e.json" > /dev/null 2>&1
+"$bin" eval --task old --preset tiny --pairs 3 --large 0 --steps 2 --heldout 2 --end-to-end --condition-ablations --json "$work/e2e.json" > /dev/null 2>&1
 status=$?
-check "eval --end-to-end adds n2n-e2e after n2n" '[[ $status -eq 0 ]] && python3 -c "
+check "eval --end-to-end --condition-ablations adds n2n-e2e and the two ablations after n2n" '[[ $status -eq 0 ]] && python3 -c "
 import json, sys
 rows = [r[\"method\"] for r in json.load(open(sys.argv[1]))[\"rows\"]]
-assert rows == [\"identity\", \"n2n\", \"n2n-e2e\", \"one2one\", \"pix2pix\"], rows
+assert rows == [\"identity\", \"n2n\", \"n2n-e2e\", \"n2n-no-flow-colour\", \"n2n-no-xj\", \"one2one\", \"pix2pix\"], rows
 " "$work/e2e.json"'
 "$bin" eval --task sleepy --vae-ablations > /dev/null 2> "$work/ablations.err"
 check "--vae-ablations without --vae is an error saying so" 'grep -q "vae-ablations needs --vae" "$work/ablations.err"'
