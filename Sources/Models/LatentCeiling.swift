@@ -9,14 +9,24 @@ import Foundation
 /// The VAE's skip images are what an editor has when it edits x_j: x_j itself and, for the
 /// n-to-n pairings, the nearest training pair's target carried onto it.
 public enum LatentCeiling {
-    /// A VAE for `editor`'s preset: its first three widths (a latent of a quarter of the side:
-    /// 16×16 at 64 px) and 4 latent channels; skips from x_j (and the carried y_i for n-to-n)
-    /// when `skips`.
+    /// A VAE for `editor`'s preset with a latent `latentSide` pixels on a side (default a
+    /// quarter of the image's, 16×16 at 64 px; half where the preset has two widths) and 4
+    /// channels: one of the preset's widths per
+    /// halving, plus the first. Skips from x_j (and the carried y_i for n-to-n) when `skips`.
+    /// A side the preset cannot reach by halving (at most once per width after the first) is an
+    /// error naming the sides it can.
     public static func configuration(for editor: Editor, skips: Bool, noiseInjection: Bool = true,
-                                     frequencyLoss: Bool = true) -> VAEConfiguration {
-        VAEConfiguration(widths: Array(editor.preset.widths.prefix(3)), groups: editor.preset.groups, latentChannels: 4,
-                         skipChannels: skips ? (editor.pairing.usesReferences ? 6 : 3) : 0,
-                         noiseInjection: noiseInjection, frequencyLoss: frequencyLoss)
+                                     frequencyLoss: Bool = true, latentSide: Int? = nil) throws -> VAEConfiguration {
+        let size = editor.preset.size
+        let sides = (1..<editor.preset.widths.count).map { size >> $0 }
+        let side = latentSide ?? sides[Swift.min(1, sides.count - 1)]
+        guard let halvings = sides.firstIndex(of: side).map({ $0 + 1 }) else {
+            throw EngineError.invalidArgument(op: "latent", message: "the \(editor.preset.name) preset (\(size) px) holds a latent of side "
+                + "\(sides.map(String.init).joined(separator: ", ")), not \(side)")
+        }
+        return VAEConfiguration(widths: Array(editor.preset.widths.prefix(halvings + 1)), groups: editor.preset.groups, latentChannels: 4,
+                                skipChannels: skips ? (editor.pairing.usesReferences ? 6 : 3) : 0,
+                                noiseInjection: noiseInjection, frequencyLoss: frequencyLoss)
     }
 
     /// Trains `vae` for `steps` steps on batches of `editor`'s cases (augmented as the editor's

@@ -54,11 +54,13 @@ struct Eval: ParsableCommand {
     @Flag(help: "Also train n2n without the flow and colour (row n2n-no-flow-colour) and without x_j (row n2n-no-xj).") var conditionAblations = false
     @Flag(help: "Also score the reconstruction ceiling of a VAE trained on n2n's cases, with and without skips.") var vae = false
     @Flag(help: "With --vae, also the skip VAE without noise injection and without the frequency loss.") var vaeAblations = false
+    @Option(help: "With --vae, the latent's side in pixels (default a quarter of the preset's size: 16 at 64 px; 32 halves once).") var latentSide: Int?
 
     func validate() throws {
         guard task == nil || data == nil else { throw ValidationError("give --task or --data, not both") }
         guard steps == nil || budget == nil else { throw ValidationError("give --steps or --budget, not both") }
         guard vae || !vaeAblations else { throw ValidationError("--vae-ablations needs --vae") }
+        guard vae || latentSide == nil else { throw ValidationError("--latent-side needs --vae") }
         if let budget { guard budget > 0, budget <= 86_400 else { throw ValidationError("--budget must be 0…86400 seconds, got \(budget)") } }
         guard (2...1000).contains(pairs) else { throw ValidationError("--pairs must be 2…1000, got \(pairs)") }
         guard (1...10_000).contains(heldout) else { throw ValidationError("--heldout must be 1…10000, got \(heldout)") }
@@ -120,8 +122,8 @@ struct Eval: ParsableCommand {
             let ablations = vaeAblations ? [("vae-nonoise", true, false, true), ("vae-nofrequency", true, true, false)] : []
             for (name, skips, noise, frequency) in [("vae", true, true, true), ("vae-noskip", false, true, true)] + ablations {
                 let started = Date()
-                let autoencoder = try VAE(LatentCeiling.configuration(for: editor, skips: skips, noiseInjection: noise, frequencyLoss: frequency),
-                                          seed: seed)
+                let autoencoder = try VAE(LatentCeiling.configuration(for: editor, skips: skips, noiseInjection: noise, frequencyLoss: frequency,
+                                                                      latentSide: latentSide), seed: seed)
                 try LatentCeiling.train(autoencoder, on: editor, steps: editor.trainer.step, seed: seed, progress: { p in
                     if p.step % 100 == 0 { FileHandle.standardError.write(Data(String(format: "%@ step %d/%d loss %.4f\n", name, p.step, p.totalSteps, p.loss).utf8)) }
                 })

@@ -10,6 +10,7 @@ extension CommandSet {
         Command("vae", [
             Parameter(nil, "model", .object("Model"), "the model whose cases the VAEs learn"),
             Parameter("steps", "steps", .integer, default: .number(600), "training steps of each VAE"),
+            Parameter("latent", "latent", .integer, default: .null, shown: "a quarter of the model's size", "the latent's side in pixels (16 or 32 at 64 px)"),
         ], summary: "Two VAEs trained on a model's cases, with and without skip images (a VAE value for recon and ceiling).",
         doc: "The paper's trainable VAE: an encoder to a latent of a quarter of the side (16×16×4 at 64 px), a decoder whose\nblocks get features of skip images — x_j and, for n-to-n models, a training pair's target carried onto it — and learned\nnoise injection; L1, the frequency loss and a small KL term. The second VAE has no skips: the ablation. What\nthey reconstruct of held-out targets is the ceiling of any editor working in their latent.") { call, session in
             let editor = try call.object("model", as: EffectModel.self).editor
@@ -17,7 +18,8 @@ extension CommandSet {
             guard (1...100_000).contains(steps) else { throw ScriptError(.value, "vae: steps must be 1…100000, got \(steps)") }
             var trained: [VAE] = []
             for skips in [true, false] {
-                let vae = try VAE(LatentCeiling.configuration(for: editor, skips: skips), seed: editor.seed)
+                let vae = try VAE(LatentCeiling.configuration(for: editor, skips: skips, latentSide: call.has("latent") ? try call.integer("latent") : nil),
+                                  seed: editor.seed)
                 try LatentCeiling.train(vae, on: editor, steps: steps, seed: editor.seed, checkInterrupt: session.checkInterrupt) { p in
                     session.progress(String(format: "vae %@: step %d/%d  loss %.4f  %.1f steps/s", skips ? "with skips" : "without skips",
                                             p.step, steps, p.loss, p.stepsPerSecond), id: "vae")
