@@ -99,6 +99,6 @@ struct LatentCeilingTests {
         #expect(try LatentCeiling.configuration(for: editor, skips: true, latentSide: 32).latentSide(for: 64) == 32)
         #expect(try LatentCeiling.configuration(for: editor, skips: true, latentSide: 8).latentSide(for: 64) == 8)
         let odd = #expect(throws: EngineError.self) { try LatentCeiling.configuration(for: editor, skips: true, latentSide: 20) }
-        #expect(odd?.description == "vae: the small preset (64 px) holds a latent of side 32, 16, 8, not 20")
+        #expect(odd?.description == "latent: the small preset (64 px) holds a latent of side 32, 16, 8, not 20")
     }
 }

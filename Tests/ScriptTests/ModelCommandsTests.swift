@@ -283,7 +283,7 @@ struct ModelCommandsTests {
         let table = run(i, "ceiling(a, held)")
         #expect(table.contains("vae ") && table.contains("vae-noskip") && table.contains("sharpness"), "\(table)")
         #expect(run(i, "vae(m, steps: 0)").hasPrefix("ValueError: 1:1: vae: steps must be 1…100000, got 0"))
-        #expect(run(i, "vae(m, steps: 1, latent: 8)").hasPrefix("EngineError: 1:1: vae: the tiny preset (32 px) holds a latent of side 16, not 8"))
+        #expect(run(i, "vae(m, steps: 1, latent: 8)").hasPrefix("EngineError: 1:1: vae: latent: the tiny preset (32 px) holds a latent of side 16, not 8"))
         #expect(run(i, "recon(a, synth(\"sleepy\", count: 9, size: 32))").hasPrefix("ValueError: 1:1: recon: pairs must hold 1…8 pairs, got 9"))
     }
 
