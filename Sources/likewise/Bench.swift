@@ -269,7 +269,8 @@ struct EditorBench: ParsableCommand {
         preset's default steps would take at that speed, and the seconds of one edit with 1 and 4
         references (the fastest of several), and of a tune slider's redraw (that edit enlarged and
         encoded as PNG). Then the same for a structural editor with the diffusion refiner, its edit
-        sampled with 10 DDIM steps. The editor's targets: a default run ≤ 600 s, an edit and a
+        sampled with 10 DDIM steps; and the training speed of a structural editor with Mx trained
+        end to end, with and without the refiner. The editor's targets: a default run ≤ 600 s, an edit and a
         slider's redraw at 64 px ≤ 0.3 s (with 10 DDIM steps ≤ 1 s). Build with `swift build -c
         release` first.
         """
@@ -284,12 +285,13 @@ struct EditorBench: ParsableCommand {
         let chosen = try SyntheticTask(named: task)
         let pairs = try chosen.pairs(count: 20, size: settings.size, seed: 1)
         let probe = try chosen.pair(index: 0, size: settings.size, seed: 99).source
-        for (pairing, diffusion) in Pairing.allCases.map({ ($0, false) }) + [(.structural, true)] {
+        let configurations = Pairing.allCases.map { ($0, false, false) } + [(Pairing.structural, false, true), (.structural, true, false), (.structural, true, true)]
+        for (pairing, diffusion, endToEnd) in configurations {
             let started = Date()
-            let editor = try Editor(pairs: pairs, preset: settings, pairing: pairing, diffusion: diffusion, seed: 1)
-            let kind: [(String, Any)] = [("pairing", pairing.rawValue), ("diffusion", diffusion), ("preset", settings.name)]
+            let editor = try Editor(pairs: pairs, preset: settings, pairing: pairing, diffusion: diffusion, seed: 1, endToEnd: endToEnd)
+            let kind: [(String, Any)] = [("pairing", pairing.rawValue), ("diffusion", diffusion), ("end_to_end", endToEnd), ("preset", settings.name)]
             let editTarget = diffusion ? 1.0 : 0.3
-            if pairing.usesReferences && !diffusion {
+            if pairing.usesReferences && !diffusion && !endToEnd {
                 emit(["op": "editor_prepare", "pairing": pairing.rawValue, "preset": settings.name, "pairs": pairs.count,
                       "cases": pairs.count * (pairs.count - 1), "seconds": Date().timeIntervalSince(started)])
             }
@@ -299,7 +301,8 @@ struct EditorBench: ParsableCommand {
             let rate = Double(steps) / Date().timeIntervalSince(timed)
             emit([("op", "editor_train")] + kind + [("batch", settings.batch), ("steps_per_second", rate), ("default_steps", settings.steps),
                                                     ("projected_seconds", Double(settings.steps) / rate), ("target_seconds", 600)])
-            for refs in pairing.usesReferences ? [1, 4] : [1] {
+            // An end-to-end editor edits as the fixed one does: only its training is timed.
+            for refs in endToEnd ? [] : pairing.usesReferences ? [1, 4] : [1] {
                 let best = try fastestSeconds(runs: 5) { _ = try editor.edit(probe, references: refs) }
                 emit([("op", "editor_edit")] + kind + [("refs", refs), ("ddim_steps", editor.defaultSampling.steps), ("seconds", best),
                                                        ("target_seconds", editTarget)])

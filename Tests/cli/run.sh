@@ -203,6 +203,8 @@ assert rows == [\"identity\", \"n2n\", \"n2n-e2e\", \"n2n-no-flow-colour\", \"n2
 " "$work/e2e.json"'
 "$bin" eval --task sleepy --vae-ablations > /dev/null 2> "$work/ablations.err"
 check "--vae-ablations without --vae is an error saying so" 'grep -q "vae-ablations needs --vae" "$work/ablations.err"'
+"$bin" eval --task sleepy --latent-side 32 > /dev/null 2> "$work/latent.err"
+check "--latent-side without --vae is an error saying so" 'grep -q "latent-side needs --vae" "$work/latent.err"'
 
 # The networks' bench at the tiny preset (debug build: the numbers mean nothing, the lines must be there).
 "$bin" bench train --preset tiny --runs 1 --threads 1 --profile > "$work/bench-train.jsonl" 2> "$work/bench-train.err"
