@@ -149,10 +149,13 @@ public final class FlowNetwork: FlowEstimator {
         return [besideBinary, inSources].compactMap { $0 }.first { FileManager.default.fileExists(atPath: $0) }
     }
 
-    /// A network with the weights saved at `path` by `save(to:)`.
+    /// A network with the weights saved at `path` by `save(to:)`, or the flow network of an
+    /// effect saved there (`flow.…`, or `model.flow.…` when it trained end to end).
     public static func load(from path: String) throws -> FlowNetwork {
         let network = try FlowNetwork()
-        try network.restore(from: Checkpoint(contentsOf: path), prefix: "", path: path)
+        let checkpoint = try Checkpoint(contentsOf: path)
+        let prefix = ["", "model.flow.", "flow."].first { checkpoint.tensor($0 + "block.0.weight") != nil } ?? ""
+        try network.restore(from: checkpoint, prefix: prefix, path: path)
         return network
     }
 

@@ -221,7 +221,7 @@ struct FlowBench: ParsableCommand {
     @Option(help: "Image size in pixels.") var size = 64
     @Option(help: "Source pairs per task.") var pairs = 20
     @Option(help: "Horn–Schunck's smoothness weight (α²).") var smoothness: Float = HornSchunck().smoothness
-    @Option(help: "Flow network weights (default: the shipped ones).") var weights: String?
+    @Option(help: "Flow network weights, or an effect whose flow network to measure (default: the shipped weights).") var weights: String?
     @Option(help: "Also refine the network without labels on each task's measured sources for this many steps.") var refine = 0
 
     func run() throws {

@@ -60,6 +60,12 @@ struct EndToEndTests {
         #expect(resumed.parameters.tensors.map(\.scalars) == straight.parameters.tensors.map(\.scalars))
         let x = try SyntheticTask(.old).pair(index: 7, size: 32, seed: 77).source
         #expect(try resumed.edit(x, references: 2).image == straight.edit(x, references: 2).image)
+        // The effect's trained flow is what `likewise bench flow --weights EFFECT` measures.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try straight.save(to: path)
+        let trained = try #require(straight.flowEstimator as? FlowNetwork)
+        #expect(try FlowNetwork.load(from: path).parameters.tensors.map(\.scalars) == trained.parameters.tensors.map(\.scalars))
     }
 
     @Test func endToEndNeedsTheLearnedFlowAndAReference() throws {
