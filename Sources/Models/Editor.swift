@@ -127,9 +127,11 @@ public final class Editor {
     }
 
     /// The flow network's rate, end to end, as a multiple of the head's: it starts pretrained,
-    /// and at the head's rate its flows drifted from the truth in the first hundred steps.
+    /// and is fine-tuned more gently than the fresh head (the usual choice for a pretrained
+    /// part; chosen, not tuned — `refine` uses the same 1e-4 on its own).
     static let flowRateScale: Float = 0.1
-    /// The weight of the flows' photometric loss beside the editor's, end to end.
+    /// The weight of the flows' photometric loss beside the editor's, end to end: enough to keep
+    /// a flow a flow, small beside the editor's loss (chosen, not tuned).
     static let photometricWeight: Float = 0.05
 
     /// Pair i's source and target carried into pair j's source's frame, prepared on first use.
@@ -148,17 +150,22 @@ public final class Editor {
         try trainer.train(until: steps, checkInterrupt: checkInterrupt, progress: progress) { _ in try batchLoss() }
     }
 
-    /// Trains for about `seconds` of wall-clock time: a few steps measure the speed, the
-    /// schedule is stretched over the steps that speed allows, and training stops at that step
-    /// or when the time is up, whichever comes first. Returns the steps finished.
+    /// Trains for about `seconds` of wall-clock time: the steps of the first twentieth of it (at
+    /// least five) measure the speed, the schedule is stretched over the steps that speed allows,
+    /// and training stops at that step or when the time is up, whichever comes first. Returns the
+    /// steps finished.
     @discardableResult
     public func train(forSeconds seconds: Double, checkInterrupt: () throws -> Void = {},
                       progress: (TrainingProgress) -> Void = { _ in }) throws -> Int {
-        let started = Date()
-        let probe = trainer.step + 5
-        try train(until: probe, checkInterrupt: checkInterrupt, progress: progress)
-        let rate = 5 / max(Date().timeIntervalSince(started), 1e-6)
-        let total = max(probe, trainer.step + Int(rate * (seconds - Date().timeIntervalSince(started))))
+        let started = Date(), first = trainer.step
+        // Five steps alone planned too few when the machine was busy for them (934 steps where
+        // 1,185 fit); a twentieth of the budget averages a busy moment out.
+        repeat {
+            try train(until: trainer.step + 1, checkInterrupt: checkInterrupt, progress: progress)
+        } while trainer.step < first + 5 || Date().timeIntervalSince(started) < seconds / 20
+        let elapsed = Date().timeIntervalSince(started)
+        let rate = Double(trainer.step - first) / max(elapsed, 1e-6)
+        let total = max(trainer.step, trainer.step + Int(rate * (seconds - elapsed)))
         trainer.schedule.totalSteps = total
         do {
             try train(until: total, checkInterrupt: {
