@@ -91,16 +91,17 @@ struct Eval: ParsableCommand {
             print("n2n pairing \(choice.reason)")
             return choice.pairing
         }()
-        var runs: [(String, Pairing, Int)] = [("n2n", n2n, pairs)] + (endToEnd ? [("n2n-e2e", n2n, pairs)] : [])
-            + (conditionAblations ? EditorAblation.allCases.map { ("n2n-\($0.rawValue)", n2n, pairs) } : [])
-            + [("one2one", .one2one, pairs), ("pix2pix", .pix2pix, pairs)]
-        if large > 0 { runs.append(("pix2pix", .pix2pix, large)) }
-        for (method, pairing, count) in runs {
+        // Each row's method name, pairing, pairs, and for n2n's variants Mx end to end or an ablation.
+        var runs: [(method: String, pairing: Pairing, count: Int, endToEnd: Bool, ablation: EditorAblation?)] =
+            [("n2n", n2n, pairs, false, nil)] + (endToEnd ? [("n2n-e2e", n2n, pairs, true, nil)] : [])
+            + (conditionAblations ? EditorAblation.allCases.map { ("n2n-\($0.rawValue)", n2n, pairs, false, $0) } : [])
+            + [("one2one", .one2one, pairs, false, nil), ("pix2pix", .pix2pix, pairs, false, nil)]
+        if large > 0 { runs.append(("pix2pix", .pix2pix, large, false, nil)) }
+        for (method, pairing, count, endToEnd, ablation) in runs {
             let started = Date()
-            let refined = diffusion && method.hasPrefix("n2n")
+            let refined = diffusion && pairing == n2n
             let editor = try Editor(pairs: Array(training.prefix(count)), preset: settings, pairing: pairing, diffusion: refined, seed: seed,
-                                    flowEstimator: Transformation.estimator(named: flowEstimator), endToEnd: method == "n2n-e2e",
-                                    ablation: EditorAblation.allCases.first { method == "n2n-\($0.rawValue)" })
+                                    flowEstimator: Transformation.estimator(named: flowEstimator), endToEnd: endToEnd, ablation: ablation)
             let progress = { (p: TrainingProgress) in
                 if p.step % 100 == 0 {
                     FileHandle.standardError.write(Data(String(format: "%@@%d step %d/%d loss %.4f (%.1f steps/s)\n", method, count, p.step, p.totalSteps, p.loss, p.stepsPerSecond).utf8))
