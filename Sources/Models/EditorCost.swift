@@ -113,7 +113,7 @@ extension FlowNetwork {
                 activations += output * h * w
                 channels = output
             }
-            guard min(h, w) / 2 >= coarsest, h % 2 == 0, w % 2 == 0 else { break }
+            guard halves(height: h, width: w) else { break }
             (h, w) = (h / 2, w / 2)
         }
         return (macs, parameters, activations)

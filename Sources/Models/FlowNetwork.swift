@@ -24,6 +24,12 @@ public final class FlowNetwork: FlowEstimator {
     public static let searchRadius = 2
     static var offsets: Int { (2 * searchRadius + 1) * (2 * searchRadius + 1) }
 
+    /// Whether a pyramid level of `height`×`width` has a coarser one below it (an even side
+    /// that halves to at least `coarsest`).
+    static func halves(height: Int, width: Int) -> Bool {
+        Swift.min(height, width) / 2 >= coarsest && height % 2 == 0 && width % 2 == 0
+    }
+
     public let parameters: Parameters
     let block: [Conv2D]
     public var name: String { "learned" }
@@ -47,8 +53,7 @@ public final class FlowNetwork: FlowEstimator {
             throw EngineError.shapeMismatch(op: "FlowNetwork", lhs: first.shape, rhs: second.shape, expected: "two [N, H, W, 3] batches of one shape")
         }
         var pyramid = [(first, second)]
-        while let (a, b) = pyramid.last, Swift.min(a.shape[1], a.shape[2]) / 2 >= FlowNetwork.coarsest,
-              a.shape[1] % 2 == 0, a.shape[2] % 2 == 0 {
+        while let (a, b) = pyramid.last, FlowNetwork.halves(height: a.shape[1], width: a.shape[2]) {
             pyramid.append((try a.averagePooled(factor: 2), try b.averagePooled(factor: 2)))
         }
         var flows: [Tensor] = []
