@@ -35,8 +35,52 @@ public struct Augmentation: Sendable, Equatable {
     /// `image` cropped, flipped and recoloured (bilinear resampling to the same size; colours
     /// clamped to [0, 1]).
     public func applied(to image: Image) throws -> Image {
-        let (w, h) = (image.width, image.height)
         var out = image
+        out.pixels = resampled(image.pixels, width: image.width, height: image.height, channels: 3)
+        for p in stride(from: 0, to: out.pixels.count, by: 3) {
+            for c in 0..<3 { out.pixels[p + c] = min(max(jittered(out.pixels[p + c], channel: c), 0), 1) }
+        }
+        return out
+    }
+
+    /// Mx's channels of a case (`[1, H, W, 14]`, see `Transformation.channels`) made to describe
+    /// the case's images under this augmentation: resampled as they are, the flow scaled with the
+    /// zoom and mirrored with the flip, and each pixel's colour map C conjugated by the colour
+    /// jitter J — J∘C∘J⁻¹ maps jittered colours as C mapped the originals (the clamp aside).
+    public func applied(toTransformation channels: Tensor) throws -> Tensor {
+        guard channels.rank == 4, channels.shape[0] == 1, channels.shape[3] == Transformation.channelCount else {
+            throw EngineError.invalidShape(op: "Augmentation", shape: channels.shape, expected: "one transformation's channels [1, H, W, \(Transformation.channelCount)]")
+        }
+        let (h, w, k) = (channels.shape[1], channels.shape[2], Transformation.channelCount)
+        var values = resampled(channels.scalars, width: w, height: h, channels: k)
+        // J(v) = d·v + e per channel; the conjugate of v ↦ M·v + t is v ↦ D M D⁻¹ v + D t + e − D M D⁻¹ e.
+        let d = SIMD3<Float>(repeating: contrast) * gains, e = gains * (0.5 - 0.5 * contrast + brightness)
+        for p in stride(from: 0, to: values.count, by: k) {
+            values[p] *= flip ? -scale : scale
+            values[p + 1] *= scale
+            for row in 0..<3 {
+                var offset = d[row] * values[p + 2 + row * 4 + 3] + e[row]
+                for column in 0..<3 {
+                    let q = p + 2 + row * 4 + column
+                    let conjugated = d[row] * (values[q] + ColourGrid.identity[row * 4 + column]) / d[column]
+                    offset -= conjugated * e[column]
+                    values[q] = conjugated - ColourGrid.identity[row * 4 + column]
+                }
+                values[p + 2 + row * 4 + 3] = offset
+            }
+        }
+        return try Tensor(shape: channels.shape, scalars: values)
+    }
+
+    /// `v` of colour channel `c` under the colour jitter (unclamped).
+    private func jittered(_ v: Float, channel c: Int) -> Float {
+        ((v - 0.5) * contrast + 0.5 + brightness) * gains[c]
+    }
+
+    /// `values` (`height`×`width` pixels of `channels` each) cropped and flipped: each output
+    /// pixel sampled bilinearly where the crop puts it, the border repeated outside.
+    private func resampled(_ values: [Float], width w: Int, height h: Int, channels: Int) -> [Float] {
+        var out = values
         let side = 1 / scale
         // The crop's centre in [0, 1] coordinates, kept inside the image.
         let cx = 0.5 + offsetX * (1 - side) / 2, cy = 0.5 + offsetY * (1 - side) / 2
@@ -45,30 +89,18 @@ public struct Augmentation: Sendable, Equatable {
                 var u = (Float(x) + 0.5) / Float(w)
                 if flip { u = 1 - u }
                 let v = (Float(y) + 0.5) / Float(h)
-                let sx = (cx + (u - 0.5) * side) * Float(w) - 0.5, sy = (cy + (v - 0.5) * side) * Float(h) - 0.5
-                let rgb = Augmentation.sample(image, sx, sy)
-                let p = 3 * (y * w + x)
-                for c in 0..<3 {
-                    let value = ((rgb[c] - 0.5) * contrast + 0.5 + brightness) * gains[c]
-                    out.pixels[p + c] = min(max(value, 0), 1)
+                let sx = min(max((cx + (u - 0.5) * side) * Float(w) - 0.5, 0), Float(w - 1))
+                let sy = min(max((cy + (v - 0.5) * side) * Float(h) - 0.5, 0), Float(h - 1))
+                let (x0, y0) = (Int(sx), Int(sy))
+                let (x1, y1) = (min(x0 + 1, w - 1), min(y0 + 1, h - 1))
+                let (fx, fy) = (sx - Float(x0), sy - Float(y0))
+                for c in 0..<channels {
+                    func at(_ x: Int, _ y: Int) -> Float { values[(y * w + x) * channels + c] }
+                    let top = at(x0, y0) + fx * (at(x1, y0) - at(x0, y0)), bottom = at(x0, y1) + fx * (at(x1, y1) - at(x0, y1))
+                    out[(y * w + x) * channels + c] = top + fy * (bottom - top)
                 }
             }
         }
         return out
-    }
-
-    /// Bilinear sample of `image` at (x, y), the border repeated outside.
-    private static func sample(_ image: Image, _ x: Float, _ y: Float) -> SIMD3<Float> {
-        let (w, h) = (image.width, image.height)
-        let cx = min(max(x, 0), Float(w - 1)), cy = min(max(y, 0), Float(h - 1))
-        let (x0, y0) = (Int(cx), Int(cy))
-        let (x1, y1) = (min(x0 + 1, w - 1), min(y0 + 1, h - 1))
-        let (fx, fy) = (cx - Float(x0), cy - Float(y0))
-        func at(_ x: Int, _ y: Int) -> SIMD3<Float> {
-            let p = 3 * (y * w + x)
-            return SIMD3(image.pixels[p], image.pixels[p + 1], image.pixels[p + 2])
-        }
-        let top = at(x0, y0) + fx * (at(x1, y0) - at(x0, y0)), bottom = at(x0, y1) + fx * (at(x1, y1) - at(x0, y1))
-        return top + fy * (bottom - top)
     }
 }

@@ -17,6 +17,11 @@ import Foundation
 /// flow network and a differentiable colour fit in every step (nothing is prepared), the
 /// editor's loss reaches the flow's weights (parameters `flow.…`, at a tenth of the head's
 /// rate), and the flows' photometric loss keeps them flows.
+///
+/// With `transformChannels`, the head (and the refiner, which reads the head's input) also sees
+/// Mx itself — each case's flow and per-pixel colour maps as 14 channels
+/// (`Transformation.channels`), augmented with the case's images — as the paper conditions its
+/// editor on [F, C]; without, Mx reaches them only through the carried images.
 public final class Editor {
     public let preset: EditorPreset
     public let pairing: Pairing
@@ -28,7 +33,7 @@ public final class Editor {
     /// The diffusion half, trained with the head (nil: a regression editor).
     let refiner: DiffusionRefiner?
     /// Case (i, j) at index i·N + j: x_i and y_i carried into x_j's frame.
-    private var carried: [(source: Image, target: Image)?]
+    private var carried: [CarriedReference?]
     var sampler: PairSampler
     var rng: RandomGenerator
     /// The flow half of the transformation estimator.
@@ -37,6 +42,8 @@ public final class Editor {
     public let endToEnd: Bool
     /// The condition taken away, if any (an ablation: see `EditorAblation`).
     public let ablation: EditorAblation?
+    /// Whether the head reads Mx's flow and colour maps as channels (see the type's comment).
+    public let transformChannels: Bool
     /// Whether training cases are augmented (flip, crop, colour jitter).
     public let augments: Bool
     /// The seed the editor was built from.
@@ -50,12 +57,13 @@ public final class Editor {
     /// with its shipped weights. `diffusion` adds the refiner (parameters `denoiser.…`).
     /// `learningRate` is the schedule's peak (default: the preset's). `endToEnd` trains a copy
     /// of the learned flow network with the head (n-to-n pairings only); `ablation` takes one of
-    /// the head's conditions away (n-to-n pairings only). `progress` hears how many of the
-    /// N·(N−1) cases have been prepared.
+    /// the head's conditions away (n-to-n pairings only); `transformChannels` gives the head Mx's
+    /// flow and colour maps as channels (n-to-n pairings, not without flow and colour). `progress`
+    /// hears how many of the N·(N−1) cases have been prepared.
     public init(pairs: [Pair], preset: EditorPreset = .small, pairing: Pairing = .structural, diffusion: Bool = false,
                 learningRate: Float? = nil, seed: UInt64 = 1,
                 flowEstimator: (any FlowEstimator)? = nil, endToEnd: Bool = false, ablation: EditorAblation? = nil,
-                augments: Bool = true, preparesCases: Bool = true,
+                transformChannels: Bool = false, augments: Bool = true, preparesCases: Bool = true,
                 checkInterrupt: () throws -> Void = {}, progress: (Int, Int) -> Void = { _, _ in }) throws {
         let rate = learningRate ?? preset.learningRate
         guard rate.isFinite, rate > 0, rate <= 1 else {
@@ -64,27 +72,14 @@ public final class Editor {
         guard pairs.count >= 2 else {
             throw EngineError.invalidArgument(op: "editor", message: "an effect needs at least 2 pairs, got \(pairs.count)")
         }
-        try EditorCost(preset: preset, pairing: pairing, pairs: pairs.count, diffusion: diffusion, endToEnd: endToEnd, ablation: ablation).checkFits()
-        if let ablation {
-            guard pairing.usesReferences else {
-                throw EngineError.invalidArgument(op: "editor", message: "the \(ablation.rawValue) ablation takes a condition from an n-to-n editor; a \(pairing.rawValue) editor has none to take")
-            }
-            guard !(endToEnd && ablation == .noTransformation) else {
-                throw EngineError.invalidArgument(op: "editor", message: "without flow or colour there is no Mx to train end to end")
-            }
-        }
+        let estimator = try flowEstimator ?? FlowNetwork.pretrained()
+        try Editor.checkSwitches(pairing: pairing, flow: estimator.name, endToEnd: endToEnd, ablation: ablation, transformChannels: transformChannels)
+        try EditorCost(preset: preset, pairing: pairing, pairs: pairs.count, diffusion: diffusion, endToEnd: endToEnd, ablation: ablation,
+                       transformChannels: transformChannels).checkFits()
         self.ablation = ablation
+        self.transformChannels = transformChannels
         self.preset = preset
         self.pairing = pairing
-        let estimator = try flowEstimator ?? FlowNetwork.pretrained()
-        if endToEnd {
-            guard pairing.usesReferences else {
-                throw EngineError.invalidArgument(op: "editor", message: "end-to-end training trains Mx, which a \(pairing.rawValue) editor does not use; choose structural or implicit")
-            }
-            guard estimator is FlowNetwork else {
-                throw EngineError.invalidArgument(op: "editor", message: "end-to-end training trains the learned flow; \(estimator.name) has nothing to learn")
-            }
-        }
         self.endToEnd = endToEnd
         self.augments = augments
         self.seed = seed
@@ -97,8 +92,10 @@ public final class Editor {
         thumbnails = try self.pairs.map { try $0.source.resized(width: 16, height: 16).pixels }
         rng = RandomGenerator(seed: seed)
         sampler = try PairSampler(pairs: pairs.count, seed: seed &+ 1)
-        head = try UNet(parameters.scoped("head"), preset.head(for: pairing, ablation: ablation), using: &rng)
-        refiner = diffusion ? try DiffusionRefiner(parameters.scoped("denoiser"), preset.denoiser(for: pairing, ablation: ablation), using: &rng) : nil
+        head = try UNet(parameters.scoped("head"), preset.head(for: pairing, ablation: ablation, transformChannels: transformChannels), using: &rng)
+        refiner = diffusion ? try DiffusionRefiner(parameters.scoped("denoiser"),
+                                                   preset.denoiser(for: pairing, ablation: ablation, transformChannels: transformChannels),
+                                                   using: &rng) : nil
         if endToEnd, let given = estimator as? FlowNetwork {
             // A copy in the editor's own parameters: the caller's network stays as it was.
             let own = try FlowNetwork(seed: seed, parameters: parameters.scoped("flow"))
@@ -126,6 +123,29 @@ public final class Editor {
         }
     }
 
+    /// Throws unless the switches fit together: end to end needs the learned flow (`flow` is the
+    /// estimator's name) and a pairing that uses Mx; an ablation or transform channels need an
+    /// n-to-n pairing; neither end to end nor transform channels go without flow and colour.
+    /// `pairing` nil is one not chosen yet (`auto`), which may turn out n-to-n. `init` checks;
+    /// the front ends check first, before work that takes minutes (refining the flow, choosing
+    /// the pairing).
+    public static func checkSwitches(pairing: Pairing?, flow: String, endToEnd: Bool, ablation: EditorAblation?, transformChannels: Bool) throws {
+        func refuse(_ message: String) -> EngineError { .invalidArgument(op: "editor", message: message) }
+        let direct = pairing.flatMap { $0.usesReferences ? nil : $0.rawValue }
+        if endToEnd {
+            guard flow == "learned" else { throw refuse("end-to-end training trains the learned flow; \(flow) has nothing to learn") }
+            if let direct { throw refuse("end-to-end training trains Mx, which a \(direct) editor does not use; choose structural, implicit or auto") }
+            guard ablation != .noTransformation else { throw refuse("without flow or colour there is no Mx to train end to end") }
+        }
+        if let ablation, let direct {
+            throw refuse("the \(ablation.rawValue) ablation takes a condition from an n-to-n editor; a \(direct) editor has none to take")
+        }
+        if transformChannels {
+            if let direct { throw refuse("transform channels are Mx's between a reference and x; a \(direct) editor has no reference") }
+            guard ablation != .noTransformation else { throw refuse("without flow or colour there is no Mx to give the head as channels") }
+        }
+    }
+
     /// The flow network's rate, end to end, as a multiple of the head's: it starts pretrained,
     /// and is fine-tuned more gently than the fresh head (the usual choice for a pretrained
     /// part; chosen, not tuned — `refine` uses the same 1e-4 on its own).
@@ -135,7 +155,7 @@ public final class Editor {
     static let photometricWeight: Float = 0.05
 
     /// Pair i's source and target carried into pair j's source's frame, prepared on first use.
-    func carriedReference(_ i: Int, onto j: Int) throws -> (source: Image, target: Image) {
+    func carriedReference(_ i: Int, onto j: Int) throws -> CarriedReference {
         if let ready = carried[i * pairs.count + j] { return ready }
         let reference = try carried(i, onto: pairs[j].source)
         carried[i * pairs.count + j] = reference
@@ -182,27 +202,32 @@ public final class Editor {
     /// The loss of one augmented batch of cases.
     func batchLoss() throws -> Tensor {
         var frames: [Image] = [], targets: [Image] = [], weights: [Tensor] = []
-        var references: (sources: [Image], targets: [Image]) = ([], [])
+        var references: (sources: [Image], targets: [Image], channels: [Tensor]) = ([], [], [])
         for _ in 0..<preset.batch {
             let (i, j) = pairing.usesReferences ? sampler.next() : (j: -1, sampler.next().target)
             let augmentation = augments ? Augmentation.random(using: &rng) : .none
             let x = try augmentation.applied(to: pairs[j].source), y = try augmentation.applied(to: pairs[j].target)
             if pairing.usesReferences {
                 // End to end, the reference is carried in the step, from the same augmented frame.
-                let reference = endToEnd ? (source: pairs[i].source, target: pairs[i].target) : try carriedReference(i, onto: j)
+                let reference = endToEnd ? CarriedReference(source: pairs[i].source, target: pairs[i].target) : try carriedReference(i, onto: j)
                 references.sources.append(try augmentation.applied(to: reference.source))
                 references.targets.append(try augmentation.applied(to: reference.target))
+                if let transformation = reference.transformation {
+                    references.channels.append(try augmentation.applied(toTransformation: transformation.channels))
+                }
             }
             frames.append(x)
             targets.append(y)
             weights.append(try EditRegion(source: x, truth: y).balancedLossWeights())
         }
-        var reference: (source: Tensor, target: Tensor)?, photometric: Tensor?
+        var reference: CarriedBatch?, photometric: Tensor?
         if endToEnd, let network = flowEstimator as? FlowNetwork {
             let carried = try Transformation.carriedWithGradients(sources: references.sources, targets: references.targets, onto: frames, network: network)
-            (reference, photometric) = ((carried.source, carried.target), carried.photometric)
+            let channels = transformChannels ? try Transformation.channels(flow: carried.flow, colour: carried.colour) : nil
+            (reference, photometric) = (CarriedBatch(source: carried.source, target: carried.target, channels: channels), carried.photometric)
         } else if pairing.usesReferences {
-            reference = (try Image.batch(references.sources), try Image.batch(references.targets))
+            reference = CarriedBatch(source: try Image.batch(references.sources), target: try Image.batch(references.targets),
+                                     channels: transformChannels ? try Tensor.concat(references.channels, axis: 0) : nil)
         }
         let (input, base) = try headInput(x: Image.batch(frames), reference: reference)
         let prediction = try predict(input, base)
@@ -222,16 +247,17 @@ public final class Editor {
     }
 
     /// The head's input for a batch, centred on zero, and what its output is added to (nil for
-    /// pix2pix): each item is [x] or [x, carried reference source, carried reference target]
-    /// (see `Pairing`).
-    func headInput(_ items: [[Image]]) throws -> (input: Tensor, base: Tensor?) {
-        let reference = pairing.usesReferences ? (try Image.batch(items.map { $0[1] }), try Image.batch(items.map { $0[2] })) : nil
-        return try headInput(x: Image.batch(items.map { $0[0] }), reference: reference)
+    /// pix2pix): each item is an x and, for the n-to-n pairings, a reference carried into its
+    /// frame (see `Pairing`).
+    func headInput(_ items: [(x: Image, reference: CarriedReference?)]) throws -> (input: Tensor, base: Tensor?) {
+        let references = items.compactMap(\.reference)
+        let reference = pairing.usesReferences ? try CarriedBatch(references, transformChannels: transformChannels) : nil
+        return try headInput(x: Image.batch(items.map(\.x)), reference: reference)
     }
 
     /// The head's input and base for a batch of frames `x` and, for the n-to-n pairings, the
     /// references carried into their frames.
-    func headInput(x: Tensor, reference: (source: Tensor, target: Tensor)?) throws -> (input: Tensor, base: Tensor?) {
+    func headInput(x: Tensor, reference: CarriedBatch?) throws -> (input: Tensor, base: Tensor?) {
         // The head reads its images centred on zero (2v − 1): from [0, 1] every input shares a
         // large mean that the first layers must first learn to remove (it halved the steps
         // before one2one on blue_eyes began to edit).
@@ -239,14 +265,23 @@ public final class Editor {
         case .pix2pix: return (try x * 2 - 1, nil)
         case .one2one: return (try x * 2 - 1, x)
         case .implicit, .structural:
-            guard let (source, target) = reference else {
+            guard let reference else {
                 throw EngineError.invalidArgument(op: "editor", message: "a \(pairing.rawValue) editor's head needs a carried reference")
             }
+            let (source, target) = (reference.source, reference.target)
+            guard (reference.channels != nil) == transformChannels else {
+                throw EngineError.invalidArgument(op: "editor", message: "the head reads transform channels \(transformChannels ? "and was given none" : "and was given some")")
+            }
+            // The images are centred on zero; the transform channels already are.
+            func centred(_ images: [Tensor]) throws -> Tensor {
+                let centred = try Tensor.concat(images) * 2 - 1
+                return try reference.channels.map { try Tensor.concat([centred, $0]) } ?? centred
+            }
             // Without x_j the head sees the carried y_i alone and starts from it.
-            if ablation == .noSource { return (try target * 2 - 1, target) }
-            guard pairing == .structural else { return (try Tensor.concat([x, source, target]) * 2 - 1, x) }
+            if ablation == .noSource { return (try centred([target]), target) }
+            guard pairing == .structural else { return (try centred([x, source, target]), x) }
             let carriedEdit = try x + target - source
-            return (try Tensor.concat([x, carriedEdit, source, target]) * 2 - 1, carriedEdit)
+            return (try centred([x, carriedEdit, source, target]), carriedEdit)
         }
     }
 
@@ -263,7 +298,7 @@ public final class Editor {
 
     /// The prediction for a batch of items: the head's, plus the refiner's sampled residual when
     /// `sampling` has steps. `onStep` sees each DDIM step's estimate of the whole prediction.
-    func predict(_ items: [[Image]], sampling: Sampling = .headOnly, onStep: (Int, Tensor) throws -> Void = { _, _ in }) throws -> Tensor {
+    func predict(_ items: [(x: Image, reference: CarriedReference?)], sampling: Sampling = .headOnly, onStep: (Int, Tensor) throws -> Void = { _, _ in }) throws -> Tensor {
         let (input, base) = try headInput(items)
         let prediction = try predict(input, base)
         guard sampling.steps > 0 else { return prediction }
@@ -306,15 +341,11 @@ public final class Editor {
         let input = x.width == preset.size && x.height == preset.size ? x : try x.squared(to: preset.size)
         return try Autodiff.withoutGradients {
             guard pairing.usesReferences else {
-                return try Image(tensor: predict([[input]], sampling: sampling) { try onStep($0, Image(tensor: $1.clamped(to: 0...1))) }.clamped(to: 0...1))
+                return try Image(tensor: predict([(input, nil)], sampling: sampling) { try onStep($0, Image(tensor: $1.clamped(to: 0...1))) }.clamped(to: 0...1))
             }
             guard !references.isEmpty else { throw EngineError.invalidArgument(op: "edit", message: "a \(pairing.rawValue) editor needs at least one reference") }
-            var items: [[Image]] = []
-            for i in references {
-                let reference = try carried(i, onto: input)
-                items.append([input, reference.source, reference.target])
-            }
-            let fuse = try Profile.phase("fuse") { try fusion(of: items.map { $0[1].pixels }, onto: input) }
+            let items = try references.map { (x: input, reference: Optional(try carried($0, onto: input))) }
+            let fuse = try Profile.phase("fuse") { try fusion(of: items.map { $0.reference?.source.pixels ?? [] }, onto: input) }
             let prediction = try predict(items, sampling: sampling) { try onStep($0, fuse($1)) }
             return try Profile.phase("fuse") { try fuse(prediction) }
         }
@@ -351,11 +382,12 @@ public final class Editor {
 
     /// Training pair i's source and target carried into the frame of a new image `x` (of the
     /// preset's size) by the transformation estimated between their sources (as they are, under
-    /// `.noTransformation`).
-    func carried(_ i: Int, onto x: Image) throws -> (source: Image, target: Image) {
-        if ablation == .noTransformation { return (pairs[i].source, pairs[i].target) }
+    /// `.noTransformation`), with that transformation when the head reads it.
+    func carried(_ i: Int, onto x: Image) throws -> CarriedReference {
+        if ablation == .noTransformation { return CarriedReference(source: pairs[i].source, target: pairs[i].target) }
         let mx = try Transformation.estimate(reference: pairs[i].source, target: x, flowEstimator: flowEstimator)
-        return (try mx.carry(pairs[i].source), try mx.carry(pairs[i].target))
+        return CarriedReference(source: try mx.carry(pairs[i].source), target: try mx.carry(pairs[i].target),
+                                transformation: transformChannels ? mx : nil)
     }
 
     /// The `count` training pairs whose sources are nearest to `x` (squared difference at 16×16).
@@ -363,5 +395,34 @@ public final class Editor {
         let probe = try x.resized(width: 16, height: 16).pixels
         let distances = thumbnails.map { zip($0, probe).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
         return Array(distances.indices.sorted { distances[$0] < distances[$1] }.prefix(count))
+    }
+}
+
+/// A training pair's source and target carried into another image's frame, and the
+/// transformation that carried them when the head reads it as channels.
+struct CarriedReference {
+    let source: Image, target: Image
+    var transformation: Transformation? = nil
+}
+
+/// A batch's carried references as the head takes them: `[N, H, W, 3]` each, and Mx's
+/// channels `[N, H, W, 14]` for a head that reads them.
+struct CarriedBatch {
+    let source: Tensor, target: Tensor, channels: Tensor?
+
+    init(source: Tensor, target: Tensor, channels: Tensor?) {
+        (self.source, self.target, self.channels) = (source, target, channels)
+    }
+
+    /// `references` batched, with their transformations' channels when `transformChannels`.
+    init(_ references: [CarriedReference], transformChannels: Bool) throws {
+        source = try Image.batch(references.map(\.source))
+        target = try Image.batch(references.map(\.target))
+        channels = transformChannels ? try Tensor.concat(references.map { reference in
+            guard let transformation = reference.transformation else {
+                throw EngineError.invalidArgument(op: "editor", message: "a reference was carried without the transformation the head reads")
+            }
+            return try transformation.channels
+        }, axis: 0) : nil
     }
 }

@@ -11,7 +11,9 @@ import Foundation
 /// `editor.flow` (`learned`, with the network's weights as tensors `flow.<parameter>`, or
 /// Horn–Schunck's settings as JSON), `editor.end_to_end` (whether the flow trains with the head,
 /// its weights and moments then among the trainer's, `model.flow.…`; missing means false),
-/// `editor.ablation` (the condition taken away, `EditorAblation`'s name; missing means none), `editor.pairs` (their names, JSON), `editor.hashes` (a
+/// `editor.ablation` (the condition taken away, `EditorAblation`'s name; missing means none),
+/// `editor.transform_channels` (whether the head reads Mx as channels; missing means false),
+/// `editor.pairs` (their names, JSON), `editor.hashes` (a
 /// 64-bit FNV-1a hash of each pair's pixels, JSON), and `editor.rng`, `editor.sampler` (where
 /// the random streams stand, and `editor.schedule_steps` and `editor.learning_rate`, the
 /// schedule's length and peak, so that training resumes exactly).
@@ -28,7 +30,7 @@ extension Editor {
             "editor.preset": preset.name, "editor.pairing": pairing.rawValue, "editor.diffusion": String(hasDiffusion),
             "editor.seed": String(seed),
             "editor.augments": String(augments), "editor.flow": try flowDescription(), "editor.end_to_end": String(endToEnd),
-            "editor.ablation": ablation?.rawValue ?? "none",
+            "editor.ablation": ablation?.rawValue ?? "none", "editor.transform_channels": String(transformChannels),
             "editor.pairs": try json(pairs.map(\.name)), "editor.hashes": try json(pairs.map(Editor.hash)),
             "editor.rng": String(rng.state), "editor.sampler": "\(sampler.state.epochStart) \(sampler.state.position)",
             "editor.schedule_steps": String(trainer.schedule.totalSteps), "editor.learning_rate": String(trainer.schedule.peak),
@@ -68,8 +70,9 @@ extension Editor {
               let augments = meta["editor.augments"].flatMap(Bool.init) else {
             throw mismatch("its editor.seed, editor.rng or editor.augments is missing")
         }
-        guard let diffusion = Bool(meta["editor.diffusion"] ?? "false"), let endToEnd = Bool(meta["editor.end_to_end"] ?? "false") else {
-            throw mismatch("its editor.diffusion or editor.end_to_end is neither true nor false")
+        guard let diffusion = Bool(meta["editor.diffusion"] ?? "false"), let endToEnd = Bool(meta["editor.end_to_end"] ?? "false"),
+              let transformChannels = Bool(meta["editor.transform_channels"] ?? "false") else {
+            throw mismatch("its editor.diffusion, editor.end_to_end or editor.transform_channels is neither true nor false")
         }
         let ablationName = meta["editor.ablation"] ?? "none"
         guard ablationName == "none" || EditorAblation(rawValue: ablationName) != nil else {
@@ -99,7 +102,8 @@ extension Editor {
         }
         let editor = try Editor(pairs: pairs, preset: preset, pairing: pairing, diffusion: diffusion, learningRate: rate, seed: seed,
                                 flowEstimator: flowEstimator, endToEnd: endToEnd,
-                                ablation: EditorAblation(rawValue: ablationName), augments: augments, preparesCases: false)
+                                ablation: EditorAblation(rawValue: ablationName), transformChannels: transformChannels,
+                                augments: augments, preparesCases: false)
         try editor.trainer.restore(from: checkpoint, path: path)
         if let steps = meta["editor.schedule_steps"].flatMap(Int.init), steps > 0 { editor.trainer.schedule.totalSteps = steps }
         editor.rng = RandomGenerator(restoring: rngState)

@@ -16,10 +16,12 @@ public struct EditorCost: Sendable, Equatable {
 
     /// The cost of an editor of `preset` and `pairing` over `pairs` pairs, with or without the
     /// diffusion refiner, and with or without the flow network trained end to end (which then
-    /// runs forward and backward in every step, and no case is prepared).
+    /// runs forward and backward in every step, and no case is prepared); `ablation` and
+    /// `transformChannels` change the networks' inputs.
     public init(preset: EditorPreset, pairing: Pairing, pairs: Int, diffusion: Bool = false, endToEnd: Bool = false,
-                ablation: EditorAblation? = nil) {
-        let networks = [preset.head(for: pairing, ablation: ablation)] + (diffusion ? [preset.denoiser(for: pairing, ablation: ablation)] : [])
+                ablation: EditorAblation? = nil, transformChannels: Bool = false) {
+        let networks = [preset.head(for: pairing, ablation: ablation, transformChannels: transformChannels)]
+            + (diffusion ? [preset.denoiser(for: pairing, ablation: ablation, transformChannels: transformChannels)] : [])
         var (macs, parameters, activations) = (0, 0, 0)
         for network in networks {
             let counts = network.counts(height: preset.size, width: preset.size)
@@ -33,7 +35,9 @@ public struct EditorCost: Sendable, Equatable {
         flopsPerStep = 3 * 2 * Double(macs) * Double(preset.batch)
         // Each counted activation is kept with its normalised and activated copies for backward.
         let activationBytes = 4 * 3 * activations * preset.batch
-        let cases = pairing.usesReferences && !endToEnd ? pairs * (pairs - 1) * 2 * preset.size * preset.size * 3 * 4 : 0
+        // A prepared case holds two carried images, and with transform channels its flow.
+        let caseChannels = 2 * 3 + (transformChannels ? 2 : 0)
+        let cases = pairing.usesReferences && !endToEnd ? pairs * (pairs - 1) * caseChannels * preset.size * preset.size * 4 : 0
         bytes = 4 * 4 * parameters + activationBytes + cases
     }
 

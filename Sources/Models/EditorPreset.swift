@@ -21,14 +21,17 @@ public enum Pairing: String, CaseIterable, Sendable, Codable {
 
     /// The head's input channels: x_j, then for `.structural` the carried edit, and for both
     /// n-to-n pairings the carried reference source and target; under `.noSource` the carried
-    /// target alone (see `EditorAblation`).
-    func inputChannels(ablation: EditorAblation? = nil) -> Int {
+    /// target alone (see `EditorAblation`); then, with `transformChannels`, Mx's flow and colour
+    /// maps (`Transformation.channels`).
+    func inputChannels(ablation: EditorAblation? = nil, transformChannels: Bool = false) -> Int {
+        let images: Int
         switch (self, ablation) {
-        case (.structural, .noSource?), (.implicit, .noSource?): return 3
-        case (.structural, _): return 12
-        case (.implicit, _): return 9
-        case (.one2one, _), (.pix2pix, _): return 3
+        case (.structural, .noSource?), (.implicit, .noSource?): images = 3
+        case (.structural, _): images = 12
+        case (.implicit, _): images = 9
+        case (.one2one, _), (.pix2pix, _): images = 3
         }
+        return images + (transformChannels ? Transformation.channelCount : 0)
     }
 
     /// The names, for messages.
@@ -79,14 +82,14 @@ public struct EditorPreset: Sendable, Equatable {
 
     /// The diffusion refiner's denoiser for `pairing`: the head's widths, told the time; its
     /// input is the noisy residual, the head's input and the head's prediction.
-    func denoiser(for pairing: Pairing, ablation: EditorAblation? = nil) -> UNetConfiguration {
-        UNetConfiguration(inputChannels: 3 + pairing.inputChannels(ablation: ablation) + 3, outputChannels: 3, widths: widths, groups: groups,
+    func denoiser(for pairing: Pairing, ablation: EditorAblation? = nil, transformChannels: Bool = false) -> UNetConfiguration {
+        UNetConfiguration(inputChannels: 3 + pairing.inputChannels(ablation: ablation, transformChannels: transformChannels) + 3, outputChannels: 3, widths: widths, groups: groups,
                           attention: true, zeroOutput: true, timeChannels: 4 * widths[0])
     }
 
-    /// The head's configuration for `pairing` (see `Pairing.inputChannels(ablation:)`).
-    func head(for pairing: Pairing, ablation: EditorAblation? = nil) -> UNetConfiguration {
-        UNetConfiguration(inputChannels: pairing.inputChannels(ablation: ablation), outputChannels: 3, widths: widths, groups: groups,
+    /// The head's configuration for `pairing` (see `Pairing.inputChannels`).
+    func head(for pairing: Pairing, ablation: EditorAblation? = nil, transformChannels: Bool = false) -> UNetConfiguration {
+        UNetConfiguration(inputChannels: pairing.inputChannels(ablation: ablation, transformChannels: transformChannels), outputChannels: 3, widths: widths, groups: groups,
                           attention: true, zeroOutput: true)
     }
 }

@@ -64,14 +64,43 @@ public struct Transformation {
 }
 
 extension Transformation {
+    /// Mx as channels of an image of its frame, for a head that reads F and C explicitly (the
+    /// paper's editor is conditioned on [F, C]): `[N, H, W, 14]` from a flow `[N, H, W, 2]` and a
+    /// colour grid `[N, rows, columns, 12]` — the flow in eighths of the side (a displacement of
+    /// 8 px at 64 px reads 1), then each pixel's colour map less the identity (the grid sliced
+    /// bilinearly, as `applyColourGrid` blends it), so "no motion, no colour change" reads zero.
+    /// Differentiable in both.
+    public static func channels(flow: Tensor, colour: Tensor) throws -> Tensor {
+        guard flow.rank == 4, flow.shape[3] == 2, colour.rank == 4, colour.shape[0] == flow.shape[0], colour.shape[3] == 12 else {
+            throw EngineError.shapeMismatch(op: "Transformation.channels", lhs: flow.shape, rhs: colour.shape,
+                                            expected: "a flow [N, H, W, 2] and a colour grid [N, rows, columns, 12]")
+        }
+        let (height, width) = (flow.shape[1], flow.shape[2])
+        let identity = try Tensor(shape: [1, 1, 1, 12], scalars: ColourGrid.identity)
+        return try Tensor.concat([flow * (Transformation.flowChannelUnit / Float(max(height, width))),
+                                  colour.resizedBilinear(height: height, width: width) - identity])
+    }
+
+    /// The number of channels `channels` gives.
+    public static let channelCount = 14
+    /// The fraction of the side a flow channel's 1 is: an eighth.
+    static let flowChannelUnit: Float = 8
+
+    /// This transformation as channels (see `channels(flow:colour:)`), `[1, H, W, 14]`.
+    public var channels: Tensor {
+        get throws { try Transformation.channels(flow: flow, colour: colour.tensor) }
+    }
+}
+
+extension Transformation {
     /// For a batch of cases, each reference pair's source and target carried into its frame by
     /// Mx with gradients — `network`'s flow from each frame to its reference source, and the
     /// colour grid fitted under that flow (`Tensor.fitColourGrid`) — so that a loss on the
     /// carried images trains the flow network with the rest of the editor, as the paper trains
-    /// all its modules jointly. Also the photometric loss of those flows
-    /// (`FlowNetwork.photometricLoss`), which keeps them flows while they learn.
+    /// all its modules jointly. Also the flows and grids themselves, and the photometric loss of
+    /// the flows (`FlowNetwork.photometricLoss`), which keeps them flows while they learn.
     static func carriedWithGradients(sources: [Image], targets: [Image], onto frames: [Image], network: FlowNetwork) throws
-        -> (source: Tensor, target: Tensor, photometric: Tensor) {
+        -> (source: Tensor, target: Tensor, flow: Tensor, colour: Tensor, photometric: Tensor) {
         let (first, second) = try Profile.phase("normalise") {
             (try Tensor.concat(frames.map(FlowNetwork.normalised), axis: 0), try Tensor.concat(sources.map(FlowNetwork.normalised), axis: 0))
         }
@@ -80,6 +109,6 @@ extension Transformation {
         let colour = try Tensor.fitColourGrid(from: aligned.source, to: Image.batch(frames), weights: Tensor.flowLandsInside(flow),
                                               columns: ColourGrid.standardCells, rows: ColourGrid.standardCells, ridge: ColourGrid.standardRidge)
         return (try Tensor.applyColourGrid(colour, to: aligned.source), try Tensor.applyColourGrid(colour, to: aligned.target),
-                try FlowNetwork.photometricLoss(first, second, flow: flow))
+                flow, colour, try FlowNetwork.photometricLoss(first, second, flow: flow))
     }
 }

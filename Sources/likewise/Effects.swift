@@ -37,6 +37,7 @@ struct Train: ParsableCommand {
     @Option(help: "First refine the learned flow without labels on the pairs' sources for this many steps.") var refineFlow = 0
     @Flag(help: "Add the diffusion refiner (a denoiser of the head's residual, sampled by DDIM).") var diffusion = false
     @Flag(help: "Train Mx's flow network with the head, end to end (n-to-n pairings; with auto, when it chooses one).") var endToEnd = false
+    @Flag(help: "Give the head Mx's flow and colour maps as input channels too (n-to-n pairings; with auto, when it chooses one).") var transformChannels = false
     @Flag(help: "Train the flow network on the built-in tasks instead of an effect.") var flow = false
 
     func validate() throws {
@@ -55,10 +56,10 @@ struct Train: ParsableCommand {
         if let steps { guard (0...1_000_000).contains(steps) else { throw ValidationError("--steps must be 0…1000000, got \(steps)") } }
         guard (0...100_000).contains(refineFlow) else { throw ValidationError("--refine-flow must be 0…100000 steps, got \(refineFlow)") }
         guard refineFlow == 0 || flowEstimator == "learned" else { throw ValidationError("--refine-flow refines the learned flow; \(flowEstimator) has nothing to learn") }
-        guard !endToEnd || flowEstimator == "learned" else { throw ValidationError("--end-to-end trains the learned flow; \(flowEstimator) has nothing to learn") }
-        guard !endToEnd || Pairing(rawValue: pairing)?.usesReferences != false else {
-            throw ValidationError("--end-to-end trains Mx, which the \(pairing) pairing does not use; choose structural, implicit or auto")
-        }
+        do {
+            try Editor.checkSwitches(pairing: Pairing(rawValue: pairing), flow: flowEstimator, endToEnd: endToEnd, ablation: nil,
+                                     transformChannels: transformChannels)
+        } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
@@ -77,6 +78,7 @@ struct Train: ParsableCommand {
         }()
         let editor = try Editor(pairs: training, preset: settings, pairing: chosen, diffusion: diffusion, seed: seed,
                                 flowEstimator: estimator, endToEnd: endToEnd && chosen.usesReferences,
+                                transformChannels: transformChannels && chosen.usesReferences,
                                 progress: { done, total in progress.show("preparing cases \(done)/\(total)", done: done == total) })
         let total = steps ?? settings.steps
         try editor.train(until: total, progress: { p in
@@ -84,7 +86,7 @@ struct Train: ParsableCommand {
                           p.secondsRemaining), done: p.step == total)
         })
         try editor.save(to: out)
-        print("saved \(out): \(training.count) pairs, \(editor.pairing.rawValue)\(diffusion ? " with diffusion" : "")\(editor.endToEnd ? ", Mx end to end" : ""), preset \(settings.name), \(editor.trainer.step) steps")
+        print("saved \(out): \(training.count) pairs, \(editor.pairing.rawValue)\(diffusion ? " with diffusion" : "")\(editor.endToEnd ? ", Mx end to end" : "")\(editor.transformChannels ? ", Mx as channels" : ""), preset \(settings.name), \(editor.trainer.step) steps")
     }
 
     /// The flow network, supervised on sources of every built-in task at the preset's size (a

@@ -51,6 +51,7 @@ struct Eval: ParsableCommand {
     @Option(help: "DDIM steps of n2n's samples with --diffusion (1…\(Sampling.maximumSteps)).") var sampleSteps = Sampling.standard.steps
     @Option(help: "DDIM's eta for n2n's samples with --diffusion (0: deterministic).") var eta = 0.0
     @Flag(help: "Also train n2n with Mx end to end (the flow network learning with the head): row n2n-e2e.") var endToEnd = false
+    @Flag(help: "Also train n2n with Mx's flow and colour maps as channels of its head (and refiner): row n2n-fc.") var transformChannels = false
     @Flag(help: "Also train n2n without the flow and colour (row n2n-no-flow-colour) and without x_j (row n2n-no-xj).") var conditionAblations = false
     @Flag(help: "Also score the reconstruction ceiling of a VAE trained on n2n's cases, with and without skips.") var vae = false
     @Flag(help: "With --vae, also the skip VAE without noise injection and without the frequency loss.") var vaeAblations = false
@@ -91,17 +92,20 @@ struct Eval: ParsableCommand {
             print("n2n pairing \(choice.reason)")
             return choice.pairing
         }()
-        // Each row's method name, pairing, pairs, and for n2n's variants Mx end to end or an ablation.
-        var runs: [(method: String, pairing: Pairing, count: Int, endToEnd: Bool, ablation: EditorAblation?)] =
-            [("n2n", n2n, pairs, false, nil)] + (endToEnd ? [("n2n-e2e", n2n, pairs, true, nil)] : [])
-            + (conditionAblations ? EditorAblation.allCases.map { ("n2n-\($0.rawValue)", n2n, pairs, false, $0) } : [])
-            + [("one2one", .one2one, pairs, false, nil), ("pix2pix", .pix2pix, pairs, false, nil)]
-        if large > 0 { runs.append(("pix2pix", .pix2pix, large, false, nil)) }
-        for (method, pairing, count, endToEnd, ablation) in runs {
+        // Each row's method name, pairing, pairs, and for n2n's variants Mx end to end, Mx as
+        // channels, or an ablation.
+        var runs: [(method: String, pairing: Pairing, count: Int, endToEnd: Bool, transformChannels: Bool, ablation: EditorAblation?)] =
+            [("n2n", n2n, pairs, false, false, nil)] + (endToEnd ? [("n2n-e2e", n2n, pairs, true, false, nil)] : [])
+            + (transformChannels ? [("n2n-fc", n2n, pairs, false, true, nil)] : [])
+            + (conditionAblations ? EditorAblation.allCases.map { ("n2n-\($0.rawValue)", n2n, pairs, false, false, $0) } : [])
+            + [("one2one", .one2one, pairs, false, false, nil), ("pix2pix", .pix2pix, pairs, false, false, nil)]
+        if large > 0 { runs.append(("pix2pix", .pix2pix, large, false, false, nil)) }
+        for (method, pairing, count, endToEnd, transformChannels, ablation) in runs {
             let started = Date()
             let refined = diffusion && pairing == n2n
             let editor = try Editor(pairs: Array(training.prefix(count)), preset: settings, pairing: pairing, diffusion: refined, seed: seed,
-                                    flowEstimator: Transformation.estimator(named: flowEstimator), endToEnd: endToEnd, ablation: ablation)
+                                    flowEstimator: Transformation.estimator(named: flowEstimator), endToEnd: endToEnd, ablation: ablation,
+                                    transformChannels: transformChannels)
             let progress = { (p: TrainingProgress) in
                 if p.step % 100 == 0 {
                     FileHandle.standardError.write(Data(String(format: "%@@%d step %d/%d loss %.4f (%.1f steps/s)\n", method, count, p.step, p.totalSteps, p.loss, p.stepsPerSecond).utf8))

@@ -14,11 +14,11 @@ struct AblationTests {
 
     @Test func withoutFlowAndColourTheReferenceIsUsedAsItIs() throws {
         let plain = try editor(), ablated = try editor(.structural, .noTransformation)
-        let (source, target) = try ablated.carriedReference(0, onto: 1)
-        #expect(source == pairs[0].source && target == pairs[0].target)
+        let reference = try ablated.carriedReference(0, onto: 1)
+        #expect(reference.source == pairs[0].source && reference.target == pairs[0].target)
         #expect(try plain.carriedReference(0, onto: 1).source != pairs[0].source)
         // A structural output then starts from x_j + y_i − x_i.
-        let (_, base) = try ablated.headInput([[pairs[1].source, source, target]])
+        let (_, base) = try ablated.headInput([(pairs[1].source, reference)])
         let expected = try pairs[1].source.tensor + pairs[0].target.tensor - pairs[0].source.tensor
         #expect(try #require(base).scalars == expected.scalars)
     }
@@ -27,14 +27,14 @@ struct AblationTests {
     func withoutXjTheHeadSeesOnlyTheCarriedTarget(_ pairing: Pairing) throws {
         let ablated = try editor(pairing, .noSource)
         let reference = try ablated.carriedReference(0, onto: 1)
-        let seen = try ablated.headInput([[pairs[1].source, reference.source, reference.target]])
-        let other = try ablated.headInput([[pairs[2].source, reference.source, reference.target]])
+        let seen = try ablated.headInput([(pairs[1].source, reference)])
+        let other = try ablated.headInput([(pairs[2].source, reference)])
         #expect(seen.input.shape == [1, 32, 32, 3] && seen.input.scalars == other.input.scalars)
         #expect(try #require(seen.base).scalars == reference.target.pixels)
         // The full editor's head does see x_j.
         let full = try editor(pairing)
-        #expect(try full.headInput([[pairs[1].source, reference.source, reference.target]]).input.scalars
-            != full.headInput([[pairs[2].source, reference.source, reference.target]]).input.scalars)
+        #expect(try full.headInput([(pairs[1].source, reference)]).input.scalars
+            != full.headInput([(pairs[2].source, reference)]).input.scalars)
     }
 
     @Test func anAblatedEditorCountsTrainsSavesAndLoadsAsItself() throws {

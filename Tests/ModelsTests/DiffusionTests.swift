@@ -95,7 +95,7 @@ struct DiffusionTests {
 
         // steps 0: exactly the head's prediction, clamped as an image holds it.
         let reference = try editor.carriedReference(1, onto: 0)
-        let (input, base) = try editor.headInput([[x, reference.source, reference.target]])
+        let (input, base) = try editor.headInput([(x, reference)])
         let head = try editor.predict(input, base).scalars.map { min(max($0, 0), 1) }
         #expect(try editor.edit(x, using: [1], sampling: .headOnly).pixels == head)
         // Each DDIM step is seen, and the last estimate is the result.

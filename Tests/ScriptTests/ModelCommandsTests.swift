@@ -216,9 +216,24 @@ struct ModelCommandsTests {
         #expect(model.editor.endToEnd && model.editor.trainer.step == 2)
         #expect(zip(flow.parameters.tensors, try FlowNetwork.pretrained().parameters.tensors).allSatisfy { $0.0.scalars != $0.1.scalars })
         #expect(run(i, "model(synth(\"old\", count: 3, size: 32), preset: \"tiny\", pairing: \"one2one\", endToEnd: true)")
-            .hasPrefix("ValueError: 1:1: model: endToEnd trains Mx, which the one2one pairing does not use; choose structural, implicit or auto"))
+            .hasPrefix("EngineError: 1:1: model: editor: end-to-end training trains Mx, which a one2one editor does not use; choose structural, implicit or auto"))
         #expect(run(i, "model(synth(\"old\", count: 3, size: 32), preset: \"tiny\", flow: \"horn-schunck\", endToEnd: true)")
-            .hasPrefix("ValueError: 1:1: model: endToEnd trains the learned flow; horn-schunck has nothing to learn"))
+            .hasPrefix("EngineError: 1:1: model: editor: end-to-end training trains the learned flow; horn-schunck has nothing to learn"))
+    }
+
+    @Test func theHeadCanReadMxAsChannels() throws {
+        let i = ScriptInterpreter()
+        run(i, "let m = model(synth(\"old\", count: 3, size: 32, seed: 2), preset: \"tiny\", pairing: \"structural\", flow: \"horn-schunck\", transformChannels: true)\ntrain(m, steps: 2, plot: false)")
+        #expect(run(i, "info(m)").range(of: "transform channels +yes: the head reads Mx's flow and colour maps", options: .regularExpression) != nil)
+        guard case let .object(model as EffectModel)? = i.session.lookup("m")?.value else {
+            Issue.record("no model")
+            return
+        }
+        #expect(model.editor.transformChannels && model.editor.trainer.step == 2)
+        #expect(run(i, "model(synth(\"old\", count: 3, size: 32), preset: \"tiny\", pairing: \"pix2pix\", transformChannels: true)")
+            .hasPrefix("EngineError: 1:1: model: editor: transform channels are Mx's between a reference and x; a pix2pix editor has no reference"))
+        #expect(run(i, "model(synth(\"old\", count: 3, size: 32), preset: \"tiny\", ablation: \"no-flow-colour\", transformChannels: true)")
+            .hasPrefix("EngineError: 1:1: model: editor: without flow or colour there is no Mx to give the head as channels"))
     }
 
     @Test func tuneWithoutWidgetsShowsTheEditAtItsValues() throws {

@@ -146,8 +146,18 @@ header = json.loads(data[8:8 + struct.unpack(\"<Q\", data[:8])[0]])
 assert header[\"__metadata__\"][\"editor.end_to_end\"] == \"true\"
 assert \"model.flow.block.0.weight\" in header and \"optimizer.exp_avg.flow.block.0.weight\" in header
 " "$work/e2e.safetensors"'
+"$bin" train --task old --pairs 3 --preset tiny --pairing structural --steps 2 --transform-channels --out "$work/fc.safetensors" > "$work/fc.out" 2> /dev/null
+status=$?
+check "train --transform-channels saves an effect whose head reads Mx" '[[ $status -eq 0 ]] && grep -q "^saved .*fc.safetensors: 3 pairs, structural, Mx as channels, preset tiny, 2 steps$" "$work/fc.out" && python3 -c "
+import json, struct, sys
+data = open(sys.argv[1], \"rb\").read()
+header = json.loads(data[8:8 + struct.unpack(\"<Q\", data[:8])[0]])
+assert header[\"__metadata__\"][\"editor.transform_channels\"] == \"true\"
+" "$work/fc.safetensors"'
+"$bin" train --task old --pairing one2one --transform-channels --out "$work/x.safetensors" > /dev/null 2> "$work/fc-bad.err"
+check "--transform-channels with a direct pairing is refused" 'grep -q "a one2one editor has no reference" "$work/fc-bad.err"'
 "$bin" train --task old --pairing one2one --end-to-end --out "$work/x.safetensors" > /dev/null 2> "$work/e2e-bad.err"
-check "--end-to-end with a direct pairing is refused" 'grep -q "end-to-end trains Mx, which the one2one pairing does not use" "$work/e2e-bad.err"'
+check "--end-to-end with a direct pairing is refused" 'grep -q "end-to-end training trains Mx, which a one2one editor does not use" "$work/e2e-bad.err"'
 mkdir -p "$work/photos"
 printf 'let p = synth("blue_eyes", count: 3, size: 48, seed: 50)
 save(p[0].source, "%s/photos/a.png")
@@ -167,6 +177,8 @@ check "a second run does only what is left" 'grep -q "1 edited, 2 already done, 
 "$bin" train --task blue_eyes --pairs 3 --preset tiny --pairing one2one --diffusion --steps 3 --out "$work/diffusion.safetensors" > "$work/train-d.out" 2> /dev/null
 check "train --diffusion says so" 'grep -q "^saved .*diffusion.safetensors: 3 pairs, one2one with diffusion, preset tiny, 3 steps$" "$work/train-d.out"'
 rm "$work/photos/broken.png"
+"$bin" apply "$work/fc.safetensors" "$work/photos" "$work/edited-fc" > /dev/null 2>&1
+check "apply edits with an effect whose head reads Mx" '[[ $(png_size "$work/edited-fc/a.png") == 32x32 && -f "$work/edited-fc/c.png" ]]'
 "$bin" apply "$work/diffusion.safetensors" "$work/photos" "$work/sampled1" --steps 3 --seed 5 > /dev/null 2>&1
 "$bin" apply "$work/diffusion.safetensors" "$work/photos" "$work/sampled2" --steps 3 --seed 5 > /dev/null 2>&1
 "$bin" apply "$work/diffusion.safetensors" "$work/photos" "$work/head" --steps 0 > /dev/null 2>&1

@@ -22,7 +22,8 @@ public struct ColourGrid: Sendable, Equatable {
         matrices = Array((0..<(columns * rows)).map { _ in ColourGrid.identity }.joined())
     }
 
-    static let identity: [Float] = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]
+    /// One cell's identity map.
+    public static let identity: [Float] = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]
 
     /// The transformation estimator's grid: cells across and down, and the pull to the identity.
     public static let standardCells = 4, standardRidge: Float = 1e-2

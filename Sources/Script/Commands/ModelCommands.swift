@@ -115,10 +115,11 @@ extension CommandSet {
             Parameter("refineFlow", "refineFlow", .integer, default: .number(0), "steps refining the learned flow on these pairs' sources, without labels, first"),
             Parameter("diffusion", "diffusion", .bool, default: .bool(false), "add the diffusion refiner: a denoiser that samples what the regression head misses"),
             Parameter("endToEnd", "endToEnd", .bool, default: .bool(false), "train the learned flow with the head: the editor's loss reaches Mx (n-to-n pairings)"),
+            Parameter("transformChannels", "transformChannels", .bool, default: .bool(false), "give the head Mx's flow and colour maps as input channels too (n-to-n pairings)"),
             Parameter("ablation", "ablation", .string, default: .string("none"), "take a condition away to measure it: none, no-flow-colour or no-xj (n-to-n pairings)"),
             Parameter("lr", "lr", .number, default: .null, shown: "the preset's", "the learning rate's peak (warm-up, then cosine decay to a twentieth)"),
         ], summary: "An effect to train from pairs.",
-        doc: "structural: each output starts from a training pair's edit carried onto the new image by flow and colour,\nand the network learns a correction (N pairs give N·(N−1) cases). implicit: the network sees the carried reference\nbut starts from x. one2one: the network learns x → y directly as a correction of x; pix2pix: with no residual.\nauto: holds out a few pairs, trains structural, implicit and one2one briefly on the rest, keeps the best where the\nedit is, and prints why. diffusion: true trains, with the head, a denoiser of the residual between target and head;\nedit then samples it with DDIM (steps: 0 gives the head's output alone). endToEnd: true trains a copy of the learned\nflow network in every step with the head (through the warp and a differentiable colour fit; slower steps).") { call, session in
+        doc: "structural: each output starts from a training pair's edit carried onto the new image by flow and colour,\nand the network learns a correction (N pairs give N·(N−1) cases). implicit: the network sees the carried reference\nbut starts from x. one2one: the network learns x → y directly as a correction of x; pix2pix: with no residual.\nauto: holds out a few pairs, trains structural, implicit and one2one briefly on the rest, keeps the best where the\nedit is, and prints why. diffusion: true trains, with the head, a denoiser of the residual between target and head;\nedit then samples it with DDIM (steps: 0 gives the head's output alone). endToEnd: true trains a copy of the learned\nflow network in every step with the head (through the warp and a differentiable colour fit; slower steps).\ntransformChannels: true also gives the network Mx itself — the flow and each pixel's colour map — as input channels.") { call, session in
             let name = try call.string("pairing")
             guard name == "auto" || Pairing(rawValue: name) != nil else {
                 throw ScriptError(.value, "model: pairing must be auto or one of \(Pairing.names), got \"\(name)\"")
@@ -126,14 +127,12 @@ extension CommandSet {
             let seed = call.has("seed") ? try call.integer("seed") : session.seed
             guard seed >= 0 else { throw ScriptError(.value, "model: seed must be ≥ 0, got \(seed)") }
             let (pairs, preset, flowName) = (try call.pairs("pairs"), try EditorPreset.named(try call.string("preset")), try call.string("flow"))
-            let endToEnd = try call.bool("endToEnd"), ablationName = try call.string("ablation")
+            let endToEnd = try call.bool("endToEnd"), transformChannels = try call.bool("transformChannels"), ablationName = try call.string("ablation")
             guard ablationName == "none" || EditorAblation(rawValue: ablationName) != nil else {
                 throw ScriptError(.value, "model: ablation must be none or one of \(EditorAblation.names), got \"\(ablationName)\"")
             }
-            guard !endToEnd || flowName == "learned" else { throw ScriptError(.value, "model: endToEnd trains the learned flow; \(flowName) has nothing to learn") }
-            guard !endToEnd || Pairing(rawValue: name)?.usesReferences != false else {
-                throw ScriptError(.value, "model: endToEnd trains Mx, which the \(name) pairing does not use; choose structural, implicit or auto")
-            }
+            try Editor.checkSwitches(pairing: Pairing(rawValue: name), flow: flowName, endToEnd: endToEnd,
+                                     ablation: EditorAblation(rawValue: ablationName), transformChannels: transformChannels)
             let refinement = try call.integer("refineFlow")
             guard (0...100_000).contains(refinement) else { throw ScriptError(.value, "model: refineFlow must be 0…100000 steps, got \(refinement)") }
             if refinement > 0 { session.progress("model: refining the flow on your pairs (\(refinement) steps)", id: "model") }
@@ -154,7 +153,8 @@ extension CommandSet {
             guard rate > 0, rate <= 1 else { throw ScriptError(.value, "model: lr must be in (0, 1], got \(Value.format(rate))") }
             let editor = try Editor(pairs: pairs, preset: preset, pairing: pairing, diffusion: try call.bool("diffusion"), learningRate: Float(rate),
                                     seed: UInt64(seed), flowEstimator: flow, endToEnd: endToEnd && pairing.usesReferences,
-                                    ablation: EditorAblation(rawValue: ablationName), checkInterrupt: session.checkInterrupt,
+                                    ablation: EditorAblation(rawValue: ablationName),
+                                    transformChannels: transformChannels && pairing.usesReferences, checkInterrupt: session.checkInterrupt,
                                     progress: { done, total in session.progress("model: preparing case \(done)/\(total)", id: "model") })
             return .object(EffectModel(editor: editor))
         },
@@ -162,10 +162,11 @@ extension CommandSet {
                 summary: "What a model is: pairing, preset, size, parameters, arithmetic a step, memory, pairs, steps.") { call, _ in
             let editor = try call.object("model", as: EffectModel.self).editor
             let cost = EditorCost(preset: editor.preset, pairing: editor.pairing, pairs: editor.pairs.count, diffusion: editor.hasDiffusion,
-                                  endToEnd: editor.endToEnd, ablation: editor.ablation)
+                                  endToEnd: editor.endToEnd, ablation: editor.ablation, transformChannels: editor.transformChannels)
             let rows = [
                 ["pairing", editor.pairing.rawValue], ["preset", editor.preset.name],
                 ["flow", editor.flowEstimator.name + (editor.endToEnd ? ", trained end to end with the head" : "")],
+                ["transform channels", editor.transformChannels ? "yes: the head reads Mx's flow and colour maps" : "no"],
                 ["ablation", editor.ablation?.rawValue ?? "none"],
                 ["diffusion", editor.hasDiffusion ? "yes, \(editor.defaultSampling.steps) DDIM steps an edit by default" : "no"],
                 ["size", "\(editor.preset.size)×\(editor.preset.size)"], ["parameters", String(editor.parameters.scalarCount)],
