@@ -14,20 +14,23 @@ static inline __mmask16 last_mask(int cout) { return cout >= 16 ? (__mmask16)0xF
 
 // One output row segment of `PIXELS` pixels × `VECTORS`·16 channels, accumulated in registers:
 // each weight row is loaded once and multiplied by every pixel's input value (a broadcast).
+// The taps are those of [ky0, ky1) × [kx0, kx1) that fall inside the image; `origin` is the index
+// in `x` of the first pixel's tap (0, 0) — outside the image at a border, so only taps within
+// the ranges are read. A skipped tap is one a zero-padded copy would have summed as zero.
 #define FORWARD_BLOCK(PIXELS, VECTORS)                                                                          \
-    static inline AVX512 void forward_block_##PIXELS##_##VECTORS(const float *in, int wp, int cin, int step,     \
-                                                                 const float *w, int k, const float *bias,      \
-                                                                 int cout, __mmask16 mask, float *out) {        \
+    static inline AVX512 void forward_block_##PIXELS##_##VECTORS(const float *x, long origin, int w, int cin, int step, \
+                                                                 const float *wt, int k, int ky0, int ky1, int kx0, int kx1, \
+                                                                 const float *bias, int cout, __mmask16 mask, float *out) { \
         __m512 acc[PIXELS][VECTORS];                                                                            \
         for (int v = 0; v < VECTORS; v++) {                                                                     \
             __mmask16 m = v == VECTORS - 1 ? mask : 0xFFFF;                                                     \
             __m512 b = bias ? _mm512_maskz_loadu_ps(m, bias + 16 * v) : _mm512_setzero_ps();                    \
             for (int p = 0; p < PIXELS; p++) acc[p][v] = b;                                                     \
         }                                                                                                       \
-        for (int ky = 0; ky < k; ky++) {                                                                        \
-            for (int kx = 0; kx < k; kx++) {                                                                    \
-                const float *x = in + ((long)ky * wp + kx) * cin;                                               \
-                const float *wt = w + (long)(ky * k + kx) * cin * cout;                                         \
+        for (int ky = ky0; ky < ky1; ky++) {                                                                    \
+            for (int kx = kx0; kx < kx1; kx++) {                                                                \
+                const float *in = x + (origin + ((long)ky * w + kx) * cin);                                       \
+                const float *taps = wt + (long)(ky * k + kx) * cin * cout;                                      \
                 /* Each tap's sum apart, then added: chains of Cin products rather than K·K·Cin    */           \
                 /* (a whole network's output was 4× noisier in rounding with one chain).          */           \
                 __m512 tap[PIXELS][VECTORS];                                                                    \
@@ -36,9 +39,9 @@ static inline __mmask16 last_mask(int cout) { return cout >= 16 ? (__mmask16)0xF
                 for (int ci = 0; ci < cin; ci++) {                                                              \
                     __m512 row[VECTORS];                                                                        \
                     for (int v = 0; v < VECTORS; v++)                                                           \
-                        row[v] = _mm512_maskz_loadu_ps(v == VECTORS - 1 ? mask : 0xFFFF, wt + (long)ci * cout + 16 * v); \
+                        row[v] = _mm512_maskz_loadu_ps(v == VECTORS - 1 ? mask : 0xFFFF, taps + (long)ci * cout + 16 * v); \
                     for (int p = 0; p < PIXELS; p++) {                                                          \
-                        __m512 value = _mm512_set1_ps(x[(long)p * step + ci]);                                  \
+                        __m512 value = _mm512_set1_ps(in[(long)p * step + ci]);                                 \
                         for (int v = 0; v < VECTORS; v++) tap[p][v] = _mm512_fmadd_ps(value, row[v], tap[p][v]); \
                     }                                                                                           \
                 }                                                                                               \
@@ -64,19 +67,48 @@ FORWARD_BLOCK(1, 5)
 FORWARD_BLOCK(2, 6)
 FORWARD_BLOCK(1, 6)
 
-// A row of output pixels, a block of PIXELS at a time, then one at a time.
-#define FORWARD_ROW(PIXELS, VECTORS)                                                                            \
-    for (; ox + PIXELS <= ow; ox += PIXELS)                                                                     \
-        forward_block_##PIXELS##_##VECTORS(in + (long)ox * step, wp, cin, step, w, k, bias, cout, mask, out + (long)ox * cout); \
-    for (; ox < ow; ox++) forward_block_1_##VECTORS(in + (long)ox * step, wp, cin, step, w, k, bias, cout, mask, out + (long)ox * cout);
+static inline int min_int(int a, int b) { return a < b ? a : b; }
+static inline int max_int(int a, int b) { return a > b ? a : b; }
 
-AVX512 void likewise_direct_convolution_forward(const float *xp, int hp, int wp, int cin, const float *w, int k, int stride,
+// The output columns [*begin, *end) whose taps all fall inside a row of `w` pixels: those with
+// ox·s − pad ≥ 0 and ox·s − pad + k ≤ w (none when the kernel is wider than the padded row).
+static inline void interior_columns(int w, int k, int stride, int pad, int ow, int *begin, int *end) {
+    *begin = min_int((pad + stride - 1) / stride, ow);
+    *end = w + pad - k >= 0 ? min_int((w + pad - k) / stride + 1, ow) : 0;
+    if (*end < *begin) *end = *begin;
+}
+
+// One output pixel at a border: only its taps inside the image.
+#define FORWARD_EDGE(VECTORS)                                                                                   \
+    {                                                                                                           \
+        const int ix = ox * stride - pad;                                                                       \
+        forward_block_1_##VECTORS(x, row_origin + (long)ix * cin, w, cin, step, wt, k, ky0, ky1, max_int(0, -ix), \
+                                  min_int(k, w - ix), bias, cout, mask, out + (long)ox * cout);                 \
+    }
+
+// A row of output pixels: the left border one at a time, the interior a block of PIXELS at a
+// time (then one at a time), the right border one at a time.
+#define FORWARD_ROW(PIXELS, VECTORS)                                                                            \
+    for (; ox < left; ox++) FORWARD_EDGE(VECTORS)                                                               \
+    for (; ox + PIXELS <= right; ox += PIXELS)                                                                  \
+        forward_block_##PIXELS##_##VECTORS(x, row_origin + (long)(ox * stride - pad) * cin, w, cin, step, wt, k, ky0, ky1, 0, k, \
+                                           bias, cout, mask, out + (long)ox * cout);                            \
+    for (; ox < right; ox++)                                                                                    \
+        forward_block_1_##VECTORS(x, row_origin + (long)(ox * stride - pad) * cin, w, cin, step, wt, k, ky0, ky1, 0, k, \
+                                  bias, cout, mask, out + (long)ox * cout);                                     \
+    for (; ox < ow; ox++) FORWARD_EDGE(VECTORS)
+
+AVX512 void likewise_direct_convolution_forward(const float *x, int h, int w, int cin, int pad, const float *wt, int k, int stride,
                                                 const float *bias, int cout, float *y, int oh, int ow, int row_begin, int row_end) {
     const __mmask16 mask = last_mask(cout - 16 * ((cout + 15) / 16 - 1));
     const int step = stride * cin;
+    int left, right;
+    interior_columns(w, k, stride, pad, ow, &left, &right);
     for (int r = row_begin; r < row_end; r++) {
-        const int image = r / oh, oy = r % oh;
-        const float *in = xp + ((long)image * hp + (long)oy * stride) * wp * cin;
+        const int image = r / oh, oy = r % oh, iy = oy * stride - pad;
+        const int ky0 = max_int(0, -iy), ky1 = min_int(k, h - iy);
+        // The index of the row's tap (0, 0) at column 0 of the image (outside it at a border).
+        const long row_origin = ((long)image * h + iy) * w * cin;
         float *out = y + (long)r * ow * cout;
         int ox = 0;
         switch ((cout + 15) / 16) {
@@ -99,32 +131,39 @@ int likewise_direct_convolution_weight_gradient_units(int cin, int k, int cout) 
 }
 
 // The gradient of one tap's block of BLOCK input channels × VECTORS·16 output channels, summed
-// over every pixel in order (image, oy, ox).
+// over every pixel whose tap falls inside the image, in order (image, oy, ox) — the pixels a
+// zero-padded copy would have added zeros for are skipped. Past the last input channel (a
+// partial block) the values read are zeros.
 #define WEIGHT_GRADIENT_UNIT(BLOCK, VECTORS)                                                                    \
     static inline AVX512 void weight_gradient_unit_##BLOCK##_##VECTORS(                                         \
-        const float *xp, int hp, int wp, int cin, const float *dy, int n, int oh, int ow, int cout, int k, int stride, \
+        const float *x, int h, int w, int cin, int pad, const float *dy, int n, int oh, int ow, int cout, int k, int stride, \
         int ky, int kx, int c0, float *dw) {                                                                    \
         const __mmask16 mask = last_mask(cout - 16 * (VECTORS - 1));                                            \
+        const int channels = cin - c0 < BLOCK ? cin - c0 : BLOCK;                                               \
+        /* The output columns whose tap kx lands inside the row: 0 ≤ ox·s − pad + kx < w. */                   \
+        const int first = kx >= pad ? 0 : (pad - kx + stride - 1) / stride;                                    \
+        const int last = w - 1 + pad - kx < 0 ? -1 : min_int((w - 1 + pad - kx) / stride, ow - 1);              \
         __m512 acc[BLOCK][VECTORS];                                                                             \
         for (int c = 0; c < BLOCK; c++)                                                                         \
             for (int v = 0; v < VECTORS; v++) acc[c][v] = _mm512_setzero_ps();                                  \
         for (int image = 0; image < n; image++) {                                                               \
             for (int oy = 0; oy < oh; oy++) {                                                                   \
-                const float *in = xp + (((long)image * hp + (long)oy * stride + ky) * wp + kx) * cin + c0;      \
+                const int iy = oy * stride - pad + ky;                                                          \
+                if (iy < 0 || iy >= h) continue;                                                                \
+                const float *in = x + ((long)image * h + iy) * w * cin + c0;                                    \
                 const float *g = dy + ((long)image * oh + oy) * ow * cout;                                      \
-                for (int ox = 0; ox < ow; ox++) {                                                               \
+                for (int ox = first; ox <= last; ox++) {                                                        \
                     __m512 grad[VECTORS];                                                                       \
                     for (int v = 0; v < VECTORS; v++)                                                           \
                         grad[v] = _mm512_maskz_loadu_ps(v == VECTORS - 1 ? mask : 0xFFFF, g + (long)ox * cout + 16 * v); \
-                    const float *x = in + (long)ox * stride * cin;                                              \
+                    const float *pixel = in + (long)(ox * stride - pad + kx) * cin;                             \
                     for (int c = 0; c < BLOCK; c++) {                                                           \
-                        __m512 value = _mm512_set1_ps(x[c]);                                                    \
+                        __m512 value = _mm512_set1_ps(c < channels ? pixel[c] : 0.0f);                          \
                         for (int v = 0; v < VECTORS; v++) acc[c][v] = _mm512_fmadd_ps(value, grad[v], acc[c][v]); \
                     }                                                                                           \
                 }                                                                                               \
             }                                                                                                   \
         }                                                                                                       \
-        const int channels = cin - c0 < BLOCK ? cin - c0 : BLOCK;                                               \
         for (int c = 0; c < channels; c++)                                                                      \
             for (int v = 0; v < VECTORS; v++)                                                                   \
                 _mm512_mask_storeu_ps(dw + ((long)(ky * k + kx) * cin + c0 + c) * cout + 16 * v,                \
@@ -138,12 +177,12 @@ WEIGHT_GRADIENT_UNIT(4, 4)
 WEIGHT_GRADIENT_UNIT(4, 5)
 WEIGHT_GRADIENT_UNIT(4, 6)
 
-AVX512 void likewise_direct_convolution_weight_gradient(const float *xp, int hp, int wp, int cin, const float *dy, int n, int oh, int ow,
+AVX512 void likewise_direct_convolution_weight_gradient(const float *x, int h, int w, int cin, int pad, const float *dy, int n, int oh, int ow,
                                                         int cout, int k, int stride, float *dw, int unit_begin, int unit_end) {
     const int block = channel_block(cout), blocks = (cin + block - 1) / block;
     for (int unit = unit_begin; unit < unit_end; unit++) {
         const int tap = unit / blocks, ky = tap / k, kx = tap % k, c0 = (unit % blocks) * block;
-#define UNIT(BLOCK, VECTORS) weight_gradient_unit_##BLOCK##_##VECTORS(xp, hp, wp, cin, dy, n, oh, ow, cout, k, stride, ky, kx, c0, dw)
+#define UNIT(BLOCK, VECTORS) weight_gradient_unit_##BLOCK##_##VECTORS(x, h, w, cin, pad, dy, n, oh, ow, cout, k, stride, ky, kx, c0, dw)
         switch ((cout + 15) / 16) {
         case 1: UNIT(8, 1); break;
         case 2: UNIT(8, 2); break;

@@ -84,4 +84,33 @@ struct DirectConvolutionTests {
         expectClose(direct.dw, im2col.dw, tolerance: 1e-3)
         expectClose(direct.db, im2col.db)
     }
+
+    /// x with `padding` zeros on every side, as a tensor of its own.
+    func zeroPadded(_ x: Tensor, _ padding: Int) throws -> Tensor {
+        let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (hp, wp) = (h + 2 * padding, w + 2 * padding)
+        var out = [Float](repeating: 0, count: n * hp * wp * c)
+        let values = x.scalars
+        for b in 0..<n { for y in 0..<h { for i in 0..<(w * c) {
+            out[((b * hp + y + padding) * wp + padding) * c + i] = values[((b * h + y) * w) * c + i]
+        } } }
+        return try Tensor(shape: [n, hp, wp, c], scalars: out)
+    }
+
+    // (height, width, kernel, stride, padding, Cin, Cout): borders on every side, images smaller
+    // than the kernel, strides that skip the last column, blocks of input channels left partial.
+    @Test(arguments: [(1, 1, 3, 1, 1, 5, 16), (2, 3, 3, 2, 1, 9, 40), (6, 11, 3, 1, 1, 3, 96), (5, 4, 5, 2, 2, 4, 20),
+                      (3, 2, 5, 1, 4, 2, 8), (7, 9, 3, 2, 1, 16, 64)])
+    func readingInPlaceSumsWhatAZeroPaddedCopyWouldBitForBit(h: Int, w: Int, kernel: Int, stride: Int, padding: Int, cin: Int, cout: Int) throws {
+        let x = try random([2, h, w, cin], seed: 5), weights = try random([kernel, kernel, cin, cout], seed: 6)
+        let b = try random([cout], seed: 7)
+        let inPlace = try ConvolutionGeometry(input: x.shape, weight: weights.shape, stride: stride, padding: padding)
+        let padded = try zeroPadded(x, padding)
+        let copy = try ConvolutionGeometry(input: padded.shape, weight: weights.shape, stride: stride, padding: 0)
+        #expect(inPlace.isDirect && copy.isDirect)
+        let y = inPlace.convolve(x, weights, bias: b)
+        #expect(y.scalars == copy.convolve(padded, weights, bias: b).scalars)
+        let dy = try random(y.shape, seed: 8)
+        #expect(inPlace.weightGradient(x, dy).scalars == copy.weightGradient(padded, dy).scalars)
+    }
 }

@@ -13,21 +13,21 @@ extern "C" {
 /// Whether this CPU runs the kernels below (AVX-512F); when not, the engine does not call them.
 int likewise_direct_convolution_available(void);
 
-/// y[r, ox, :] = bias + Σ_{ky,kx,ci} xp[image, oy·s + ky, ox·s + kx, ci] · w[ky, kx, ci, :] for
-/// output rows r ∈ [row_begin, row_end) of the n·oh rows (r = image·oh + oy), with xp the input
-/// already padded, [n, hp, wp, cin], and w [k, k, cin, cout]. cout is 1…96 (held as up to six
-/// 16-float registers a pixel, the last masked); bias may be null.
-void likewise_direct_convolution_forward(const float *xp, int hp, int wp, int cin, const float *w, int k, int stride,
+/// y[r, ox, :] = bias + Σ_{ky,kx,ci} x[image, oy·s + ky − pad, ox·s + kx − pad, ci] · w[ky, kx, ci, :]
+/// for output rows r ∈ [row_begin, row_end) of the n·oh rows (r = image·oh + oy), with x
+/// [n, h, w, cin] read as if zero-padded by `pad` on every side (taps outside it are skipped, so
+/// the sums are those of a padded copy, bit for bit) and w [k, k, cin, cout]. cout is 1…96 (held
+/// as up to six 16-float registers a pixel, the last masked); bias may be null.
+void likewise_direct_convolution_forward(const float *x, int h, int w, int cin, int pad, const float *wt, int k, int stride,
                                          const float *bias, int cout, float *y, int oh, int ow, int row_begin, int row_end);
 
 /// The number of work units of the weight gradient: a tap and a block of input channels each.
 int likewise_direct_convolution_weight_gradient_units(int cin, int k, int cout);
 
-/// dw[ky, kx, ci, :] = Σ_{image,oy,ox} xp[image, oy·s + ky, ox·s + kx, ci] · dy[image, oy, ox, :]
-/// for the work units [unit_begin, unit_end): every unit sums over all pixels in one fixed order,
-/// so the result does not depend on how the units are split. xp is padded as for the forward
-/// pass and must have 8 readable floats past its end.
-void likewise_direct_convolution_weight_gradient(const float *xp, int hp, int wp, int cin, const float *dy, int n, int oh, int ow,
+/// dw[ky, kx, ci, :] = Σ_{image,oy,ox} x[image, oy·s + ky − pad, ox·s + kx − pad, ci] · dy[image, oy, ox, :]
+/// over the pixels whose tap lies inside x, for the work units [unit_begin, unit_end): every unit
+/// sums in one fixed order, so the result does not depend on how the units are split.
+void likewise_direct_convolution_weight_gradient(const float *x, int h, int w, int cin, int pad, const float *dy, int n, int oh, int ow,
                                                  int cout, int k, int stride, float *dw, int unit_begin, int unit_end);
 
 #ifdef __cplusplus

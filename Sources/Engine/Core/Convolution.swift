@@ -116,37 +116,17 @@ extension ConvolutionGeometry {
     var isDirect: Bool {
         ConvolutionGeometry.directKernelsAvailable && ConvolutionGeometry.allowsDirect && (stride == 1 || stride == 2) && kh == kw
             && (1...96).contains(cout) && rows > 0 && cin > 0
-            && Double(n) * Double(h + 2 * padding) * Double(w + 2 * padding) * Double(cin) <= Double(Tensor.maximumCount)
     }
 
-    /// x with `padding` zeros on every side, `[N, H + 2p, W + 2p, Cin]` flat, with 8 floats to
-    /// spare at the end (the weight gradient reads a whole block of channels past the last).
-    func padded(_ x: UnsafePointer<Float>) -> Tensor {
-        let (hp, wp) = (h + 2 * padding, w + 2 * padding)
-        let out = Tensor(uninitialized: [n * hp * wp * cin + 8])
-        let g = self, dst = out.pointer
-        Threads.parallelFor(n * hp, grain: 8) { rows in
-            for row in rows {
-                let b = row / hp, y = row % hp - g.padding
-                let line = dst + row * wp * g.cin
-                guard y >= 0, y < g.h else { line.update(repeating: 0, count: wp * g.cin); continue }
-                line.update(repeating: 0, count: g.padding * g.cin)
-                (line + g.padding * g.cin).update(from: x + (b * g.h + y) * g.w * g.cin, count: g.w * g.cin)
-                (line + (g.padding + g.w) * g.cin).update(repeating: 0, count: g.padding * g.cin)
-            }
-        }
-        (dst + n * hp * wp * cin).update(repeating: 0, count: 8)
-        return out
-    }
-
-    /// y = x ⊛ weight (+ bias) by the direct kernels, output rows split across threads.
+    /// y = x ⊛ weight (+ bias) by the direct kernels, output rows split across threads. The
+    /// kernels read x in place, skipping the taps that fall in the padding (a zero-padded copy
+    /// of every input cost 3 copies a convolution in a training step).
     func convolveDirectly(_ x: Tensor, _ weight: Tensor, bias: Tensor?) -> Tensor {
         let out = Tensor(uninitialized: [n, oh, ow, cout])
-        let xp = padded(x.pointer)
-        let (source, w, b, y) = (xp.pointer, weight.pointer, bias?.pointer, out.pointer)
+        let (source, w, b, y) = (x.pointer, weight.pointer, bias?.pointer, out.pointer)
         let g = self
         Threads.parallelFor(n * oh, grain: 2) { rows in
-            likewise_direct_convolution_forward(source, Int32(g.h + 2 * g.padding), Int32(g.w + 2 * g.padding), Int32(g.cin), w, Int32(g.kh),
+            likewise_direct_convolution_forward(source, Int32(g.h), Int32(g.w), Int32(g.cin), Int32(g.padding), w, Int32(g.kh),
                                                 Int32(g.stride), b.map { UnsafePointer($0) }, Int32(g.cout), y, Int32(g.oh), Int32(g.ow),
                                                 Int32(rows.lowerBound), Int32(rows.upperBound))
         }
@@ -157,12 +137,11 @@ extension ConvolutionGeometry {
     /// pixel in one order, so the result is the same on any number of threads.
     func weightGradientDirectly(_ x: Tensor, _ dy: Tensor) -> Tensor {
         let dw = Tensor(uninitialized: [kh, kw, cin, cout])
-        let xp = padded(x.pointer)
-        let (source, gradient, out) = (xp.pointer, dy.pointer, dw.pointer)
+        let (source, gradient, out) = (x.pointer, dy.pointer, dw.pointer)
         let g = self
         let units = Int(likewise_direct_convolution_weight_gradient_units(Int32(cin), Int32(kh), Int32(cout)))
         Threads.parallelFor(units, grain: 1) { units in
-            likewise_direct_convolution_weight_gradient(source, Int32(g.h + 2 * g.padding), Int32(g.w + 2 * g.padding), Int32(g.cin), gradient,
+            likewise_direct_convolution_weight_gradient(source, Int32(g.h), Int32(g.w), Int32(g.cin), Int32(g.padding), gradient,
                                                         Int32(g.n), Int32(g.oh), Int32(g.ow), Int32(g.cout), Int32(g.kh), Int32(g.stride), out,
                                                         Int32(units.lowerBound), Int32(units.upperBound))
         }
