@@ -20,7 +20,7 @@ static inline __mmask16 last_mask(int cout) { return cout >= 16 ? (__mmask16)0xF
 #define FORWARD_BLOCK(PIXELS, VECTORS)                                                                          \
     static inline AVX512 void forward_block_##PIXELS##_##VECTORS(const float *x, long origin, int w, int cin, int step, \
                                                                  const float *wt, int k, int ky0, int ky1, int kx0, int kx1, \
-                                                                 const float *bias, int cout, __mmask16 mask, float *out) { \
+                                                                 const float *bias, int ld, __mmask16 mask, float *out) {  \
         __m512 acc[PIXELS][VECTORS];                                                                            \
         for (int v = 0; v < VECTORS; v++) {                                                                     \
             __mmask16 m = v == VECTORS - 1 ? mask : 0xFFFF;                                                     \
@@ -30,7 +30,7 @@ static inline __mmask16 last_mask(int cout) { return cout >= 16 ? (__mmask16)0xF
         for (int ky = ky0; ky < ky1; ky++) {                                                                    \
             for (int kx = kx0; kx < kx1; kx++) {                                                                \
                 const float *in = x + (origin + ((long)ky * w + kx) * cin);                                       \
-                const float *taps = wt + (long)(ky * k + kx) * cin * cout;                                      \
+                const float *taps = wt + (long)(ky * k + kx) * cin * ld;                                        \
                 /* Each tap's sum apart, then added: chains of Cin products rather than K·K·Cin    */           \
                 /* (a whole network's output was 4× noisier in rounding with one chain).          */           \
                 __m512 tap[PIXELS][VECTORS];                                                                    \
@@ -39,7 +39,7 @@ static inline __mmask16 last_mask(int cout) { return cout >= 16 ? (__mmask16)0xF
                 for (int ci = 0; ci < cin; ci++) {                                                              \
                     __m512 row[VECTORS];                                                                        \
                     for (int v = 0; v < VECTORS; v++)                                                           \
-                        row[v] = _mm512_maskz_loadu_ps(v == VECTORS - 1 ? mask : 0xFFFF, taps + (long)ci * cout + 16 * v); \
+                        row[v] = _mm512_maskz_loadu_ps(v == VECTORS - 1 ? mask : 0xFFFF, taps + (long)ci * ld + 16 * v); \
                     for (int p = 0; p < PIXELS; p++) {                                                          \
                         __m512 value = _mm512_set1_ps(in[(long)p * step + ci]);                                 \
                         for (int v = 0; v < VECTORS; v++) tap[p][v] = _mm512_fmadd_ps(value, row[v], tap[p][v]); \
@@ -51,7 +51,7 @@ static inline __mmask16 last_mask(int cout) { return cout >= 16 ? (__mmask16)0xF
         }                                                                                                       \
         for (int p = 0; p < PIXELS; p++)                                                                        \
             for (int v = 0; v < VECTORS; v++)                                                                   \
-                _mm512_mask_storeu_ps(out + (long)p * cout + 16 * v, v == VECTORS - 1 ? mask : 0xFFFF, acc[p][v]); \
+                _mm512_mask_storeu_ps(out + (long)p * ld + 16 * v, v == VECTORS - 1 ? mask : 0xFFFF, acc[p][v]);   \
     }
 
 FORWARD_BLOCK(8, 1)
@@ -98,10 +98,16 @@ static inline void interior_columns(int w, int k, int stride, int pad, int ow, i
                                   bias, cout, mask, out + (long)ox * cout);                                     \
     for (; ox < ow; ox++) FORWARD_EDGE(VECTORS)
 
-AVX512 void likewise_direct_convolution_forward(const float *x, int h, int w, int cin, int pad, const float *wt, int k, int stride,
-                                                const float *bias, int cout, float *y, int oh, int ow, int row_begin, int row_end) {
-    const __mmask16 mask = last_mask(cout - 16 * ((cout + 15) / 16 - 1));
-    const int step = stride * cin;
+// A layer's output channels in chunks of at most 96 (six registers a pixel): 128 as 64 + 64, 192
+// as 96 + 96, each chunk a whole number of 16-float vectors but the last.
+static inline int chunk_width(int cout) {
+    const int chunks = (cout + 95) / 96, even = (cout + chunks - 1) / chunks;
+    return (even + 15) / 16 * 16;
+}
+
+AVX512 void likewise_direct_convolution_forward(const float *x, int h, int w, int cin, int pad, const float *weights, int k, int stride,
+                                                const float *biases, int cout, float *y, int oh, int ow, int row_begin, int row_end) {
+    const int step = stride * cin, chunk = chunk_width(cout);
     int left, right;
     interior_columns(w, k, stride, pad, ow, &left, &right);
     for (int r = row_begin; r < row_end; r++) {
@@ -109,36 +115,43 @@ AVX512 void likewise_direct_convolution_forward(const float *x, int h, int w, in
         const int ky0 = max_int(0, -iy), ky1 = min_int(k, h - iy);
         // The index of the row's tap (0, 0) at column 0 of the image (outside it at a border).
         const long row_origin = ((long)image * h + iy) * w * cin;
-        float *out = y + (long)r * ow * cout;
-        int ox = 0;
-        switch ((cout + 15) / 16) {
-        case 1: FORWARD_ROW(8, 1) break;
-        case 2: FORWARD_ROW(4, 2) break;
-        case 3: FORWARD_ROW(3, 3) break;
-        case 4: FORWARD_ROW(3, 4) break;
-        case 5: FORWARD_ROW(2, 5) break;
-        default: FORWARD_ROW(2, 6) break;
+        for (int c0 = 0; c0 < cout; c0 += chunk) {
+            const int width = min_int(chunk, cout - c0);
+            const __mmask16 mask = last_mask(width - 16 * ((width + 15) / 16 - 1));
+            const float *wt = weights + c0, *bias = biases ? biases + c0 : 0;
+            float *out = y + (long)r * ow * cout + c0;
+            int ox = 0;
+            switch ((width + 15) / 16) {
+            case 1: FORWARD_ROW(8, 1) break;
+            case 2: FORWARD_ROW(4, 2) break;
+            case 3: FORWARD_ROW(3, 3) break;
+            case 4: FORWARD_ROW(3, 4) break;
+            case 5: FORWARD_ROW(2, 5) break;
+            default: FORWARD_ROW(2, 6) break;
+            }
         }
     }
 }
 
 // Input channels per weight-gradient unit: as many as keep the accumulators within 16 registers.
-static inline int channel_block(int cout) { return cout <= 32 ? 8 : 4; }
+static inline int channel_block(int width) { return width <= 32 ? 8 : 4; }
 
 int likewise_direct_convolution_weight_gradient_units(int cin, int k, int cout) {
-    const int block = channel_block(cout);
-    return k * k * ((cin + block - 1) / block);
+    const int chunk = chunk_width(cout), block = channel_block(chunk);
+    return k * k * ((cin + block - 1) / block) * ((cout + chunk - 1) / chunk);
 }
 
-// The gradient of one tap's block of BLOCK input channels × VECTORS·16 output channels, summed
-// over every pixel whose tap falls inside the image, in order (image, oy, ox) — the pixels a
-// zero-padded copy would have added zeros for are skipped. Past the last input channel (a
-// partial block) the values read are zeros.
+// The gradient of one tap's block of BLOCK input channels × a chunk of `width` ≤ VECTORS·16 output
+// channels (from `dy` and into `dw`, offset to the chunk; rows of `cout`), summed over the output
+// rows [r0, r1) of the n·oh (r = image·oh + oy), pixel by pixel in order, and stored into dw or,
+// with `accumulate`, added to it. The pixels whose tap falls in the padding — where a
+// zero-padded copy would have added zeros — are skipped. Past the last input channel (a partial
+// block) the values read are zeros.
 #define WEIGHT_GRADIENT_UNIT(BLOCK, VECTORS)                                                                    \
     static inline AVX512 void weight_gradient_unit_##BLOCK##_##VECTORS(                                         \
-        const float *x, int h, int w, int cin, int pad, const float *dy, int n, int oh, int ow, int cout, int k, int stride, \
-        int ky, int kx, int c0, float *dw) {                                                                    \
-        const __mmask16 mask = last_mask(cout - 16 * (VECTORS - 1));                                            \
+        const float *x, int h, int w, int cin, int pad, const float *dy, int r0, int r1, int oh, int ow, int cout, int width, \
+        int k, int stride, int ky, int kx, int c0, int accumulate, float *dw) {                                 \
+        const __mmask16 mask = last_mask(width - 16 * (VECTORS - 1));                                           \
         const int channels = cin - c0 < BLOCK ? cin - c0 : BLOCK;                                               \
         /* The output columns whose tap kx lands inside the row: 0 ≤ ox·s − pad + kx < w. */                   \
         const int first = kx >= pad ? 0 : (pad - kx + stride - 1) / stride;                                    \
@@ -146,28 +159,29 @@ int likewise_direct_convolution_weight_gradient_units(int cin, int k, int cout) 
         __m512 acc[BLOCK][VECTORS];                                                                             \
         for (int c = 0; c < BLOCK; c++)                                                                         \
             for (int v = 0; v < VECTORS; v++) acc[c][v] = _mm512_setzero_ps();                                  \
-        for (int image = 0; image < n; image++) {                                                               \
-            for (int oy = 0; oy < oh; oy++) {                                                                   \
-                const int iy = oy * stride - pad + ky;                                                          \
-                if (iy < 0 || iy >= h) continue;                                                                \
-                const float *in = x + ((long)image * h + iy) * w * cin + c0;                                    \
-                const float *g = dy + ((long)image * oh + oy) * ow * cout;                                      \
-                for (int ox = first; ox <= last; ox++) {                                                        \
-                    __m512 grad[VECTORS];                                                                       \
-                    for (int v = 0; v < VECTORS; v++)                                                           \
-                        grad[v] = _mm512_maskz_loadu_ps(v == VECTORS - 1 ? mask : 0xFFFF, g + (long)ox * cout + 16 * v); \
-                    const float *pixel = in + (long)(ox * stride - pad + kx) * cin;                             \
-                    for (int c = 0; c < BLOCK; c++) {                                                           \
-                        __m512 value = _mm512_set1_ps(c < channels ? pixel[c] : 0.0f);                          \
-                        for (int v = 0; v < VECTORS; v++) acc[c][v] = _mm512_fmadd_ps(value, grad[v], acc[c][v]); \
-                    }                                                                                           \
+        for (int r = r0; r < r1; r++) {                                                                         \
+            const int image = r / oh, iy = (r % oh) * stride - pad + ky;                                        \
+            if (iy < 0 || iy >= h) continue;                                                                    \
+            const float *in = x + ((long)image * h + iy) * w * cin + c0;                                        \
+            const float *g = dy + (long)r * ow * cout;                                                          \
+            for (int ox = first; ox <= last; ox++) {                                                            \
+                __m512 grad[VECTORS];                                                                           \
+                for (int v = 0; v < VECTORS; v++)                                                               \
+                    grad[v] = _mm512_maskz_loadu_ps(v == VECTORS - 1 ? mask : 0xFFFF, g + (long)ox * cout + 16 * v); \
+                const float *pixel = in + (long)(ox * stride - pad + kx) * cin;                                 \
+                for (int c = 0; c < BLOCK; c++) {                                                               \
+                    __m512 value = _mm512_set1_ps(c < channels ? pixel[c] : 0.0f);                              \
+                    for (int v = 0; v < VECTORS; v++) acc[c][v] = _mm512_fmadd_ps(value, grad[v], acc[c][v]);   \
                 }                                                                                               \
             }                                                                                                   \
         }                                                                                                       \
         for (int c = 0; c < channels; c++)                                                                      \
-            for (int v = 0; v < VECTORS; v++)                                                                   \
-                _mm512_mask_storeu_ps(dw + ((long)(ky * k + kx) * cin + c0 + c) * cout + 16 * v,                \
-                                      v == VECTORS - 1 ? mask : 0xFFFF, acc[c][v]);                             \
+            for (int v = 0; v < VECTORS; v++) {                                                                 \
+                const __mmask16 m = v == VECTORS - 1 ? mask : 0xFFFF;                                           \
+                float *target = dw + ((long)(ky * k + kx) * cin + c0 + c) * cout + 16 * v;                      \
+                __m512 sum = accumulate ? _mm512_add_ps(_mm512_maskz_loadu_ps(m, target), acc[c][v]) : acc[c][v]; \
+                _mm512_mask_storeu_ps(target, m, sum);                                                          \
+            }                                                                                                   \
     }
 
 WEIGHT_GRADIENT_UNIT(8, 1)
@@ -177,20 +191,36 @@ WEIGHT_GRADIENT_UNIT(4, 4)
 WEIGHT_GRADIENT_UNIT(4, 5)
 WEIGHT_GRADIENT_UNIT(4, 6)
 
+// Output rows a weight-gradient sweep takes at a time: about 256 KB of dy, so the rows stay in
+// cache while every unit of a thread reads them (one unit at a time over the whole of a large
+// dy — 16 MB at 64² × 128 channels, batch 8 — ran at half of sgemm's speed).
+static inline int rows_per_sweep(int ow, int cout) {
+    const long bytes = (long)ow * cout * 4;
+    return bytes >= 262144 ? 1 : (int)(262144 / bytes);
+}
+
 AVX512 void likewise_direct_convolution_weight_gradient(const float *x, int h, int w, int cin, int pad, const float *dy, int n, int oh, int ow,
                                                         int cout, int k, int stride, float *dw, int unit_begin, int unit_end) {
-    const int block = channel_block(cout), blocks = (cin + block - 1) / block;
-    for (int unit = unit_begin; unit < unit_end; unit++) {
-        const int tap = unit / blocks, ky = tap / k, kx = tap % k, c0 = (unit % blocks) * block;
-#define UNIT(BLOCK, VECTORS) weight_gradient_unit_##BLOCK##_##VECTORS(x, h, w, cin, pad, dy, n, oh, ow, cout, k, stride, ky, kx, c0, dw)
-        switch ((cout + 15) / 16) {
-        case 1: UNIT(8, 1); break;
-        case 2: UNIT(8, 2); break;
-        case 3: UNIT(4, 3); break;
-        case 4: UNIT(4, 4); break;
-        case 5: UNIT(4, 5); break;
-        default: UNIT(4, 6); break;
-        }
+    const int chunk = chunk_width(cout), block = channel_block(chunk), blocks = (cin + block - 1) / block;
+    const int rows = n * oh, sweep = rows_per_sweep(ow, cout);
+    for (int r0 = 0; r0 < rows; r0 += sweep) {
+        const int r1 = min_int(r0 + sweep, rows);
+        for (int unit = unit_begin; unit < unit_end; unit++) {
+            const int part = unit / (k * k * blocks), rest = unit % (k * k * blocks);
+            const int tap = rest / blocks, ky = tap / k, kx = tap % k, c0 = (rest % blocks) * block;
+            const int offset = part * chunk, width = min_int(chunk, cout - offset);
+#define UNIT(BLOCK, VECTORS)                                                                                     \
+    weight_gradient_unit_##BLOCK##_##VECTORS(x, h, w, cin, pad, dy + offset, r0, r1, oh, ow, cout, width, k, stride, ky, kx, c0, \
+                                             r0 > 0, dw + offset)
+            switch ((width + 15) / 16) {
+            case 1: UNIT(8, 1); break;
+            case 2: UNIT(8, 2); break;
+            case 3: UNIT(4, 3); break;
+            case 4: UNIT(4, 4); break;
+            case 5: UNIT(4, 5); break;
+            default: UNIT(4, 6); break;
+            }
 #undef UNIT
+        }
     }
 }

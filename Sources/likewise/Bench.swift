@@ -41,15 +41,20 @@ struct OpsBench: ParsableCommand {
                 let forward = try time {
                     _ = try Autodiff.withoutGradients { try Tensor.conv2d(x, weight: w, padding: 1) }
                 }
-                x.requiringGrad(); w.requiringGrad()
                 let seed = try Tensor(shape: [8, hw, hw, channels], repeating: 1)
-                let both = try time {
-                    let y = try Tensor.conv2d(x, weight: w, padding: 1)
-                    try y.backward(seed: seed)
-                    x.grad = nil; w.grad = nil
+                // Forward and backward with the gradient of the input, of the weight, of both.
+                func backward(x xGrad: Bool, weight wGrad: Bool) throws -> Double {
+                    x.requiringGrad(xGrad); w.requiringGrad(wGrad)
+                    defer { x.requiringGrad(false); w.requiringGrad(false) }
+                    return try time {
+                        let y = try Tensor.conv2d(x, weight: w, padding: 1)
+                        try y.backward(seed: seed)
+                        x.grad = nil; w.grad = nil
+                    }
                 }
-                x.requiringGrad(false); w.requiringGrad(false)
-                for (pass, seconds, passFlops) in [("forward", forward, flops), ("forward+backward", both, 3 * flops)] {
+                let (input, weight, both) = (try backward(x: true, weight: false), try backward(x: false, weight: true), try backward(x: true, weight: true))
+                for (pass, seconds, passFlops) in [("forward", forward, flops), ("forward+input gradient", input, 2 * flops),
+                                                   ("forward+weight gradient", weight, 2 * flops), ("forward+backward", both, 3 * flops)] {
                     let gflops = passFlops / seconds / 1e9
                     emit(["op": "conv3x3", "pass": pass, "batch": 8, "channels": channels, "hw": hw,
                           "seconds": seconds, "gflops": gflops, "ratio_to_sgemm": gflops / sgemm.gflops])

@@ -53,16 +53,16 @@ extension ConvolutionTests {
     }
 }
 
-/// The direct kernels (square kernels, stride 1 or 2, up to 96 output channels, AVX-512) against
-/// the definition and against the im2col path, forward and every gradient: kernel sizes, strides,
-/// paddings, output channels in masked and whole registers, input channels that are not
+/// The direct kernels (square kernels, stride 1 or 2, AVX-512) against the definition and against
+/// the im2col path, forward and every gradient: kernel sizes, strides, paddings, output channels
+/// in masked and whole registers and in chunks of up to 96, input channels that are not
 /// multiples of the weight gradient's blocks, and rows that are not multiples of the pixel blocks.
 @Suite(.enabled(if: ConvolutionGeometry.directKernelsAvailable, "this CPU has no AVX-512: every convolution takes the im2col path"))
 struct DirectConvolutionTests {
     // (kernel, stride, padding, Cin, Cout)
     @Test(arguments: [(3, 1, 1, 3, 16), (3, 1, 0, 12, 16), (1, 1, 0, 5, 32), (5, 1, 2, 33, 16), (3, 1, 2, 8, 32), (5, 1, 4, 1, 32),
                       (3, 1, 1, 16, 3), (3, 1, 1, 16, 2), (3, 2, 1, 16, 32), (3, 2, 1, 7, 40), (3, 1, 1, 9, 48), (3, 2, 0, 5, 64),
-                      (3, 1, 1, 6, 96), (2, 2, 0, 4, 80)])
+                      (3, 1, 1, 6, 96), (2, 2, 0, 4, 80), (3, 1, 1, 12, 128), (3, 2, 1, 7, 100), (1, 1, 0, 9, 200), (3, 1, 1, 4, 192)])
     func matchesTheDefinitionAndTheIm2colPath(kernel: Int, stride: Int, padding: Int, cin: Int, cout: Int) throws {
         let x = try random([2, 6, 11, cin], seed: 1).requiringGrad(), w = try random([kernel, kernel, cin, cout], seed: 2).requiringGrad()
         let b = try random([cout], seed: 3).requiringGrad()
@@ -85,6 +85,18 @@ struct DirectConvolutionTests {
         expectClose(direct.db, im2col.db)
     }
 
+    /// A dy of more than a sweep's 256 KB is summed sweep by sweep into the weight gradient (1 MB
+    /// at 16 channels: four sweeps of 64 rows; 8 MB at 128: 32 sweeps of 8, in chunks of 64 + 64
+    /// output channels).
+    @Test(arguments: [16, 128])
+    func aWeightGradientSummedInSweepsMatchesTheIm2colPath(cout: Int) throws {
+        let x = try random([4, 64, 64, 5], seed: 9), w = try random([3, 3, 5, cout], seed: 10)
+        let geometry = try ConvolutionGeometry(input: x.shape, weight: w.shape, stride: 1, padding: 1)
+        let dy = try random([4, 64, 64, cout], seed: 11)
+        let im2col = ConvolutionGeometry.$allowsDirect.withValue(false) { geometry.weightGradient(x, dy) }
+        expectClose(geometry.weightGradient(x, dy).scalars, im2col.scalars, tolerance: 1e-3)
+    }
+
     /// x with `padding` zeros on every side, as a tensor of its own.
     func zeroPadded(_ x: Tensor, _ padding: Int) throws -> Tensor {
         let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
@@ -100,7 +112,7 @@ struct DirectConvolutionTests {
     // (height, width, kernel, stride, padding, Cin, Cout): borders on every side, images smaller
     // than the kernel, strides that skip the last column, blocks of input channels left partial.
     @Test(arguments: [(1, 1, 3, 1, 1, 5, 16), (2, 3, 3, 2, 1, 9, 40), (6, 11, 3, 1, 1, 3, 96), (5, 4, 5, 2, 2, 4, 20),
-                      (3, 2, 5, 1, 4, 2, 8), (7, 9, 3, 2, 1, 16, 64)])
+                      (3, 2, 5, 1, 4, 2, 8), (7, 9, 3, 2, 1, 16, 64), (4, 5, 3, 1, 1, 6, 130)])
     func readingInPlaceSumsWhatAZeroPaddedCopyWouldBitForBit(h: Int, w: Int, kernel: Int, stride: Int, padding: Int, cin: Int, cout: Int) throws {
         let x = try random([2, h, w, cin], seed: 5), weights = try random([kernel, kernel, cin, cout], seed: 6)
         let b = try random([cout], seed: 7)
