@@ -26,9 +26,11 @@ let package = Package(
         .target(name: "PNGCodec", dependencies: ["CPNG"]),
         // Direct convolutions for narrow layers, in AVX-512 chosen per function at run time.
         .target(name: "DirectConvolution"),
+        // SiLU's loops (alone and after group norm) in AVX-512, chosen at run time likewise.
+        .target(name: "VectorKernels"),
         .target(
             name: "Engine",
-            dependencies: ["CBLAS", "PNGCodec", "DirectConvolution"]
+            dependencies: ["CBLAS", "PNGCodec", "DirectConvolution", "VectorKernels"]
         ),
         // Layers, networks, training and checkpoints: the models, above the numeric core.
         // Resources: the flow network's pretrained weights (`likewise train --flow` makes them).

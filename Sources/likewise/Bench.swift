@@ -65,7 +65,8 @@ struct OpsBench: ParsableCommand {
         try measureTrainingStepAllocations()
     }
 
-    /// The passes between the convolutions of a U-Net step — SiLU, group norm, an addition —
+    /// The passes between the convolutions of a U-Net step — SiLU, group norm (alone and with
+    /// SiLU fused), an addition —
     /// forward and forward+backward at the head's largest activation ([8, 64, 64, 16]), on one
     /// thread and on all: two threads must never be slower than one.
     private func measurePasses(using rng: inout RandomGenerator) throws {
@@ -76,6 +77,7 @@ struct OpsBench: ParsableCommand {
         let passes: [(String, () throws -> Tensor)] = [
             ("silu", { try x.silu() }),
             ("groupNorm", { try Tensor.groupNorm(x, groups: 8, gamma: gamma, beta: beta) }),
+            ("groupNorm+SiLU", { try Tensor.groupNorm(x, groups: 8, gamma: gamma, beta: beta, silu: true) }),
             ("add", { try x + other }),
         ]
         let all = Threads.count

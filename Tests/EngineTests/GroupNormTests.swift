@@ -46,6 +46,31 @@ struct GroupNormTests {
         for (a, b) in zip(fused, unfused) { expectClose(a, b) }
     }
 
+    /// SiLU's vector kernels (alone, and after group norm; forward and gradient) against the
+    /// Swift loops, bit for bit: channels in whole and partial vectors, counts with a tail, and
+    /// values past the exponential's clamp, zeros of both signs, infinities and NaN.
+    @Test(.enabled(if: SiLU.vectorKernelsAvailable, "this CPU has no AVX-512: SiLU runs in Swift only"), arguments: [8, 16, 20, 96])
+    func siluVectorKernelsEqualTheSwiftLoops(channels: Int) throws {
+        let shape = [2, 3, 7, channels]
+        var values = try random(shape, seed: 6, low: -12, high: 12).scalars
+        for (i, special) in [Float(-0.0), 0, 100, -100, 88.5, -87, .infinity, -.infinity, .nan, 1e-30].enumerated() { values[i * 7] = special }
+        let x = try Tensor(shape: shape, scalars: values).requiringGrad()
+        let gamma = try random([channels], seed: 7).requiringGrad(), beta = try random([channels], seed: 8).requiringGrad()
+        let seed = try random(shape, seed: 9)
+        func run() throws -> [[Float]] {
+            var results: [[Float]] = []
+            for f in [{ try x.silu() }, { try Tensor.groupNorm(x, groups: 4, gamma: gamma, beta: beta, silu: true) }] as [() throws -> Tensor] {
+                for t in [x, gamma, beta] { t.grad = nil }
+                let y = try f()
+                try y.backward(seed: seed)
+                results += [y.scalars] + [x, gamma, beta].map { $0.grad?.scalars ?? [] }
+            }
+            return results
+        }
+        let vector = try run(), swift = try SiLU.$allowsVectorKernels.withValue(false) { try run() }
+        for (a, b) in zip(vector, swift) { #expect(a.map(\.bitPattern) == b.map(\.bitPattern)) }
+    }
+
     @Test func aShiftMustBeOnePerImageAndChannel() throws {
         let error = #expect(throws: EngineError.self) {
             try Tensor.groupNorm(random([2, 2, 2, 4]), groups: 2, gamma: random([4]), beta: random([4]), shift: random([4]), silu: true)

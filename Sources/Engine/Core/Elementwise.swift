@@ -1,4 +1,5 @@
 import Foundation
+import VectorKernels
 
 /// Raw loops over contiguous buffers, shared by the ops' forward and backward passes.
 enum Kernels {
@@ -94,7 +95,7 @@ public enum Pointwise: String, CaseIterable, Sendable {
     /// y = f(x) over a tensor.
     func forward(_ x: Tensor) -> Tensor {
         switch self {
-        case .silu: return Kernels.map(x, SiLU.self)
+        case .silu: return SiLU.vectorKernels ? Kernels.siluByVectorKernel(x) : Kernels.map(x, SiLU.self)
         case .sigmoid: return Kernels.map(x, Sigmoid.self)
         case .tanh: return Kernels.map(x, HyperbolicTangent.self)
         case .relu: return Kernels.map(x, ReLU.self)
@@ -110,7 +111,7 @@ public enum Pointwise: String, CaseIterable, Sendable {
     /// dL/dx = dL/dy · f′(x), given x, y = f(x) and dL/dy.
     func backward(_ x: Tensor, _ y: Tensor, _ g: Tensor) -> Tensor {
         switch self {
-        case .silu: return Kernels.gradient(x, y, g, SiLU.self)
+        case .silu: return SiLU.vectorKernels ? Kernels.siluGradientByVectorKernel(x, g) : Kernels.gradient(x, y, g, SiLU.self)
         case .sigmoid: return Kernels.gradient(x, y, g, Sigmoid.self)
         case .tanh: return Kernels.gradient(x, y, g, HyperbolicTangent.self)
         case .relu: return Kernels.gradient(x, y, g, ReLU.self)
@@ -137,12 +138,25 @@ protocol PointwiseFunction {
 }
 
 /// x·σ(x), with σ by `fastExp` (so the loop vectorises).
+///
+/// Where the CPU has AVX-512, SiLU's loops (here and after group norm) run in the `VectorKernels`
+/// target instead: the same operations sixteen lanes at a time, where this module, compiled for
+/// the x86-64 baseline, has four (0.4 against 1.3 ns an element). Their results are these, bit
+/// for bit (a test runs both).
 enum SiLU: PointwiseFunction {
     @inline(__always) static func value(_ x: Float) -> Float { x / (1 + fastExp(-x)) }
     @inline(__always) static func derivative(x: Float, y: Float, g: Float) -> Float {
         let s = 1 / (1 + fastExp(-x))
         return g * s * (1 + x * (1 - s))
     }
+
+    /// Whether this CPU has the vector kernels.
+    static let vectorKernelsAvailable = likewise_vector_kernels_available() != 0
+    /// Off in a scope, SiLU runs in Swift (tests compare the two).
+    @TaskLocal static var allowsVectorKernels = true
+    /// Whether SiLU's loops use the vector kernels now: read on the calling thread, before a
+    /// parallel loop (a task-local is not seen on the pool's threads).
+    static var vectorKernels: Bool { vectorKernelsAvailable && allowsVectorKernels }
 }
 
 /// 1 / (1 + e⁻ˣ), by `fastExp`.
@@ -213,6 +227,24 @@ extension Kernels {
         let src = x.pointer, dst = out.pointer
         Threads.parallelFor(x.count, grain: 32768) { r in
             for i in r { dst[i] = F.value(src[i]) }
+        }
+        return out
+    }
+
+    /// SiLU of each element by the vector kernel, in parallel chunks.
+    static func siluByVectorKernel(_ x: Tensor) -> Tensor {
+        let out = Tensor(uninitialized: x.shape)
+        let src = x.pointer, dst = out.pointer
+        Threads.parallelFor(x.count, grain: 32768) { r in likewise_silu(src + r.lowerBound, dst + r.lowerBound, r.count) }
+        return out
+    }
+
+    /// SiLU's gradient of each element by the vector kernel, from x and dL/dy, in parallel chunks.
+    static func siluGradientByVectorKernel(_ x: Tensor, _ g: Tensor) -> Tensor {
+        let out = Tensor(uninitialized: x.shape)
+        let px = x.pointer, pg = g.pointer, dst = out.pointer
+        Threads.parallelFor(x.count, grain: 32768) { r in
+            likewise_silu_gradient(px + r.lowerBound, pg + r.lowerBound, dst + r.lowerBound, r.count)
         }
         return out
     }

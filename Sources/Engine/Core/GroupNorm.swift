@@ -1,4 +1,5 @@
 import Foundation
+import VectorKernels
 
 /// Group normalisation (Wu & He, 2018) over NHWC batches, optionally followed in the same op
 /// by a per-image shift of each channel and SiLU — the start of every residual block (a norm,
@@ -49,8 +50,10 @@ extension Tensor {
         }
         let out = Tensor(uninitialized: x.shape)
         let yp = out.pointer, sp = scale.pointer, op_ = offset.pointer
+        let vectorKernels = silu && SiLU.vectorKernels
         sweep.forEachPixelRun { b, pixels in
             let k = sp + b * c, o = op_ + b * c
+            if vectorKernels { return likewise_silu_affine(xp + pixels.lowerBound * c, k, o, Int32(c), pixels.count, yp + pixels.lowerBound * c) }
             for p in pixels {
                 let src = xp + p * c, dst = yp + p * c
                 if silu {
@@ -69,11 +72,16 @@ extension Tensor {
             let da = silu ? Tensor(uninitialized: x.shape) : dy
             let dap = da.pointer
             let gammaSums = try Tensor.zeros([n, c]), betaSums = try Tensor.zeros([n, c])
+            let vectorKernels = silu && SiLU.vectorKernels
             sweep.channelSums { sums, b, pixels in
                 let r = rsp + b * c, m = msp + b * c, k = sp + b * c, o = op_ + b * c
+                if vectorKernels {
+                    let first = pixels.lowerBound * c
+                    likewise_silu_affine_gradient(xp + first, k, o, dyp + first, Int32(c), pixels.count, dap + first)
+                }
                 for p in pixels {
                     let src = xp + p * c, d = dap + p * c
-                    if silu {
+                    if silu && !vectorKernels {
                         let g = dyp + p * c
                         for ch in 0..<c { d[ch] = SiLU.derivative(x: src[ch] * k[ch] + o[ch], y: 0, g: g[ch]) }
                     }

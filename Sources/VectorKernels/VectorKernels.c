@@ -1,0 +1,92 @@
+#include "VectorKernels.h"
+
+#include <immintrin.h>
+
+#define AVX512 __attribute__((target("avx512f")))
+
+// The Swift loops these match never fuse a multiply and an add.
+#pragma clang fp contract(off)
+
+int likewise_vector_kernels_available(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f");
+}
+
+// Sixteen lanes of the engine's `fastExp` (FastExp.swift), operation for operation. vmaxps and
+// vminps return their second operand when either is NaN, so a NaN passes through as in Swift.
+static inline AVX512 __m512 fast_exp(__m512 x) {
+    const __m512 clamped = _mm512_min_ps(_mm512_set1_ps(88.0f), _mm512_max_ps(_mm512_set1_ps(-86.0f), x));
+    const __m512 magic = _mm512_set1_ps(12582912.0f);
+    const __m512 shifted = _mm512_add_ps(_mm512_mul_ps(clamped, _mm512_set1_ps(1.44269504f)), magic);
+    const __m512 n = _mm512_sub_ps(shifted, magic);
+    const __m512 r = _mm512_add_ps(_mm512_sub_ps(clamped, _mm512_mul_ps(n, _mm512_set1_ps(0.693359375f))),
+                                   _mm512_mul_ps(n, _mm512_set1_ps(2.1219444e-4f)));
+    __m512 p = _mm512_set1_ps(1.98756915e-4f);
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(p, r), r), r), _mm512_set1_ps(1.0f));
+    const __m512i exponent = _mm512_slli_epi32(_mm512_sub_epi32(_mm512_castps_si512(shifted), _mm512_set1_epi32(0x4B400000 - 127)), 23);
+    return _mm512_mul_ps(p, _mm512_castsi512_ps(exponent));
+}
+
+// −x, as Swift's prefix minus: the sign bit flipped.
+static inline AVX512 __m512 negated(__m512 x) {
+    return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u)));
+}
+
+// x / (1 + e^−x)
+static inline AVX512 __m512 silu(__m512 x) {
+    return _mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), fast_exp(negated(x))));
+}
+
+// g · s · (1 + x·(1 − s)), s = 1 / (1 + e^−x)
+static inline AVX512 __m512 silu_gradient(__m512 x, __m512 g) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    const __m512 s = _mm512_div_ps(one, _mm512_add_ps(one, fast_exp(negated(x))));
+    return _mm512_mul_ps(_mm512_mul_ps(g, s), _mm512_add_ps(one, _mm512_mul_ps(x, _mm512_sub_ps(one, s))));
+}
+
+static inline __mmask16 tail_mask(long left) { return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1); }
+
+AVX512 void likewise_silu(const float *x, float *y, long count) {
+    for (long i = 0; i < count; i += 16) {
+        const __mmask16 m = tail_mask(count - i);
+        _mm512_mask_storeu_ps(y + i, m, silu(_mm512_maskz_loadu_ps(m, x + i)));
+    }
+}
+
+AVX512 void likewise_silu_gradient(const float *x, const float *g, float *out, long count) {
+    for (long i = 0; i < count; i += 16) {
+        const __mmask16 m = tail_mask(count - i);
+        _mm512_mask_storeu_ps(out + i, m, silu_gradient(_mm512_maskz_loadu_ps(m, x + i), _mm512_maskz_loadu_ps(m, g + i)));
+    }
+}
+
+AVX512 void likewise_silu_affine(const float *x, const float *scale, const float *offset, int channels, long pixels, float *y) {
+    for (long p = 0; p < pixels; p++) {
+        const float *in = x + p * channels;
+        float *out = y + p * channels;
+        for (int c = 0; c < channels; c += 16) {
+            const __mmask16 m = tail_mask(channels - c);
+            const __m512 a = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, in + c), _mm512_maskz_loadu_ps(m, scale + c)),
+                                           _mm512_maskz_loadu_ps(m, offset + c));
+            _mm512_mask_storeu_ps(out + c, m, silu(a));
+        }
+    }
+}
+
+AVX512 void likewise_silu_affine_gradient(const float *x, const float *scale, const float *offset, const float *g, int channels, long pixels,
+                                          float *out) {
+    for (long p = 0; p < pixels; p++) {
+        const long base = p * channels;
+        for (int c = 0; c < channels; c += 16) {
+            const __mmask16 m = tail_mask(channels - c);
+            const __m512 a = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + base + c), _mm512_maskz_loadu_ps(m, scale + c)),
+                                           _mm512_maskz_loadu_ps(m, offset + c));
+            _mm512_mask_storeu_ps(out + base + c, m, silu_gradient(a, _mm512_maskz_loadu_ps(m, g + base + c)));
+        }
+    }
+}
