@@ -2,14 +2,14 @@
 
 #include <immintrin.h>
 
-#define AVX512 __attribute__((target("avx512f")))
+#define AVX512 __attribute__((target("avx512f,avx512vl")))
 
 // The Swift loops these match never fuse a multiply and an add.
 #pragma clang fp contract(off)
 
 int likewise_vector_kernels_available(void) {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f");
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
 }
 
 // Sixteen lanes of the engine's `fastExp` (FastExp.swift), operation for operation. vmaxps and
@@ -88,5 +88,40 @@ AVX512 void likewise_silu_affine_gradient(const float *x, const float *scale, co
                                            _mm512_maskz_loadu_ps(m, offset + c));
             _mm512_mask_storeu_ps(out + base + c, m, silu_gradient(a, _mm512_maskz_loadu_ps(m, g + base + c)));
         }
+    }
+}
+
+// Eight channels at a time: each lane is one channel's running sum, added to pixel by pixel in
+// order, as the Swift loop adds them.
+static inline __mmask8 tail_mask8(int left) { return left >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << left) - 1); }
+
+AVX512 void likewise_channel_sums(const float *x, int channels, long pixels, double *sums) {
+    for (int c = 0; c < channels; c += 8) {
+        const __mmask8 m = tail_mask8(channels - c);
+        __m512d total = _mm512_maskz_loadu_pd(m, sums + c), squares = _mm512_maskz_loadu_pd(m, sums + channels + c);
+        for (long p = 0; p < pixels; p++) {
+            const __m512d v = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(m, x + p * channels + c));
+            total = _mm512_add_pd(total, v);
+            squares = _mm512_add_pd(squares, _mm512_mul_pd(v, v));
+        }
+        _mm512_mask_storeu_pd(sums + c, m, total);
+        _mm512_mask_storeu_pd(sums + channels + c, m, squares);
+    }
+}
+
+AVX512 void likewise_channel_gradient_sums(const float *x, const float *d, const float *r, const float *mean, int channels, long pixels,
+                                           double *sums) {
+    for (int c = 0; c < channels; c += 8) {
+        const __mmask8 m = tail_mask8(channels - c);
+        const __m256 scale = _mm256_maskz_loadu_ps(m, r + c), shift = _mm256_maskz_loadu_ps(m, mean + c);
+        __m512d weighted = _mm512_maskz_loadu_pd(m, sums + c), plain = _mm512_maskz_loadu_pd(m, sums + channels + c);
+        for (long p = 0; p < pixels; p++) {
+            const __m256 g = _mm256_maskz_loadu_ps(m, d + p * channels + c);
+            const __m256 normalised = _mm256_add_ps(_mm256_mul_ps(_mm256_maskz_loadu_ps(m, x + p * channels + c), scale), shift);
+            weighted = _mm512_add_pd(weighted, _mm512_cvtps_pd(_mm256_mul_ps(g, normalised)));
+            plain = _mm512_add_pd(plain, _mm512_cvtps_pd(g));
+        }
+        _mm512_mask_storeu_pd(sums + c, m, weighted);
+        _mm512_mask_storeu_pd(sums + channels + c, m, plain);
     }
 }

@@ -95,7 +95,7 @@ public enum Pointwise: String, CaseIterable, Sendable {
     /// y = f(x) over a tensor.
     func forward(_ x: Tensor) -> Tensor {
         switch self {
-        case .silu: return SiLU.vectorKernels ? Kernels.siluByVectorKernel(x) : Kernels.map(x, SiLU.self)
+        case .silu: return VectorLoops.active ? Kernels.siluByVectorKernel(x) : Kernels.map(x, SiLU.self)
         case .sigmoid: return Kernels.map(x, Sigmoid.self)
         case .tanh: return Kernels.map(x, HyperbolicTangent.self)
         case .relu: return Kernels.map(x, ReLU.self)
@@ -111,7 +111,7 @@ public enum Pointwise: String, CaseIterable, Sendable {
     /// dL/dx = dL/dy · f′(x), given x, y = f(x) and dL/dy.
     func backward(_ x: Tensor, _ y: Tensor, _ g: Tensor) -> Tensor {
         switch self {
-        case .silu: return SiLU.vectorKernels ? Kernels.siluGradientByVectorKernel(x, g) : Kernels.gradient(x, y, g, SiLU.self)
+        case .silu: return VectorLoops.active ? Kernels.siluGradientByVectorKernel(x, g) : Kernels.gradient(x, y, g, SiLU.self)
         case .sigmoid: return Kernels.gradient(x, y, g, Sigmoid.self)
         case .tanh: return Kernels.gradient(x, y, g, HyperbolicTangent.self)
         case .relu: return Kernels.gradient(x, y, g, ReLU.self)
@@ -138,25 +138,27 @@ protocol PointwiseFunction {
 }
 
 /// x·σ(x), with σ by `fastExp` (so the loop vectorises).
-///
-/// Where the CPU has AVX-512, SiLU's loops (here and after group norm) run in the `VectorKernels`
-/// target instead: the same operations sixteen lanes at a time, where this module, compiled for
-/// the x86-64 baseline, has four (0.4 against 1.3 ns an element). Their results are these, bit
-/// for bit (a test runs both).
+/// (Where the CPU has AVX-512, its loops run in `VectorKernels`: see `VectorLoops`.)
 enum SiLU: PointwiseFunction {
     @inline(__always) static func value(_ x: Float) -> Float { x / (1 + fastExp(-x)) }
     @inline(__always) static func derivative(x: Float, y: Float, g: Float) -> Float {
         let s = 1 / (1 + fastExp(-x))
         return g * s * (1 + x * (1 - s))
     }
+}
 
-    /// Whether this CPU has the vector kernels.
-    static let vectorKernelsAvailable = likewise_vector_kernels_available() != 0
-    /// Off in a scope, SiLU runs in Swift (tests compare the two).
-    @TaskLocal static var allowsVectorKernels = true
-    /// Whether SiLU's loops use the vector kernels now: read on the calling thread, before a
-    /// parallel loop (a task-local is not seen on the pool's threads).
-    static var vectorKernels: Bool { vectorKernelsAvailable && allowsVectorKernels }
+/// Whether SiLU's loops (alone and after group norm) and group norm's sums run in the
+/// `VectorKernels` target: the same operations sixteen lanes at a time (eight in double), where
+/// this module, compiled for the x86-64 baseline, has four (SiLU: 0.4 against 1.3 ns an element).
+/// Their results are the Swift loops', bit for bit (a test runs both).
+enum VectorLoops {
+    /// Whether this CPU has the vector kernels (AVX-512F and VL).
+    static let available = likewise_vector_kernels_available() != 0
+    /// Off in a scope, the Swift loops run (tests compare the two).
+    @TaskLocal static var allowed = true
+    /// Whether the vector kernels run now: read on the calling thread, before a parallel loop
+    /// (a task-local is not seen on the pool's threads).
+    static var active: Bool { available && allowed }
 }
 
 /// 1 / (1 + e⁻ˣ), by `fastExp`.

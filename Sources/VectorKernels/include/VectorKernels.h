@@ -1,4 +1,4 @@
-// SiLU's loops in AVX-512, chosen at run time. The engine is compiled for the x86-64 baseline
+// SiLU's loops and group norm's sums in AVX-512, chosen at run time. The engine is compiled for the x86-64 baseline
 // (SSE2: four floats a vector), where SiLU's exponential ran at 1.3 ns an element and at 0.4 ns
 // with sixteen — SiLU and the group norm it follows were a fifth of a U-Net's training step.
 // Each function computes exactly what the engine's Swift loop does (`fastExp`, the same
@@ -9,7 +9,7 @@
 extern "C" {
 #endif
 
-/// Whether this CPU runs the kernels below (AVX-512F); when not, the engine does not call them.
+/// Whether this CPU runs the kernels below (AVX-512F and VL); when not, the engine does not call them.
 int likewise_vector_kernels_available(void);
 
 /// y[i] = SiLU(x[i]) = x / (1 + e^−x) for i < count.
@@ -26,6 +26,15 @@ void likewise_silu_affine(const float *x, const float *scale, const float *offse
 /// times g.
 void likewise_silu_affine_gradient(const float *x, const float *scale, const float *offset, const float *g, int channels, long pixels,
                                    float *out);
+
+/// For `pixels` pixels of `channels` each, in order: sums[c] += x, sums[channels + c] += x², in
+/// double precision — group norm's statistics.
+void likewise_channel_sums(const float *x, int channels, long pixels, double *sums);
+
+/// For `pixels` pixels of `channels` each, in order: sums[c] += d·(x·r[c] + m[c]) (the product in
+/// single precision) and sums[channels + c] += d, in double precision — group norm's gradient sums.
+void likewise_channel_gradient_sums(const float *x, const float *d, const float *r, const float *m, int channels, long pixels,
+                                    double *sums);
 
 #ifdef __cplusplus
 }
