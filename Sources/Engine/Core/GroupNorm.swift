@@ -28,9 +28,9 @@ extension Tensor {
         let gp = gamma.pointer, bp = beta.pointer, xp = x.pointer
         // Per (image, channel): x̂ = x·rs + ms, and a = x·scale + offset.
         let rs = try Tensor.zeros([n, c]), ms = try Tensor.zeros([n, c]), scale = try Tensor.zeros([n, c]), offset = try Tensor.zeros([n, c])
-        let vectorSums = VectorLoops.active
+        let vector = VectorLoops.active
         sweep.channelSums { sums, _, pixels in
-            if vectorSums { return likewise_channel_sums(xp + pixels.lowerBound * c, Int32(c), pixels.count, sums) }
+            if vector { return likewise_channel_sums(xp + pixels.lowerBound * c, Int32(c), pixels.count, sums) }
             for p in pixels {
                 let row = xp + p * c
                 for ch in 0..<c { let v = Double(row[ch]); sums[ch] += v; sums[c + ch] += v * v }
@@ -52,10 +52,9 @@ extension Tensor {
         }
         let out = Tensor(uninitialized: x.shape)
         let yp = out.pointer, sp = scale.pointer, op_ = offset.pointer
-        let vectorSiLU = silu && VectorLoops.active
         sweep.forEachPixelRun { b, pixels in
             let k = sp + b * c, o = op_ + b * c
-            if vectorSiLU { return likewise_silu_affine(xp + pixels.lowerBound * c, k, o, Int32(c), pixels.count, yp + pixels.lowerBound * c) }
+            if vector && silu { return likewise_silu_affine(xp + pixels.lowerBound * c, k, o, Int32(c), pixels.count, yp + pixels.lowerBound * c) }
             for p in pixels {
                 let src = xp + p * c, dst = yp + p * c
                 if silu {
@@ -74,15 +73,16 @@ extension Tensor {
             let da = silu ? Tensor(uninitialized: x.shape) : dy
             let dap = da.pointer
             let gammaSums = try Tensor.zeros([n, c]), betaSums = try Tensor.zeros([n, c])
-            let vectorSiLU = silu && VectorLoops.active, vectorSums = VectorLoops.active
             sweep.channelSums { sums, b, pixels in
                 let r = rsp + b * c, m = msp + b * c, k = sp + b * c, o = op_ + b * c
-                let first = pixels.lowerBound * c
-                if vectorSiLU { likewise_silu_affine_gradient(xp + first, k, o, dyp + first, Int32(c), pixels.count, dap + first) }
-                if vectorSums { return likewise_channel_gradient_sums(xp + first, dap + first, r, m, Int32(c), pixels.count, sums) }
+                if vector {
+                    let first = pixels.lowerBound * c
+                    if silu { likewise_silu_affine_gradient(xp + first, k, o, dyp + first, Int32(c), pixels.count, dap + first) }
+                    return likewise_channel_gradient_sums(xp + first, dap + first, r, m, Int32(c), pixels.count, sums)
+                }
                 for p in pixels {
                     let src = xp + p * c, d = dap + p * c
-                    if silu && !vectorSiLU {
+                    if silu {
                         let g = dyp + p * c
                         for ch in 0..<c { d[ch] = SiLU.derivative(x: src[ch] * k[ch] + o[ch], y: 0, g: g[ch]) }
                     }
