@@ -20,17 +20,19 @@ struct OpsBench: ParsableCommand {
         fastest of several runs (the machine is shared, and the fastest run is the one least disturbed);
         ratio_to_sgemm divides the convolution's GFLOP/s by a 1024³ cblas_sgemm's, measured in the same
         run. Convolutions are timed at the small preset's U-Net levels (64 px × 16 channels to 8 px ×
-        96) and at wider layers; SiLU, group norm and addition at the U-Net's largest activation, with
-        speedup = one thread's time over all threads'.
+        96) and at wider layers; SiLU, group norm and addition at each of those levels, with speedup = one
+        thread's time over all threads'.
         """
     )
 
     @Option(help: "Seconds to spend on each measurement (at least 3 runs each).") var budget = 1.0
+    @Flag(help: "Only the passes between convolutions (SiLU, group norm, addition), 1 thread against all.") var passesOnly = false
 
     func run() throws {
+        var rng = RandomGenerator(seed: 7)
+        if passesOnly { return try measurePasses(using: &rng) }
         let sgemm = try measureSgemm()
         emit(["op": "sgemm", "m": 1024, "n": 1024, "k": 1024, "seconds": sgemm.seconds, "gflops": sgemm.gflops, "threads": Threads.count])
-        var rng = RandomGenerator(seed: 7)
         try measureLayouts(sgemm: sgemm.gflops, using: &rng)
         // The small preset's U-Net levels (64 px × 16 channels … 8 px × 96), then wider layers.
         for (hw, channels) in [(64, 16), (32, 32), (16, 64), (8, 96), (16, 128), (32, 64), (32, 128), (64, 64), (64, 128)] {
@@ -66,37 +68,40 @@ struct OpsBench: ParsableCommand {
     }
 
     /// The passes between the convolutions of a U-Net step — SiLU, group norm (alone and with
-    /// SiLU fused), an addition —
-    /// forward and forward+backward at the head's largest activation ([8, 64, 64, 16]), on one
-    /// thread and on all: two threads must never be slower than one.
+    /// SiLU fused), an addition — forward and forward+backward at each of the head's levels
+    /// ([8, 64, 64, 16] … [8, 8, 8, 96]), on one thread and on all: two threads must never be
+    /// slower than one, and the small levels show what a pass costs beyond its arithmetic.
     private func measurePasses(using rng: inout RandomGenerator) throws {
-        let x = try Tensor.randomNormal([8, 64, 64, 16], using: &rng).requiringGrad()
-        let other = try Tensor.randomNormal([8, 64, 64, 16], using: &rng)
-        let gamma = try Tensor(shape: [16], repeating: 1).requiringGrad(), beta = try Tensor.zeros([16]).requiringGrad()
-        let seed = try Tensor(shape: x.shape, repeating: 1)
-        let passes: [(String, () throws -> Tensor)] = [
-            ("silu", { try x.silu() }),
-            ("groupNorm", { try Tensor.groupNorm(x, groups: 8, gamma: gamma, beta: beta) }),
-            ("groupNorm+SiLU", { try Tensor.groupNorm(x, groups: 8, gamma: gamma, beta: beta, silu: true) }),
-            ("add", { try x + other }),
-        ]
-        let all = Threads.count
-        for (name, pass) in passes {
-            var seconds: [Int: (forward: Double, both: Double)] = [:]
-            for threads in Set([1, all]).sorted() {
-                Threads.setCount(threads)
-                let forward = try time { _ = try Autodiff.withoutGradients(pass) }
-                let both = try time {
-                    try pass().backward(seed: seed)
-                    x.grad = nil; gamma.grad = nil; beta.grad = nil
+        for (hw, channels) in [(64, 16), (32, 32), (16, 64), (8, 96)] {
+            let shape = [8, hw, hw, channels]
+            let x = try Tensor.randomNormal(shape, using: &rng).requiringGrad()
+            let other = try Tensor.randomNormal(shape, using: &rng)
+            let gamma = try Tensor(shape: [channels], repeating: 1).requiringGrad(), beta = try Tensor.zeros([channels]).requiringGrad()
+            let seed = try Tensor(shape: shape, repeating: 1)
+            let passes: [(String, () throws -> Tensor)] = [
+                ("silu", { try x.silu() }),
+                ("groupNorm", { try Tensor.groupNorm(x, groups: 8, gamma: gamma, beta: beta) }),
+                ("groupNorm+SiLU", { try Tensor.groupNorm(x, groups: 8, gamma: gamma, beta: beta, silu: true) }),
+                ("add", { try x + other }),
+            ]
+            let all = Threads.count
+            for (name, pass) in passes {
+                var seconds: [Int: (forward: Double, both: Double)] = [:]
+                for threads in Set([1, all]).sorted() {
+                    Threads.setCount(threads)
+                    let forward = try time { _ = try Autodiff.withoutGradients(pass) }
+                    let both = try time {
+                        try pass().backward(seed: seed)
+                        x.grad = nil; gamma.grad = nil; beta.grad = nil
+                    }
+                    seconds[threads] = (forward, both)
                 }
-                seconds[threads] = (forward, both)
-            }
-            Threads.setCount(all)
-            for (label, key) in [("forward", \(forward: Double, both: Double).forward), ("forward+backward", \.both)] {
-                let one = seconds[1]![keyPath: key], many = seconds[all]![keyPath: key]
-                emit(["op": name, "pass": label, "shape": "8×64×64×16", "seconds_1_thread": one, "seconds": many, "threads": all,
-                      "speedup": one / many])
+                Threads.setCount(all)
+                for (label, key) in [("forward", \(forward: Double, both: Double).forward), ("forward+backward", \.both)] {
+                    let one = seconds[1]![keyPath: key], many = seconds[all]![keyPath: key]
+                    emit(["op": name, "pass": label, "shape": shape.map(String.init).joined(separator: "×"), "seconds_1_thread": one,
+                          "seconds": many, "threads": all, "speedup": one / many])
+                }
             }
         }
     }

@@ -5,8 +5,8 @@ import Synchronization
 
 /// The one place that decides how many threads the engine uses.
 ///
-/// One pool: the engine's parallel loops run on Dispatch, and so does GEMM — OpenBLAS is kept
-/// single-threaded and `Kernels.gemm` splits each product into blocks, one sgemm a thread. (With
+/// One pool: the engine's parallel loops run on its `WorkerPool`, and so does GEMM — OpenBLAS is
+/// kept single-threaded and `Kernels.gemm` splits each product into blocks, one sgemm a thread. (With
 /// OpenBLAS's own pool beside Dispatch's, its idle workers spun in `sched_yield` while the
 /// engine's loops ran: a third of a training step's CPU time went to the kernel, and two threads
 /// were barely faster than one.) The default is the number of active cores, or `LIKEWISE_THREADS`
@@ -49,22 +49,32 @@ public enum Threads {
     }
 
     /// Runs `body` over `0..<n` split into contiguous chunks, in parallel when each thread would get
-    /// at least `grain` iterations (below that, the cost of waking threads exceeds the gain).
+    /// at least `grain` iterations (below that, the hand-off costs more than it gains). Chunks go to
+    /// the engine's `WorkerPool`; a loop inside a chunk runs serially on its thread, and a loop
+    /// that finds the pool held by another task's op runs on Dispatch. The chunks are the same on
+    /// every path, so results do not depend on which one ran.
     @inline(__always)
     static func parallelFor(_ n: Int, grain: Int, _ body: (Range<Int>) -> Void) {
-        let threads = min(count, n / max(grain, 1))
-        if threads <= 1 {
+        let threads = min(count, n / max(grain, 1), WorkerPool.maximumChunks)
+        if threads <= 1 || WorkerPool.isRunningChunk {
             if n > 0 { body(0..<n) }
             return
         }
         scope?.splitLoops.add(1, ordering: .relaxed)
-        withoutActuallyEscaping(body) { body in
-            let chunk = (n + threads - 1) / threads
-            nonisolated(unsafe) let run = body
+        let chunk = (n + threads - 1) / threads
+        let chunkBody: (Int) -> Void = { t in
+            let start = t * chunk
+            let end = min(start + chunk, n)
+            if start < end { body(start..<end) }
+        }
+        if WorkerPool.shared.run(chunks: threads, chunkBody) { return }
+        withoutActuallyEscaping(chunkBody) { chunkBody in
+            nonisolated(unsafe) let run = chunkBody
             DispatchQueue.concurrentPerform(iterations: threads) { t in
-                let start = t * chunk
-                let end = min(start + chunk, n)
-                if start < end { run(start..<end) }
+                let nested = WorkerPool.isRunningChunk
+                WorkerPool.markRunningChunk(true)
+                run(t)
+                WorkerPool.markRunningChunk(nested)
             }
         }
     }

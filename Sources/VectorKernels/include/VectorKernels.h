@@ -36,6 +36,16 @@ void likewise_channel_sums(const float *x, int channels, long pixels, double *su
 void likewise_channel_gradient_sums(const float *x, const float *d, const float *r, const float *m, int channels, long pixels,
                                     double *sums);
 
+/// Tells the CPU that this thread is spinning on a flag (a waiting worker of the engine's pool):
+/// on x86 `pause`, which saves power and leaves a sibling hyperthread the core.
+static inline void likewise_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 #ifdef __cplusplus
 }
 #endif
