@@ -125,3 +125,46 @@ AVX512 void likewise_channel_gradient_sums(const float *x, const float *d, const
         _mm512_mask_storeu_pd(sums + channels + c, m, plain);
     }
 }
+
+AVX512 void likewise_group_norm_input_gradient(const float *x, const float *d, const float *r, const float *mean, const float *a,
+                                               const float *b, const float *c, int channels, long pixels, float *dx) {
+    for (long p = 0; p < pixels; p++) {
+        const long base = p * channels;
+        for (int k = 0; k < channels; k += 16) {
+            const __mmask16 m = tail_mask(channels - k);
+            const __m512 normalised = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + base + k), _mm512_maskz_loadu_ps(m, r + k)),
+                                                    _mm512_maskz_loadu_ps(m, mean + k));
+            const __m512 first = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, d + base + k), _mm512_maskz_loadu_ps(m, a + k)),
+                                               _mm512_maskz_loadu_ps(m, b + k));
+            _mm512_mask_storeu_ps(dx + base + k, m, _mm512_add_ps(first, _mm512_mul_ps(normalised, _mm512_maskz_loadu_ps(m, c + k))));
+        }
+    }
+}
+
+AVX512 void likewise_adamw(float *w, const float *g, float *m1, float *m2, long count, float beta1, float beta2, float correction1,
+                           float correction2, float rate, float epsilon, float decay) {
+    const __m512 b1 = _mm512_set1_ps(beta1), b2 = _mm512_set1_ps(beta2);
+    const __m512 rest1 = _mm512_set1_ps(1 - beta1), rest2 = _mm512_set1_ps(1 - beta2);
+    const __m512 c1 = _mm512_set1_ps(correction1), c2 = _mm512_set1_ps(correction2);
+    const __m512 lr = _mm512_set1_ps(rate), eps = _mm512_set1_ps(epsilon), wd = _mm512_set1_ps(decay);
+    for (long i = 0; i < count; i += 16) {
+        const __mmask16 k = tail_mask(count - i);
+        const __m512 gi = _mm512_maskz_loadu_ps(k, g + i), wi = _mm512_maskz_loadu_ps(k, w + i);
+        const __m512 m = _mm512_add_ps(_mm512_mul_ps(b1, _mm512_maskz_loadu_ps(k, m1 + i)), _mm512_mul_ps(rest1, gi));
+        const __m512 v = _mm512_add_ps(_mm512_mul_ps(b2, _mm512_maskz_loadu_ps(k, m2 + i)), _mm512_mul_ps(_mm512_mul_ps(rest2, gi), gi));
+        const __m512 step = _mm512_add_ps(_mm512_div_ps(_mm512_div_ps(m, c1), _mm512_add_ps(_mm512_sqrt_ps(_mm512_div_ps(v, c2)), eps)),
+                                          _mm512_mul_ps(wd, wi));
+        _mm512_mask_storeu_ps(m1 + i, k, m);
+        _mm512_mask_storeu_ps(m2 + i, k, v);
+        _mm512_mask_storeu_ps(w + i, k, _mm512_sub_ps(wi, _mm512_mul_ps(lr, step)));
+    }
+}
+
+AVX512 void likewise_sum_of_squares(const float *x, long count, double *lanes) {
+    __m512d total = _mm512_loadu_pd(lanes);
+    for (long i = 0; i < count; i += 8) {
+        const __m512d v = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(tail_mask8(count - i > 8 ? 8 : (int)(count - i)), x + i));
+        total = _mm512_add_pd(total, _mm512_mul_pd(v, v));
+    }
+    _mm512_storeu_pd(lanes, total);
+}

@@ -42,6 +42,20 @@ struct OpInfoTests {
         }
     }
 
+    @Test(arguments: OpInfo.catalog)
+    func noBackwardWritesIntoTheGradientItIsGiven(_ op: OpInfo) throws {
+        // Ops pass a gradient of their output's shape on uncopied (an addition's to both operands,
+        // a reshape's as a view), so one that wrote into its incoming gradient would corrupt another's.
+        for sample in try op.samples() {
+            for input in sample.inputs { input.requiringGrad() }
+            let y = try sample.call(sample.inputs)
+            let seed = try random(y.shape, seed: 5)
+            let before = seed.scalars
+            try y.backward(seed: seed)
+            #expect(seed.scalars.map(\.bitPattern) == before.map(\.bitPattern), "\(op.name) [\(sample.label)]: its backward changed the gradient it was given")
+        }
+    }
+
     /// y = x ⊙ w per channel, with a backward that is deliberately wrong in the way `plant` says.
     private func planted(_ x: Tensor, _ w: Tensor, backward plant: @escaping (Tensor) -> Tensor) throws -> Tensor {
         let c = w.count

@@ -1,4 +1,5 @@
 @testable import Engine
+import TestSupport
 import Testing
 
 struct OptimizerTests {
@@ -47,6 +48,47 @@ struct OptimizerTests {
         #expect(clipGradientNorm([a, b], maxNorm: 1) == 5)
         expectClose(a.grad!.scalars + b.grad!.scalars, [0.6, 0.8])
         #expect(clipGradientNorm([a, b], maxNorm: 10) == 1)
+    }
+
+    /// Tensors of awkward sizes (one piece, several, tails of every length), one without a gradient.
+    private func parametersWithGradients() throws -> [Tensor] {
+        let sizes = [7, 16, 33, 40_000, 70_001, 3]
+        let tensors = try sizes.enumerated().map { i, n in try random([n], seed: UInt64(i + 1)).requiringGrad() }
+        for (i, t) in tensors.enumerated() where i != 4 { t.grad = try random(t.shape, seed: UInt64(20 + i), low: -3, high: 3) }
+        return tensors
+    }
+
+    /// Three AdamW steps, each after clipping the gradients to norm 1; returns the weights, the
+    /// moments and the norms.
+    private func trainAndClip() throws -> [[UInt32]] {
+        let tensors = try parametersWithGradients()
+        let adam = try AdamW(parameters: tensors, learningRate: 0.01, weightDecay: 0.1, rateScales: [1, 0.5, 2, 1, 1, 0])
+        var norms: [Float] = []
+        for _ in 0..<3 {
+            norms.append(clipGradientNorm(tensors, maxNorm: 1))
+            adam.update()
+        }
+        return (tensors + adam.firstMoments + adam.secondMoments).map { $0.scalars.map(\.bitPattern) } + [norms.map(\.bitPattern)]
+    }
+
+    @Test(.enabled(if: VectorLoops.available, "this CPU has no AVX-512: these loops run in Swift only"))
+    func theVectorKernelsUpdateAndClipBitwiseAsTheSwiftLoops() throws {
+        #expect(try trainAndClip() == VectorLoops.$allowed.withValue(false) { try trainAndClip() })
+    }
+
+    @Test func clippingAndUpdatingAreBitwiseTheSameOnOneAndFourThreads() throws {
+        let scope = Threads.Scope(count: 4)
+        #expect(try Threads.within(Threads.Scope(count: 1)) { try trainAndClip() } == Threads.within(scope) { try trainAndClip() })
+        #expect(scope.splitLoops.load(ordering: .relaxed) > 0)
+    }
+
+    @Test func theClippedNormIsTheNormOfEveryGradient() throws {
+        let tensors = try parametersWithGradients()
+        let squares = tensors.compactMap(\.grad).flatMap(\.scalars).reduce(0.0) { $0 + Double($1) * Double($1) }
+        let norm = clipGradientNorm(tensors, maxNorm: 2)
+        #expect(Swift.abs(Double(norm) - squares.squareRoot()) < 1e-4 * squares.squareRoot())
+        let after = tensors.compactMap(\.grad).flatMap(\.scalars).reduce(0.0) { $0 + Double($1) * Double($1) }
+        #expect(Swift.abs(after.squareRoot() - 2) < 1e-5)
     }
 
     @Test func emaFollowsTheParameters() throws {

@@ -44,6 +44,8 @@ struct ThreadedCase: Sendable, CustomTestStringConvertible {
             ([try random([4, 16, 16, 8], seed: 1), try random([3, 3, 8, 4], seed: 2)],
              { try Tensor.conv2d($0[0], weight: $0[1], stride: 2, padding: 1) })
         },
+        // A U-Net's skip join: its backward splits the gradient again.
+        binary("concat of channels", [2, 64, 64, 16], [2, 64, 64, 8]) { try Tensor.concat([$0, $1], axis: 3) },
         ThreadedCase(name: "warp") {
             ([try random([4, 16, 16, 3], seed: 1), try random([4, 16, 16, 2], seed: 2, low: -3, high: 3)],
              { try Tensor.warp($0[0], by: $0[1]) })

@@ -46,8 +46,12 @@ extension Tensor {
         }
         return try Autodiff.record(op, inputs: [a, b], output: out) { g in
             let (ga, gb) = backward(g)
-            return [a.requiresGrad ? Kernels.reduce(ga, to: a.shape) : nil,
-                    b.requiresGrad ? Kernels.reduce(gb, to: b.shape) : nil]
+            // An operand of the output's shape takes its gradient as it is, uncopied: no backward
+            // writes into the gradient it is given, and a leaf copies its first one.
+            func reduced(_ gradient: Tensor, to shape: [Int]) -> Tensor {
+                gradient.shape == shape ? gradient : Kernels.reduce(gradient, to: shape)
+            }
+            return [a.requiresGrad ? reduced(ga, to: a.shape) : nil, b.requiresGrad ? reduced(gb, to: b.shape) : nil]
         }
     }
 

@@ -114,6 +114,10 @@ extension Tensor {
             sweep.forEachPixelRun { b, pixels in
                 let r = rsp + b * c, m = msp + b * c
                 let ca = ap + b * c, cb = bcp + b * c, cc = cp + b * c
+                if vector {
+                    let first = pixels.lowerBound * c
+                    return likewise_group_norm_input_gradient(xp + first, dap + first, r, m, ca, cb, cc, Int32(c), pixels.count, dxp + first)
+                }
                 for p in pixels {
                     let src = xp + p * c, g = dap + p * c, d = dxp + p * c
                     for ch in 0..<c { d[ch] = g[ch] * ca[ch] + cb[ch] + (src[ch] * r[ch] + m[ch]) * cc[ch] }

@@ -77,7 +77,7 @@ extension Tensor {
         var start = 0
         for (part, size) in zip(parts, sizes) {
             let run = size * inner
-            for o in 0..<outer { (out.pointer + o * total + start).update(from: part.pointer + o * run, count: run) }
+            Kernels.copyRows(outer, of: run, from: part.pointer, stride: run, to: out.pointer + start, stride: total)
             start += run
         }
         return try Autodiff.record(op, inputs: parts, output: out) { g in
@@ -145,9 +145,18 @@ extension Kernels {
             shape[a] = size
             let piece = Tensor(uninitialized: shape)
             let run = size * inner
-            for o in 0..<outer { (piece.pointer + o * run).update(from: x.pointer + o * total + start, count: run) }
+            Kernels.copyRows(outer, of: run, from: x.pointer + start, stride: total, to: piece.pointer, stride: run)
             start += run
             return piece
+        }
+    }
+
+    /// Copies `rows` rows of `length` floats between buffers whose rows start `stride` apart, in
+    /// parallel: a U-Net's skip joins (and their gradients' splits) copy runs of a pixel's channels.
+    static func copyRows(_ rows: Int, of length: Int, from source: UnsafePointer<Float>, stride sourceStride: Int,
+                         to destination: UnsafeMutablePointer<Float>, stride destinationStride: Int) {
+        Threads.parallelFor(rows, grain: Swift.max(1, 32768 / Swift.max(length, 1))) { range in
+            for row in range { (destination + row * destinationStride).update(from: source + row * sourceStride, count: length) }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import VectorKernels
 
 /// Adam with decoupled weight decay (Loshchilov & Hutter's AdamW; `weightDecay: 0` is Adam).
 ///
@@ -40,42 +41,82 @@ public final class AdamW {
     }
 
     /// Applies one update from the parameters' accumulated gradients (parameters without a
-    /// gradient are left alone).
+    /// gradient are left alone), all parameters as one sweep split across threads: most of a
+    /// network's tensors are too small to split on their own.
     public func update() {
         step += 1
         let correction1 = 1 - Foundation.pow(beta1, Float(step)), correction2 = 1 - Foundation.pow(beta2, Float(step))
         let (b1, b2, eps, decay) = (beta1, beta2, epsilon, weightDecay)
-        for (i, p) in parameters.enumerated() {
-            guard let grad = p.grad else { continue }
-            let lr = learningRate * rateScales[i]
-            let w = p.pointer, g = grad.pointer, m = firstMoments[i].pointer, v = secondMoments[i].pointer
-            Threads.parallelFor(p.count, grain: 65536) { range in
-                for j in range {
-                    m[j] = b1 * m[j] + (1 - b1) * g[j]
-                    v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j]
-                    let mHat = m[j] / correction1, vHat = v[j] / correction2
-                    w[j] -= lr * (mHat / (vHat.squareRoot() + eps) + decay * w[j])
-                }
+        let vector = VectorLoops.active
+        let rates = parameters.indices.map { learningRate * rateScales[$0] }
+        ParameterSweep(parameters).run { _, i, range in
+            guard let grad = parameters[i].grad else { return }
+            let lr = rates[i], n = range.count
+            let w = parameters[i].pointer + range.lowerBound, g = grad.pointer + range.lowerBound
+            let m = firstMoments[i].pointer + range.lowerBound, v = secondMoments[i].pointer + range.lowerBound
+            if vector { return likewise_adamw(w, g, m, v, n, b1, b2, correction1, correction2, lr, eps, decay) }
+            for j in 0..<n {
+                m[j] = b1 * m[j] + (1 - b1) * g[j]
+                v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j]
+                let mHat = m[j] / correction1, vHat = v[j] / correction2
+                w[j] -= lr * (mHat / (vHat.squareRoot() + eps) + decay * w[j])
             }
         }
     }
 }
 
+/// The elements of a list of tensors walked as one array: pieces of at most `grain` elements,
+/// each within one tensor, split across threads — so a network's hundred small tensors share
+/// the threads as one large one would.
+struct ParameterSweep {
+    /// (tensor, elements) of each piece, in order.
+    let pieces: [(tensor: Int, elements: Range<Int>)]
+
+    init(_ tensors: [Tensor], grain: Int = 32768) {
+        pieces = tensors.indices.flatMap { i in
+            stride(from: 0, to: tensors[i].count, by: grain).map { (i, $0..<min($0 + grain, tensors[i].count)) }
+        }
+    }
+
+    /// Calls `body(piece, tensor, elements)` for every piece, in parallel.
+    func run(_ body: (Int, Int, Range<Int>) -> Void) {
+        let pieces = self.pieces
+        Threads.parallelFor(pieces.count, grain: 1) { r in for p in r { body(p, pieces[p].tensor, pieces[p].elements) } }
+    }
+}
+
 /// Scales all gradients together so that their global L2 norm is at most `maxNorm`; returns the
-/// norm before clipping (worth plotting: spikes show instability before the loss does).
+/// norm before clipping (worth plotting: spikes show instability before the loss does). The
+/// squares are summed in eight running sums a piece (`ParameterSweep`), pieces added in order:
+/// the same norm on any thread count.
 @discardableResult
 public func clipGradientNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
-    var total: Double = 0
-    for p in parameters {
-        guard let g = p.grad else { continue }
-        for i in 0..<g.count { total += Double(g.pointer[i]) * Double(g.pointer[i]) }
+    let sweep = ParameterSweep(parameters)
+    let vector = VectorLoops.active
+    var lanes = [SIMD8<Double>](repeating: .zero, count: sweep.pieces.count)
+    lanes.withUnsafeMutableBufferPointer { lanes in
+        let lanes = lanes.baseAddress!
+        sweep.run { piece, i, range in
+            guard let g = parameters[i].grad?.pointer else { return }
+            let x = g + range.lowerBound
+            if vector {
+                return UnsafeMutableRawPointer(lanes + piece).withMemoryRebound(to: Double.self, capacity: 8) {
+                    likewise_sum_of_squares(x, range.count, $0)
+                }
+            }
+            var sums = SIMD8<Double>.zero
+            for j in 0..<range.count { let v = Double(x[j]); sums[j % 8] += v * v }
+            lanes[piece] = sums
+        }
     }
+    var total: Double = 0
+    for piece in lanes { for j in 0..<8 { total += piece[j] } }
     let norm = Float(total.squareRoot())
     if norm > maxNorm, norm.isFinite {
         let scale = maxNorm / norm
-        for p in parameters {
-            guard let g = p.grad else { continue }
-            for i in 0..<g.count { g.pointer[i] *= scale }
+        sweep.run { _, i, range in
+            guard let g = parameters[i].grad?.pointer else { return }
+            for j in range { g[j] *= scale }
         }
     }
     return norm
