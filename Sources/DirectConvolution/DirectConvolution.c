@@ -159,8 +159,9 @@ int likewise_direct_convolution_weight_gradient_units(int cin, int k, int cout) 
         __m512 acc[BLOCK][VECTORS];                                                                             \
         for (int c = 0; c < BLOCK; c++)                                                                         \
             for (int v = 0; v < VECTORS; v++) acc[c][v] = _mm512_setzero_ps();                                  \
-        for (int r = r0; r < r1; r++) {                                                                         \
-            const int image = r / oh, iy = (r % oh) * stride - pad + ky;                                        \
+        /* The row's image and y counted along (a division a row cost a fifth of an 8 × 8 sweep). */         \
+        for (int r = r0, image = r0 / oh, oy = r0 % oh; r < r1; r++, oy = oy + 1 == oh ? 0 : oy + 1, image += oy == 0) { \
+            const int iy = oy * stride - pad + ky;                                                              \
             if (iy < 0 || iy >= h) continue;                                                                    \
             const float *in = x + ((long)image * h + iy) * w * cin + c0;                                        \
             const float *g = dy + (long)r * ow * cout;                                                          \
