@@ -25,7 +25,7 @@ struct ThreadedCase: Sendable, CustomTestStringConvertible {
         binary("divide a bias by a batch", [16], [2, 64, 64, 16]) { try $0 / $1 },
         unary("softmax", [64, 256]) { try $0.softmax() },
         ThreadedCase(name: "groupNorm") {
-            ([try random([4, 16, 16, 8], seed: 1), try random([8], seed: 2), try random([8], seed: 3)],
+            ([try random([4, 32, 64, 8], seed: 1), try random([8], seed: 2), try random([8], seed: 3)],
              { try Tensor.groupNorm($0[0], groups: 2, gamma: $0[1], beta: $0[2]) })
         },
         ThreadedCase(name: "conv2d 3×3") {
@@ -33,7 +33,7 @@ struct ThreadedCase: Sendable, CustomTestStringConvertible {
              { try Tensor.conv2d($0[0], weight: $0[1], bias: $0[2], padding: 1) })
         },
         ThreadedCase(name: "groupNorm, shift and SiLU fused") {
-            ([try random([4, 16, 16, 8], seed: 1), try random([8], seed: 2), try random([8], seed: 3), try random([4, 8], seed: 4)],
+            ([try random([4, 32, 64, 8], seed: 1), try random([8], seed: 2), try random([8], seed: 3), try random([4, 8], seed: 4)],
              { try Tensor.groupNorm($0[0], groups: 2, gamma: $0[1], beta: $0[2], shift: $0[3], silu: true) })
         },
         ThreadedCase(name: "conv2d 3×3 to 16 channels (direct with AVX-512; its weight gradient sums every pixel in one order)") {
