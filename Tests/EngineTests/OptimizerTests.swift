@@ -82,6 +82,14 @@ struct OptimizerTests {
         #expect(scope.splitLoops.load(ordering: .relaxed) > 0)
     }
 
+    @Test func clippingNothingGivesANormOfZero() throws {
+        #expect(clipGradientNorm([], maxNorm: 1) == 0)
+        let empty = try Tensor.zeros([0, 3]).requiringGrad()
+        empty.grad = try Tensor.zeros([0, 3])
+        #expect(clipGradientNorm([empty], maxNorm: 1) == 0)
+        try AdamW(parameters: [empty]).update()
+    }
+
     @Test func theClippedNormIsTheNormOfEveryGradient() throws {
         let tensors = try parametersWithGradients()
         let squares = tensors.compactMap(\.grad).flatMap(\.scalars).reduce(0.0) { $0 + Double($1) * Double($1) }

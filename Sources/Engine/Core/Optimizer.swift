@@ -95,7 +95,7 @@ public func clipGradientNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
     let vector = VectorLoops.active
     var lanes = [SIMD8<Double>](repeating: .zero, count: sweep.pieces.count)
     lanes.withUnsafeMutableBufferPointer { lanes in
-        let lanes = lanes.baseAddress!
+        guard let lanes = lanes.baseAddress else { return }  // no elements at all
         sweep.run { piece, i, range in
             guard let g = parameters[i].grad?.pointer else { return }
             let x = g + range.lowerBound
