@@ -18,6 +18,8 @@ public final class AdamW {
     /// Each parameter's rate as a multiple of `learningRate` (PyTorch's parameter groups, by
     /// tensor): a pretrained part fine-tuned with the rest moves more slowly than fresh weights.
     public let rateScales: [Float]
+    /// The parameters' elements in pieces for the threads, fixed with the parameters.
+    private let sweep: ParameterSweep
 
     /// `rateScales` defaults to 1 for every parameter.
     public init(parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
@@ -31,6 +33,7 @@ public final class AdamW {
         (self.beta1, self.beta2, self.epsilon, self.weightDecay) = (beta1, beta2, epsilon, weightDecay)
         firstMoments = try parameters.map { try Tensor.zeros($0.shape) }
         secondMoments = try parameters.map { try Tensor.zeros($0.shape) }
+        sweep = ParameterSweep(parameters)
     }
 
     /// Sets the step count of a restored state (after its moments were written back), so that
@@ -49,7 +52,7 @@ public final class AdamW {
         let (b1, b2, eps, decay) = (beta1, beta2, epsilon, weightDecay)
         let vector = VectorLoops.active
         let rates = parameters.indices.map { learningRate * rateScales[$0] }
-        ParameterSweep(parameters).run { _, i, range in
+        sweep.run { _, i, range in
             guard let grad = parameters[i].grad else { return }
             let lr = rates[i], n = range.count
             let w = parameters[i].pointer + range.lowerBound, g = grad.pointer + range.lowerBound
