@@ -34,7 +34,9 @@ let package = Package(
         ),
         // Layers, networks, training and checkpoints: the models, above the numeric core.
         // Resources: the flow network's pretrained weights (`likewise train --flow` makes them).
-        .target(name: "Models", dependencies: ["Engine"], resources: [.copy("Resources/flow.safetensors")]),
+        // Crypto: each checkpoint tensor's SHA-256, so that a damaged one is found and named.
+        .target(name: "Models", dependencies: ["Engine", .product(name: "Crypto", package: "swift-crypto")],
+                resources: [.copy("Resources/flow.safetensors")]),
         .target(name: "Script", dependencies: ["Engine", "Models"]),
         .target(name: "Kernel", dependencies: ["Script", "CZMQ", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(

@@ -1,3 +1,4 @@
+import Crypto
 import Engine
 import Foundation
 
@@ -12,12 +13,22 @@ import Foundation
 ///
 /// Writing is atomic and durable: the bytes go to a partial file beside the target, which is
 /// flushed to disk and then renamed over it, so a process killed in the middle of a save leaves the
-/// previous checkpoint whole. Reading checks every field and names the file and the problem.
+/// previous checkpoint whole. Every tensor's SHA-256 goes into the header (`checkpoint.sha256`,
+/// JSON: name → hex), and reading checks each one, so that a damaged tensor is named rather than
+/// loaded; files written before the digests existed are read without them. Reading checks every
+/// other field too and names the file and the problem.
 public struct Checkpoint {
     /// The tensors in file order, by name (`model.conv1.weight`).
     public var tensors: [(name: String, tensor: Tensor)]
     /// Strings about the tensors (`__metadata__` in the header): version, step, configuration.
+    /// The digests are the file's, not the metadata's: written and checked, never listed here.
     public var metadata: [String: String]
+    /// The tensors read whose bytes do not match their digests, among those the reader said it
+    /// could do without (see `init(bytes:path:mayBeDamaged:)`); empty for a whole file.
+    public private(set) var damaged: [String] = []
+
+    /// The header's key for the tensors' digests.
+    static let digestsKey = "checkpoint.sha256"
 
     public init(tensors: [(name: String, tensor: Tensor)] = [], metadata: [String: String] = [:]) {
         (self.tensors, self.metadata) = (tensors, metadata)
@@ -40,7 +51,12 @@ public struct Checkpoint {
             header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + 4 * tensor.count]] as [String: Any]
             offset += 4 * tensor.count
         }
-        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var described = metadata
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys  // the same checkpoint, the same bytes
+        described[Checkpoint.digestsKey] = String(decoding: try encoder.encode(
+            Dictionary(tensors.map { ($0.name, Checkpoint.digest(of: $0.tensor)) }, uniquingKeysWith: { first, _ in first })), as: UTF8.self)
+        header["__metadata__"] = described
         var json = Array(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
         while (8 + json.count) % 8 != 0 { json.append(0x20) }
         var bytes = [UInt8]()
@@ -83,16 +99,18 @@ public struct Checkpoint {
 
     // MARK: Reading
 
-    /// Reads a checkpoint from `path`.
-    public init(contentsOf path: String) throws {
+    /// Reads a checkpoint from `path` (see `init(bytes:path:mayBeDamaged:)`).
+    public init(contentsOf path: String, mayBeDamaged tolerated: Set<String> = []) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CheckpointError.invalid(path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
         }
-        try self.init(bytes: Array(data), path: path)
+        try self.init(bytes: Array(data), path: path, mayBeDamaged: tolerated)
     }
 
-    /// Parses a checkpoint's bytes; `path` names it in errors.
-    public init(bytes: [UInt8], path: String) throws {
+    /// Parses a checkpoint's bytes; `path` names it in errors. A tensor that fails its digest is
+    /// an error naming it, unless it is among `tolerated` (what the reader can do without, or
+    /// check in its own way): then it is read as it is and listed in `damaged`.
+    public init(bytes: [UInt8], path: String, mayBeDamaged tolerated: Set<String> = []) throws {
         func invalid(_ reason: String) -> CheckpointError { .invalid(path: path, reason: reason) }
         guard bytes.count >= 8 else { throw invalid("\(bytes.count) bytes: too short for a safetensors header (truncated?)") }
         let headerLength = bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
@@ -144,7 +162,25 @@ public struct Checkpoint {
             }
             return (entry.name, tensor)
         }
+        if let text = metadata.removeValue(forKey: Checkpoint.digestsKey) {
+            guard let digests = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)) else {
+                throw invalid("its \(Checkpoint.digestsKey) is not a JSON object of names and digests")
+            }
+            let failing = tensors.filter { digests[$0.name] != Checkpoint.digest(of: $0.tensor) }.map(\.name)
+            let fatal = failing.filter { !tolerated.contains($0) }
+            if let first = fatal.first {
+                throw invalid("\(fatal.count) of its \(tensors.count) tensors do not match the SHA-256 saved with them ('\(first)' first): the file is damaged")
+            }
+            damaged = failing
+        }
         self.metadata = metadata
+    }
+
+    /// A tensor's SHA-256, as hex.
+    static func digest(of tensor: Tensor) -> String {
+        var hasher = SHA256()
+        tensor.withUnsafeBufferPointer { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
 

@@ -50,6 +50,12 @@ public final class Editor {
     public let seed: UInt64
     /// The training sources at 16×16, for finding an edit's nearest references.
     private let thumbnails: [[Float]]
+    /// The training pairs whose stored pixels failed their hashes when the editor was loaded
+    /// (`load(_:path:pairs:)`): it edits with them as they are, and trains only once it is
+    /// loaded again with its pairs given.
+    public internal(set) var damagedPairs: [String] = []
+    /// The pairs given at load whose pixels differ from those the editor was saved with.
+    public internal(set) var differingPairs: [String] = []
 
     /// An editor over `pairs` (at least two, all of one size; resized to the preset's size when
     /// they are not). An editor that would not fit in the memory free now is refused before
@@ -166,6 +172,7 @@ public final class Editor {
 
     /// Trains until `steps` steps are done in total (see `Trainer.train`).
     public func train(until steps: Int, checkInterrupt: () throws -> Void = {}, progress: (TrainingProgress) -> Void = { _ in }) throws {
+        try requireIntactPairs(for: "train")
         if steps > trainer.schedule.totalSteps { trainer.schedule.totalSteps = steps }
         try trainer.train(until: steps, checkInterrupt: checkInterrupt, progress: progress) { _ in try batchLoss() }
     }
@@ -194,6 +201,14 @@ public final class Editor {
             }, progress: progress)
         } catch is BudgetSpent {}
         return trainer.step
+    }
+
+    /// Throws, naming them, when the training pairs that `what` learns from were damaged in the
+    /// file the editor was loaded from.
+    func requireIntactPairs(for what: String) throws {
+        guard damagedPairs.isEmpty else {
+            throw EngineError.invalidArgument(op: what, message: "the training pairs saved with this effect are damaged (\(damagedPairs.joined(separator: ", "))): it edits, but learns from them only when loaded with them again — loadModel(path, pairs: loadPairs(folder, size: \(preset.size)))")
+        }
     }
 
     /// Ends a budgeted run between two steps.

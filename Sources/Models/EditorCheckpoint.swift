@@ -14,7 +14,7 @@ import Foundation
 /// `editor.ablation` (the condition taken away, `EditorAblation`'s name; missing means none),
 /// `editor.transform_channels` (whether the head reads Mx as channels; missing means false),
 /// `editor.pairs` (their names, JSON), `editor.hashes` (a
-/// 64-bit FNV-1a hash of each pair's pixels, JSON), and `editor.rng`, `editor.sampler` (where
+/// 64-bit FNV-1a hash of each pair's pixels as saved, JSON), and `editor.rng`, `editor.sampler` (where
 /// the random streams stand, and `editor.schedule_steps` and `editor.learning_rate`, the
 /// schedule's length and peak, so that training resumes exactly).
 extension Editor {
@@ -44,13 +44,19 @@ extension Editor {
     /// Saves the editor to `path` (atomically; see `Checkpoint.write`).
     public func save(to path: String) throws { try checkpoint().write(to: path) }
 
-    /// The editor saved at `path`.
-    public static func load(from path: String) throws -> Editor {
-        try load(Checkpoint(contentsOf: path), path: path)
+    /// The editor saved at `path` (see `load(_:path:pairs:)`).
+    public static func load(from path: String, pairs given: [Pair]? = nil) throws -> Editor {
+        try load(Checkpoint(contentsOf: path, mayBeDamaged: ["pairs.source", "pairs.target"]), path: path, pairs: given)
     }
 
-    /// The editor saved in `checkpoint`; `path` names it in errors.
-    public static func load(_ checkpoint: Checkpoint, path: String) throws -> Editor {
+    /// The editor saved in `checkpoint`; `path` names it in errors. Damaged weights refuse to
+    /// load; damaged training pairs do not — the weights are whole and edit as they did, with the
+    /// stored pixels as they are for references — but such an editor lists them in `damagedPairs`
+    /// and will not train until it is loaded again with `pairs` given: the same names, in the same
+    /// order (each scaled to the preset's size as `Editor.init` does), which then replace the
+    /// stored ones. A given pair whose pixels differ from the saved one's is trained on all the
+    /// same, and named in `differingPairs`.
+    public static func load(_ checkpoint: Checkpoint, path: String, pairs given: [Pair]? = nil) throws -> Editor {
         func mismatch(_ reason: String) -> CheckpointError { .mismatch(path: path, reason: reason) }
         let meta = checkpoint.metadata
         guard let presetName = meta["editor.preset"] else { throw mismatch("it is not an editor's checkpoint (it has no editor.preset)") }
@@ -85,8 +91,28 @@ extension Editor {
               sources.shape == [names.count, preset.size, preset.size, 3], targets.shape == sources.shape, hashes.count == names.count else {
             throw mismatch("its pairs do not match its \(names.count) names at the \(preset.name) preset's \(preset.size)×\(preset.size)")
         }
-        let pairs = try names.indices.map { Pair(name: names[$0], source: try Image(tensor: sources, index: $0), target: try Image(tensor: targets, index: $0)) }
-        guard pairs.map(Editor.hash) == hashes else { throw mismatch("its pairs' pixels do not match their hashes: the file is damaged") }
+        // The hashes are of the pixels as they were saved, so they are checked on the stored
+        // values themselves, before `Image(tensor:)` clamps what damage may have put outside [0, 1].
+        let side = preset.size * preset.size * 3
+        let (sourceValues, targetValues) = (sources.scalars, targets.scalars)
+        let damaged = names.indices.filter { i in
+            Editor.hash(sourceValues[(i * side)..<((i + 1) * side)], targetValues[(i * side)..<((i + 1) * side)]) != hashes[i]
+        }.map { names[$0] }
+        var pairs = try names.indices.map { Pair(name: names[$0], source: try Image(tensor: sources, index: $0), target: try Image(tensor: targets, index: $0)) }
+        var differing: [String] = []
+        if let given {
+            guard given.map(\.name) == names else {
+                throw mismatch("it was trained on the pairs \(names.joined(separator: ", ")), not on \(given.map(\.name).joined(separator: ", "))")
+            }
+            let scaled = try given.map { pair in
+                guard pair.source.width == pair.target.width, pair.source.height == pair.target.height else {
+                    throw mismatch("pair '\(pair.name)': source \(pair.source.width)×\(pair.source.height) and target \(pair.target.width)×\(pair.target.height) differ in size")
+                }
+                return try pair.squared(to: preset.size)
+            }
+            differing = scaled.indices.filter { Editor.hash(scaled[$0]) != hashes[$0] }.map { names[$0] }
+            pairs = scaled
+        }
         let flowEstimator: any FlowEstimator
         if meta["editor.flow"] == "learned" {
             let network = try FlowNetwork()
@@ -105,10 +131,25 @@ extension Editor {
                                 ablation: EditorAblation(rawValue: ablationName), transformChannels: transformChannels,
                                 augments: augments, preparesCases: false)
         try editor.trainer.restore(from: checkpoint, path: path)
+        if given == nil { editor.damagedPairs = damaged }
+        editor.differingPairs = differing
         if let steps = meta["editor.schedule_steps"].flatMap(Int.init), steps > 0 { editor.trainer.schedule.totalSteps = steps }
         editor.rng = RandomGenerator(restoring: rngState)
         try editor.sampler.restore((samplerState[0], Int(samplerState[1])))
         return editor
+    }
+
+    /// What a user loading the editor should be told: its damaged training pairs, or the given
+    /// pairs that differ from the saved ones (see `load(_:path:pairs:)`).
+    public var loadWarnings: [String] {
+        var warnings: [String] = []
+        if !damagedPairs.isEmpty {
+            warnings.append("the training pairs saved with this effect are damaged (\(damagedPairs.joined(separator: ", "))): it edits with them as they are, but training it again needs them — loadModel(path, pairs: loadPairs(folder, size: \(preset.size)))")
+        }
+        if !differingPairs.isEmpty {
+            warnings.append("the pairs given differ from those it was saved with (\(differingPairs.joined(separator: ", "))): training goes on with the pairs given")
+        }
+        return warnings
     }
 
     /// `editor.flow`: `learned`, or the classical estimator's settings as JSON.
@@ -121,10 +162,16 @@ extension Editor {
     }
 
     /// A 64-bit FNV-1a hash of a pair's pixels, as hex: what the pairs were, without the pixels.
-    static func hash(_ pair: Pair) -> String {
+    static func hash(_ pair: Pair) -> String { hash(pair.source.pixels[...], pair.target.pixels[...]) }
+
+    /// The hash of a pair whose source samples are `source` and target samples `target`.
+    static func hash(_ source: ArraySlice<Float>, _ target: ArraySlice<Float>) -> String {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for value in pair.source.pixels + pair.target.pixels {
-            for byte in withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init) { h = (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        for samples in [source, target] {
+            for value in samples {
+                var bits = value.bitPattern.littleEndian
+                for _ in 0..<4 { h = (h ^ UInt64(bits & 0xFF)) &* 0x100_0000_01B3; bits >>= 8 }
+            }
         }
         return String(h, radix: 16)
     }

@@ -140,6 +140,7 @@ struct Apply: ParsableCommand {
     func run() throws {
         let progress = ProgressLine()
         let editor = try Editor.load(from: effect)
+        for warning in editor.loadWarnings { FileHandle.standardError.write(Data("warning: \(effect): \(warning)\n".utf8)) }
         let steps = self.steps ?? editor.defaultSampling.steps
         guard steps == 0 || editor.hasDiffusion else { throw ValidationError("--steps \(steps): \(effect) has no diffusion (train it with --diffusion)") }
         let sampling = try Sampling(steps: steps, eta: eta, seed: seed)

@@ -41,7 +41,8 @@ struct CheckpointTests {
         let header = try #require(try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + length)])) as? [String: Any])
         let w = try #require(header["w"] as? [String: Any])
         #expect(w["dtype"] as? String == "F32" && w["shape"] as? [Int] == [2] && w["data_offsets"] as? [Int] == [0, 8])
-        #expect(header["__metadata__"] as? [String: String] == ["k": "v"])
+        // Beside the metadata given, each tensor's SHA-256 (of 1 and −2's eight bytes, from hashlib).
+        #expect(header["__metadata__"] as? [String: String] == ["k": "v", "checkpoint.sha256": #"{"w":"ee4ac73c2bd27756ab82780f27c73a7bc4d3f0bb6acb37e008bc27eccd7e588b"}"#])
         #expect(Array(bytes[(8 + length)...]) == [0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0x00, 0xC0])  // 1 and −2, little-endian
     }
 
@@ -172,7 +173,10 @@ struct CheckpointTests {
             with safe_open(sys.argv[1], framework="numpy") as f:
                 meta = f.metadata()
                 t = {k: f.get_tensor(k) for k in f.keys()}
+            import hashlib, json
+            digests = json.loads(meta.pop("checkpoint.sha256"))
             assert meta == {"step": "12", "preset": "tiny", "note": "é 🙂"}, meta
+            assert digests == {k: hashlib.sha256(v.tobytes()).hexdigest() for k, v in t.items()}, digests
             assert t["a.weight"].dtype == np.float32 and t["a.weight"].shape == (2, 3)
             assert t["a.weight"][0, 0] == 1.5 and np.isnan(t["a.weight"][0, 2]) and t["a.weight"][1, 0] == np.inf and t["scalar"].shape == () and t["scalar"] == 7
             assert t["empty"].shape == (0, 4) and t["b"].shape == (2, 2, 3, 4)

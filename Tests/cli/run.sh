@@ -190,6 +190,50 @@ check "apply --steps on an effect without diffusion is an error" '[[ $status -ne
 status=$?
 check "a file that is not an effect is an error naming it" '[[ $status -ne 0 ]] && grep -q "photos/a.png: not a usable checkpoint" "$work/apply3.err"'
 
+# What the product writes, another process reads back (#28): an effect trained on crops of real
+# photographs (320² and 300², the reported case), saved by one process and loaded by another; its
+# edits through apply and through a script byte for byte alike; a saved picture read and saved
+# again unchanged; the flow network's weights of train --flow used by a script.
+fixtures=$(cd "$(dirname "$0")/../Fixtures" && pwd)
+printf 'let p = loadPairs("%s/saved-effect-hash", size: 32)\nlet a = model(p, preset: "tiny", pairing: "one2one")\nsave(a, "%s/photos.safetensors")\nlet b = loadModel("%s/photos.safetensors")\nprint("loaded")\n' \
+  "$fixtures" "$work" "$work" > "$work/repro.lw"
+check "the reported photographs' effect loads back in the process that saved it" '[[ $("$bin" run "$work/repro.lw" --out "$work/repro" 2>&1) == loaded ]]'
+"$bin" apply "$work/photos.safetensors" "$work/photos" "$work/repro-applied" > /dev/null 2>&1
+check "and another process applies the effect the script saved" '[[ $? -eq 0 && -f "$work/repro-applied/a.png" ]]'
+"$bin" train --data "$fixtures/saved-effect-hash" --preset tiny --pairing structural --steps 2 --out "$work/real.safetensors" > /dev/null 2> "$work/real.err"
+check "train --data on real photographs saves an effect" '[[ $? -eq 0 && -f "$work/real.safetensors" ]]'
+"$bin" apply "$work/real.safetensors" "$work/photos" "$work/real-applied" > /dev/null 2> "$work/real-apply.err"
+check "another process applies it, without a warning" '[[ $? -eq 0 && -f "$work/real-applied/a.png" ]] && ! grep -q warning "$work/real-apply.err"'
+printf 'let m = loadModel("%s/real.safetensors")\nsave(edit(m, image("%s/photos/a.png")), "%s/real-script/a.png")\nlet x = image("%s/real-applied/a.png")\nsave(x, "%s/real-script/again.png")\n' \
+  "$work" "$work" "$work" "$work" "$work" > "$work/real.lw"
+"$bin" run "$work/real.lw" --out "$work/real-run" > /dev/null 2> "$work/real-run.err"
+check "a third edits alike: apply's output and the script's edit are the same bytes" '[[ $? -eq 0 ]] && cmp -s "$work/real-applied/a.png" "$work/real-script/a.png"'
+check "a PNG read and saved again is the same file" 'cmp -s "$work/real-applied/a.png" "$work/real-script/again.png"'
+"$bin" train --flow --preset tiny --steps 2 --out "$work/flow-weights.safetensors" > /dev/null 2>&1
+LIKEWISE_FLOW_WEIGHTS="$work/flow-weights.safetensors" "$bin" run "$work/flow.lw" --out "$work/flow-own" > /dev/null 2> "$work/flow-own.err"
+check "the flow weights of train --flow are read by another process" '[[ $? -eq 0 && -f "$work/flow-weights.safetensors" ]]'
+# A saved effect whose stored pairs are damaged still edits, with a warning, and trains again once
+# given its pairs; damaged weights refuse to load, naming the file.
+damage() { python3 -c '
+import json, struct, sys
+path, name, out = sys.argv[1:4]
+data = bytearray(open(path, "rb").read())
+n = struct.unpack("<Q", data[:8])[0]
+start = 8 + n + json.loads(data[8:8 + n])[name]["data_offsets"][0]
+data[start + 40] ^= 0x20
+open(out, "wb").write(data)' "$@"; }
+damage "$work/real.safetensors" pairs.target "$work/damaged-pairs.safetensors"
+damage "$work/real.safetensors" model.head.attention.key.weight "$work/damaged-weights.safetensors"
+"$bin" apply "$work/damaged-pairs.safetensors" "$work/photos" "$work/damaged-applied" > /dev/null 2> "$work/damaged-apply.err"
+check "an effect with damaged pairs still applies, warning that training needs them again" '[[ $? -eq 0 && -f "$work/damaged-applied/c.png" ]] && grep -q "warning: .*damaged-pairs.safetensors: the training pairs saved with this effect are damaged (coffee_07)" "$work/damaged-apply.err"'
+printf 'let m = loadModel("%s/damaged-pairs.safetensors")\ntrain(m, steps: 3)\n' "$work" > "$work/damaged-train.lw"
+"$bin" run "$work/damaged-train.lw" --out "$work/damaged-run" > /dev/null 2> "$work/damaged-train.err"
+check "training it is refused, saying how to give the pairs" '[[ $? -eq 1 ]] && grep -q "loadModel(path, pairs: loadPairs(folder, size: 32))" "$work/damaged-train.err"'
+printf 'let m = loadModel("%s/damaged-pairs.safetensors", pairs: loadPairs("%s/saved-effect-hash", size: 32))\ntrain(m, steps: 3, plot: false)\nprint(m.steps)\n' "$work" "$fixtures" > "$work/restored.lw"
+check "given its pairs again, it trains on" '[[ $("$bin" run "$work/restored.lw" --out "$work/restored-run" 2> "$work/restored.err" | tail -n 1) == 5 ]] && ! grep -q warning "$work/restored.err"'
+"$bin" apply "$work/damaged-weights.safetensors" "$work/photos" "$work/nothing" > /dev/null 2> "$work/damaged-weights.err"
+check "damaged weights refuse to load, naming the file and the tensor" '[[ $? -ne 0 ]] && grep -q "damaged-weights.safetensors: not a usable checkpoint: 1 of its .* tensors do not match the SHA-256 saved with them (.model.head.attention.key.weight. first): the file is damaged" "$work/damaged-weights.err"'
+
 HOME="$work/home" "$bin" install --user > /dev/null
 check "install --user writes the kernelspec under ~/.local/share/jupyter" '[[ -f "$work/home/.local/share/jupyter/kernels/likewise/kernel.json" && -f "$work/home/.local/share/jupyter/kernels/likewise/logo-64x64.png" ]]'
 VIRTUAL_ENV="$work/env" "$bin" install --sys-prefix > /dev/null

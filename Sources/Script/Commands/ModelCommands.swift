@@ -330,9 +330,14 @@ extension CommandSet {
             }
             return .number(Double(try known.endPointError(of: estimate.transformation.flow)))
         },
-        Command("loadModel", [Parameter(nil, "path", .string, "a model saved by save(model, path) or likewise train")],
-                summary: "A model read back from its safetensors file.") { call, _ in
-            .object(EffectModel(editor: try Editor.load(from: try call.string("path"))))
+        Command("loadModel", [
+            Parameter(nil, "path", .string, "a model saved by save(model, path) or likewise train"),
+            Parameter("pairs", "pairs", .pairs, default: .null, shown: "the pairs saved in it", "its training pairs again, by the same names: for training on when the saved ones are damaged"),
+        ], summary: "A model read back from its safetensors file.",
+        doc: "Damaged weights are an error. Damaged training pairs are not: the model edits as it did, with a warning, and\ntrains again once loaded with pairs: given (the same names, loaded as they were for training).") { call, session in
+            let editor = try Editor.load(from: try call.string("path"), pairs: call.has("pairs") ? try call.pairs("pairs") : nil)
+            for warning in editor.loadWarnings { session.sink.stream("warning: loadModel: \(warning)\n", toStandardError: true) }
+            return .object(EffectModel(editor: editor))
         },
         Command("lossPlot", [Parameter(nil, "model", .object("Model"), "the model")],
                 summary: "The model's training loss so far, on a log scale.") { call, _ in
