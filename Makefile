@@ -19,18 +19,15 @@ demo: release
 
 ## Every test: the engine's, the models', the language's, the system libraries', the command
 ## line's and the Jupyter kernel's (driven by jupyter_client and jupyter_kernel_test from a venv,
-## which also lets a Swift test read a checkpoint with PyTorch's safetensors package; the notebooks
-## run by nbclient and papermill, and in JupyterLab in Debian's Chromium), then the
-## engine's, models', PNG codec's and language's tests again under the sanitizers.
+## which also lets Swift tests read checkpoints with the safetensors package and write PNGs with
+## Pillow; the notebooks run by nbclient and papermill, and in JupyterLab in Debian's Chromium),
+## then the engine's, models', PNG codec's and language's tests again under the sanitizers. Each
+## runner has a time limit; the end gives each one's counts, and a skip not allowed by
+## Tests/allowed-skips.txt fails the run (scripts/test.sh).
 test: deps
 	scripts/python-venv.sh
 	scripts/install-browser.sh
-	$(SWIFT) build --build-tests
-	$(SWIFT) test
-	$(SWIFT) build --product likewise
-	bash Tests/cli/run.sh .build/debug/likewise
-	LIKEWISE_BIN=$(CURDIR)/.build/debug/likewise .venv/bin/python -m pytest -q -rs Tests/kernel
-	$(MAKE) sanitize
+	scripts/test.sh
 
 ## The engine's, models', PNG codec's and language's tests under AddressSanitizer (with
 ## LeakSanitizer) over Swift and C, and UndefinedBehaviorSanitizer over the C targets (Swift on

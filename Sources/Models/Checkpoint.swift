@@ -9,7 +9,7 @@ import Foundation
 /// Named Float32 tensors and string metadata in one safetensors file
 /// (https://github.com/huggingface/safetensors: an 8-byte little-endian header length, a JSON
 /// header naming each tensor's dtype, shape and byte range, then the raw little-endian bytes), so
-/// that PyTorch's `safetensors` package reads what Likewise writes.
+/// that the `safetensors` package (Python's, as PyTorch users load weights) reads what Likewise writes.
 ///
 /// Writing is atomic and durable: the bytes go to a partial file beside the target, which is
 /// flushed to disk and then renamed over it, so a process killed in the middle of a save leaves the

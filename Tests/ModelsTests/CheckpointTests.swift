@@ -1,7 +1,9 @@
 import Engine
 import Foundation
 @testable import Models
+import Synchronization
 import Testing
+import TestSupport
 
 struct CheckpointTests {
     static func scratch() throws -> String {
@@ -131,6 +133,12 @@ struct CheckpointTests {
             let output = Pipe()
             process.standardOutput = output
             try process.run()
+            // Neither wait below may hang the suite: a writer that stops saving is killed after a
+            // minute, which ends both waits, and the round fails saying so.
+            let pid = process.processIdentifier
+            let overdue = Mutex(false)
+            let alarm = Alarm(after: 60) { overdue.withLock { $0 = true }; kill(pid, SIGKILL) }
+            defer { alarm.cancel() }
             // Let it save a few times, then kill it at a moment that lands inside a save more often than not.
             var seen = ""
             while !seen.contains("saved \(2 + round)\n") {
@@ -142,10 +150,11 @@ struct CheckpointTests {
                 usleep(UInt32(rng.next() % 20_000))  // anywhere
             } else {
                 // Just after the next save has opened its partial file: in the middle of writing it.
-                while !FileManager.default.fileExists(atPath: partial) { usleep(50) }
+                while !FileManager.default.fileExists(atPath: partial), process.isRunning { usleep(50) }
             }
-            kill(process.processIdentifier, SIGKILL)
+            kill(pid, SIGKILL)
             process.waitUntilExit()
+            #expect(!overdue.withLock { $0 }, "round \(round): the writer saved nothing more for a minute: killed")
             if FileManager.default.fileExists(atPath: partial) { killedMidSave += 1 }
             #expect(process.terminationReason == .uncaughtSignal, "round \(round): the writer ended before it was killed")
             let saved = try Checkpoint(contentsOf: path)
@@ -158,36 +167,57 @@ struct CheckpointTests {
         #expect(killedMidSave >= 2, "only \(killedMidSave) of 6 kills landed inside a save")
     }
 
-    @Test func pyTorchsSafetensorsPackageReadsIt() throws {
-        // The venv `make test` creates has the safetensors package; without it there is nothing to run.
+    /// Python's `safetensors` package (the test venv's, which `make test` makes: without it this
+    /// fails, saying so) reads the edge cases of the format and a real saved effect: every tensor's
+    /// shape and bytes, and the metadata, as Likewise wrote them.
+    @Test func theSafetensorsPackageReadsEveryTensorOfASavedEffect() throws {
         let python = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.venv/bin/python").standardized.path
-        guard FileManager.default.isExecutableFile(atPath: python) else { return }
+        try #require(FileManager.default.isExecutableFile(atPath: python), "\(python) is missing: scripts/python-venv.sh makes it (make test runs it first)")
         let dir = try CheckpointTests.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try CheckpointTests.sample().write(to: dir + "/m.safetensors")
+        let pairs = try SyntheticTask(.blueEyes).pairs(count: 3, size: 32, seed: 11)
+        let effect = try Editor(pairs: pairs, preset: .tiny, pairing: .structural, diffusion: true, seed: 2, flowEstimator: FlowNetwork.pretrained(),
+                                preparesCases: false)
+        try effect.train(until: 2)
+        try effect.save(to: dir + "/effect.safetensors")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = ["-c", """
-            import sys, numpy as np
+            import hashlib, json, sys
+            import numpy as np
             from safetensors import safe_open
             with safe_open(sys.argv[1], framework="numpy") as f:
                 meta = f.metadata()
                 t = {k: f.get_tensor(k) for k in f.keys()}
-            import hashlib, json
             digests = json.loads(meta.pop("checkpoint.sha256"))
             assert meta == {"step": "12", "preset": "tiny", "note": "é 🙂"}, meta
             assert digests == {k: hashlib.sha256(v.tobytes()).hexdigest() for k, v in t.items()}, digests
             assert t["a.weight"].dtype == np.float32 and t["a.weight"].shape == (2, 3)
             assert t["a.weight"][0, 0] == 1.5 and np.isnan(t["a.weight"][0, 2]) and t["a.weight"][1, 0] == np.inf and t["scalar"].shape == () and t["scalar"] == 7
             assert t["empty"].shape == (0, 4) and t["b"].shape == (2, 2, 3, 4)
-            print("ok")
-            """, dir + "/m.safetensors"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
+            with safe_open(sys.argv[2], framework="numpy") as f:
+                effect = {"metadata": f.metadata(),
+                          "tensors": {k: [list(f.get_tensor(k).shape), str(f.get_tensor(k).dtype), hashlib.sha256(f.get_tensor(k).tobytes()).hexdigest()] for k in f.keys()}}
+            print(json.dumps(effect))
+            """, dir + "/m.safetensors", dir + "/effect.safetensors"]
+        let output = Pipe(), errors = Pipe()
+        (process.standardOutput, process.standardError) = (output, errors)
         try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 0 && text == "ok\n", "\(text)")
+        let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        try #require(process.terminationStatus == 0, "\(problem)")
+        let read = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let saved = try effect.checkpoint()
+        let tensors = try #require(read["tensors"] as? [String: [Any]])
+        #expect(Set(tensors.keys) == Set(saved.tensors.map(\.name)))
+        for (name, tensor) in saved.tensors {
+            let entry = try #require(tensors[name], "\(name)")
+            #expect(entry[0] as? [Int] == tensor.shape && entry[1] as? String == "float32" && entry[2] as? String == Checkpoint.digest(of: tensor), "\(name)")
+        }
+        var metadata = try #require(read["metadata"] as? [String: String])
+        #expect(metadata.removeValue(forKey: "checkpoint.sha256") != nil)
+        #expect(metadata == saved.metadata)
     }
 }

@@ -3,9 +3,14 @@
 # an error still writes what it displayed before it, reports file:line:column with a caret on
 # stderr, and exits 1. Prints "N passed, N failed".
 set -u
-bin=${1:-.build/debug/likewise}
+binary=$(cd "$(dirname "${1:-.build/debug/likewise}")" && pwd -P)/$(basename "${1:-.build/debug/likewise}")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# Every call of the binary below goes through this, so that a hang fails its check instead of
+# stalling the run: five minutes a call (the longest, demo and eval, take under a minute here).
+bin=$work/likewise
+printf '#!/bin/sh\nexec timeout --kill-after=10s 300 "%s" "$@"\n' "$binary" > "$bin"
+chmod +x "$bin"
 passed=0 failed=0
 check() { if eval "$2"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $1"; fi; }
 
@@ -240,7 +245,7 @@ VIRTUAL_ENV="$work/env" "$bin" install --sys-prefix > /dev/null
 check "the kernelspec states the protocol version the kernel speaks" 'grep -q "\"kernel_protocol_version\" : \"5.5\"" "$work/home/.local/share/jupyter/kernels/likewise/kernel.json"'
 check "install --sys-prefix writes it into the active environment" 'grep -q "\"{connection_file}\"" "$work/env/share/jupyter/kernels/likewise/kernel.json"'
 "$bin" install --prefix "$work/prefix" > /dev/null
-check "the installed argv is this binary, absolute" 'grep -q "\"$(cd "$(dirname "$bin")" && pwd -P)/likewise\"" "$work/prefix/share/jupyter/kernels/likewise/kernel.json"'
+check "the installed argv is this binary, absolute" 'grep -q "\"$binary\"" "$work/prefix/share/jupyter/kernels/likewise/kernel.json"'
 
 # --vae-ablations: the skip VAE without noise injection and without the frequency loss, beside the two ceilings.
 "$bin" eval --task sleepy --preset tiny --pairs 3 --large 0 --steps 2 --heldout 2 --vae --vae-ablations --json "$work/ablations.json" > /dev/null 2>&1
