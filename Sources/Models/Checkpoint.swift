@@ -100,7 +100,7 @@ public struct Checkpoint {
     // MARK: Reading
 
     /// Reads a checkpoint from `path` (see `init(bytes:path:mayBeDamaged:)`).
-    public init(contentsOf path: String, mayBeDamaged tolerated: Set<String> = []) throws {
+    public init(contentsOf path: String, mayBeDamaged tolerated: (String) -> Bool = { _ in false }) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CheckpointError.invalid(path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
         }
@@ -108,9 +108,9 @@ public struct Checkpoint {
     }
 
     /// Parses a checkpoint's bytes; `path` names it in errors. A tensor that fails its digest is
-    /// an error naming it, unless it is among `tolerated` (what the reader can do without, or
-    /// check in its own way): then it is read as it is and listed in `damaged`.
-    public init(bytes: [UInt8], path: String, mayBeDamaged tolerated: Set<String> = []) throws {
+    /// an error naming it, unless `tolerated` says the reader can do without it (or checks it in
+    /// its own way): then it is read as it is and listed in `damaged`.
+    public init(bytes: [UInt8], path: String, mayBeDamaged tolerated: (String) -> Bool = { _ in false }) throws {
         func invalid(_ reason: String) -> CheckpointError { .invalid(path: path, reason: reason) }
         guard bytes.count >= 8 else { throw invalid("\(bytes.count) bytes: too short for a safetensors header (truncated?)") }
         let headerLength = bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
@@ -167,9 +167,10 @@ public struct Checkpoint {
                 throw invalid("its \(Checkpoint.digestsKey) is not a JSON object of names and digests")
             }
             let failing = tensors.filter { digests[$0.name] != Checkpoint.digest(of: $0.tensor) }.map(\.name)
-            let fatal = failing.filter { !tolerated.contains($0) }
+            let fatal = failing.filter { !tolerated($0) }
             if let first = fatal.first {
-                throw invalid("\(fatal.count) of its \(tensors.count) tensors do not match the SHA-256 saved with them ('\(first)' first): the file is damaged")
+                let agreement = fatal.count == 1 ? "does not match the SHA-256 saved with it" : "do not match the SHA-256 saved with them"
+                throw invalid("\(fatal.count) of its \(tensors.count) tensors \(agreement) ('\(first)' first): the file is damaged")
             }
             damaged = failing
         }

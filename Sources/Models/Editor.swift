@@ -50,12 +50,18 @@ public final class Editor {
     public let seed: UInt64
     /// The training sources at 16×16, for finding an edit's nearest references.
     private let thumbnails: [[Float]]
-    /// The training pairs whose stored pixels failed their hashes when the editor was loaded
-    /// (`load(_:path:pairs:)`): it edits with them as they are, and trains only once it is
-    /// loaded again with its pairs given.
-    public internal(set) var damagedPairs: [String] = []
+    /// The hash saved for each training pair whose stored pixels failed it when the editor was
+    /// loaded (`load(_:path:pairs:)`), by name. Such an editor edits with the other pairs as
+    /// references, trains only once loaded again with its pairs given, and saves these hashes
+    /// again, so that a file saved from it is as damaged as the one it came from.
+    var damagedPairHashes: [String: String] = [:]
+    /// The names of those pairs, in the pairs' order.
+    public var damagedPairs: [String] { pairs.map(\.name).filter { damagedPairHashes[$0] != nil } }
     /// The pairs given at load whose pixels differ from those the editor was saved with.
     public internal(set) var differingPairs: [String] = []
+    /// The parts of the training state (AdamW's moments, the loss curve) that failed their
+    /// digests when the editor was loaded: it edits, but cannot resume training exactly.
+    public internal(set) var damagedTrainingState: [String] = []
 
     /// An editor over `pairs` (at least two, all of one size; resized to the preset's size when
     /// they are not). An editor that would not fit in the memory free now is refused before
@@ -172,7 +178,7 @@ public final class Editor {
 
     /// Trains until `steps` steps are done in total (see `Trainer.train`).
     public func train(until steps: Int, checkInterrupt: () throws -> Void = {}, progress: (TrainingProgress) -> Void = { _ in }) throws {
-        try requireIntactPairs(for: "train")
+        try requireTrainable(for: "train")
         if steps > trainer.schedule.totalSteps { trainer.schedule.totalSteps = steps }
         try trainer.train(until: steps, checkInterrupt: checkInterrupt, progress: progress) { _ in try batchLoss() }
     }
@@ -203,11 +209,14 @@ public final class Editor {
         return trainer.step
     }
 
-    /// Throws, naming them, when the training pairs that `what` learns from were damaged in the
-    /// file the editor was loaded from.
-    func requireIntactPairs(for what: String) throws {
+    /// Throws, naming what, when the training pairs that `what` learns from, or the training state
+    /// it resumes, were damaged in the file the editor was loaded from.
+    public func requireTrainable(for what: String) throws {
         guard damagedPairs.isEmpty else {
             throw EngineError.invalidArgument(op: what, message: "the training pairs saved with this effect are damaged (\(damagedPairs.joined(separator: ", "))): it edits, but learns from them only when loaded with them again — loadModel(path, pairs: loadPairs(folder, size: \(preset.size)))")
+        }
+        guard damagedTrainingState.isEmpty || what != "train" else {
+            throw EngineError.invalidArgument(op: what, message: "its saved training state is damaged (\(damagedTrainingState.joined(separator: ", "))): it edits, but training cannot resume; train a new effect from its pairs")
         }
     }
 
@@ -337,17 +346,19 @@ public final class Editor {
 
     /// `x` edited, and the training pairs it used as references (nearest first): the k pairs
     /// whose sources look most like x (none for the direct pairings). `sampling` defaults to
-    /// `defaultSampling`.
-    public func edit(_ x: Image, references k: Int = 1, sampling: Sampling? = nil) throws -> (image: Image, references: [Int]) {
+    /// `defaultSampling`; `checkInterrupt` is called before each DDIM step.
+    public func edit(_ x: Image, references k: Int = 1, sampling: Sampling? = nil,
+                     checkInterrupt: () throws -> Void = {}) throws -> (image: Image, references: [Int]) {
         guard k >= 1 else { throw EngineError.invalidArgument(op: "edit", message: "references must be ≥ 1, got \(k)") }
         let chosen = pairing.usesReferences ? try Profile.phase("choose references") { try nearest(to: x, count: min(k, pairs.count)) } : []
-        return (try edit(x, using: chosen, sampling: sampling), chosen)
+        return (try edit(x, using: chosen, sampling: sampling, checkInterrupt: checkInterrupt), chosen)
     }
 
     /// `x` edited with the training pairs `references` as references. With more than one, their
     /// predictions are averaged per pixel, each weighted by how closely its source, carried into
-    /// x's frame, matches x there. `onStep` sees each DDIM step's estimate, fused alike.
-    public func edit(_ x: Image, using references: [Int], sampling: Sampling? = nil,
+    /// x's frame, matches x there. `onStep` sees each DDIM step's estimate, fused alike, after
+    /// `checkInterrupt` (so that a long sampling run stops within a step).
+    public func edit(_ x: Image, using references: [Int], sampling: Sampling? = nil, checkInterrupt: () throws -> Void = {},
                      onStep: (Int, Image) throws -> Void = { _, _ in }) throws -> Image {
         let sampling = sampling ?? defaultSampling
         guard references.allSatisfy(pairs.indices.contains) else {
@@ -356,12 +367,18 @@ public final class Editor {
         let input = x.width == preset.size && x.height == preset.size ? x : try x.squared(to: preset.size)
         return try Autodiff.withoutGradients {
             guard pairing.usesReferences else {
-                return try Image(tensor: predict([(input, nil)], sampling: sampling) { try onStep($0, Image(tensor: $1.clamped(to: 0...1))) }.clamped(to: 0...1))
+                return try Image(tensor: predict([(input, nil)], sampling: sampling) {
+                    try checkInterrupt()
+                    try onStep($0, Image(tensor: $1.clamped(to: 0...1)))
+                }.clamped(to: 0...1))
             }
             guard !references.isEmpty else { throw EngineError.invalidArgument(op: "edit", message: "a \(pairing.rawValue) editor needs at least one reference") }
             let items = try references.map { (x: input, reference: Optional(try carried($0, onto: input))) }
             let fuse = try Profile.phase("fuse") { try fusion(of: items.map { $0.reference?.source.pixels ?? [] }, onto: input) }
-            let prediction = try predict(items, sampling: sampling) { try onStep($0, fuse($1)) }
+            let prediction = try predict(items, sampling: sampling) {
+                try checkInterrupt()
+                try onStep($0, fuse($1))
+            }
             return try Profile.phase("fuse") { try fuse(prediction) }
         }
     }
@@ -409,7 +426,9 @@ public final class Editor {
     func nearest(to x: Image, count: Int) throws -> [Int] {
         let probe = try x.resized(width: 16, height: 16).pixels
         let distances = thumbnails.map { zip($0, probe).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
-        return Array(distances.indices.sorted { distances[$0] < distances[$1] }.prefix(count))
+        // Damaged pairs (see `damagedPairHashes`) are references only when no other is left.
+        let intact = distances.indices.filter { damagedPairHashes[pairs[$0].name] == nil }
+        return Array((intact.isEmpty ? Array(distances.indices) : intact).sorted { distances[$0] < distances[$1] }.prefix(count))
     }
 }
 

@@ -31,7 +31,7 @@ extension Editor {
             "editor.seed": String(seed),
             "editor.augments": String(augments), "editor.flow": try flowDescription(), "editor.end_to_end": String(endToEnd),
             "editor.ablation": ablation?.rawValue ?? "none", "editor.transform_channels": String(transformChannels),
-            "editor.pairs": try json(pairs.map(\.name)), "editor.hashes": try json(pairs.map(Editor.hash)),
+            "editor.pairs": try json(pairs.map(\.name)), "editor.hashes": try json(pairs.map { damagedPairHashes[$0.name] ?? Editor.hash($0) }),
             "editor.rng": String(rng.state), "editor.sampler": "\(sampler.state.epochStart) \(sampler.state.position)",
             "editor.schedule_steps": String(trainer.schedule.totalSteps), "editor.learning_rate": String(trainer.schedule.peak),
         ])
@@ -46,16 +46,19 @@ extension Editor {
 
     /// The editor saved at `path` (see `load(_:path:pairs:)`).
     public static func load(from path: String, pairs given: [Pair]? = nil) throws -> Editor {
-        try load(Checkpoint(contentsOf: path, mayBeDamaged: ["pairs.source", "pairs.target"]), path: path, pairs: given)
+        try load(Checkpoint(contentsOf: path, mayBeDamaged: { $0.hasPrefix("pairs.") || $0.hasPrefix("optimizer.") || $0 == "trainer.losses" }),
+                 path: path, pairs: given)
     }
 
     /// The editor saved in `checkpoint`; `path` names it in errors. Damaged weights refuse to
     /// load; damaged training pairs do not — the weights are whole and edit as they did, with the
-    /// stored pixels as they are for references — but such an editor lists them in `damagedPairs`
-    /// and will not train until it is loaded again with `pairs` given: the same names, in the same
-    /// order (each scaled to the preset's size as `Editor.init` does), which then replace the
-    /// stored ones. A given pair whose pixels differ from the saved one's is trained on all the
-    /// same, and named in `differingPairs`.
+    /// other pairs as references — but such an editor lists them in `damagedPairs` and will not
+    /// train until it is loaded again with `pairs` given: the same names, in the same order (each
+    /// scaled to the preset's size as `Editor.init` does), which then replace the stored ones. A
+    /// given pair whose pixels differ from the saved one's is trained on all the same, and named
+    /// in `differingPairs`. A damaged training state (AdamW's moments, the loss curve: read with
+    /// `load(from:pairs:)`, which tolerates their damage) leaves an editor that edits and does not
+    /// train (`damagedTrainingState`).
     public static func load(_ checkpoint: Checkpoint, path: String, pairs given: [Pair]? = nil) throws -> Editor {
         func mismatch(_ reason: String) -> CheckpointError { .mismatch(path: path, reason: reason) }
         let meta = checkpoint.metadata
@@ -95,9 +98,9 @@ extension Editor {
         // values themselves, before `Image(tensor:)` clamps what damage may have put outside [0, 1].
         let side = preset.size * preset.size * 3
         let (sourceValues, targetValues) = (sources.scalars, targets.scalars)
-        let damaged = names.indices.filter { i in
+        let damagedIndices = names.indices.filter { i in
             Editor.hash(sourceValues[(i * side)..<((i + 1) * side)], targetValues[(i * side)..<((i + 1) * side)]) != hashes[i]
-        }.map { names[$0] }
+        }
         var pairs = try names.indices.map { Pair(name: names[$0], source: try Image(tensor: sources, index: $0), target: try Image(tensor: targets, index: $0)) }
         var differing: [String] = []
         if let given {
@@ -131,8 +134,9 @@ extension Editor {
                                 ablation: EditorAblation(rawValue: ablationName), transformChannels: transformChannels,
                                 augments: augments, preparesCases: false)
         try editor.trainer.restore(from: checkpoint, path: path)
-        if given == nil { editor.damagedPairs = damaged }
+        if given == nil { editor.damagedPairHashes = Dictionary(uniqueKeysWithValues: damagedIndices.map { (names[$0], hashes[$0]) }) }
         editor.differingPairs = differing
+        editor.damagedTrainingState = checkpoint.damaged.filter { !$0.hasPrefix("pairs.") }
         if let steps = meta["editor.schedule_steps"].flatMap(Int.init), steps > 0 { editor.trainer.schedule.totalSteps = steps }
         editor.rng = RandomGenerator(restoring: rngState)
         try editor.sampler.restore((samplerState[0], Int(samplerState[1])))
@@ -144,10 +148,13 @@ extension Editor {
     public var loadWarnings: [String] {
         var warnings: [String] = []
         if !damagedPairs.isEmpty {
-            warnings.append("the training pairs saved with this effect are damaged (\(damagedPairs.joined(separator: ", "))): it edits with them as they are, but training it again needs them — loadModel(path, pairs: loadPairs(folder, size: \(preset.size)))")
+            warnings.append("the training pairs saved with this effect are damaged (\(damagedPairs.joined(separator: ", "))): it edits with the other pairs as references, and training it again needs them — loadModel(path, pairs: loadPairs(folder, size: \(preset.size)))")
+        }
+        if !damagedTrainingState.isEmpty {
+            warnings.append("its saved training state is damaged (\(damagedTrainingState.joined(separator: ", "))): it edits, but training cannot resume")
         }
         if !differingPairs.isEmpty {
-            warnings.append("the pairs given differ from those it was saved with (\(differingPairs.joined(separator: ", "))): training goes on with the pairs given")
+            warnings.append("the pairs given differ from those it was saved with (\(differingPairs.joined(separator: ", "))): training goes on with the pairs given (loaded as for training, loadPairs(folder, size: \(preset.size)), the same photographs give the same pixels)")
         }
         return warnings
     }

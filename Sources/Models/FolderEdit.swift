@@ -47,7 +47,7 @@ public struct FolderEdit: Sendable {
             if FileManager.default.fileExists(atPath: destination) { report.skipped += 1; continue }
             do {
                 let source = try Image(contentsOfPNG: input + "/" + name)
-                try editor.edit(source, references: references, sampling: sampling).image.writePNG(to: destination)
+                try editor.edit(source, references: references, sampling: sampling, checkInterrupt: checkInterrupt).image.writePNG(to: destination)
                 report.edited += 1
             } catch let error as ImageError {
                 report.failures.append("\(error)")  // names the file already

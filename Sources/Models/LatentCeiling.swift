@@ -35,7 +35,7 @@ public enum LatentCeiling {
     @discardableResult
     public static func train(_ vae: VAE, on editor: Editor, steps: Int, seed: UInt64 = 1, checkInterrupt: () throws -> Void = {},
                              progress: (TrainingProgress) -> Void = { _ in }) throws -> Trainer {
-        try editor.requireIntactPairs(for: "vae")
+        try editor.requireTrainable(for: "vae")
         let rate = editor.preset.learningRate
         let trainer = try Trainer(parameters: vae.parameters,
                                   schedule: LearningRateSchedule(peak: rate, floor: rate / 20, warmupSteps: steps / 20, totalSteps: steps),

@@ -1,16 +1,40 @@
 import Engine
 
-/// The type a command parameter accepts, named as signatures show it. Binding checks every
-/// argument against it, so a command's body reads values of the declared kinds.
+/// The type a command parameter accepts, named as signatures show it, and for numbers the values
+/// it allows. Binding checks every argument against both, so a command's body reads values of
+/// the declared kinds within the declared ranges, and `help` shows the ranges from here.
 public struct ParameterType: Sendable, Equatable {
     /// The name in signatures (`Int`, `Pairs`, `Model`).
     public let name: String
     /// How an error message says what was expected ("a whole number").
     public let expected: String
+    /// The numbers allowed (a Number or Int parameter), and how they are written: "1…64", "≥ 0".
+    public let range: ClosedRange<Double>?
+    public let rangeText: String?
+    /// Whether the String names a file or folder (see `path`).
+    let isPath: Bool
+
+    init(name: String, expected: String, range: ClosedRange<Double>? = nil, rangeText: String? = nil, isPath: Bool = false) {
+        (self.name, self.expected, self.range, self.rangeText, self.isPath) = (name, expected, range, rangeText, isPath)
+    }
 
     public static let number = ParameterType(name: "Number", expected: "a Number")
     public static let integer = ParameterType(name: "Int", expected: "a whole number")
+    /// A whole number in `range`.
+    public static func integer(_ range: ClosedRange<Int>) -> ParameterType {
+        ParameterType(name: "Int", expected: "a whole number", range: Double(range.lowerBound)...Double(range.upperBound),
+                      rangeText: "\(range.lowerBound)…\(range.upperBound)")
+    }
+    /// A number in `range`.
+    public static func number(_ range: ClosedRange<Double>) -> ParameterType {
+        ParameterType(name: "Number", expected: "a Number", range: range, rangeText: "\(Value.format(range.lowerBound))…\(Value.format(range.upperBound))")
+    }
+    /// A seed: any whole number from 0 (up to the 10¹⁵ every whole number stays under).
+    public static let seed = ParameterType(name: "Int", expected: "a whole number", range: 0...1e15, rangeText: "≥ 0")
     public static let string = ParameterType(name: "String", expected: "a String")
+    /// A file or folder's path: a String without NUL, which the file system cannot take (Foundation
+    /// once wrote `save(x, "a\0b")` to a file named `a%00b`).
+    public static let path = ParameterType(name: "String", expected: "a String", isPath: true)
     public static let bool = ParameterType(name: "Bool", expected: "a Bool")
     public static let image = ParameterType(name: "Image", expected: "an Image")
     /// Pairs, or one Pair.
@@ -155,7 +179,7 @@ public struct Command: Sendable {
     /// The help text: signature, summary, parameters, details.
     public var help: String {
         var lines = [signature, "  " + summary]
-        for p in parameters { lines.append("    \(p.label ?? p.name): \(p.doc)") }
+        for p in parameters { lines.append("    \(p.label ?? p.name): \(p.doc)" + (p.type.rangeText.map { " (\($0))" } ?? "")) }
         if !doc.isEmpty { lines += doc.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 } }
         return lines.joined(separator: "\n")
     }
@@ -171,6 +195,13 @@ public struct Command: Sendable {
             if case .null = argument.value, p.defaultText != nil { return }
             guard p.type.accepts(argument.value) else {
                 throw ScriptError(.type, "\(name): \(p.label ?? p.name) must be \(p.type.expected), got \(argument.value.described)\n  \(signature)",
+                                  at: argument.location)
+            }
+            if let range = p.type.range, let text = p.type.rangeText, case let .number(v) = argument.value, !range.contains(v) {
+                throw ScriptError(.value, "\(name): \(p.label ?? p.name) must be \(text), got \(Value.format(v))", at: argument.location)
+            }
+            if p.type.isPath, case let .string(path) = argument.value, path.isEmpty || path.contains("\u{0}") {
+                throw ScriptError(.value, "\(name): \(p.label ?? p.name) must be a path, got \(path.isEmpty ? "an empty String" : "a String holding a NUL character")",
                                   at: argument.location)
             }
         }

@@ -128,8 +128,10 @@ struct Evaluator {
             if error.location == nil { error.location = nameLocation; error.length = length }
             throw error
         } catch {
-            // Engine, image and task errors already name what is wrong; add where.
-            throw ScriptError(Evaluator.kind(of: error), "\(name): \(error)", at: nameLocation, length: length)
+            // Engine, image and task errors already name what is wrong; add where, and the command
+            // unless they name it already.
+            let text = "\(error)"
+            throw ScriptError(Evaluator.kind(of: error), text.hasPrefix(name + ": ") ? text : "\(name): \(text)", at: nameLocation, length: length)
         }
     }
 

@@ -32,7 +32,7 @@ extension CommandRegistry {
                     lines += ["| parameter | type | default | meaning |", "|---|---|---|---|"]
                     for p in command.parameters {
                         let label = p.label.map { "`\($0):`" } ?? "`\(p.name)` (positional)"
-                        lines.append("| \(label) | \(p.type.name) | \(p.defaultText.map { "`\($0)`" } ?? "—") | \(p.doc) |")
+                        lines.append("| \(label) | \(p.type.name)\(p.type.rangeText.map { ", \($0)" } ?? "") | \(p.defaultText.map { "`\($0)`" } ?? "—") | \(p.doc) |")
                     }
                     lines.append("")
                 }

@@ -101,7 +101,7 @@ struct DiffusionTests {
         // Each DDIM step is seen, and the last estimate is the result.
         var seen: [Int] = []
         var last: Image?
-        let sampled = try editor.edit(x, using: [1], sampling: Sampling(steps: 4, seed: 3)) { step, estimate in seen.append(step); last = estimate }
+        let sampled = try editor.edit(x, using: [1], sampling: Sampling(steps: 4, seed: 3), onStep: { step, estimate in seen.append(step); last = estimate })
         #expect(seen == [1, 2, 3, 4] && last?.pixels == sampled.pixels)
     }
 

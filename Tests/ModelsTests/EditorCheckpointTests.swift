@@ -80,6 +80,10 @@ struct EditorCheckpointTests {
         // The weights are whole: an edit from an intact reference is the one before the save.
         let x = try SyntheticTask(.blueEyes).pair(index: 0, size: 32, seed: 77).source
         #expect(try loaded.edit(x, using: [0]) == original.edit(x, using: [0]))
+        // The damaged pair is no reference while another is left, and a file saved from this
+        // editor is as damaged as the one it came from.
+        #expect(try loaded.edit(x, references: 3).references.sorted() == [0, 2])
+        #expect(try Editor.load(loaded.checkpoint(), path: "again").damagedPairs == [original.pairs[1].name])
         let refused = #expect(throws: EngineError.self) { try loaded.train(until: 3) }
         #expect(refused?.description.contains("loadModel(path, pairs: loadPairs(folder, size: 32))") == true)
         // Given again, the pairs replace the stored ones, and training resumes exactly.
@@ -103,14 +107,22 @@ struct EditorCheckpointTests {
         let original = try editor(.one2one)
         try original.save(to: dir + "/effect.safetensors")
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/effect.safetensors")))
-        var pixels = bytes, weights = bytes
+        var pixels = bytes, weights = bytes, moments = bytes
         pixels[try EditorCheckpointTests.dataRange(of: "pairs.source", in: bytes).lowerBound + 401] ^= 0x10
         weights[try EditorCheckpointTests.dataRange(of: "model.head.attention.key.weight", in: bytes).lowerBound + 2] ^= 0x01
+        moments[try EditorCheckpointTests.dataRange(of: "optimizer.exp_avg_sq.head.attention.key.weight", in: bytes).lowerBound + 3] ^= 0x40
         try Data(pixels).write(to: URL(fileURLWithPath: dir + "/pixels.safetensors"))
         try Data(weights).write(to: URL(fileURLWithPath: dir + "/weights.safetensors"))
+        try Data(moments).write(to: URL(fileURLWithPath: dir + "/moments.safetensors"))
         #expect(try Editor.load(from: dir + "/pixels.safetensors").damagedPairs == [original.pairs[0].name])
+        // AdamW's moments are not needed to edit: the effect edits as before, and will not resume.
+        let resumable = try Editor.load(from: dir + "/moments.safetensors")
+        #expect(resumable.damagedTrainingState == ["optimizer.exp_avg_sq.head.attention.key.weight"] && resumable.loadWarnings.count == 1)
+        let x = try SyntheticTask(.blueEyes).pair(index: 0, size: 32, seed: 77).source
+        #expect(try resumable.edit(x).image == original.edit(x).image)
+        #expect(throws: EngineError.self) { try resumable.train(until: 1) }
         let refused = #expect(throws: CheckpointError.self) { try Editor.load(from: dir + "/weights.safetensors") }
         let count = try original.checkpoint().tensors.count
-        #expect(refused?.description == "\(dir)/weights.safetensors: not a usable checkpoint: 1 of its \(count) tensors do not match the SHA-256 saved with them ('model.head.attention.key.weight' first): the file is damaged")
+        #expect(refused?.description == "\(dir)/weights.safetensors: not a usable checkpoint: 1 of its \(count) tensors does not match the SHA-256 saved with it ('model.head.attention.key.weight' first): the file is damaged")
     }
 }

@@ -66,7 +66,8 @@ for name in tasks pairs flow carried loss edits; do
 done
 check "demo writes the metrics as metrics.png" '[[ -n $(png_size "$work/demo/metrics.png") ]]'
 check "index.html carries the metrics beside the identity" 'grep -q "<td>identity</td>" "$work/demo/index.html" && grep -q "<td>structural</td>" "$work/demo/index.html"'
-check "the demo trains the editor and reports where the edit is" 'tail -n 1 "$work/demo.out" | python3 -c "import json, sys; s = json.load(sys.stdin); assert s[\"summary\"] == \"editor\" and s[\"edit_psnr\"] > 0 and s[\"identity_edit_psnr\"] > 0"'
+# (Measured: 33.63 dB where the edit is against the identity's 32.54, after 20 steps at tiny.)
+check "the demo trains the editor and beats the identity where the edit is" 'tail -n 1 "$work/demo.out" | python3 -c "import json, sys; s = json.load(sys.stdin); assert s[\"summary\"] == \"editor\" and s[\"edit_psnr\"] > s[\"identity_edit_psnr\"] + 0.5 > 0.5, s"'
 check "its training is reported as JSON lines" '[[ $(grep -c "^{\"step\": " "$work/demo.out") -ge 10 ]]'
 
 # LIKEWISE_THREADS sets the engine's thread count; a value that is not a number leaves the default.
@@ -195,6 +196,33 @@ check "apply --steps on an effect without diffusion is an error" '[[ $status -ne
 status=$?
 check "a file that is not an effect is an error naming it" '[[ $status -ne 0 ]] && grep -q "photos/a.png: not a usable checkpoint" "$work/apply3.err"'
 
+# Ctrl-C (SIGINT) in the middle of the work: train --out leaves the previous file whole (it writes
+# only at the end, atomically), and apply leaves only whole pictures and resumes where it stopped.
+# started_then_interrupt CONDITION LOG COMMAND…: runs COMMAND (its stderr to LOG), sends SIGINT
+# once CONDITION holds (within a minute), and waits for it. A shell starts a background job with
+# SIGINT ignored; env --default-signal gives the command the terminal's Ctrl-C back.
+started_then_interrupt() {
+  local condition=$1 log=$2
+  shift 2
+  env --default-signal=INT "$@" > /dev/null 2> "$log" &
+  local pid=$! waited=0
+  until eval "$condition" || ((waited >= 600)); do sleep 0.1; waited=$((waited + 1)); done
+  kill -INT "$pid" 2> /dev/null
+  wait "$pid"
+}
+cp "$work/effect.safetensors" "$work/ctrlc.safetensors"
+started_then_interrupt 'grep -q "^step [0-9]" "$work/ctrlc.err"' "$work/ctrlc.err" "$binary" train --task blue_eyes --pairs 3 --preset tiny --pairing one2one --steps 100000 --out "$work/ctrlc.safetensors"
+check "Ctrl-C during train --out leaves the previous effect whole, and no partial file" 'grep -q "^step [0-9]" "$work/ctrlc.err" && cmp -s "$work/effect.safetensors" "$work/ctrlc.safetensors" && [[ ! -e "$work/.ctrlc.safetensors.partial" ]]'
+mkdir -p "$work/many"
+printf 'let p = synth("old", count: 30, size: 48, seed: 60)\nfor i in 0..<30 { save(p[i].source, "%s/many/" + "p" + i + ".png") }\n' "$work" > "$work/many.lw"
+"$bin" run "$work/many.lw" --out "$work/many-run" > /dev/null 2>&1
+started_then_interrupt '(($(ls "$work/many-out" 2> /dev/null | wc -l) >= 2))' "$work/many-apply.err" "$binary" apply "$work/effect.safetensors" "$work/many" "$work/many-out"
+stopped=$(ls "$work/many-out" | wc -l)
+png_whole() { python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); assert d[:8] == b"\x89PNG\r\n\x1a\n" and d[-8:-4] == b"IEND"' "$1" 2>/dev/null; }
+check "Ctrl-C during apply leaves only whole pictures, and no temporary file" '((stopped > 0 && stopped < 30)) && (for f in "$work"/many-out/*; do png_whole "$f" || exit 1; done) && [[ $(ls -a "$work/many-out" | grep -c "^\.") -eq 2 ]]'
+"$bin" apply "$work/effect.safetensors" "$work/many" "$work/many-out" > /dev/null 2> "$work/many-again.err"
+check "and a second apply does only what is left" 'grep -q "$((30 - stopped)) edited, $stopped already done, 0 unreadable" "$work/many-again.err"'
+
 # What the product writes, another process reads back (#28): an effect trained on crops of real
 # photographs (320² and 300², the reported case), saved by one process and loaded by another; its
 # edits through apply and through a script byte for byte alike; a saved picture read and saved
@@ -237,7 +265,7 @@ check "training it is refused, saying how to give the pairs" '[[ $? -eq 1 ]] && 
 printf 'let m = loadModel("%s/damaged-pairs.safetensors", pairs: loadPairs("%s/saved-effect-hash", size: 32))\ntrain(m, steps: 3, plot: false)\nprint(m.steps)\n' "$work" "$fixtures" > "$work/restored.lw"
 check "given its pairs again, it trains on" '[[ $("$bin" run "$work/restored.lw" --out "$work/restored-run" 2> "$work/restored.err" | tail -n 1) == 5 ]] && ! grep -q warning "$work/restored.err"'
 "$bin" apply "$work/damaged-weights.safetensors" "$work/photos" "$work/nothing" > /dev/null 2> "$work/damaged-weights.err"
-check "damaged weights refuse to load, naming the file and the tensor" '[[ $? -ne 0 ]] && grep -q "damaged-weights.safetensors: not a usable checkpoint: 1 of its .* tensors do not match the SHA-256 saved with them (.model.head.attention.key.weight. first): the file is damaged" "$work/damaged-weights.err"'
+check "damaged weights refuse to load, naming the file and the tensor" '[[ $? -ne 0 ]] && grep -q "damaged-weights.safetensors: not a usable checkpoint: 1 of its .* tensors does not match the SHA-256 saved with it (.model.head.attention.key.weight. first): the file is damaged" "$work/damaged-weights.err"'
 
 HOME="$work/home" "$bin" install --user > /dev/null
 check "install --user writes the kernelspec under ~/.local/share/jupyter" '[[ -f "$work/home/.local/share/jupyter/kernels/likewise/kernel.json" && -f "$work/home/.local/share/jupyter/kernels/likewise/logo-64x64.png" ]]'

@@ -19,16 +19,23 @@ extension Image {
             }
         }
         var out = [Float](repeating: 0, count: newHeight * newWidth * 3)
-        for y in 0..<newHeight {
-            for (source, weight) in rows.taps[y] {
-                let s = 3 * source * newWidth, o = 3 * y * newWidth
-                for i in 0..<(3 * newWidth) { out[o + i] += weight * wide[s + i] }
+        let row = 3 * newWidth
+        out.withUnsafeMutableBufferPointer { out in
+            wide.withUnsafeBufferPointer { wide in
+                for y in 0..<newHeight {
+                    let o = y * row
+                    for (source, weight) in rows.taps[y] {
+                        let s = source * row
+                        for i in 0..<row { out[o + i] += weight * wide[s + i] }
+                    }
+                    // An area's weights, each overlap/scale rounded to Float, add up to 1 only
+                    // within a few ulps: a white region came out 1.0000002. Samples stay in
+                    // [0, 1], as an image's must — a saved effect's pairs, clamped when read back,
+                    // once failed their hashes for it.
+                    for i in o..<(o + row) { out[i] = min(max(out[i], 0), 1) }
+                }
             }
         }
-        // An area's weights, each overlap/scale rounded to Float, add up to 1 only within a few
-        // ulps: a white region came out 1.0000002. Samples stay in [0, 1], as an image's must —
-        // a saved effect's pairs, clamped when read back, once failed their hashes for it.
-        for i in out.indices { out[i] = min(max(out[i], 0), 1) }
         return try Image(width: newWidth, height: newHeight, pixels: out)
     }
 

@@ -31,8 +31,9 @@ extension Pair {
     ///
     /// Every problem in the folder — names without a partner, files that are not PNG or do not
     /// decode, sizes that disagree, an empty folder — is reported together in one
-    /// `PairFolderError`, so a user can fix them all in one pass.
-    public static func load(from folder: String, size: Int? = nil) throws -> [Pair] {
+    /// `PairFolderError`, so a user can fix them all in one pass. `checkInterrupt` is called
+    /// before each pair is read.
+    public static func load(from folder: String, size: Int? = nil, checkInterrupt: () throws -> Void = {}) throws -> [Pair] {
         let files = FileManager.default
         var isDirectory: ObjCBool = false
         guard files.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -75,6 +76,7 @@ extension Pair {
         var firstSize: (name: String, width: Int, height: Int)? = nil
         for name in sources.keys.sorted() {
             guard let sourcePath = sources[name], let targetPath = targets[name] else { continue }
+            try checkInterrupt()  // between pairs: a large folder, or a large size:, stops within one
             do {
                 var source = try Image(contentsOfPNG: sourcePath), target = try Image(contentsOfPNG: targetPath)
                 guard source.width == target.width, source.height == target.height else {

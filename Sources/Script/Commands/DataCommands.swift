@@ -8,20 +8,18 @@ extension CommandSet {
     public static let data = CommandSet("Data", [
         Command("synth", [
             Parameter(nil, "task", .string, "a built-in task: \(taskNames)"),
-            Parameter("count", "count", .integer, default: .number(8), "how many pairs (1…100000)"),
-            Parameter("size", "size", .integer, default: .number(64), "width and height in pixels (32…256)"),
-            Parameter("seed", "seed", .integer, default: .null, shown: "the session seed", "which pairs: another seed gives held-out pairs"),
+            Parameter("count", "count", .integer(1...100_000), default: .number(8), "how many pairs"),
+            Parameter("size", "size", .integer(SyntheticTask.sizes), default: .number(64), "width and height in pixels"),
+            Parameter("seed", "seed", .seed, default: .null, shown: "the session seed", "which pairs: another seed gives held-out pairs"),
         ], summary: "Pairs of a built-in task, drawn from a seed.",
         doc: SyntheticTask.Kind.allCases.map { "\($0.rawValue): \($0.summary)" }.joined(separator: "\n")) { call, session in
             let task = try SyntheticTask(named: try call.string("task"))
             let seed = call.has("seed") ? try call.integer("seed") : session.seed
-            guard seed >= 0 else { throw ScriptError(.value, "synth: seed must be ≥ 0, got \(seed)") }
             let (count, size) = (try call.integer("count"), try call.integer("size"))
             // Drawn in chunks of about 256 pairs' worth of 64×64 pixels, so that a large request
             // shows progress and stops within a fraction of a second of an interrupt at any size.
             let chunk = max(1, min(256, 256 * 64 * 64 / max(size * size, 1)))
             var pairs: [Pair] = []
-            guard (1...100_000).contains(count) else { throw ScriptError(.value, "synth: count must be 1…100000, got \(count)") }
             for start in stride(from: 0, to: count, by: chunk) {
                 try session.checkInterrupt()
                 pairs += try task.pairs(start..<min(start + chunk, count), size: size, seed: UInt64(seed))
@@ -30,12 +28,13 @@ extension CommandSet {
             return .pairs(pairs)
         },
         Command("loadPairs", [
-            Parameter(nil, "folder", .string, "source/ and target/ subfolders, or NAME_src.png with NAME_tgt.png"),
-            Parameter("size", "size", .integer, default: .null, "scale and centre-crop every image to size×size"),
-        ], summary: "Your own pairs from a folder; every problem in it is reported at once.") { call, _ in
-            .pairs(try Pair.load(from: try call.string("folder"), size: call.has("size") ? try call.integer("size") : nil))
+            Parameter(nil, "folder", .path, "source/ and target/ subfolders, or NAME_src.png with NAME_tgt.png"),
+            Parameter("size", "size", .integer(1...Image.maximumSide), default: .null, "scale and centre-crop every image to size×size"),
+        ], summary: "Your own pairs from a folder; every problem in it is reported at once.") { call, session in
+            .pairs(try Pair.load(from: try call.string("folder"), size: call.has("size") ? try call.integer("size") : nil,
+                                 checkInterrupt: session.checkInterrupt))
         },
-        Command("image", [Parameter(nil, "path", .string, "a PNG file")],
+        Command("image", [Parameter(nil, "path", .path, "a PNG file")],
                 summary: "An image read from a PNG file (any colour type and bit depth).") { call, _ in
             .image(try Image(contentsOfPNG: try call.string("path")))
         },
@@ -53,7 +52,7 @@ extension CommandSet {
         },
         Command("save", [
             Parameter(nil, "value", .any, "an image, a pair or pairs (saved as their grid), or a model"),
-            Parameter(nil, "path", .string, "where to write it (a PNG, or a model's safetensors file); written atomically"),
+            Parameter(nil, "path", .path, "where to write it (a PNG, or a model's safetensors file); written atomically"),
         ], summary: "Writes a picture to a PNG file, or a model to its safetensors file, making its folder if need be.") { call, session in
             let path = try call.string("path")
             func makeFolder() throws {
@@ -128,10 +127,9 @@ extension CommandSet {
         },
         Command("grid", [
             Parameter(nil, "items", .any, "Pairs (sources above targets) or an Array of images"),
-            Parameter("columns", "columns", .integer, default: .number(8), "how many a row"),
+            Parameter("columns", "columns", .integer(1...64), default: .number(8), "how many a row"),
         ], summary: "A picture of pairs or images in a grid with captions.") { call, _ in
             let columns = try call.integer("columns")
-            guard (1...64).contains(columns) else { throw ScriptError(.value, "grid: columns must be 1…64, got \(columns)") }
             switch call.value("items") {
             case let .pairs(p) where !p.isEmpty: return .image(try Figure.pairGrid(p, columns: columns))
             case let .pair(p): return .image(try Figure.pairGrid([p]))

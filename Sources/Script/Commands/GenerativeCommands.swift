@@ -9,13 +9,12 @@ extension CommandSet {
     public static let generative = CommandSet("VAE and diffusion", [
         Command("vae", [
             Parameter(nil, "model", .object("Model"), "the model whose cases the VAEs learn"),
-            Parameter("steps", "steps", .integer, default: .number(600), "training steps of each VAE"),
+            Parameter("steps", "steps", .integer(1...100_000), default: .number(600), "training steps of each VAE"),
             Parameter("latent", "latent", .integer, default: .null, shown: "a quarter of the model's size", "the latent's side in pixels (16 or 32 at 64 px)"),
         ], summary: "Two VAEs trained on a model's cases, with and without skip images (a VAE value for recon and ceiling).",
         doc: "The paper's trainable VAE: an encoder to a latent of a quarter of the side (16×16×4 at 64 px), a decoder whose\nblocks get features of skip images — x_j and, for n-to-n models, a training pair's target carried onto it — and learned\nnoise injection; L1, the frequency loss and a small KL term. The second VAE has no skips: the ablation. What\nthey reconstruct of held-out targets is the ceiling of any editor working in their latent.") { call, session in
             let editor = try call.object("model", as: EffectModel.self).editor
             let steps = try call.integer("steps")
-            guard (1...100_000).contains(steps) else { throw ScriptError(.value, "vae: steps must be 1…100000, got \(steps)") }
             var trained: [VAE] = []
             for skips in [true, false] {
                 let vae = try VAE(LatentCeiling.configuration(for: editor, skips: skips, latentSide: call.has("latent") ? try call.integer("latent") : nil),
@@ -59,7 +58,7 @@ extension CommandSet {
             Parameter(nil, "image", .image, "the image to noise"),
             Parameter("t", "t", .array, default: .array([0, 0.25, 0.5, 0.75, 0.9, 1].map(Value.number)), shown: "[0, 0.25, 0.5, 0.75, 0.9, 1]",
                       "noise levels in [0, 1]: 0 is the image, 1 pure noise"),
-            Parameter("seed", "seed", .integer, default: .number(0), "the noise's seed"),
+            Parameter("seed", "seed", .seed, default: .number(0), "the noise's seed"),
         ], summary: "The diffusion forward process: the image at a few noise levels t, as a strip.",
         doc: "z_t = α(t)·x + σ(t)·ε on the image mapped to [−1, 1], with the cosine schedule's α² = ᾱ(t) and σ² = 1 − ᾱ(t);\nunder each picture its t and ᾱ. A diffusion model learns to undo one small piece of this at a time.") { call, _ in
             guard case let .image(image) = call.value("image"), case let .array(values) = call.value("t") else {
@@ -70,9 +69,7 @@ extension CommandSet {
                 return t
             }
             guard (1...16).contains(times.count) else { throw ScriptError(.value, "noise: t must hold 1…16 levels, got \(times.count)") }
-            let seed = try call.integer("seed")
-            guard seed >= 0 else { throw ScriptError(.value, "noise: seed must be ≥ 0, got \(seed)") }
-            var rng = RandomGenerator(seed: UInt64(seed))
+            var rng = RandomGenerator(seed: UInt64(try call.integer("seed")))
             let noise = (0..<image.pixels.count).map { _ in rng.normal() }
             let tiles = try times.map { t -> Figure.Tile in
                 let (alpha, sigma) = NoiseSchedule.coefficients(t)
@@ -89,25 +86,23 @@ extension CommandSet {
         Command("trajectory", [
             Parameter(nil, "model", .object("Model"), "a model with diffusion"),
             Parameter(nil, "image", .image, "the image to edit"),
-            Parameter("steps", "steps", .integer, default: .number(Double(Sampling.standard.steps)), "DDIM steps (1…\(Sampling.maximumSteps))"),
-            Parameter("refs", "refs", .integer, default: .number(1), "training pairs fused as references"),
-            Parameter("seed", "seed", .integer, default: .number(0), "the sampling noise's seed"),
+            Parameter("steps", "steps", .integer(1...Sampling.maximumSteps), default: .number(Double(Sampling.standard.steps)), "DDIM steps"),
+            Parameter("refs", "refs", .references, default: .number(1), "training pairs fused as references"),
+            Parameter("seed", "seed", .seed, default: .number(0), "the sampling noise's seed"),
         ], summary: "The DDIM path of an edit: the image, the regression head's edit, then what each step estimates, as a strip.",
-        doc: "The sampler starts from noise and, at each of its steps, estimates the residual the head missed; the strip shows the\nhead's edit plus that estimate after every step (at most 12 shown, evenly spaced), ending at the edit that edit(...)\nreturns with the same steps and seed.") { call, _ in
+        doc: "The sampler starts from noise and, at each of its steps, estimates the residual the head missed; the strip shows the\nhead's edit plus that estimate after every step (at most 12 shown, evenly spaced), ending at the edit that edit(...)\nreturns with the same steps and seed.") { call, session in
             let editor = try call.object("model", as: EffectModel.self).editor
             guard editor.hasDiffusion else {
                 throw ScriptError(.value, "trajectory: this model has no diffusion to sample; build one with model(…, diffusion: true)")
             }
             guard case let .image(image) = call.value("image") else { throw ScriptError(.type, "trajectory: image must be an Image") }
             let (steps, refs, seed) = (try call.integer("steps"), try call.integer("refs"), try call.integer("seed"))
-            guard (1...Sampling.maximumSteps).contains(steps) else { throw ScriptError(.value, "trajectory: steps must be 1…\(Sampling.maximumSteps), got \(steps)") }
-            guard (1...64).contains(refs) else { throw ScriptError(.value, "trajectory: refs must be 1…64, got \(refs)") }
-            guard seed >= 0 else { throw ScriptError(.value, "trajectory: seed must be ≥ 0, got \(seed)") }
-            let head = try editor.edit(image, references: refs, sampling: .headOnly)
+            let head = try editor.edit(image, references: refs, sampling: .headOnly, checkInterrupt: session.checkInterrupt)
             let shown = Set((0..<min(steps, 12)).map { k in steps - (min(steps, 12) - 1 - k) * steps / min(steps, 12) })
             var tiles = [Figure.Tile(try Figure.enlarged(image.squared(to: editor.preset.size)), title: "x"),
                          Figure.Tile(try Figure.enlarged(head.image), title: "head")]
-            _ = try editor.edit(image, using: head.references, sampling: Sampling(steps: steps, seed: UInt64(seed))) { step, estimate in
+            _ = try editor.edit(image, using: head.references, sampling: Sampling(steps: steps, seed: UInt64(seed)),
+                                checkInterrupt: session.checkInterrupt) { step, estimate in
                 if shown.contains(step) { tiles.append(Figure.Tile(try Figure.enlarged(estimate), title: "step \(step)")) }
             }
             return .image(try Figure.comparison(tiles, heading: "DDIM, \(steps) steps from noise: the head's edit plus each step's estimate of what it missed"))

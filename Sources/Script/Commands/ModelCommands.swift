@@ -82,11 +82,16 @@ public struct FlowField: ScriptObject, @unchecked Sendable {
     }
 }
 
+extension ParameterType {
+    /// How many training pairs an edit fuses as references.
+    static let references = ParameterType.integer(1...64)
+}
+
 /// How an edit is sampled, for the commands that edit: DDIM steps, η and the noise's seed.
 private let samplingParameters = [
-    Parameter("steps", "steps", .integer, default: .null, shown: "the model's", "DDIM steps of a diffusion model (0: its regression head alone; 10 by default)"),
-    Parameter("eta", "eta", .number, default: .number(0), "DDIM's η: 0 is deterministic, 1 adds fresh noise each step"),
-    Parameter("seed", "seed", .integer, default: .number(0), "the seed of the sampling noise: one seed, one image, bit for bit"),
+    Parameter("steps", "steps", .integer(0...Sampling.maximumSteps), default: .null, shown: "the model's", "DDIM steps of a diffusion model (0: its regression head alone; 10 by default)"),
+    Parameter("eta", "eta", .number(0...1), default: .number(0), "DDIM's η: 0 is deterministic, 1 adds fresh noise each step"),
+    Parameter("seed", "seed", .seed, default: .number(0), "the seed of the sampling noise: one seed, one image, bit for bit"),
 ]
 
 /// The sampling a call asks for (see `samplingParameters`; `tune` has no η), checked against the model.
@@ -95,11 +100,7 @@ private func sampling(of call: Invocation, for editor: Editor, in command: Strin
     guard steps == 0 || editor.hasDiffusion else {
         throw ScriptError(.value, "\(command): steps: \(steps) needs a model with diffusion (model(…, diffusion: true)); this one is regression only")
     }
-    guard (0...Sampling.maximumSteps).contains(steps) else { throw ScriptError(.value, "\(command): steps must be 0…\(Sampling.maximumSteps), got \(steps)") }
-    let (eta, seed) = (call.has("eta") ? try call.number("eta") : 0, try call.integer("seed"))
-    guard (0...1).contains(eta) else { throw ScriptError(.value, "\(command): eta must be 0…1, got \(eta)") }
-    guard seed >= 0 else { throw ScriptError(.value, "\(command): seed must be ≥ 0, got \(seed)") }
-    return try Sampling(steps: steps, eta: eta, seed: UInt64(seed))
+    return try Sampling(steps: steps, eta: call.has("eta") ? try call.number("eta") : 0, seed: UInt64(try call.integer("seed")))
 }
 
 /// The model commands: build an effect from pairs, train it with a live display, look at it,
@@ -110,9 +111,9 @@ extension CommandSet {
             Parameter(nil, "pairs", .pairs, "the before/after pairs (at least 2)"),
             Parameter("preset", "preset", .string, default: .string("small"), "tiny (32 px), small (64 px) or base (128 px)"),
             Parameter("pairing", "pairing", .string, default: .string("auto"), "auto, structural or implicit (n-to-n), one2one or pix2pix (direct)"),
-            Parameter("seed", "seed", .integer, default: .null, shown: "the session seed", "the weights' and the training order's seed"),
+            Parameter("seed", "seed", .seed, default: .null, shown: "the session seed", "the weights' and the training order's seed"),
             Parameter("flow", "flow", .string, default: .string("learned"), "the flow estimator: learned or horn-schunck"),
-            Parameter("refineFlow", "refineFlow", .integer, default: .number(0), "steps refining the learned flow on these pairs' sources, without labels, first"),
+            Parameter("refineFlow", "refineFlow", .integer(0...100_000), default: .number(0), "steps refining the learned flow on these pairs' sources, without labels, first"),
             Parameter("diffusion", "diffusion", .bool, default: .bool(false), "add the diffusion refiner: a denoiser that samples what the regression head misses"),
             Parameter("endToEnd", "endToEnd", .bool, default: .bool(false), "train the learned flow with the head: the editor's loss reaches Mx (n-to-n pairings)"),
             Parameter("transformChannels", "transformChannels", .bool, default: .bool(false), "give the head Mx's flow and colour maps as input channels too (n-to-n pairings)"),
@@ -125,7 +126,6 @@ extension CommandSet {
                 throw ScriptError(.value, "model: pairing must be auto or one of \(Pairing.names), got \"\(name)\"")
             }
             let seed = call.has("seed") ? try call.integer("seed") : session.seed
-            guard seed >= 0 else { throw ScriptError(.value, "model: seed must be ≥ 0, got \(seed)") }
             let (pairs, preset, flowName) = (try call.pairs("pairs"), try EditorPreset.named(try call.string("preset")), try call.string("flow"))
             let endToEnd = try call.bool("endToEnd"), transformChannels = try call.bool("transformChannels"), ablationName = try call.string("ablation")
             guard ablationName == "none" || EditorAblation(rawValue: ablationName) != nil else {
@@ -134,7 +134,6 @@ extension CommandSet {
             try Editor.checkSwitches(pairing: Pairing(rawValue: name), flow: flowName, endToEnd: endToEnd,
                                      ablation: EditorAblation(rawValue: ablationName), transformChannels: transformChannels)
             let refinement = try call.integer("refineFlow")
-            guard (0...100_000).contains(refinement) else { throw ScriptError(.value, "model: refineFlow must be 0…100000 steps, got \(refinement)") }
             if refinement > 0 { session.progress("model: refining the flow on your pairs (\(refinement) steps)", id: "model") }
             // One estimator, refined once, serves the pairing's choice and the model.
             let flow = try Transformation.estimator(named: flowName, refinedOn: pairs.map { try $0.squared(to: preset.size).source },
@@ -173,18 +172,19 @@ extension CommandSet {
                 ["FLOPs a step", String(format: "%.2f G", cost.flopsPerStep / 1e9)], ["memory", String(format: "about %.0f MB", Double(cost.bytes) / 1e6)],
                 ["pairs", String(editor.pairs.count)], ["batch", String(editor.preset.batch)], ["learning rate", "\(editor.trainer.schedule.peak)"],
                 ["steps", String(editor.trainer.step)],
-            ]
+            ] + (editor.damagedPairs.isEmpty ? [] : [["damaged pairs", editor.damagedPairs.joined(separator: ", ") + " (not used as references; give them again to train)"]])
+              + (editor.damagedTrainingState.isEmpty ? [] : [["damaged training state", editor.damagedTrainingState.joined(separator: ", ") + " (it edits; training cannot resume)"]])
             return .object(Table(columns: ["", ""], rows: rows))
         },
         Command("train", [
             Parameter(nil, "model", .object("Model"), "the model"),
-            Parameter("steps", "steps", .integer, default: .null, shown: "the preset's", "how many more steps"),
+            Parameter("steps", "steps", .integer(1...1_000_000), default: .null, shown: "the preset's", "how many more steps"),
             Parameter("plot", "plot", .bool, default: .bool(true), "show the loss curve as it changes (false: the progress line only)"),
         ], summary: "Trains a model, showing a progress line and the loss curve as they change; stop keeps the last finished step.") { call, session in
             let model = try call.object("model", as: EffectModel.self)
             let editor = model.editor
             let more = call.has("steps") ? try call.integer("steps") : editor.preset.steps
-            guard (1...1_000_000).contains(more) else { throw ScriptError(.value, "train: steps must be 1…1000000, got \(more)") }
+            try editor.requireTrainable(for: "train")  // before the plot is drawn
             let plotID: String? = try call.bool("plot") ? "loss-" + UUID().uuidString.lowercased() : nil
             if let plotID { try session.show(.image(model.lossPlot()), id: plotID) }
             let started = Date(), target = editor.trainer.step + more
@@ -204,25 +204,24 @@ extension CommandSet {
         Command("edit", [
             Parameter(nil, "model", .object("Model"), "the model"),
             Parameter(nil, "image", .image, "the image to edit"),
-            Parameter("refs", "refs", .integer, default: .number(1), "training pairs fused as references (structural models)"),
+            Parameter("refs", "refs", .references, default: .number(1), "training pairs fused as references (structural models)"),
         ] + samplingParameters, summary: "An image edited by the model (at the model's size); prints the training pairs it used as references.") { call, session in
             let refs = try call.integer("refs")
-            guard (1...64).contains(refs) else { throw ScriptError(.value, "edit: refs must be 1…64, got \(refs)") }
             guard case let .image(image) = call.value("image") else { throw ScriptError(.type, "edit: image must be an Image") }
             let editor = try call.object("model", as: EffectModel.self).editor
-            let (edited, references) = try editor.edit(image, references: refs, sampling: sampling(of: call, for: editor, in: "edit"))
+            let (edited, references) = try editor.edit(image, references: refs, sampling: sampling(of: call, for: editor, in: "edit"),
+                                                       checkInterrupt: session.checkInterrupt)
             if !references.isEmpty { session.print("references: " + references.map { editor.pairs[$0].name }.joined(separator: ", ")) }
             return .image(edited)
         },
         Command("apply", [
             Parameter(nil, "model", .object("Model"), "the model"),
-            Parameter(nil, "input", .string, "a folder of PNG images"),
-            Parameter(nil, "output", .string, "where the edited images go (made if missing)"),
-            Parameter("refs", "refs", .integer, default: .number(1), "training pairs fused as references (structural models)"),
+            Parameter(nil, "input", .path, "a folder of PNG images"),
+            Parameter(nil, "output", .path, "where the edited images go (made if missing)"),
+            Parameter("refs", "refs", .references, default: .number(1), "training pairs fused as references (structural models)"),
         ] + samplingParameters, summary: "Edits every PNG of a folder into another, as likewise apply does; prints what it did.",
         doc: "OUTPUT/NAME.png for each INPUT/NAME.png, at the model's size. Files already in OUTPUT are skipped, so a stopped run\nresumes; files that cannot be read are listed at the end. Returns how many images were edited.") { call, session in
             let refs = try call.integer("refs")
-            guard (1...64).contains(refs) else { throw ScriptError(.value, "apply: refs must be 1…64, got \(refs)") }
             let editor = try call.object("model", as: EffectModel.self).editor
             let job = FolderEdit(input: try call.string("input"), output: try call.string("output"), references: refs,
                                  sampling: try sampling(of: call, for: editor, in: "apply"))
@@ -239,23 +238,19 @@ extension CommandSet {
             Parameter(nil, "model", .object("Model"), "the model"),
             Parameter(nil, "image", .image, "the image to edit"),
             Parameter("refs", "refs", .integer, default: .number(1), "references to start from (structural and implicit models)"),
-            Parameter("strength", "strength", .number, default: .number(1), "how strongly to apply the edit, 0…1, to start from"),
-            Parameter("steps", "steps", .integer, default: .null, shown: "the model's", "DDIM steps to start from (models with diffusion; 0…20)"),
-            Parameter("seed", "seed", .integer, default: .number(0), "the sampling noise's seed to start from (models with diffusion; 0…99)"),
+            Parameter("strength", "strength", .number(0...1), default: .number(1), "how strongly to apply the edit, to start from"),
+            Parameter("steps", "steps", .integer(0...Tuning.maximumSteps), default: .null, shown: "the model's", "DDIM steps to start from (models with diffusion)"),
+            Parameter("seed", "seed", .integer(0...Tuning.maximumSeed), default: .number(0), "the sampling noise's seed to start from (models with diffusion)"),
         ], summary: "An edit with sliders for its knobs (references, strength, DDIM steps, seed) that re-render it; returns the values chosen (a Tuning).",
         doc: "In a notebook the sliders are Jupyter widgets: moving one re-renders the image. Read the values back with\nt.refs, t.strength, t.steps, t.seed and t.image. A model without diffusion has no steps or seed sliders.\nWhere there are no widgets (likewise run) it shows the edit at the values given.") { call, session in
             let editor = try call.object("model", as: EffectModel.self).editor
             guard case let .image(image) = call.value("image") else { throw ScriptError(.type, "tune: image must be an Image") }
             let (refs, strength) = (try call.integer("refs"), try call.number("strength"))
             let sampling = try sampling(of: call, for: editor, in: "tune")
-            guard sampling.steps <= Tuning.maximumSteps, sampling.seed <= Tuning.maximumSeed else {
-                throw ScriptError(.value, "tune: steps must be 0…\(Tuning.maximumSteps) and seed 0…\(Tuning.maximumSeed), got \(sampling.steps) and \(sampling.seed)")
-            }
             let tuning = try Tuning(editor: editor, source: image, refs: refs, strength: strength, steps: sampling.steps, seed: Int(sampling.seed))
             guard (1...tuning.maximumRefs).contains(refs) else {
                 throw ScriptError(.value, "tune: refs must be 1…\(tuning.maximumRefs) for this \(editor.pairing.rawValue) model, got \(refs)")
             }
-            guard (0...1).contains(strength) else { throw ScriptError(.value, "tune: strength must be 0…1, got \(strength)") }
             if let channel = session.sink.comms {
                 let column = try tuning.openWidgets(in: session, on: channel)
                 session.sink.display(DisplayBundle(text: tuning.summary, widget: column), id: nil)
@@ -267,19 +262,18 @@ extension CommandSet {
         Command("evaluate", [
             Parameter(nil, "model", .object("Model"), "the model"),
             Parameter(nil, "pairs", .pairs, "held-out pairs: sources in, targets the truth"),
-            Parameter("refs", "refs", .integer, default: .number(1), "references fused per edit"),
+            Parameter("refs", "refs", .references, default: .number(1), "references fused per edit"),
         ] + samplingParameters, summary: "PSNR, SSIM and the PSNR where the edit happens, for the model and for the unchanged source (an Evaluation).",
         doc: "It shows as a table; its numbers are members: psnr, ssim, editPSNR, editCover, steps, identityPSNR,\nidentityEditPSNR, sharpness (the output's fine detail over the truth's: 1 is the truth's, below is blurrier),\ndiffusion (whether the edits were sampled) and table.") { call, session in
             let editor = try call.object("model", as: EffectModel.self).editor
             let pairs = try call.pairs("pairs").map { try $0.squared(to: editor.preset.size) }
             let refs = try call.integer("refs")
-            guard (1...64).contains(refs) else { throw ScriptError(.value, "evaluate: refs must be 1…64, got \(refs)") }
             let identity = try EvaluationRow.score(method: "identity", pairs: 0, steps: 0, trainSeconds: 0, on: pairs,
                                                    checkInterrupt: session.checkInterrupt) { $0 }
             let sampling = try sampling(of: call, for: editor, in: "evaluate")
             let model = try EvaluationRow.score(method: editor.pairing.rawValue, diffusion: sampling.steps > 0, pairs: editor.pairs.count,
                                                 steps: editor.trainer.step, trainSeconds: 0, on: pairs, checkInterrupt: session.checkInterrupt) {
-                try editor.edit($0, references: refs, sampling: sampling).image
+                try editor.edit($0, references: refs, sampling: sampling, checkInterrupt: session.checkInterrupt).image
             }
             return .object(Evaluation(identity: identity, model: model))
         },
@@ -302,17 +296,15 @@ extension CommandSet {
         },
         Command("trueFlow", [
             Parameter(nil, "task", .string, "a built-in task: \(taskNames)"),
-            Parameter(nil, "from", .integer, "the index of the reference source, as synth numbers its pairs"),
-            Parameter(nil, "to", .integer, "the index of the target source"),
-            Parameter("size", "size", .integer, default: .number(64), "image side in pixels, as given to synth"),
-            Parameter("seed", "seed", .integer, default: .null, shown: "the session seed", "the seed given to synth"),
+            Parameter(nil, "from", .integer(0...99_999), "the index of the reference source, as synth numbers its pairs"),
+            Parameter(nil, "to", .integer(0...99_999), "the index of the target source"),
+            Parameter("size", "size", .integer(SyntheticTask.sizes), default: .number(64), "image side in pixels, as given to synth"),
+            Parameter("seed", "seed", .seed, default: .null, shown: "the session seed", "the seed given to synth"),
         ], summary: "The true flow between two sources of a built-in task: what flow(ps[from].source, ps[to].source) should find (a Flow).",
         doc: "The tasks draw their subjects in known poses, so the displacement of every pixel of the subject is known. It is\ndefined where the subject shows in both sources; endPointError(estimate, truth) scores an estimate there.") { call, session in
             let task = try SyntheticTask(named: try call.string("task"))
             let (from, to, size) = (try call.integer("from"), try call.integer("to"), try call.integer("size"))
             let seed = call.has("seed") ? try call.integer("seed") : session.seed
-            guard seed >= 0 else { throw ScriptError(.value, "trueFlow: seed must be ≥ 0, got \(seed)") }
-            guard from >= 0, to >= 0, max(from, to) < 100_000 else { throw ScriptError(.value, "trueFlow: from and to must be pair indices 0…99999, got \(from) and \(to)") }
             let (a, b) = (try task.pair(index: from, size: size, seed: UInt64(seed)), try task.pair(index: to, size: size, seed: UInt64(seed)))
             // flow(a, b) lies on b's grid and points into a: the task's displacement from b to a.
             let field = try FlowField(from: a.source, to: b.source, truth: task.displacement(from: to, to: from, seed: UInt64(seed), size: size))
@@ -331,7 +323,7 @@ extension CommandSet {
             return .number(Double(try known.endPointError(of: estimate.transformation.flow)))
         },
         Command("loadModel", [
-            Parameter(nil, "path", .string, "a model saved by save(model, path) or likewise train"),
+            Parameter(nil, "path", .path, "a model saved by save(model, path) or likewise train"),
             Parameter("pairs", "pairs", .pairs, default: .null, shown: "the pairs saved in it", "its training pairs again, by the same names: for training on when the saved ones are damaged"),
         ], summary: "A model read back from its safetensors file.",
         doc: "Damaged weights are an error. Damaged training pairs are not: the model edits as it did, with a warning, and\ntrains again once loaded with pairs: given (the same names, loaded as they were for training).") { call, session in

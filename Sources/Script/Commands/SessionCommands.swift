@@ -56,28 +56,23 @@ extension CommandSet {
         },
         Command("round", [
             Parameter(nil, "x", .number, "a number"),
-            Parameter(nil, "digits", .integer, default: .number(0), "digits after the point (0…15)"),
+            Parameter(nil, "digits", .integer(0...15), default: .number(0), "digits after the point"),
         ], summary: "x rounded to digits after the point, halves away from zero: round(31.6161, 2) is 31.62.") { call, _ in
             let (x, digits) = (try call.number("x"), try call.integer("digits"))
-            guard (0...15).contains(digits) else { throw ScriptError(.value, "round: digits must be 0…15, got \(digits)") }
             let scale = Foundation.pow(10, Double(digits))
             let rounded = (x * scale).rounded() / scale
             // Printed through its shortest decimal form, so 31.62 shows as 31.62, not 31.620000000000001.
             return .number(Double(String(format: "%.\(digits)f", rounded)) ?? rounded)
         },
-        Command("seed", [Parameter(nil, "n", .integer, "a whole number ≥ 0")],
+        Command("seed", [Parameter(nil, "n", .seed, "the seed")],
                 summary: "Sets the seed that commands use when not given one.") { call, session in
-            let n = try call.integer("n")
-            guard n >= 0 else { throw ScriptError(.value, "seed: must be ≥ 0, got \(n)") }
-            session.seed = n
+            session.seed = try call.integer("n")
             return .null
         },
-        Command("threads", [Parameter(nil, "n", .integer, default: .null, "threads for OpenBLAS and the engine's loops")],
+        Command("threads", [Parameter(nil, "n", .integer(1...1024), default: .null, "threads for OpenBLAS and the engine's loops")],
                 summary: "Sets (or, without n, tells) how many threads the engine uses.") { call, _ in
             if call.has("n") {
-                let n = try call.integer("n")
-                guard (1...1024).contains(n) else { throw ScriptError(.value, "threads: must be 1…1024, got \(n)") }
-                Threads.setCount(n)
+                Threads.setCount(try call.integer("n"))
             }
             return .number(Double(Threads.count))
         },
