@@ -26,7 +26,7 @@ run build 30m swift build --build-tests
 run swift 30m swift test --skip-build
 run cli-build 15m swift build --product likewise
 run cli 20m bash Tests/cli/run.sh .build/debug/likewise
-run kernel 40m env LIKEWISE_BIN="$PWD/.build/debug/likewise" .venv/bin/python -m pytest -q -rs Tests/kernel
+run kernel 40m env LIKEWISE_BIN="$PWD/.build/debug/likewise" .venv/bin/python -m pytest -q -rfEs Tests/kernel
 run sanitize 40m make --no-print-directory sanitize
 
 # Counts from each runner's own closing lines, and the skips with their reasons.

@@ -132,20 +132,13 @@ public final class Kernel: @unchecked Sendable {
         case "kernel_info_request":
             reply(request, on: socket, info.content)
         case "execute_request":
-            let failed = !execute(request, on: socket)
-            if failed, request.content["stop_on_error"] as? Bool ?? true, let worker {
-                // As ipykernel does: the executes already queued behind a failed one are aborted.
-                for queued in worker.drain() {
-                    if queued.type == "execute_request" {
-                        iopub.publish("status", ["execution_state": "busy"], parent: queued)
-                        // Said in the skipped cell itself: a frontend shows an aborted cell blank.
-                        iopub.publish("stream", ["name": "stderr", "text": Kernel.skippedNotice], parent: queued)
-                        reply(queued, on: socket, ["status": "aborted", "execution_count": NSNull()])
-                        iopub.publish("status", ["execution_state": "idle"], parent: queued)
-                    } else {
-                        handle(queued, on: socket, worker: worker)
-                    }
-                }
+            for queued in execute(request, on: socket, worker: worker) {
+                guard queued.type == "execute_request" else { handle(queued, on: socket, worker: worker); continue }
+                iopub.publish("status", ["execution_state": "busy"], parent: queued)
+                // Said in the skipped cell itself: a frontend shows an aborted cell blank.
+                iopub.publish("stream", ["name": "stderr", "text": Kernel.skippedNotice], parent: queued)
+                reply(queued, on: socket, ["status": "aborted", "execution_count": NSNull()])
+                iopub.publish("status", ["execution_state": "idle"], parent: queued)
             }
         case "complete_request":
             let code = content["code"] as? String ?? "", cursor = content["cursor_pos"] as? Int ?? code.count
@@ -217,14 +210,22 @@ public final class Kernel: @unchecked Sendable {
         }
     }
 
-    /// Runs a cell; returns whether it succeeded.
-    @discardableResult
-    private func execute(_ request: WireMessage, on socket: Socket) -> Bool {
+    /// Runs a cell: its output on IOPub, its reply on `socket`.
+    ///
+    /// Returns what must not run after it: when it fails with stop_on_error, as in ipykernel, the
+    /// requests already queued behind it (the executes among them are aborted). They are taken
+    /// before the error reply goes out, so that a cell the user runs after seeing the error runs:
+    /// taken after, a busy machine could let that cell slip into the queue first.
+    private func execute(_ request: WireMessage, on socket: Socket, worker: ShellWorker?) -> [WireMessage] {
+        func queuedBehindFailure() -> [WireMessage] {
+            request.content["stop_on_error"] as? Bool ?? true ? worker?.drain() ?? [] : []
+        }
         guard let code = request.content["code"] as? String else {
             var content = Kernel.failure("TypeError", "execute_request: content.code must be a string")
             content["execution_count"] = record.withLock { $0.count }
+            let queued = queuedBehindFailure()
             reply(request, on: socket, content)
-            return false
+            return queued
         }
         let silent = request.content["silent"] as? Bool ?? false
         let store = (request.content["store_history"] as? Bool ?? true) && !silent
@@ -236,7 +237,7 @@ public final class Kernel: @unchecked Sendable {
         stdin.interrupted.store(false, ordering: .relaxed)
         let sink = IOPubSink(iopub: iopub, parent: request, stdin: request.content["allow_stdin"] as? Bool ?? false ? stdin : nil)
         var output = ""
-        var succeeded = true
+        var queued: [WireMessage] = []
         switch interpreter.execute(code, sink: sink) {
         case let .success(result):
             if let result, !silent {
@@ -250,12 +251,12 @@ public final class Kernel: @unchecked Sendable {
             var content = Kernel.failure(error.kind.rawValue, error.description, traceback: traceback)
             iopub.publish("error", content.filter { $0.key != "status" }, parent: request)
             content["execution_count"] = executionCount
+            queued = queuedBehindFailure()
             reply(request, on: socket, content)
             output = traceback.joined(separator: "\n")
-            succeeded = false
         }
         if store { record.withLock { $0.history.append((executionCount, code, output)) } }
-        return succeeded
+        return queued
     }
 
     /// Each named expression evaluated after the cell, quietly: its display data, or its error.
