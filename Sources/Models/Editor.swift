@@ -23,7 +23,8 @@ import Foundation
 /// (`Transformation.channels`), augmented with the case's images — as the paper conditions its
 /// editor on [F, C]; without, Mx reaches them only through the carried images.
 public final class Editor {
-    public let preset: EditorPreset
+    /// Every knob it was built with, its pairing fixed (see `EditorDesign`).
+    public let design: EditorDesign
     public let pairing: Pairing
     /// The training pairs, at the preset's size.
     public let pairs: [Pair]
@@ -38,16 +39,6 @@ public final class Editor {
     var rng: RandomGenerator
     /// The flow half of the transformation estimator.
     public let flowEstimator: any FlowEstimator
-    /// Whether the flow network trains with the head (see the type's comment).
-    public let endToEnd: Bool
-    /// The condition taken away, if any (an ablation: see `EditorAblation`).
-    public let ablation: EditorAblation?
-    /// Whether the head reads Mx's flow and colour maps as channels (see the type's comment).
-    public let transformChannels: Bool
-    /// Whether training cases are augmented (flip, crop, colour jitter).
-    public let augments: Bool
-    /// The seed the editor was built from.
-    public let seed: UInt64
     /// The training sources at 16×16, for finding an edit's nearest references.
     private let thumbnails: [[Float]]
     /// The hash saved for each training pair whose stored pixels failed it when the editor was
@@ -63,67 +54,64 @@ public final class Editor {
     /// digests when the editor was loaded: it edits, but cannot resume training exactly.
     public internal(set) var damagedTrainingState: [String] = []
 
-    /// An editor over `pairs` (at least two, all of one size; resized to the preset's size when
-    /// they are not). An editor that would not fit in the memory free now is refused before
-    /// anything is allocated (see `EditorCost`). `flowEstimator` defaults to the learned network
-    /// with its shipped weights. `diffusion` adds the refiner (parameters `denoiser.…`).
-    /// `learningRate` is the schedule's peak (default: the preset's). `endToEnd` trains a copy
-    /// of the learned flow network with the head (n-to-n pairings only); `ablation` takes one of
-    /// the head's conditions away (n-to-n pairings only); `transformChannels` gives the head Mx's
-    /// flow and colour maps as channels (n-to-n pairings, not without flow and colour). `progress`
-    /// hears how many of the N·(N−1) cases have been prepared.
-    public init(pairs: [Pair], preset: EditorPreset = .small, pairing: Pairing = .structural, diffusion: Bool = false,
-                learningRate: Float? = nil, seed: UInt64 = 1,
-                flowEstimator: (any FlowEstimator)? = nil, endToEnd: Bool = false, ablation: EditorAblation? = nil,
-                transformChannels: Bool = false, augments: Bool = true, preparesCases: Bool = true,
+    public var preset: EditorPreset { design.preset }
+    public var endToEnd: Bool { design.endToEnd }
+    public var ablation: EditorAblation? { design.ablation }
+    public var transformChannels: Bool { design.transformChannels }
+    public var augments: Bool { design.augments }
+    public var seed: UInt64 { design.seed }
+
+    /// An editor of `design` (its pairing fixed: see `build` for `auto`) over `pairs` (at least
+    /// two, all of one size; resized to the preset's size when they are not). An editor that would
+    /// not fit in the memory free now is refused before anything is allocated (see `EditorCost`).
+    /// `flowEstimator`, of the design's flow method, is the estimator to use (default: a fresh one,
+    /// refined on the pairs' sources as the design asks); end to end, the editor trains a copy of
+    /// it. `progress` hears how many of the N·(N−1) cases have been prepared.
+    public init(pairs: [Pair], design: EditorDesign, flowEstimator: (any FlowEstimator)? = nil, preparesCases: Bool = true,
                 checkInterrupt: () throws -> Void = {}, progress: (Int, Int) -> Void = { _, _ in }) throws {
-        let rate = learningRate ?? preset.learningRate
-        guard rate.isFinite, rate > 0, rate <= 1 else {
-            throw EngineError.invalidArgument(op: "editor", message: "the learning rate must be in (0, 1], got \(rate)")
+        guard let pairing = design.pairing.fixed else {
+            throw EngineError.invalidArgument(op: "editor", message: "an auto design is resolved to a pairing before an editor is built (Editor.build)")
         }
         guard pairs.count >= 2 else {
             throw EngineError.invalidArgument(op: "editor", message: "an effect needs at least 2 pairs, got \(pairs.count)")
         }
-        let estimator = try flowEstimator ?? FlowNetwork.pretrained()
-        try Editor.checkSwitches(pairing: pairing, flow: estimator.name, endToEnd: endToEnd, ablation: ablation, transformChannels: transformChannels)
-        try EditorCost(preset: preset, pairing: pairing, pairs: pairs.count, diffusion: diffusion, endToEnd: endToEnd, ablation: ablation,
-                       transformChannels: transformChannels).checkFits()
-        self.ablation = ablation
-        self.transformChannels = transformChannels
-        self.preset = preset
+        if let flowEstimator, FlowMethod(of: flowEstimator) != design.flow {
+            throw EngineError.invalidArgument(op: "editor", message: "the design's flow is \(design.flow.rawValue), and the estimator given is \(flowEstimator.name)")
+        }
+        let preset = design.preset
+        try EditorCost(design: design, pairs: pairs.count).checkFits()
+        self.design = design
         self.pairing = pairing
-        self.endToEnd = endToEnd
-        self.augments = augments
-        self.seed = seed
         self.pairs = try pairs.map { pair in
             guard pair.source.width == pair.target.width, pair.source.height == pair.target.height else {
                 throw EngineError.invalidArgument(op: "editor", message: "pair '\(pair.name)': source \(pair.source.width)×\(pair.source.height) and target \(pair.target.width)×\(pair.target.height) differ in size")
             }
             return try pair.squared(to: preset.size)
         }
+        let estimator = try flowEstimator ?? design.flow.estimator(refinedOn: self.pairs.map(\.source), steps: design.flowRefinement,
+                                                                   checkInterrupt: checkInterrupt)
         thumbnails = try self.pairs.map { try $0.source.resized(width: 16, height: 16).pixels }
-        rng = RandomGenerator(seed: seed)
-        sampler = try PairSampler(pairs: pairs.count, seed: seed &+ 1)
-        head = try UNet(parameters.scoped("head"), preset.head(for: pairing, ablation: ablation, transformChannels: transformChannels), using: &rng)
-        refiner = diffusion ? try DiffusionRefiner(parameters.scoped("denoiser"),
-                                                   preset.denoiser(for: pairing, ablation: ablation, transformChannels: transformChannels),
-                                                   using: &rng) : nil
-        if endToEnd, let given = estimator as? FlowNetwork {
+        rng = RandomGenerator(seed: design.seed)
+        sampler = try PairSampler(pairs: pairs.count, seed: design.seed &+ 1)
+        head = try UNet(parameters.scoped(EditorScope.head), preset.head(for: design), using: &rng)
+        refiner = design.diffusion ? try DiffusionRefiner(parameters.scoped(EditorScope.denoiser), preset.denoiser(for: design), using: &rng) : nil
+        if design.endToEnd, let given = estimator as? FlowNetwork {
             // A copy in the editor's own parameters: the caller's network stays as it was.
-            let own = try FlowNetwork(seed: seed, parameters: parameters.scoped("flow"))
+            let own = try FlowNetwork(seed: design.seed, parameters: parameters.scoped(EditorScope.flow))
             Checkpoint.copy(given.parameters.tensors, into: own.parameters.tensors)
             self.flowEstimator = own
         } else {
             self.flowEstimator = estimator
         }
+        let rate = design.learningRate
         trainer = try Trainer(parameters: parameters,
                               schedule: LearningRateSchedule(peak: rate, floor: rate / 20,
                                                              warmupSteps: preset.steps / 20, totalSteps: preset.steps),
                               weightDecay: 1e-4, clipNorm: 1,
-                              rateScale: { $0.hasPrefix("flow.") ? Editor.flowRateScale : 1 })
+                              rateScale: { $0.hasPrefix(EditorScope.flow + ".") ? Editor.flowRateScale : 1 })
         let n = pairs.count
         carried = Array(repeating: nil, count: n * n)
-        guard pairing.usesReferences, preparesCases, !endToEnd else { return }
+        guard pairing.usesReferences, preparesCases, !design.endToEnd else { return }
         var done = 0
         for i in 0..<n {
             for j in 0..<n where i != j {
@@ -132,29 +120,6 @@ public final class Editor {
                 done += 1
                 progress(done, n * (n - 1))
             }
-        }
-    }
-
-    /// Throws unless the switches fit together: end to end needs the learned flow (`flow` is the
-    /// estimator's name) and a pairing that uses Mx; an ablation or transform channels need an
-    /// n-to-n pairing; neither end to end nor transform channels go without flow and colour.
-    /// `pairing` nil is one not chosen yet (`auto`), which may turn out n-to-n. `init` checks;
-    /// the front ends check first, before work that takes minutes (refining the flow, choosing
-    /// the pairing).
-    public static func checkSwitches(pairing: Pairing?, flow: String, endToEnd: Bool, ablation: EditorAblation?, transformChannels: Bool) throws {
-        func refuse(_ message: String) -> EngineError { .invalidArgument(op: "editor", message: message) }
-        let direct = pairing.flatMap { $0.usesReferences ? nil : $0.rawValue }
-        if endToEnd {
-            guard flow == "learned" else { throw refuse("end-to-end training trains the learned flow; \(flow) has nothing to learn") }
-            if let direct { throw refuse("end-to-end training trains Mx, which a \(direct) editor does not use; choose structural, implicit or auto") }
-            guard ablation != .noTransformation else { throw refuse("without flow or colour there is no Mx to train end to end") }
-        }
-        if let ablation, let direct {
-            throw refuse("the \(ablation.rawValue) ablation takes a condition from an n-to-n editor; a \(direct) editor has none to take")
-        }
-        if transformChannels {
-            if let direct { throw refuse("transform channels are Mx's between a reference and x; a \(direct) editor has no reference") }
-            guard ablation != .noTransformation else { throw refuse("without flow or colour there is no Mx to give the head as channels") }
         }
     }
 
@@ -326,9 +291,7 @@ public final class Editor {
         let (input, base) = try headInput(items)
         let prediction = try predict(input, base)
         guard sampling.steps > 0 else { return prediction }
-        guard let refiner else {
-            throw EngineError.invalidArgument(op: "edit", message: "a regression editor has no diffusion to sample: steps must be 0, got \(sampling.steps)")
-        }
+        guard let refiner else { throw Editor.noDiffusion(steps: sampling.steps) }
         let residual = try refiner.sample(condition: refinerCondition(input, prediction), sampling) { step, estimate in
             try onStep(step, prediction + estimate)
         }
@@ -338,6 +301,18 @@ public final class Editor {
     /// How this editor samples unless told otherwise: 10 DDIM steps with diffusion, the head
     /// alone without.
     public var defaultSampling: Sampling { refiner == nil ? .headOnly : .standard }
+
+    /// How to sample an edit: `steps` DDIM steps (nil: `defaultSampling`'s), η and the noise's
+    /// seed, checked once for every front end — steps need the diffusion refiner.
+    public func sampling(steps: Int?, eta: Double = 0, seed: UInt64 = 0) throws -> Sampling {
+        let steps = steps ?? defaultSampling.steps
+        guard steps == 0 || hasDiffusion else { throw Editor.noDiffusion(steps: steps) }
+        return try Sampling(steps: steps, eta: eta, seed: seed)
+    }
+
+    private static func noDiffusion(steps: Int) -> EngineError {
+        .invalidArgument(op: "sampling", message: "steps: \(steps) needs a model with diffusion (model(…, diffusion: true), likewise train --diffusion); this one is regression only")
+    }
 
     /// Whether the editor has the diffusion refiner.
     public var hasDiffusion: Bool { refiner != nil }
@@ -430,6 +405,12 @@ public final class Editor {
         let intact = distances.indices.filter { damagedPairHashes[pairs[$0].name] == nil }
         return Array((intact.isEmpty ? Array(distances.indices) : intact).sorted { distances[$0] < distances[$1] }.prefix(count))
     }
+}
+
+/// The scopes of an editor's parameters — `head.…`, `denoiser.…`, `flow.…` (end to end) — as the
+/// networks are built in them, the trainer gives each its rate and the checkpoint names them.
+public enum EditorScope {
+    public static let head = "head", denoiser = "denoiser", flow = "flow"
 }
 
 /// A training pair's source and target carried into another image's frame, and the

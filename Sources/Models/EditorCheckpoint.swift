@@ -6,17 +6,15 @@ import Foundation
 /// `likewise apply` needs nothing else — and how to rebuild it.
 ///
 /// Beyond the trainer's tensors: `pairs.source` and `pairs.target` `[N, S, S, 3]`. Metadata:
-/// `editor.format`, `editor.preset`, `editor.pairing`, `editor.diffusion` (whether it has the
-/// refiner, whose weights are `denoiser.…`; missing means false), `editor.seed`, `editor.augments`,
-/// `editor.flow` (`learned`, with the network's weights as tensors `flow.<parameter>`, or
-/// Horn–Schunck's settings as JSON), `editor.end_to_end` (whether the flow trains with the head,
-/// its weights and moments then among the trainer's, `model.flow.…`; missing means false),
-/// `editor.ablation` (the condition taken away, `EditorAblation`'s name; missing means none),
-/// `editor.transform_channels` (whether the head reads Mx as channels; missing means false),
-/// `editor.pairs` (their names, JSON), `editor.hashes` (a
-/// 64-bit FNV-1a hash of each pair's pixels as saved, JSON), and `editor.rng`, `editor.sampler` (where
-/// the random streams stand, and `editor.schedule_steps` and `editor.learning_rate`, the
-/// schedule's length and peak, so that training resumes exactly).
+/// `editor.format`; `editor.design`, the `EditorDesign` as JSON (with its own version; files saved
+/// before it hold the knobs as keys of their own — `editor.preset`, `editor.pairing`,
+/// `editor.diffusion`, `editor.seed`, `editor.augments`, `editor.end_to_end`, `editor.ablation`,
+/// `editor.transform_channels`, `editor.learning_rate` — which `load` migrates); `editor.flow`,
+/// the estimator's own state (`learned`, with the network's weights as tensors `flow.<parameter>`,
+/// or end to end among the trainer's, `model.flow.…`; or Horn–Schunck's settings as JSON);
+/// `editor.pairs` (their names, JSON), `editor.hashes` (a 64-bit FNV-1a hash of each pair's
+/// pixels as saved, JSON), and `editor.rng`, `editor.sampler` (where the random streams stand)
+/// and `editor.schedule_steps`, the schedule's length, so that training resumes exactly.
 extension Editor {
     /// What a checkpoint's `editor.format` must say: 2 since the heads read images centred on
     /// zero (a format-1 editor's weights would edit wrongly here, so it is refused).
@@ -24,18 +22,20 @@ extension Editor {
 
     /// The editor's whole state.
     public func checkpoint() throws -> Checkpoint {
-        func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try JSONEncoder().encode(value), as: UTF8.self) }
+        func json<T: Encodable>(_ value: T) throws -> String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys  // the same effect, the same bytes
+            return String(decoding: try encoder.encode(value), as: UTF8.self)
+        }
         var state = try trainer.checkpoint(metadata: [
-            "editor.format": String(Editor.checkpointFormat),
-            "editor.preset": preset.name, "editor.pairing": pairing.rawValue, "editor.diffusion": String(hasDiffusion),
-            "editor.seed": String(seed),
-            "editor.augments": String(augments), "editor.flow": try flowDescription(), "editor.end_to_end": String(endToEnd),
-            "editor.ablation": ablation?.rawValue ?? "none", "editor.transform_channels": String(transformChannels),
+            "editor.format": String(Editor.checkpointFormat), "editor.design": try json(design), "editor.flow": try flowDescription(),
             "editor.pairs": try json(pairs.map(\.name)), "editor.hashes": try json(pairs.map { damagedPairHashes[$0.name] ?? Editor.hash($0) }),
             "editor.rng": String(rng.state), "editor.sampler": "\(sampler.state.epochStart) \(sampler.state.position)",
-            "editor.schedule_steps": String(trainer.schedule.totalSteps), "editor.learning_rate": String(trainer.schedule.peak),
+            "editor.schedule_steps": String(trainer.schedule.totalSteps),
         ])
-        if let network = flowEstimator as? FlowNetwork, !endToEnd { state.tensors += network.parameters.named.map { ("flow." + $0.name, $0.tensor) } }
+        if let network = flowEstimator as? FlowNetwork, !endToEnd {
+            state.tensors += network.parameters.named.map { (EditorScope.flow + "." + $0.name, $0.tensor) }
+        }
         state.tensors.append(("pairs.source", try Image.batch(pairs.map(\.source))))
         state.tensors.append(("pairs.target", try Image.batch(pairs.map(\.target))))
         return state
@@ -46,7 +46,7 @@ extension Editor {
 
     /// The editor saved at `path` (see `load(_:path:pairs:)`).
     public static func load(from path: String, pairs given: [Pair]? = nil) throws -> Editor {
-        try load(Checkpoint(contentsOf: path, mayBeDamaged: { $0.hasPrefix("pairs.") || $0.hasPrefix("optimizer.") || $0 == "trainer.losses" }),
+        try load(Checkpoint(contentsOf: path, mayBeDamaged: { $0.hasPrefix("pairs.") || TrainingState.isResumptionState($0) }),
                  path: path, pairs: given)
     }
 
@@ -62,31 +62,23 @@ extension Editor {
     public static func load(_ checkpoint: Checkpoint, path: String, pairs given: [Pair]? = nil) throws -> Editor {
         func mismatch(_ reason: String) -> CheckpointError { .mismatch(path: path, reason: reason) }
         let meta = checkpoint.metadata
-        guard let presetName = meta["editor.preset"] else { throw mismatch("it is not an editor's checkpoint (it has no editor.preset)") }
+        guard meta["editor.design"] != nil || meta["editor.preset"] != nil else {
+            throw mismatch("it is not an editor's checkpoint (it has no editor.design)")
+        }
         let format = meta["editor.format"].flatMap(Int.init) ?? 1
         guard format == Editor.checkpointFormat else {
             throw mismatch("it holds an editor of format \(format), whose head reads its inputs differently from this version's (format \(Editor.checkpointFormat)); train it again")
         }
         func decode<T: Decodable>(_ key: String, as type: T.Type) throws -> T {
-            guard let text = meta[key], let value = try? JSONDecoder().decode(T.self, from: Data(text.utf8)) else {
-                throw mismatch("its \(key) is missing or unreadable")
+            guard let text = meta[key] else { throw mismatch("its \(key) is missing") }
+            do { return try JSONDecoder().decode(T.self, from: Data(text.utf8)) } catch {
+                throw mismatch("its \(key) is unreadable: \(Editor.reason(error))")
             }
-            return value
         }
-        let preset = try EditorPreset.named(presetName)
-        guard let pairing = meta["editor.pairing"].flatMap(Pairing.init(rawValue:)) else { throw mismatch("its editor.pairing is missing or unknown") }
-        guard let seed = meta["editor.seed"].flatMap(UInt64.init), let rngState = meta["editor.rng"].flatMap(UInt64.init),
-              let augments = meta["editor.augments"].flatMap(Bool.init) else {
-            throw mismatch("its editor.seed, editor.rng or editor.augments is missing")
-        }
-        guard let diffusion = Bool(meta["editor.diffusion"] ?? "false"), let endToEnd = Bool(meta["editor.end_to_end"] ?? "false"),
-              let transformChannels = Bool(meta["editor.transform_channels"] ?? "false") else {
-            throw mismatch("its editor.diffusion, editor.end_to_end or editor.transform_channels is neither true nor false")
-        }
-        let ablationName = meta["editor.ablation"] ?? "none"
-        guard ablationName == "none" || EditorAblation(rawValue: ablationName) != nil else {
-            throw mismatch("its editor.ablation '\(ablationName)' is none of none, \(EditorAblation.names)")
-        }
+        let design = try meta["editor.design"] != nil ? decode("editor.design", as: EditorDesign.self) : Editor.migratedDesign(meta, mismatch)
+        guard design.pairing.fixed != nil else { throw mismatch("its editor.design leaves the pairing to auto") }
+        let preset = design.preset
+        guard let rngState = meta["editor.rng"].flatMap(UInt64.init) else { throw mismatch("its editor.rng is missing") }
         let samplerState = (meta["editor.sampler"] ?? "").split(separator: " ").compactMap { UInt64($0) }
         guard samplerState.count == 2 else { throw mismatch("its editor.sampler is missing") }
         let names = try decode("editor.pairs", as: [String].self), hashes = try decode("editor.hashes", as: [String].self)
@@ -117,22 +109,18 @@ extension Editor {
             pairs = scaled
         }
         let flowEstimator: any FlowEstimator
-        if meta["editor.flow"] == "learned" {
+        switch design.flow {
+        case .learned:
+            guard meta["editor.flow"] == "learned" else { throw mismatch("its editor.flow is not the learned flow its design names") }
             let network = try FlowNetwork()
             // End to end, the flow's weights are the trainer's (`model.flow.…`).
-            try network.restore(from: checkpoint, prefix: endToEnd ? "model.flow." : "flow.", path: path)
+            let scope = EditorScope.flow + "."
+            try network.restore(from: checkpoint, prefix: design.endToEnd ? TrainingState.model + scope : scope, path: path)
             flowEstimator = network
-        } else {
+        case .hornSchunck:
             flowEstimator = try decode("editor.flow", as: HornSchunck.self)
         }
-        let rate = try meta["editor.learning_rate"].map { text in
-            guard let rate = Float(text) else { throw mismatch("its editor.learning_rate is not a number") }
-            return rate
-        }
-        let editor = try Editor(pairs: pairs, preset: preset, pairing: pairing, diffusion: diffusion, learningRate: rate, seed: seed,
-                                flowEstimator: flowEstimator, endToEnd: endToEnd,
-                                ablation: EditorAblation(rawValue: ablationName), transformChannels: transformChannels,
-                                augments: augments, preparesCases: false)
+        let editor = try Editor(pairs: pairs, design: design, flowEstimator: flowEstimator, preparesCases: false)
         try editor.trainer.restore(from: checkpoint, path: path)
         if given == nil { editor.damagedPairHashes = Dictionary(uniqueKeysWithValues: damagedIndices.map { (names[$0], hashes[$0]) }) }
         editor.differingPairs = differing
@@ -165,6 +153,40 @@ extension Editor {
         case is FlowNetwork: return "learned"
         case let classical as HornSchunck: return String(decoding: try JSONEncoder().encode(classical), as: UTF8.self)
         default: throw CheckpointError.invalid(path: "(writing)", reason: "a flow estimator of type \(type(of: flowEstimator)) cannot be saved")
+        }
+    }
+
+    /// The design of an effect saved before `editor.design`, from the knobs' own keys.
+    private static func migratedDesign(_ meta: [String: String], _ mismatch: (String) -> CheckpointError) throws -> EditorDesign {
+        guard let pairing = meta["editor.pairing"].flatMap(Pairing.init(rawValue:)) else { throw mismatch("its editor.pairing is missing or unknown") }
+        guard let seed = meta["editor.seed"].flatMap(UInt64.init), let augments = meta["editor.augments"].flatMap(Bool.init) else {
+            throw mismatch("its editor.seed or editor.augments is missing")
+        }
+        guard let diffusion = Bool(meta["editor.diffusion"] ?? "false"), let endToEnd = Bool(meta["editor.end_to_end"] ?? "false"),
+              let transformChannels = Bool(meta["editor.transform_channels"] ?? "false") else {
+            throw mismatch("its editor.diffusion, editor.end_to_end or editor.transform_channels is neither true nor false")
+        }
+        let ablationName = meta["editor.ablation"] ?? "none"
+        guard ablationName == "none" || EditorAblation(rawValue: ablationName) != nil else {
+            throw mismatch("its editor.ablation '\(ablationName)' is none of none, \(EditorAblation.names)")
+        }
+        let rate = try meta["editor.learning_rate"].map { text in
+            guard let rate = Float(text) else { throw mismatch("its editor.learning_rate is not a number") }
+            return rate
+        }
+        return try EditorDesign(preset: EditorPreset.named(meta["editor.preset"] ?? ""), pairing: .fixed(pairing), diffusion: diffusion,
+                                learningRate: rate, seed: seed, flow: meta["editor.flow"] == "learned" ? .learned : .hornSchunck,
+                                endToEnd: endToEnd, ablation: EditorAblation(rawValue: ablationName), transformChannels: transformChannels,
+                                augments: augments)
+    }
+
+    /// What a decoding error says, in a sentence.
+    private static func reason(_ error: Error) -> String {
+        switch error {
+        case let DecodingError.dataCorrupted(context), let DecodingError.keyNotFound(_, context), let DecodingError.typeMismatch(_, context),
+             let DecodingError.valueNotFound(_, context):
+            return context.underlyingError.map { "\($0)" } ?? context.debugDescription
+        default: return "\(error)"
         }
     }
 

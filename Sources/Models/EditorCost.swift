@@ -14,14 +14,13 @@ public struct EditorCost: Sendable, Equatable {
     /// step keeps for its backward pass; the prepared cases of the n-to-n pairings.
     public var bytes: Int
 
-    /// The cost of an editor of `preset` and `pairing` over `pairs` pairs, with or without the
-    /// diffusion refiner, and with or without the flow network trained end to end (which then
-    /// runs forward and backward in every step, and no case is prepared); `ablation` and
-    /// `transformChannels` change the networks' inputs.
-    public init(preset: EditorPreset, pairing: Pairing, pairs: Int, diffusion: Bool = false, endToEnd: Bool = false,
-                ablation: EditorAblation? = nil, transformChannels: Bool = false) {
-        let networks = [preset.head(for: pairing, ablation: ablation, transformChannels: transformChannels)]
-            + (diffusion ? [preset.denoiser(for: pairing, ablation: ablation, transformChannels: transformChannels)] : [])
+    /// The cost of an editor of `design` over `pairs` pairs: the head, with the diffusion
+    /// refiner's denoiser when the design has one, and the flow network when it trains end to end
+    /// (which then runs forward and backward in every step, and no case is prepared). An `auto`
+    /// design is counted as the costliest pairing it may choose, structural.
+    public init(design: EditorDesign, pairs: Int) {
+        let (preset, pairing, endToEnd, transformChannels) = (design.preset, design.largestPairing, design.endToEnd, design.transformChannels)
+        let networks = [preset.head(for: design)] + (design.diffusion ? [preset.denoiser(for: design)] : [])
         var (macs, parameters, activations) = (0, 0, 0)
         for network in networks {
             let counts = network.counts(height: preset.size, width: preset.size)

@@ -80,16 +80,15 @@ public struct EditorPreset: Sendable, Equatable {
         return preset
     }
 
-    /// The diffusion refiner's denoiser for `pairing`: the head's widths, told the time; its
+    /// The diffusion refiner's denoiser for `design`: the head's widths, told the time; its
     /// input is the noisy residual, the head's input and the head's prediction.
-    func denoiser(for pairing: Pairing, ablation: EditorAblation? = nil, transformChannels: Bool = false) -> UNetConfiguration {
-        UNetConfiguration(inputChannels: 3 + pairing.inputChannels(ablation: ablation, transformChannels: transformChannels) + 3, outputChannels: 3, widths: widths, groups: groups,
+    func denoiser(for design: EditorDesign) -> UNetConfiguration {
+        UNetConfiguration(inputChannels: 3 + design.headInputChannels + 3, outputChannels: 3, widths: widths, groups: groups,
                           attention: true, zeroOutput: true, timeChannels: 4 * widths[0])
     }
 
-    /// The head's configuration for `pairing` (see `Pairing.inputChannels`).
-    func head(for pairing: Pairing, ablation: EditorAblation? = nil, transformChannels: Bool = false) -> UNetConfiguration {
-        UNetConfiguration(inputChannels: pairing.inputChannels(ablation: ablation, transformChannels: transformChannels), outputChannels: 3, widths: widths, groups: groups,
-                          attention: true, zeroOutput: true)
+    /// The head's configuration for `design` (see `Pairing.inputChannels`).
+    func head(for design: EditorDesign) -> UNetConfiguration {
+        UNetConfiguration(inputChannels: design.headInputChannels, outputChannels: 3, widths: widths, groups: groups, attention: true, zeroOutput: true)
     }
 }

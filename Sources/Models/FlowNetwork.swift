@@ -159,7 +159,7 @@ public final class FlowNetwork: FlowEstimator {
     public static func load(from path: String) throws -> FlowNetwork {
         let network = try FlowNetwork()
         let checkpoint = try Checkpoint(contentsOf: path)
-        let prefix = ["", "model.flow.", "flow."].first { checkpoint.tensor($0 + "block.0.weight") != nil } ?? ""
+        let prefix = ["", TrainingState.model + EditorScope.flow + ".", EditorScope.flow + "."].first { checkpoint.tensor($0 + "block.0.weight") != nil } ?? ""
         try network.restore(from: checkpoint, prefix: prefix, path: path)
         return network
     }

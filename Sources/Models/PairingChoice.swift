@@ -26,13 +26,15 @@ public struct PairingChoice: Sendable {
                       pairing.rawValue, best, heldOut, steps, others.joined(separator: ", "))
     }
 
-    /// Chooses among `candidates` for `pairs`: holds out a fifth of them (1 to 4; none with fewer
-    /// than 3 pairs, and then the first candidate is chosen untried), trains each candidate for `steps`
-    /// (default a tenth of the preset's) on the rest and scores it on the held-out pairs.
-    /// `progress` hears which candidate is training and how far it is.
-    public static func choose(among candidates: [Pairing] = candidates, for pairs: [Pair], preset: EditorPreset, seed: UInt64 = 1, steps: Int? = nil,
+    /// Chooses among `candidates` for `pairs` and a `design` whose pairing is left to `auto`:
+    /// holds out a fifth of them (1 to 4; none with fewer than 3 pairs, and then the first
+    /// candidate is chosen untried), trains each candidate for `steps` (default a tenth of the
+    /// preset's) on the rest — a plain editor of the design's preset, seed and flow — and scores it
+    /// on the held-out pairs. `progress` hears which candidate is training and how far it is.
+    public static func choose(among candidates: [Pairing] = candidates, for pairs: [Pair], design: EditorDesign, steps: Int? = nil,
                               flowEstimator: @autoclosure () throws -> any FlowEstimator,
                               checkInterrupt: () throws -> Void = {}, progress: (String) -> Void = { _ in }) throws -> PairingChoice {
+        let (preset, seed) = (design.preset, design.seed)
         guard let first = candidates.first else { throw EngineError.invalidArgument(op: "auto", message: "no pairings to choose among") }
         guard pairs.count >= 3, candidates.count > 1 else { return PairingChoice(pairing: first, scores: [], heldOut: 0, steps: 0) }
         let steps = steps ?? max(preset.steps / 10, 10)
@@ -43,7 +45,8 @@ public struct PairingChoice: Sendable {
         let validation = try order.prefix(heldOut).map { try pairs[$0].squared(to: preset.size) }, training = order.dropFirst(heldOut).map { pairs[$0] }
         var scores: [(pairing: Pairing, psnr: Double)] = []
         for candidate in candidates {
-            let editor = try Editor(pairs: training, preset: preset, pairing: candidate, seed: seed, flowEstimator: flowEstimator(),
+            let editor = try Editor(pairs: training, design: EditorDesign(preset: preset, pairing: .fixed(candidate), seed: seed, flow: design.flow),
+                                    flowEstimator: flowEstimator(),
                                     checkInterrupt: checkInterrupt,
                                     progress: { done, total in progress("\(candidate.rawValue): preparing case \(done)/\(total)") })
             try editor.train(until: steps, checkInterrupt: checkInterrupt) { p in progress("\(candidate.rawValue): step \(p.step)/\(steps)") }

@@ -12,12 +12,8 @@ extension Trainer {
 
     /// The state, with `metadata` added (a model's configuration, its pairs' names and hashes).
     public func checkpoint(metadata: [String: String] = [:]) throws -> Checkpoint {
-        let named = parameters.named
-        var tensors = named.map { ("model." + $0.name, $0.tensor) }
-        tensors += zip(named, optimizer.firstMoments).map { ("optimizer.exp_avg." + $0.0.name, $0.1) }
-        tensors += zip(named, optimizer.secondMoments).map { ("optimizer.exp_avg_sq." + $0.0.name, $0.1) }
-        if let ema { tensors += zip(named, ema.shadows).map { ("ema." + $0.0.name, $0.1) } }
-        tensors.append(("trainer.losses", try Tensor(shape: [losses.count], scalars: losses)))
+        var tensors = stateTensors()
+        tensors.append((TrainingState.losses, try Tensor(shape: [losses.count], scalars: losses)))
         var all = metadata
         all["format"] = Trainer.checkpointFormat
         all["step"] = String(step)
@@ -33,17 +29,36 @@ extension Trainer {
             throw mismatch("its format is \(checkpoint.metadata["format"].map { "'\($0)'" } ?? "not stated"), this Likewise reads '\(Trainer.checkpointFormat)'")
         }
         guard let step = checkpoint.metadata["step"].flatMap(Int.init), step >= 0 else { throw mismatch("it states no step") }
-        let named = parameters.named
-        var targets: [(String, Tensor)] = named.map { ("model." + $0.name, $0.tensor) }
-        targets += zip(named, optimizer.firstMoments).map { ("optimizer.exp_avg." + $0.0.name, $0.1) }
-        targets += zip(named, optimizer.secondMoments).map { ("optimizer.exp_avg_sq." + $0.0.name, $0.1) }
-        if let ema { targets += zip(named, ema.shadows).map { ("ema." + $0.0.name, $0.1) } }
+        let targets = stateTensors()
         let sources = try checkpoint.tensors(matching: targets, path: path)
-        guard let curve = checkpoint.tensor("trainer.losses"), curve.rank == 1, curve.count == step else {
+        guard let curve = checkpoint.tensor(TrainingState.losses), curve.rank == 1, curve.count == step else {
             throw mismatch("its loss curve does not have one loss for each of its \(step) steps")
         }
         Checkpoint.copy(sources, into: targets.map(\.1))
         try optimizer.restore(step: step)
         restoreLosses(curve.scalars)
+    }
+
+    /// The weights, AdamW's moments and the EMA's shadows, by their names in a checkpoint.
+    private func stateTensors() -> [(String, Tensor)] {
+        let named = parameters.named
+        var tensors = named.map { (TrainingState.model + $0.name, $0.tensor) }
+        tensors += zip(named, optimizer.firstMoments).map { (TrainingState.firstMoment + $0.0.name, $0.1) }
+        tensors += zip(named, optimizer.secondMoments).map { (TrainingState.secondMoment + $0.0.name, $0.1) }
+        if let ema { tensors += zip(named, ema.shadows).map { (TrainingState.ema + $0.0.name, $0.1) } }
+        return tensors
+    }
+}
+
+/// The names of a trainer's state in a checkpoint: prefixes before a parameter's name, and the
+/// loss curve's tensor.
+public enum TrainingState {
+    public static let model = "model.", firstMoment = "optimizer.exp_avg.", secondMoment = "optimizer.exp_avg_sq.", ema = "ema."
+    public static let losses = "trainer.losses"
+
+    /// Whether the tensor called `name` is state only resuming training needs (AdamW's moments,
+    /// the loss curve): damaged, it leaves weights that still edit.
+    public static func isResumptionState(_ name: String) -> Bool {
+        name.hasPrefix(firstMoment) || name.hasPrefix(secondMoment) || name == losses
     }
 }

@@ -28,34 +28,6 @@ public struct Transformation {
         return Transformation(flow: flow, colour: colour)
     }
 
-    /// The names `estimator(named:)` knows: the learned network with its shipped weights, and
-    /// Horn–Schunck.
-    public static let estimatorNames = ["learned", "horn-schunck"]
-
-    /// A fresh flow estimator called `name` (one of `estimatorNames`).
-    public static func estimator(named name: String) throws -> any FlowEstimator {
-        switch name {
-        case "learned": return try FlowNetwork.pretrained()
-        case "horn-schunck": return HornSchunck()
-        default:
-            throw EngineError.invalidArgument(op: "flow", message: "unknown flow estimator '\(name)'; the estimators are \(estimatorNames.joined(separator: ", "))")
-        }
-    }
-
-    /// The estimator called `name`; the learned one is first refined without labels for
-    /// `refinementSteps` steps on `images` (a user's sources, at the size it will see: see
-    /// `FlowNetwork.refine`). Horn–Schunck has nothing to refine.
-    public static func estimator(named name: String, refinedOn images: [Image], steps refinementSteps: Int,
-                                 checkInterrupt: () throws -> Void = {}) throws -> any FlowEstimator {
-        let estimator = try estimator(named: name)
-        guard refinementSteps > 0 else { return estimator }
-        guard let network = estimator as? FlowNetwork else {
-            throw EngineError.invalidArgument(op: "flow", message: "only the learned flow can be refined on your pairs; \(name) has nothing to learn")
-        }
-        try network.refine(on: images, steps: refinementSteps, checkInterrupt: checkInterrupt)
-        return network
-    }
-
     /// `image`, of the reference's frame, warped into the target's and recoloured.
     public func carry(_ image: Image) throws -> Image {
         let aligned = try Image(tensor: Autodiff.withoutGradients { try Tensor.warp(image.tensor, by: flow) })

@@ -13,9 +13,11 @@ public struct ParameterType: Sendable, Equatable {
     public let rangeText: String?
     /// Whether the String names a file or folder (see `path`).
     let isPath: Bool
+    /// The Strings allowed, when only some are (see `choice`).
+    let choices: [String]?
 
-    init(name: String, expected: String, range: ClosedRange<Double>? = nil, rangeText: String? = nil, isPath: Bool = false) {
-        (self.name, self.expected, self.range, self.rangeText, self.isPath) = (name, expected, range, rangeText, isPath)
+    init(name: String, expected: String, range: ClosedRange<Double>? = nil, rangeText: String? = nil, isPath: Bool = false, choices: [String]? = nil) {
+        (self.name, self.expected, self.range, self.rangeText, self.isPath, self.choices) = (name, expected, range, rangeText, isPath, choices)
     }
 
     public static let number = ParameterType(name: "Number", expected: "a Number")
@@ -35,6 +37,10 @@ public struct ParameterType: Sendable, Equatable {
     /// A file or folder's path: a String without NUL, which the file system cannot take (Foundation
     /// once wrote `save(x, "a\0b")` to a file named `a%00b`).
     public static let path = ParameterType(name: "String", expected: "a String", isPath: true)
+    /// One of the Strings `names` (a preset, a pairing, a flow estimator).
+    public static func choice(_ names: [String]) -> ParameterType {
+        ParameterType(name: "String", expected: "a String", rangeText: "one of " + names.joined(separator: ", "), choices: names)
+    }
     public static let bool = ParameterType(name: "Bool", expected: "a Bool")
     public static let image = ParameterType(name: "Image", expected: "an Image")
     /// Pairs, or one Pair.
@@ -199,6 +205,11 @@ public struct Command: Sendable {
             }
             if let range = p.type.range, let text = p.type.rangeText, case let .number(v) = argument.value, !range.contains(v) {
                 throw ScriptError(.value, "\(name): \(p.label ?? p.name) must be \(text), got \(Value.format(v))", at: argument.location)
+            }
+            if let choices = p.type.choices, case let .string(text) = argument.value, !choices.contains(text) {
+                let hint = Suggestion.closest(to: text, in: choices).map { "; did you mean \"\($0)\"?" } ?? ""
+                throw ScriptError(.value, "\(name): \(p.label ?? p.name) must be one of \(choices.joined(separator: ", ")), got \"\(text)\"\(hint)",
+                                  at: argument.location)
             }
             if p.type.isPath, case let .string(path) = argument.value, path.isEmpty || path.contains("\u{0}") {
                 throw ScriptError(.value, "\(name): \(p.label ?? p.name) must be a path, got \(path.isEmpty ? "an empty String" : "a String holding a NUL character")",

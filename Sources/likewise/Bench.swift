@@ -297,10 +297,12 @@ struct EditorBench: ParsableCommand {
         let chosen = try SyntheticTask(named: task)
         let pairs = try chosen.pairs(count: 20, size: settings.size, seed: 1)
         let probe = try chosen.pair(index: 0, size: settings.size, seed: 99).source
-        let configurations = Pairing.allCases.map { ($0, false, false) } + [(Pairing.structural, false, true), (.structural, true, false), (.structural, true, true)]
-        for (pairing, diffusion, endToEnd) in configurations {
+        let designs = try Pairing.allCases.map { try EditorDesign(preset: settings, pairing: .fixed($0)) }
+            + [(false, true), (true, false), (true, true)].map { try EditorDesign(preset: settings, pairing: .structural, diffusion: $0, endToEnd: $1) }
+        for design in designs {
             let started = Date()
-            let editor = try Editor(pairs: pairs, preset: settings, pairing: pairing, diffusion: diffusion, seed: 1, endToEnd: endToEnd)
+            let editor = try Editor(pairs: pairs, design: design)
+            let (pairing, diffusion, endToEnd) = (editor.pairing, design.diffusion, design.endToEnd)
             let kind: [(String, Any)] = [("pairing", pairing.rawValue), ("diffusion", diffusion), ("end_to_end", endToEnd), ("preset", settings.name)]
             let editTarget = diffusion ? 1.0 : 0.3
             if pairing.usesReferences && !diffusion && !endToEnd {

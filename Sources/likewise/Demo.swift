@@ -52,7 +52,7 @@ struct Demo: ParsableCommand {
         try write(Figure.pairGrid(training, columns: 10), "pairs.png")
 
         let started = Date()
-        let editor = try Editor(pairs: training, preset: preset, pairing: Pairing(rawValue: pairing) ?? .structural, seed: seed)
+        let editor = try Editor(pairs: training, design: EditorDesign(preset: preset, pairing: PairingRequest(named: pairing), seed: seed))
         try writeFlow(editor, task: chosen)
         print(#"{"task": "\#(task)", "pairs": \#(pairs), "preset": "\#(preset.name)", "pairing": "\#(pairing)", "cases_seconds": \#(Date().timeIntervalSince(started))}"#)
         try editor.train(until: steps, progress: { p in

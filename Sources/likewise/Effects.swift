@@ -33,7 +33,7 @@ struct Train: ParsableCommand {
     @Option(help: "Training steps (default: the preset's).") var steps: Int?
     @Option(help: "Seed of the drawn pairs and the weights.") var seed: UInt64 = 1
     @Option(help: "Where to save the effect.") var out: String
-    @Option(help: "The flow estimator of a structural effect: \(Transformation.estimatorNames.joined(separator: " or ")).") var flowEstimator = "learned"
+    @Option(help: "The flow estimator of a structural effect: \(FlowMethod.names.joined(separator: " or ")).") var flowEstimator = "learned"
     @Option(help: "First refine the learned flow without labels on the pairs' sources for this many steps.") var refineFlow = 0
     @Flag(help: "Add the diffusion refiner (a denoiser of the head's residual, sampled by DDIM).") var diffusion = false
     @Flag(help: "Train Mx's flow network with the head, end to end (n-to-n pairings; with auto, when it chooses one).") var endToEnd = false
@@ -47,46 +47,32 @@ struct Train: ParsableCommand {
             guard (task == nil) != (data == nil) else { throw ValidationError("give one of --task and --data") }
         }
         guard (2...10_000).contains(pairs) else { throw ValidationError("--pairs must be 2…10000, got \(pairs)") }
-        guard Transformation.estimatorNames.contains(flowEstimator) else {
-            throw ValidationError("--flow-estimator must be \(Transformation.estimatorNames.joined(separator: " or ")), got \(flowEstimator)")
-        }
-        guard pairing == "auto" || Pairing(rawValue: pairing) != nil else {
-            throw ValidationError("--pairing must be auto or one of \(Pairing.names), got \(pairing)")
-        }
         if let steps { guard (0...1_000_000).contains(steps) else { throw ValidationError("--steps must be 0…1000000, got \(steps)") } }
-        guard (0...100_000).contains(refineFlow) else { throw ValidationError("--refine-flow must be 0…100000 steps, got \(refineFlow)") }
-        guard refineFlow == 0 || flowEstimator == "learned" else { throw ValidationError("--refine-flow refines the learned flow; \(flowEstimator) has nothing to learn") }
-        do {
-            try Editor.checkSwitches(pairing: Pairing(rawValue: pairing), flow: flowEstimator, endToEnd: endToEnd, ablation: nil,
-                                     transformChannels: transformChannels)
-        } catch { throw ValidationError("\(error)") }
+        do { _ = try design() } catch { throw ValidationError("\(error)") }
+    }
+
+    /// The effect's design, from the options (checked: see `EditorDesign`).
+    func design() throws -> EditorDesign {
+        try EditorDesign(preset: EditorPreset.named(preset), pairing: PairingRequest(named: pairing), diffusion: diffusion, seed: seed,
+                         flow: FlowMethod(named: flowEstimator), flowRefinement: refineFlow, endToEnd: endToEnd,
+                         transformChannels: transformChannels)
     }
 
     func run() throws {
         if flow { return try trainFlow() }
         let progress = ProgressLine()
-        let settings = try EditorPreset.named(preset)
+        let design = try design(), settings = design.preset
         let training = try task.map { try SyntheticTask(named: $0).pairs(count: pairs, size: settings.size, seed: seed) }
             ?? Pair.load(from: data ?? "", size: settings.size)
-        if refineFlow > 0 { progress.show("refining the flow on the pairs (\(refineFlow) steps)", done: false) }
-        let estimator = try Transformation.estimator(named: flowEstimator, refinedOn: training.map(\.source), steps: refineFlow)
-        let chosen = try Pairing(rawValue: pairing) ?? {
-            let choice = try PairingChoice.choose(for: training, preset: settings, seed: seed, flowEstimator: estimator,
-                                                  progress: { progress.show("choosing the pairing: \($0)", done: false) })
-            progress.show("pairing \(choice.reason)", done: true)
-            return choice.pairing
-        }()
-        let editor = try Editor(pairs: training, preset: settings, pairing: chosen, diffusion: diffusion, seed: seed,
-                                flowEstimator: estimator, endToEnd: endToEnd && chosen.usesReferences,
-                                transformChannels: transformChannels && chosen.usesReferences,
-                                progress: { done, total in progress.show("preparing cases \(done)/\(total)", done: done == total) })
+        let editor = try Editor.build(pairs: training, design: design, say: { progress.show($0, done: true) },
+                                      progress: { progress.show($0) })
         let total = steps ?? settings.steps
         try editor.train(until: total, progress: { p in
             progress.show(String(format: "step %d/%d  loss %.4f  %.1f steps/s  %.0f s left", p.step, p.totalSteps, p.loss, p.stepsPerSecond,
                           p.secondsRemaining), done: p.step == total)
         })
         try editor.save(to: out)
-        print("saved \(out): \(training.count) pairs, \(editor.pairing.rawValue)\(diffusion ? " with diffusion" : "")\(editor.endToEnd ? ", Mx end to end" : "")\(editor.transformChannels ? ", Mx as channels" : ""), preset \(settings.name), \(editor.trainer.step) steps")
+        print("saved \(out): \(training.count) pairs, \(editor.design.summary), preset \(settings.name), \(editor.trainer.step) steps")
     }
 
     /// The flow network, supervised on sources of every built-in task at the preset's size (a
@@ -134,6 +120,7 @@ struct Apply: ParsableCommand {
 
     func validate() throws {
         guard (1...64).contains(refs) else { throw ValidationError("--refs must be 1…64, got \(refs)") }
+        // Checked again against the effect once it is loaded (steps need diffusion).
         do { _ = try Sampling(steps: steps ?? 0, eta: eta, seed: seed) } catch { throw ValidationError("\(error)") }
     }
 
@@ -141,9 +128,8 @@ struct Apply: ParsableCommand {
         let progress = ProgressLine()
         let editor = try Editor.load(from: effect)
         for warning in editor.loadWarnings { FileHandle.standardError.write(Data("warning: \(effect): \(warning)\n".utf8)) }
-        let steps = self.steps ?? editor.defaultSampling.steps
-        guard steps == 0 || editor.hasDiffusion else { throw ValidationError("--steps \(steps): \(effect) has no diffusion (train it with --diffusion)") }
-        let sampling = try Sampling(steps: steps, eta: eta, seed: seed)
+        let sampling: Sampling
+        do { sampling = try editor.sampling(steps: steps, eta: eta, seed: seed) } catch { throw ValidationError("\(effect): \(error)") }
         let report: FolderEdit.Report
         do {
             report = try FolderEdit(input: input, output: output, references: refs, sampling: sampling).run(with: editor, progress: { k, total, name in

@@ -46,7 +46,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Seed of the training pairs and the weights.") var seed: UInt64 = 1
     @Option(help: "Write the rows as JSON here.") var json: String?
     @Option(help: "Write a picture of held-out examples, as each method edits them, here.") var png: String?
-    @Option(help: "n2n's flow estimator: \(Transformation.estimatorNames.joined(separator: " or ")).") var flowEstimator = "learned"
+    @Option(help: "n2n's flow estimator: \(FlowMethod.names.joined(separator: " or ")).") var flowEstimator = "learned"
     @Flag(help: "Train n2n with the diffusion refiner; score its head alone and its samples.") var diffusion = false
     @Option(help: "DDIM steps of n2n's samples with --diffusion (1…\(Sampling.maximumSteps)).") var sampleSteps = Sampling.standard.steps
     @Option(help: "DDIM's eta for n2n's samples with --diffusion (0: deterministic).") var eta = 0.0
@@ -70,9 +70,7 @@ struct Eval: ParsableCommand {
         guard pairing == "auto" || Pairing(rawValue: pairing)?.usesReferences == true else {
             throw ValidationError("--pairing must be structural, implicit or auto, got \(pairing)")
         }
-        guard Transformation.estimatorNames.contains(flowEstimator) else {
-            throw ValidationError("--flow-estimator must be \(Transformation.estimatorNames.joined(separator: " or ")), got \(flowEstimator)")
-        }
+        do { _ = try FlowMethod(named: flowEstimator) } catch { throw ValidationError("\(error)") }
         guard sampleSteps >= 1 else { throw ValidationError("--sample-steps must be 1…\(Sampling.maximumSteps), got \(sampleSteps)") }
         do { _ = try Sampling(steps: sampleSteps, eta: eta) } catch { throw ValidationError("\(error)") }
     }
@@ -86,26 +84,29 @@ struct Eval: ParsableCommand {
         report(rows[0])
         let examples = Array(test.prefix(4))
         var columns: [(String, [Image])] = [("source", examples.map(\.source)), ("truth", examples.map(\.target))]
+        let flow = try FlowMethod(named: flowEstimator)
         let n2n = try Pairing(rawValue: pairing) ?? {
-            let choice = try PairingChoice.choose(among: [.structural, .implicit], for: Array(training.prefix(pairs)), preset: settings, seed: seed,
-                                                  flowEstimator: try Transformation.estimator(named: flowEstimator))
+            let choice = try PairingChoice.choose(among: [.structural, .implicit], for: Array(training.prefix(pairs)),
+                                                  design: EditorDesign(preset: settings, seed: seed, flow: flow), flowEstimator: try flow.estimator())
             print("n2n pairing \(choice.reason)")
             return choice.pairing
         }()
-        // Each row's method name, pairing, pairs, and for n2n's variants Mx end to end, Mx as
-        // channels, or an ablation.
-        var runs: [(method: String, pairing: Pairing, count: Int, endToEnd: Bool, transformChannels: Bool, ablation: EditorAblation?)] =
-            [("n2n", n2n, pairs, false, false, nil)] + (endToEnd ? [("n2n-e2e", n2n, pairs, true, false, nil)] : [])
-            + (transformChannels ? [("n2n-fc", n2n, pairs, false, true, nil)] : [])
-            + (conditionAblations ? EditorAblation.allCases.map { ("n2n-\($0.rawValue)", n2n, pairs, false, false, $0) } : [])
-            + [("one2one", .one2one, pairs, false, false, nil), ("pix2pix", .pix2pix, pairs, false, false, nil)]
-        if large > 0 { runs.append(("pix2pix", .pix2pix, large, false, false, nil)) }
-        for (method, pairing, count, endToEnd, transformChannels, ablation) in runs {
+        // Each row's method, the design it trains and on how many pairs: n2n (with the diffusion
+        // refiner under --diffusion) and its variants, then the direct baselines.
+        func n2nDesign(endToEnd: Bool = false, transformChannels: Bool = false, ablation: EditorAblation? = nil) throws -> EditorDesign {
+            try EditorDesign(preset: settings, pairing: .fixed(n2n), diffusion: diffusion, seed: seed, flow: flow, endToEnd: endToEnd,
+                             ablation: ablation, transformChannels: transformChannels)
+        }
+        let direct = { (pairing: PairingRequest) in try EditorDesign(preset: settings, pairing: pairing, seed: seed, flow: flow) }
+        var runs: [(method: String, design: EditorDesign, count: Int)] = [("n2n", try n2nDesign(), pairs)]
+        if endToEnd { runs.append(("n2n-e2e", try n2nDesign(endToEnd: true), pairs)) }
+        if transformChannels { runs.append(("n2n-fc", try n2nDesign(transformChannels: true), pairs)) }
+        if conditionAblations { runs += try EditorAblation.allCases.map { ("n2n-\($0.rawValue)", try n2nDesign(ablation: $0), pairs) } }
+        runs += [("one2one", try direct(.one2one), pairs), ("pix2pix", try direct(.pix2pix), pairs)]
+        if large > 0 { runs.append(("pix2pix", try direct(.pix2pix), large)) }
+        for (method, design, count) in runs {
             let started = Date()
-            let refined = diffusion && pairing == n2n
-            let editor = try Editor(pairs: Array(training.prefix(count)), preset: settings, pairing: pairing, diffusion: refined, seed: seed,
-                                    flowEstimator: Transformation.estimator(named: flowEstimator), endToEnd: endToEnd, ablation: ablation,
-                                    transformChannels: transformChannels)
+            let editor = try Editor(pairs: Array(training.prefix(count)), design: design)
             let progress = { (p: TrainingProgress) in
                 if p.step % 100 == 0 {
                     FileHandle.standardError.write(Data(String(format: "%@@%d step %d/%d loss %.4f (%.1f steps/s)\n", method, count, p.step, p.totalSteps, p.loss, p.stepsPerSecond).utf8))
@@ -114,7 +115,7 @@ struct Eval: ParsableCommand {
             if let budget { try editor.train(forSeconds: budget - Date().timeIntervalSince(started), progress: progress) }
             else { try editor.train(until: steps ?? settings.steps, progress: progress) }
             let seconds = Date().timeIntervalSince(started)
-            for sampling in refined ? [.headOnly, try Sampling(steps: sampleSteps, eta: eta)] : [Sampling.headOnly] {
+            for sampling in design.diffusion ? [.headOnly, try Sampling(steps: sampleSteps, eta: eta)] : [Sampling.headOnly] {
                 rows.append(try EvaluationRow.score(method: method, diffusion: sampling.steps > 0, pairs: count, steps: editor.trainer.step,
                                                     trainSeconds: seconds, on: test) {
                     try editor.edit($0, references: refs, sampling: sampling).image

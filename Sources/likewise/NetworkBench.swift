@@ -92,7 +92,8 @@ struct EditBench: ParsableCommand {
     func run() throws {
         let preset = try options.prepare()
         let chosen = try SyntheticTask(named: task)
-        let editor = try Editor(pairs: chosen.pairs(count: 20, size: preset.size, seed: 1), preset: preset, pairing: .structural, diffusion: true, seed: 1)
+        let editor = try Editor(pairs: chosen.pairs(count: 20, size: preset.size, seed: 1),
+                                design: EditorDesign(preset: preset, pairing: .structural, diffusion: true, seed: 1))
         try editor.train(until: 3)
         let probe = try chosen.pair(index: 0, size: preset.size, seed: 99).source
         for refs in [1, 4] {

@@ -70,7 +70,10 @@ struct GroupNormTests {
             return results
         }
         let vector = try run(), swift = try VectorLoops.$allowed.withValue(false) { try run() }
-        for (a, b) in zip(vector, swift) { #expect(a.map(\.bitPattern) == b.map(\.bitPattern)) }
+        // Every value bit for bit, but a NaN as any NaN: IEEE 754 leaves a NaN result's sign and
+        // payload open, and the optimiser's reordering of the Swift loops picks either.
+        func bits(_ values: [Float]) -> [UInt32] { values.map { $0.isNaN ? Float.nan.bitPattern : $0.bitPattern } }
+        for (a, b) in zip(vector, swift) { #expect(bits(a) == bits(b)) }
     }
 
     @Test func aShiftMustBeOnePerImageAndChannel() throws {

@@ -9,7 +9,7 @@ struct AblationTests {
     init() throws { pairs = try SyntheticTask(.blueEyes).pairs(count: 3, size: 32, seed: 31) }
 
     func editor(_ pairing: Pairing = .structural, _ ablation: EditorAblation? = nil) throws -> Editor {
-        try Editor(pairs: pairs, preset: .tiny, pairing: pairing, seed: 32, flowEstimator: EditorTests.quickFlow, ablation: ablation, preparesCases: false)
+        try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .fixed(pairing), seed: 32, flow: .hornSchunck, ablation: ablation), flowEstimator: EditorTests.quickFlow, preparesCases: false)
     }
 
     @Test func withoutFlowAndColourTheReferenceIsUsedAsItIs() throws {
@@ -40,12 +40,12 @@ struct AblationTests {
     @Test func anAblatedEditorCountsTrainsSavesAndLoadsAsItself() throws {
         for ablation in EditorAblation.allCases {
             let original = try editor(.structural, ablation)
-            #expect(EditorCost(preset: .tiny, pairing: .structural, pairs: 3, ablation: ablation).parameters == original.parameters.scalarCount)
+            #expect(try EditorCost(design: EditorDesign(preset: .tiny, pairing: .structural, ablation: ablation), pairs: 3).parameters == original.parameters.scalarCount)
             try original.train(until: 2)
             let checkpoint = try original.checkpoint()
-            #expect(checkpoint.metadata["editor.ablation"] == ablation.rawValue)
+            #expect(checkpoint.metadata["editor.design"]?.contains(#""ablation":"\#(ablation.rawValue)""#) == true)
             let loaded = try Editor.load(checkpoint, path: "memory")
-            #expect(loaded.ablation == ablation)
+            #expect(loaded.design == original.design && loaded.ablation == ablation)
             let x = try SyntheticTask(.blueEyes).pair(index: 9, size: 32, seed: 77).source
             #expect(try loaded.edit(x, references: 2).image == original.edit(x, references: 2).image)
         }
@@ -56,7 +56,7 @@ struct AblationTests {
         let direct = #expect(throws: EngineError.self) { try editor(.one2one, .noSource) }
         #expect(direct?.description.contains("a one2one editor has none to take") == true)
         let nothingToTrain = #expect(throws: EngineError.self) {
-            try Editor(pairs: pairs, preset: .tiny, pairing: .structural, endToEnd: true, ablation: .noTransformation)
+            try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .structural, endToEnd: true, ablation: .noTransformation))
         }
         #expect(nothingToTrain?.description.contains("no Mx to train end to end") == true)
     }

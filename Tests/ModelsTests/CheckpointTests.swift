@@ -177,8 +177,7 @@ struct CheckpointTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try CheckpointTests.sample().write(to: dir + "/m.safetensors")
         let pairs = try SyntheticTask(.blueEyes).pairs(count: 3, size: 32, seed: 11)
-        let effect = try Editor(pairs: pairs, preset: .tiny, pairing: .structural, diffusion: true, seed: 2, flowEstimator: FlowNetwork.pretrained(),
-                                preparesCases: false)
+        let effect = try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .structural, diffusion: true, seed: 2), flowEstimator: FlowNetwork.pretrained(), preparesCases: false)
         try effect.train(until: 2)
         try effect.save(to: dir + "/effect.safetensors")
         let process = Process()

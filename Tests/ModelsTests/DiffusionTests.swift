@@ -76,8 +76,7 @@ struct DiffusionTests {
     /// longer the zero it starts as.
     static func trainedEditor(diffusion: Bool = true) throws -> (Editor, [Pair]) {
         let pairs = try SyntheticTask(.blueEyes).pairs(count: 3, size: 32, seed: 6)
-        let editor = try Editor(pairs: pairs, preset: .tiny, pairing: .structural, diffusion: diffusion, seed: 7,
-                                flowEstimator: EditorTests.quickFlow)
+        let editor = try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .structural, diffusion: diffusion, seed: 7, flow: .hornSchunck), flowEstimator: EditorTests.quickFlow)
         try editor.train(until: 6)
         return (editor, pairs)
     }
@@ -86,7 +85,7 @@ struct DiffusionTests {
         let (editor, pairs) = try DiffusionTests.trainedEditor()
         #expect(editor.hasDiffusion && editor.defaultSampling == .standard)
         #expect(editor.parameters.named.contains { $0.name.hasPrefix("denoiser.time.") })
-        #expect(EditorCost(preset: .tiny, pairing: .structural, pairs: 3, diffusion: true).parameters == editor.parameters.scalarCount)
+        #expect(try EditorCost(design: EditorDesign(preset: .tiny, pairing: .structural, diffusion: true), pairs: 3).parameters == editor.parameters.scalarCount)
         let x = pairs[0].source
         let seeded = { (seed: UInt64, eta: Double) in try editor.edit(x, using: [1], sampling: Sampling(steps: 3, eta: eta, seed: seed)).pixels }
         #expect(try seeded(1, 0) == seeded(1, 0))
@@ -109,7 +108,7 @@ struct DiffusionTests {
         // The denoiser's x̂₀ starts at zero: every step estimates no residual, so adding diffusion
         // to an editor cannot change its edits until the refiner has learned something.
         let pairs = try SyntheticTask(.old).pairs(count: 3, size: 32, seed: 8)
-        let editor = try Editor(pairs: pairs, preset: .tiny, pairing: .structural, diffusion: true, seed: 9, flowEstimator: EditorTests.quickFlow)
+        let editor = try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .structural, diffusion: true, seed: 9, flow: .hornSchunck), flowEstimator: EditorTests.quickFlow)
         let x = try SyntheticTask(.old).pair(index: 0, size: 32, seed: 10).source
         let head = try editor.edit(x, references: 2, sampling: .headOnly).image
         #expect(try editor.edit(x, references: 2, sampling: Sampling(steps: 5, eta: 0.5, seed: 3)).image == head)
@@ -122,7 +121,7 @@ struct DiffusionTests {
         #expect(eta?.description == "sampling: eta must be 0…1, got nan")
         let (regression, pairs) = try DiffusionTests.trainedEditor(diffusion: false)
         let error = #expect(throws: EngineError.self) { try regression.edit(pairs[0].source, sampling: Sampling(steps: 2)) }
-        #expect(error?.description == "edit: a regression editor has no diffusion to sample: steps must be 0, got 2")
+        #expect(error?.description == "sampling: steps: 2 needs a model with diffusion (model(…, diffusion: true), likewise train --diffusion); this one is regression only")
         // A denoiser gone to NaN is named at the step where it shows.
         let (editor, _) = try DiffusionTests.trainedEditor()
         let weight = try #require(editor.parameters.named.first { $0.name == "denoiser.output.bias" }).tensor

@@ -6,7 +6,7 @@ import Testing
 struct EditorCheckpointTests {
     func editor(_ pairing: Pairing = .structural) throws -> Editor {
         let pairs = try SyntheticTask(.blueEyes).pairs(count: 3, size: 32, seed: 11)
-        return try Editor(pairs: pairs, preset: .tiny, pairing: pairing, seed: 12, flowEstimator: EditorTests.quickFlow, preparesCases: false)
+        return try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .fixed(pairing), seed: 12, flow: .hornSchunck), flowEstimator: EditorTests.quickFlow, preparesCases: false)
     }
 
     @Test func aSavedEditorEditsBitForBitAsBefore() throws {
@@ -26,7 +26,7 @@ struct EditorCheckpointTests {
         let pairs = try SyntheticTask(.old).pairs(count: 3, size: 32, seed: 13)
         let network = try FlowNetwork.pretrained()
         try network.refine(on: pairs.map(\.source), steps: 2)  // now unlike the shipped weights
-        let original = try Editor(pairs: pairs, preset: .tiny, pairing: .implicit, seed: 14, flowEstimator: network, preparesCases: false)
+        let original = try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .implicit, seed: 14), flowEstimator: network, preparesCases: false)
         let checkpoint = try original.checkpoint()
         #expect(checkpoint.metadata["editor.flow"] == "learned" && checkpoint.tensor("flow.block.0.weight") != nil)
         let loaded = try Editor.load(checkpoint, path: "memory")
@@ -52,7 +52,7 @@ struct EditorCheckpointTests {
         let toy = try Trainer(parameters: ToyNetwork(channels: 4, seed: 1).parameters,
                               schedule: LearningRateSchedule(peak: 1e-3, warmupSteps: 0, totalSteps: 1)).checkpoint()
         let notEditor = #expect(throws: CheckpointError.self) { try Editor.load(toy, path: "toy.safetensors") }
-        #expect(notEditor?.description == "toy.safetensors: it is not an editor's checkpoint (it has no editor.preset)")
+        #expect(notEditor?.description == "toy.safetensors: it is not an editor's checkpoint (it has no editor.design)")
         // An editor saved before the heads read centred images (no editor.format) would edit wrongly.
         var older = try editor(.one2one).checkpoint()
         older.metadata["editor.format"] = nil

@@ -13,11 +13,11 @@ struct EditorTests {
 
     @Test func anEffectNeedsTwoPairsOfOneSizeEach() throws {
         let pairs = try SyntheticTask(.old).pairs(count: 2, size: 32, seed: 1)
-        let one = #expect(throws: EngineError.self) { try Editor(pairs: [pairs[0]], preset: .tiny) }
+        let one = #expect(throws: EngineError.self) { try Editor(pairs: [pairs[0]], design: EditorDesign(preset: .tiny, pairing: .structural)) }
         #expect(one?.description == "editor: an effect needs at least 2 pairs, got 1")
         var odd = pairs[1]
         odd.target = try odd.target.resized(width: 16, height: 16)
-        let mismatch = #expect(throws: EngineError.self) { try Editor(pairs: [pairs[0], odd], preset: .tiny, pairing: .one2one) }
+        let mismatch = #expect(throws: EngineError.self) { try Editor(pairs: [pairs[0], odd], design: EditorDesign(preset: .tiny, pairing: .one2one)) }
         #expect(mismatch?.description.contains("source 32×32 and target 16×16 differ in size") == true)
         #expect(throws: EngineError.self) { try EditorPreset.named("huge") }
     }
@@ -25,8 +25,7 @@ struct EditorTests {
     @Test func aStructuralEditorPreparesEveryCaseAndOverfitsTwoPairs() throws {
         let pairs = try SyntheticTask(.old).pairs(count: 2, size: 32, seed: 2)
         var prepared: [Int] = []
-        let editor = try Editor(pairs: pairs, preset: .tiny, pairing: .structural, seed: 3, flowEstimator: EditorTests.quickFlow,
-                                augments: false, progress: { done, total in
+        let editor = try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .structural, seed: 3, flow: .hornSchunck, augments: false), flowEstimator: EditorTests.quickFlow, progress: { done, total in
             prepared.append(done)
             #expect(total == 2)
         })
@@ -46,7 +45,7 @@ struct EditorTests {
         let task = SyntheticTask(.blueEyes)
         let pairs = try task.pairs(count: 2, size: 32, seed: 4)
         let foreign = try SyntheticTask(.old).pair(index: 0, size: 32, seed: 4)
-        let editor = try Editor(pairs: pairs + [foreign], preset: .tiny, pairing: .structural, seed: 5, flowEstimator: EditorTests.quickFlow)
+        let editor = try Editor(pairs: pairs + [foreign], design: EditorDesign(preset: .tiny, pairing: .structural, seed: 5, flow: .hornSchunck), flowEstimator: EditorTests.quickFlow)
         try editor.train(until: 20)
         var own = 0.0, wrong = 0.0
         for pair in try task.pairs(count: 2, size: 32, seed: 99) {
@@ -62,7 +61,7 @@ struct EditorTests {
         // 32 px the gain comes from the reference's edit carried by the learned flow; a probe of
         // 0, 150 and 300 steps gave the same 32.67 dB against the identity's 31.60.)
         let task = SyntheticTask(.blueEyes)
-        let editor = try Editor(pairs: task.pairs(count: 8, size: 32, seed: 30), preset: .tiny, pairing: .structural, seed: 31)
+        let editor = try Editor(pairs: task.pairs(count: 8, size: 32, seed: 30), design: EditorDesign(preset: .tiny, pairing: .structural, seed: 31))
         try editor.train(until: 150)
         let heldout = try task.pairs(count: 8, size: 32, seed: 32)
         let identity = try EvaluationRow.score(method: "identity", pairs: 0, steps: 0, trainSeconds: 0, on: heldout) { $0 }
@@ -81,7 +80,7 @@ struct EditorTests {
     @Test(arguments: [(Pairing.structural, 1.0), (.implicit, 3.5), (.one2one, 3.5), (.pix2pix, 7.5)])
     func trainingImprovesEveryPairingOnHeldOutPairs(pairing: Pairing, margin: Double) throws {
         let task = SyntheticTask(.old)
-        let editor = try Editor(pairs: task.pairs(count: 6, size: 32, seed: 30), preset: .tiny, pairing: pairing, seed: 31)
+        let editor = try Editor(pairs: task.pairs(count: 6, size: 32, seed: 30), design: EditorDesign(preset: .tiny, pairing: .fixed(pairing), seed: 31))
         let heldout = try task.pairs(count: 6, size: 32, seed: 32)
         func editPSNR() throws -> Double {
             try #require(EvaluationRow.score(method: pairing.rawValue, pairs: 6, steps: editor.trainer.step, trainSeconds: 0, on: heldout) {
@@ -97,7 +96,7 @@ struct EditorTests {
 
     @Test func aDirectEditorUsesNoReference() throws {
         let pairs = try SyntheticTask(.sleepy).pairs(count: 2, size: 32, seed: 6)
-        let editor = try Editor(pairs: pairs, preset: .tiny, pairing: .one2one, seed: 7)
+        let editor = try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .one2one, seed: 7))
         try editor.train(until: 5)
         #expect(try editor.edit(pairs[0].source, references: 3).references == [])
         #expect(throws: EngineError.self) { try editor.edit(pairs[0].source, using: [7]) }
@@ -106,7 +105,7 @@ struct EditorTests {
     @Test(arguments: [Pairing.implicit, .one2one, .pix2pix])
     func everyPairingLearnsTwoPairs(_ pairing: Pairing) throws {
         let pairs = try SyntheticTask(.old).pairs(count: 2, size: 32, seed: 2)
-        let editor = try Editor(pairs: pairs, preset: .tiny, pairing: pairing, seed: 3, flowEstimator: EditorTests.quickFlow, augments: false)
+        let editor = try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .fixed(pairing), seed: 3, flow: .hornSchunck, augments: false), flowEstimator: EditorTests.quickFlow)
         try editor.train(until: 60)
         let losses = editor.trainer.losses
         let (first, last) = (losses.prefix(3).reduce(0, +) / 3, losses.suffix(3).reduce(0, +) / 3)
@@ -133,18 +132,18 @@ struct EditorCostTests {
         for pairing in Pairing.allCases {
             var rng = RandomGenerator(seed: 1)
             let built = Parameters()
-            _ = try UNet(built, preset.head(for: pairing), using: &rng)
-            let cost = EditorCost(preset: preset, pairing: pairing, pairs: 20)
+            _ = try UNet(built, preset.head(for: EditorDesign(preset: preset, pairing: .fixed(pairing))), using: &rng)
+            let cost = try EditorCost(design: EditorDesign(preset: preset, pairing: .fixed(pairing)), pairs: 20)
             #expect(cost.parameters == built.scalarCount, "\(preset.name) \(pairing)")
             #expect(cost.flopsPerStep > 0 && cost.bytes > 16 * cost.parameters)
         }
         // n-to-n keeps its N·(N−1) prepared cases: more pairs, more memory.
-        #expect(EditorCost(preset: preset, pairing: .structural, pairs: 40).bytes > EditorCost(preset: preset, pairing: .structural, pairs: 20).bytes)
-        #expect(EditorCost(preset: preset, pairing: .one2one, pairs: 40).bytes == EditorCost(preset: preset, pairing: .one2one, pairs: 20).bytes)
+        #expect(try EditorCost(design: EditorDesign(preset: preset, pairing: .structural), pairs: 40).bytes > EditorCost(design: EditorDesign(preset: preset, pairing: .structural), pairs: 20).bytes)
+        #expect(try EditorCost(design: EditorDesign(preset: preset, pairing: .one2one), pairs: 40).bytes == EditorCost(design: EditorDesign(preset: preset, pairing: .one2one), pairs: 20).bytes)
     }
 
     @Test func aPresetTooBigForTheMemoryIsRefusedSayingWhatItNeeds() throws {
-        let cost = EditorCost(preset: .base, pairing: .structural, pairs: 50)
+        let cost = try EditorCost(design: EditorDesign(preset: .base, pairing: .structural), pairs: 50)
         let error = #expect(throws: EngineError.self) { try cost.checkFits(in: 100_000_000) }
         #expect(error?.description.contains("this preset needs about \(Int((Double(cost.bytes) / 1e6).rounded())) MB for training and 100 MB are free") == true, "\(String(describing: error))")
         try cost.checkFits(in: cost.bytes)
@@ -154,12 +153,12 @@ struct EditorCostTests {
 struct PairingChoiceTests {
     @Test func autoTriesEachCandidateOnHeldOutPairsAndSaysWhy() throws {
         let pairs = try SyntheticTask(.blueEyes).pairs(count: 5, size: 32, seed: 20)
-        let choice = try PairingChoice.choose(for: pairs, preset: .tiny, seed: 2, steps: 3, flowEstimator: EditorTests.quickFlow)
+        let choice = try PairingChoice.choose(for: pairs, design: EditorDesign(preset: .tiny, seed: 2, flow: .hornSchunck), steps: 3, flowEstimator: EditorTests.quickFlow)
         #expect(choice.scores.map(\.pairing) == PairingChoice.candidates && choice.heldOut == 1 && choice.steps == 3)
         let best = try #require(choice.scores.map(\.psnr).max())
         #expect(choice.scores.first { $0.pairing == choice.pairing }?.psnr == best)
         #expect(choice.reason.hasPrefix("\(choice.pairing.rawValue): ") && choice.reason.contains("on 1 held-out pairs after 3 steps each"))
-        let few = try PairingChoice.choose(for: Array(pairs.prefix(2)), preset: .tiny, flowEstimator: EditorTests.quickFlow)
+        let few = try PairingChoice.choose(for: Array(pairs.prefix(2)), design: EditorDesign(preset: .tiny, flow: .hornSchunck), flowEstimator: EditorTests.quickFlow)
         #expect(few.pairing == .structural && few.scores.isEmpty && few.reason.contains("untried"))
     }
 }

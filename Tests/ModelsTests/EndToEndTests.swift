@@ -27,12 +27,12 @@ struct EndToEndTests {
         let pairs = try SyntheticTask(.blueEyes).pairs(count: 3, size: 32, seed: 22)
         let given = try FlowNetwork.pretrained()
         let before = given.parameters.tensors.map(\.scalars)
-        let editor = try Editor(pairs: pairs, preset: .tiny, pairing: .structural, seed: 23, flowEstimator: given, endToEnd: true)
+        let editor = try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .structural, seed: 23, endToEnd: true), flowEstimator: given)
         let flow = try #require(editor.flowEstimator as? FlowNetwork)
         #expect(flow !== given && flow.parameters.tensors.map(\.scalars) == before)
         #expect(editor.parameters.named.filter { $0.name.hasPrefix("flow.") }.map(\.name)
             == given.parameters.named.map { "flow." + $0.name })
-        #expect(EditorCost(preset: .tiny, pairing: .structural, pairs: 3, endToEnd: true).parameters == editor.parameters.scalarCount)
+        #expect(try EditorCost(design: EditorDesign(preset: .tiny, pairing: .structural, endToEnd: true), pairs: 3).parameters == editor.parameters.scalarCount)
         #expect(editor.trainer.optimizer.rateScales.filter { $0 == Editor.flowRateScale }.count == given.parameters.tensors.count)
         try editor.train(until: 3)
         // The editor's loss reached every layer of the flow; the caller's network is untouched.
@@ -44,13 +44,13 @@ struct EndToEndTests {
 
     @Test func anEndToEndEditorSavesAndResumesExactly() throws {
         let pairs = try SyntheticTask(.old).pairs(count: 3, size: 32, seed: 24)
-        func editor() throws -> Editor { try Editor(pairs: pairs, preset: .tiny, pairing: .implicit, seed: 25, endToEnd: true) }
+        func editor() throws -> Editor { try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .implicit, seed: 25, endToEnd: true)) }
         let straight = try editor()
         try straight.train(until: 4)
         let first = try editor()
         try first.train(until: 2)
         let checkpoint = try first.checkpoint()
-        #expect(checkpoint.metadata["editor.end_to_end"] == "true")
+        #expect(checkpoint.metadata["editor.design"]?.contains(#""end_to_end":true"#) == true)
         #expect(checkpoint.tensors.filter { $0.name.hasSuffix("flow.block.0.weight") }.map(\.name)
             == ["model.flow.block.0.weight", "optimizer.exp_avg.flow.block.0.weight", "optimizer.exp_avg_sq.flow.block.0.weight"])
         let resumed = try Editor.load(checkpoint, path: "memory")
@@ -70,10 +70,10 @@ struct EndToEndTests {
 
     @Test func endToEndNeedsTheLearnedFlowAndAReference() throws {
         let pairs = try SyntheticTask(.old).pairs(count: 2, size: 32, seed: 26)
-        let direct = #expect(throws: EngineError.self) { try Editor(pairs: pairs, preset: .tiny, pairing: .one2one, endToEnd: true) }
+        let direct = #expect(throws: EngineError.self) { try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .one2one, endToEnd: true)) }
         #expect(direct?.description.contains("a one2one editor does not use") == true)
         let classical = #expect(throws: EngineError.self) {
-            try Editor(pairs: pairs, preset: .tiny, pairing: .structural, flowEstimator: EditorTests.quickFlow, endToEnd: true)
+            try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .structural, flow: .hornSchunck, endToEnd: true), flowEstimator: EditorTests.quickFlow)
         }
         #expect(classical?.description.contains("horn-schunck has nothing to learn") == true, "\(String(describing: classical))")
     }

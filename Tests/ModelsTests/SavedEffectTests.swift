@@ -104,8 +104,7 @@ struct SavedEffectTests {
             try SavedEffectTests.write(pictures, scratch: "\(dir)/raw-\(trial)")
             let pairs = try Pair.load(from: folder, size: scaled ? EditorPreset.tiny.size : nil)
             let context = "seed \(seed), trial \(trial): \(pairing.rawValue)\(diffusion ? " with diffusion" : ""), \(pictures.map { "\($0.width)×\($0.height) \($0.encoder)" })"
-            let original = try Editor(pairs: pairs, preset: .tiny, pairing: pairing, diffusion: diffusion, seed: UInt64(trial),
-                                      flowEstimator: EditorTests.quickFlow, preparesCases: false)
+            let original = try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .fixed(pairing), diffusion: diffusion, seed: UInt64(trial), flow: .hornSchunck), flowEstimator: EditorTests.quickFlow, preparesCases: false)
             try original.train(until: 1)
             try original.save(to: "\(dir)/effect-\(trial).safetensors")
             let loaded = try Editor.load(from: "\(dir)/effect-\(trial).safetensors")
@@ -127,7 +126,7 @@ struct SavedEffectTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let pairs = try Pair.load(from: SavedEffectTests.fixtures + "/saved-effect-hash", size: 32)
         #expect(pairs.allSatisfy { ($0.source.pixels + $0.target.pixels).allSatisfy { (0...1).contains($0) } })
-        let original = try Editor(pairs: pairs, preset: .tiny, pairing: .one2one, flowEstimator: EditorTests.quickFlow)
+        let original = try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .one2one, flow: .hornSchunck), flowEstimator: EditorTests.quickFlow)
         try original.save(to: dir + "/effect.safetensors")
         let loaded = try Editor.load(from: dir + "/effect.safetensors")
         #expect(loaded.damagedPairs == [] && loaded.pairs == original.pairs)

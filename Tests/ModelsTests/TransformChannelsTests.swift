@@ -81,8 +81,7 @@ struct TransformChannelsTests {
 
     func editor(_ pairing: Pairing = .structural, ablation: EditorAblation? = nil, diffusion: Bool = false) throws -> Editor {
         let pairs = try SyntheticTask(.blueEyes).pairs(count: 3, size: 32, seed: 41)
-        return try Editor(pairs: pairs, preset: .tiny, pairing: pairing, diffusion: diffusion, seed: 42, flowEstimator: EditorTests.quickFlow,
-                          ablation: ablation, transformChannels: true, preparesCases: false)
+        return try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .fixed(pairing), diffusion: diffusion, seed: 42, flow: .hornSchunck, ablation: ablation, transformChannels: true), flowEstimator: EditorTests.quickFlow, preparesCases: false)
     }
 
     @Test(arguments: [(Pairing.structural, nil), (.implicit, nil), (.structural, EditorAblation.noSource)])
@@ -103,13 +102,13 @@ struct TransformChannelsTests {
     @Test func anEditorWithTransformChannelsCountsTrainsSavesAndLoadsAsItself() throws {
         for diffusion in [false, true] {
             let original = try editor(diffusion: diffusion)
-            #expect(EditorCost(preset: .tiny, pairing: .structural, pairs: 3, diffusion: diffusion, transformChannels: true).parameters
+            #expect(try EditorCost(design: EditorDesign(preset: .tiny, pairing: .structural, diffusion: diffusion, transformChannels: true), pairs: 3).parameters
                 == original.parameters.scalarCount)
             try original.train(until: 2)
             let checkpoint = try original.checkpoint()
-            #expect(checkpoint.metadata["editor.transform_channels"] == "true")
+            #expect(checkpoint.metadata["editor.design"]?.contains(#""transform_channels":true"#) == true)
             let loaded = try Editor.load(checkpoint, path: "memory")
-            #expect(loaded.transformChannels)
+            #expect(loaded.design == original.design && loaded.transformChannels)
             let x = original.pairs[2].source
             #expect(try loaded.edit(x, references: 2).image == original.edit(x, references: 2).image)
             try original.train(until: 4)
@@ -120,7 +119,7 @@ struct TransformChannelsTests {
 
     @Test func endToEndTheChannelsComeFromTheFlowBeingTrained() throws {
         let pairs = try SyntheticTask(.old).pairs(count: 3, size: 32, seed: 43)
-        let editor = try Editor(pairs: pairs, preset: .tiny, pairing: .structural, seed: 44, endToEnd: true, transformChannels: true)
+        let editor = try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .structural, seed: 44, endToEnd: true, transformChannels: true))
         let flow = try #require(editor.flowEstimator as? FlowNetwork)
         let before = flow.parameters.tensors.map(\.scalars)
         try editor.train(until: 2)
@@ -134,6 +133,6 @@ struct TransformChannelsTests {
         let withoutMx = #expect(throws: EngineError.self) { try editor(ablation: .noTransformation) }
         #expect(withoutMx?.description.contains("no Mx to give the head as channels") == true)
         // A pairing not chosen yet may still turn out n-to-n.
-        try Editor.checkSwitches(pairing: nil, flow: "learned", endToEnd: true, ablation: nil, transformChannels: true)
+        _ = try EditorDesign(pairing: .auto, endToEnd: true, transformChannels: true)
     }
 }

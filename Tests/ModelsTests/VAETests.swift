@@ -75,7 +75,7 @@ struct VAETests {
 struct LatentCeilingTests {
     @Test func aVAETrainedOnAnEditorsCasesIsScoredOnHeldOutTargets() throws {
         let pairs = try SyntheticTask(.sleepy).pairs(count: 3, size: 32, seed: 9)
-        let editor = try Editor(pairs: pairs, preset: .tiny, pairing: .structural, seed: 10, flowEstimator: EditorTests.quickFlow)
+        let editor = try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .structural, seed: 10, flow: .hornSchunck), flowEstimator: EditorTests.quickFlow)
         let configuration = try LatentCeiling.configuration(for: editor, skips: true)
         #expect(configuration.skipChannels == 6 && configuration.latentSide(for: 32) == 16)  // the tiny preset has two levels
         let vae = try VAE(configuration)
@@ -87,14 +87,14 @@ struct LatentCeilingTests {
         // The row is the reconstruction's own score.
         let psnr = try heldout.map { try Metrics.psnr(LatentCeiling.reconstruct($0, with: vae, editor: editor), $0.target) }
         #expect(abs(row.psnr - psnr.reduce(0, +) / 2) < 1e-9)
-        let direct = try Editor(pairs: pairs, preset: .tiny, pairing: .one2one, seed: 10, flowEstimator: EditorTests.quickFlow)
+        let direct = try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .one2one, seed: 10, flow: .hornSchunck), flowEstimator: EditorTests.quickFlow)
         #expect(try LatentCeiling.configuration(for: direct, skips: true).skipChannels == 3)
         #expect(try LatentCeiling.configuration(for: direct, skips: false).skipChannels == 0)
     }
 
     @Test func theLatentsSideIsOneThePresetCanHold() throws {
         let pairs = try SyntheticTask(.sleepy).pairs(count: 2, size: 64, seed: 9)
-        let editor = try Editor(pairs: pairs, preset: .small, pairing: .one2one, seed: 10, flowEstimator: EditorTests.quickFlow)
+        let editor = try Editor(pairs: pairs, design: EditorDesign(preset: .small, pairing: .one2one, seed: 10, flow: .hornSchunck), flowEstimator: EditorTests.quickFlow)
         #expect(try LatentCeiling.configuration(for: editor, skips: true).latentSide(for: 64) == 16)
         #expect(try LatentCeiling.configuration(for: editor, skips: true, latentSide: 32).latentSide(for: 64) == 32)
         #expect(try LatentCeiling.configuration(for: editor, skips: true, latentSide: 8).latentSide(for: 64) == 8)

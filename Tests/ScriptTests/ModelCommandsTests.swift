@@ -102,7 +102,7 @@ struct ModelCommandsTests {
         #expect(run(i, "f.carried.width") == "32" && run(i, "f.estimator") == "learned" && run(i, "f.picture.width") != "")
         #expect(run(i, "f.mean > 0 && f.max >= f.mean") == "true")
         #expect(run(i, "flow(p[0].source, p[1].source, estimator: \"horn-schunck\").estimator") == "horn-schunck")
-        #expect(run(i, "flow(p[0].source, p[1].source, estimator: \"magic\")").contains("unknown flow estimator 'magic'; the estimators are learned, horn-schunck"))
+        #expect(run(i, "flow(p[0].source, p[1].source, estimator: \"magic\")").hasPrefix("ValueError: 1:32: flow: estimator must be one of learned, horn-schunck, got \"magic\""))
         #expect(run(i, "flow(p[0].source, image(\"/no/such.png\"))").hasPrefix("IOError"))
         #expect(run(i, "flow(p[0].source, grid(p))").hasPrefix("ValueError: 1:1: flow: the images must be one size"))
     }
@@ -147,8 +147,8 @@ struct ModelCommandsTests {
         let i = ScriptInterpreter()
         run(i, "let pairs = synth(\"old\", count: 2, size: 32)")
         #expect(run(i, "model(pairs[0..<1], preset: \"tiny\")").hasPrefix("EngineError: 1:1: model: editor: an effect needs at least 2 pairs, got 1"))
-        #expect(run(i, "model(pairs, preset: \"huge\")").contains("unknown preset 'huge'; the presets are tiny, small, base"))
-        #expect(run(i, "model(pairs, pairing: \"sideways\")").hasPrefix("ValueError: 1:1: model: pairing must be auto or one of structural, implicit, one2one, pix2pix, got \"sideways\""))
+        #expect(run(i, "model(pairs, preset: \"huge\")").hasPrefix("ValueError: 1:14: model: preset must be one of tiny, small, base, got \"huge\""))
+        #expect(run(i, "model(pairs, pairing: \"sideways\")").hasPrefix("ValueError: 1:14: model: pairing must be one of auto, structural, implicit, one2one, pix2pix, got \"sideways\""))
         #expect(run(i, "train(pairs)").hasPrefix("TypeError: 1:7: train: model must be a Model, got Pairs"))
         #expect(run(i, "loadModel(\"/no/such.safetensors\")").hasPrefix("IOError: 1:1: loadModel: /no/such.safetensors: not a usable checkpoint: no such file"))
         #expect(run(i, "pairs.count") == "2")
@@ -202,7 +202,7 @@ struct ModelCommandsTests {
         let moved = zip(refined.parameters.named, shipped.parameters.named).contains { $0.0.tensor.scalars != $0.1.tensor.scalars }
         #expect(moved)
         #expect(run(i, "model(synth(\"old\", count: 3, size: 32), preset: \"tiny\", pairing: \"structural\", flow: \"horn-schunck\", refineFlow: 3)")
-            .hasPrefix("EngineError: 1:1: model: flow: only the learned flow can be refined on your pairs; horn-schunck has nothing to learn"))
+            .hasPrefix("EngineError: 1:1: model: editor: only the learned flow can be refined on your pairs; horn-schunck has nothing to learn"))
         #expect(run(i, "model(synth(\"old\", count: 3, size: 32), refineFlow: -1)").hasPrefix("ValueError: 1:41: model: refineFlow must be 0…100000, got -1"))
     }
 
@@ -284,8 +284,8 @@ struct ModelCommandsTests {
         #expect(run(i, "trajectory(m, x, steps: 0)").hasPrefix("ValueError: 1:18: trajectory: steps must be 1…100, got 0"))
         // A regression model has nothing to sample.
         run(i, "let r = model(synth(\"blue_eyes\", count: 3, size: 32, seed: 1), preset: \"tiny\", pairing: \"one2one\")")
-        #expect(run(i, "edit(r, x, steps: 2)").hasPrefix("ValueError: 1:1: edit: steps: 2 needs a model with diffusion (model(…, diffusion: true)); this one is regression only"))
-        #expect(run(i, "trajectory(r, x)").hasPrefix("ValueError: 1:1: trajectory: this model has no diffusion to sample; build one with model(…, diffusion: true)"))
+        #expect(run(i, "edit(r, x, steps: 2)").hasPrefix("EngineError: 1:1: edit: sampling: steps: 2 needs a model with diffusion (model(…, diffusion: true), likewise train --diffusion); this one is regression only"))
+        #expect(run(i, "trajectory(r, x)").hasPrefix("EngineError: 1:1: trajectory: sampling: steps: 10 needs a model with diffusion"))
     }
 
     @Test func vaeTrainsTwoAutoencodersOnAModelsCasesAndShowsTheirRoundTrips() throws {
@@ -312,8 +312,8 @@ struct ModelCommandsTests {
         run(i, "train(m, steps: 2, plot: false)\nsave(m, \"\(dir)/m.safetensors\")")
         #expect(run(i, "info(loadModel(\"\(dir)/m.safetensors\"))").range(of: "learning rate +0.0005", options: .regularExpression) != nil)
         #expect(run(i, "info(model(ps, preset: \"tiny\", pairing: \"one2one\"))").range(of: "learning rate +0.002", options: .regularExpression) != nil)
-        #expect(run(i, "model(ps, preset: \"tiny\", pairing: \"one2one\", lr: 0)").hasPrefix("ValueError: 1:1: model: lr must be in (0, 1], got 0"))
-        #expect(run(i, "model(ps, preset: \"tiny\", pairing: \"one2one\", lr: 1.5)").hasPrefix("ValueError: 1:1: model: lr must be in (0, 1], got 1.5"))
+        #expect(run(i, "model(ps, preset: \"tiny\", pairing: \"one2one\", lr: 0)").hasPrefix("EngineError: 1:1: model: editor: the learning rate must be in (0, 1], got 0.0"))
+        #expect(run(i, "model(ps, preset: \"tiny\", pairing: \"one2one\", lr: 1.5)").hasPrefix("EngineError: 1:1: model: editor: the learning rate must be in (0, 1], got 1.5"))
     }
 
     @Test func roundGivesNumbersToPrint() {

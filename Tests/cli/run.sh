@@ -139,17 +139,17 @@ check "train reports its progress" 'grep -q "^step 3/3  loss" "$work/train.err"'
 check "progress on a pipe is whole lines, without carriage returns or escape codes" '! grep -q $'"'"'[\r\x1b]'"'"' "$work/train.err"'
 "$bin" train --task old --pairs 3 --preset tiny --pairing structural --steps 2 --refine-flow 2 --out "$work/refined.safetensors" > /dev/null 2> "$work/refine.err"
 status=$?
-check "train --refine-flow refines the flow on the pairs first" '[[ $status -eq 0 ]] && grep -q "^refining the flow on the pairs (2 steps)" "$work/refine.err"'
+check "train --refine-flow refines the flow on the pairs first" '[[ $status -eq 0 ]] && grep -q "^refining the flow on your pairs (2 steps)" "$work/refine.err"'
 "$bin" train --task old --flow-estimator horn-schunck --refine-flow 2 --out "$work/x.safetensors" > /dev/null 2> "$work/refine-bad.err"
 status=$?
-check "only the learned flow can be refined" '[[ $status -ne 0 ]] && grep -q "refines the learned flow; horn-schunck has nothing to learn" "$work/refine-bad.err"'
+check "only the learned flow can be refined" '[[ $status -ne 0 ]] && grep -q "only the learned flow can be refined on your pairs; horn-schunck has nothing to learn" "$work/refine-bad.err"'
 "$bin" train --task old --pairs 3 --preset tiny --pairing implicit --steps 2 --end-to-end --out "$work/e2e.safetensors" > "$work/e2e.out" 2> /dev/null
 status=$?
 check "train --end-to-end trains Mx with the head and saves it so" '[[ $status -eq 0 ]] && grep -q "^saved .*e2e.safetensors: 3 pairs, implicit, Mx end to end, preset tiny, 2 steps$" "$work/e2e.out" && python3 -c "
 import json, struct, sys
 data = open(sys.argv[1], \"rb\").read()
 header = json.loads(data[8:8 + struct.unpack(\"<Q\", data[:8])[0]])
-assert header[\"__metadata__\"][\"editor.end_to_end\"] == \"true\"
+assert json.loads(header[\"__metadata__\"][\"editor.design\"])[\"end_to_end\"] is True
 assert \"model.flow.block.0.weight\" in header and \"optimizer.exp_avg.flow.block.0.weight\" in header
 " "$work/e2e.safetensors"'
 "$bin" train --task old --pairs 3 --preset tiny --pairing structural --steps 2 --transform-channels --out "$work/fc.safetensors" > "$work/fc.out" 2> /dev/null
@@ -158,7 +158,7 @@ check "train --transform-channels saves an effect whose head reads Mx" '[[ $stat
 import json, struct, sys
 data = open(sys.argv[1], \"rb\").read()
 header = json.loads(data[8:8 + struct.unpack(\"<Q\", data[:8])[0]])
-assert header[\"__metadata__\"][\"editor.transform_channels\"] == \"true\"
+assert json.loads(header[\"__metadata__\"][\"editor.design\"])[\"transform_channels\"] is True
 " "$work/fc.safetensors"'
 "$bin" train --task old --pairing one2one --transform-channels --out "$work/x.safetensors" > /dev/null 2> "$work/fc-bad.err"
 check "--transform-channels with a direct pairing is refused" 'grep -q "a one2one editor has no reference" "$work/fc-bad.err"'
@@ -181,7 +181,7 @@ rm "$work/edited/b.png"
 check "a second run does only what is left" 'grep -q "1 edited, 2 already done, 1 unreadable" "$work/apply2.err"'
 # An effect with diffusion: apply samples each edit, one seed giving the same images.
 "$bin" train --task blue_eyes --pairs 3 --preset tiny --pairing one2one --diffusion --steps 3 --out "$work/diffusion.safetensors" > "$work/train-d.out" 2> /dev/null
-check "train --diffusion says so" 'grep -q "^saved .*diffusion.safetensors: 3 pairs, one2one with diffusion, preset tiny, 3 steps$" "$work/train-d.out"'
+check "train --diffusion says so" 'grep -q "^saved .*diffusion.safetensors: 3 pairs, one2one, with diffusion, preset tiny, 3 steps$" "$work/train-d.out"'
 rm "$work/photos/broken.png"
 "$bin" apply "$work/fc.safetensors" "$work/photos" "$work/edited-fc" > /dev/null 2>&1
 check "apply edits with an effect whose head reads Mx" '[[ $(png_size "$work/edited-fc/a.png") == 32x32 && -f "$work/edited-fc/c.png" ]]'
@@ -191,7 +191,7 @@ check "apply edits with an effect whose head reads Mx" '[[ $(png_size "$work/edi
 check "apply --steps --seed samples the same images twice, and --steps 0 is the head" 'cmp -s "$work/sampled1/a.png" "$work/sampled2/a.png" && ! cmp -s "$work/sampled1/a.png" "$work/head/a.png"'
 "$bin" apply "$work/effect.safetensors" "$work/photos" "$work/nope" --steps 2 > /dev/null 2> "$work/apply-steps.err"
 status=$?
-check "apply --steps on an effect without diffusion is an error" '[[ $status -ne 0 ]] && grep -q "effect.safetensors has no diffusion (train it with --diffusion)" "$work/apply-steps.err"'
+check "apply --steps on an effect without diffusion is an error" '[[ $status -ne 0 ]] && grep -q "effect.safetensors: sampling: steps: 2 needs a model with diffusion" "$work/apply-steps.err"'
 "$bin" apply "$work/photos/a.png" "$work/photos" "$work/edited" > /dev/null 2> "$work/apply3.err"
 status=$?
 check "a file that is not an effect is an error naming it" '[[ $status -ne 0 ]] && grep -q "photos/a.png: not a usable checkpoint" "$work/apply3.err"'

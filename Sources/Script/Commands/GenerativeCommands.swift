@@ -92,16 +92,14 @@ extension CommandSet {
         ], summary: "The DDIM path of an edit: the image, the regression head's edit, then what each step estimates, as a strip.",
         doc: "The sampler starts from noise and, at each of its steps, estimates the residual the head missed; the strip shows the\nhead's edit plus that estimate after every step (at most 12 shown, evenly spaced), ending at the edit that edit(...)\nreturns with the same steps and seed.") { call, session in
             let editor = try call.object("model", as: EffectModel.self).editor
-            guard editor.hasDiffusion else {
-                throw ScriptError(.value, "trajectory: this model has no diffusion to sample; build one with model(…, diffusion: true)")
-            }
             guard case let .image(image) = call.value("image") else { throw ScriptError(.type, "trajectory: image must be an Image") }
-            let (steps, refs, seed) = (try call.integer("steps"), try call.integer("refs"), try call.integer("seed"))
+            let (steps, refs) = (try call.integer("steps"), try call.integer("refs"))
+            let sampling = try editor.sampling(steps: steps, seed: UInt64(call.integer("seed")))
             let head = try editor.edit(image, references: refs, sampling: .headOnly, checkInterrupt: session.checkInterrupt)
             let shown = Set((0..<min(steps, 12)).map { k in steps - (min(steps, 12) - 1 - k) * steps / min(steps, 12) })
             var tiles = [Figure.Tile(try Figure.enlarged(image.squared(to: editor.preset.size)), title: "x"),
                          Figure.Tile(try Figure.enlarged(head.image), title: "head")]
-            _ = try editor.edit(image, using: head.references, sampling: Sampling(steps: steps, seed: UInt64(seed)),
+            _ = try editor.edit(image, using: head.references, sampling: sampling,
                                 checkInterrupt: session.checkInterrupt) { step, estimate in
                 if shown.contains(step) { tiles.append(Figure.Tile(try Figure.enlarged(estimate), title: "step \(step)")) }
             }

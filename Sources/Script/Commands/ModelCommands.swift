@@ -94,13 +94,10 @@ private let samplingParameters = [
     Parameter("seed", "seed", .seed, default: .number(0), "the seed of the sampling noise: one seed, one image, bit for bit"),
 ]
 
-/// The sampling a call asks for (see `samplingParameters`; `tune` has no η), checked against the model.
-private func sampling(of call: Invocation, for editor: Editor, in command: String) throws -> Sampling {
-    let steps = call.has("steps") ? try call.integer("steps") : editor.defaultSampling.steps
-    guard steps == 0 || editor.hasDiffusion else {
-        throw ScriptError(.value, "\(command): steps: \(steps) needs a model with diffusion (model(…, diffusion: true)); this one is regression only")
-    }
-    return try Sampling(steps: steps, eta: call.has("eta") ? try call.number("eta") : 0, seed: UInt64(try call.integer("seed")))
+/// The sampling a call asks for (see `samplingParameters`; `tune` has no η), checked by the model.
+private func sampling(of call: Invocation, for editor: Editor) throws -> Sampling {
+    try editor.sampling(steps: call.has("steps") ? call.integer("steps") : nil, eta: call.has("eta") ? call.number("eta") : 0,
+                        seed: UInt64(call.integer("seed")))
 }
 
 /// The model commands: build an effect from pairs, train it with a live display, look at it,
@@ -109,59 +106,33 @@ extension CommandSet {
     public static let model = CommandSet("Models", [
         Command("model", [
             Parameter(nil, "pairs", .pairs, "the before/after pairs (at least 2)"),
-            Parameter("preset", "preset", .string, default: .string("small"), "tiny (32 px), small (64 px) or base (128 px)"),
-            Parameter("pairing", "pairing", .string, default: .string("auto"), "auto, structural or implicit (n-to-n), one2one or pix2pix (direct)"),
+            Parameter("preset", "preset", .choice(EditorPreset.all.map(\.name)), default: .string("small"), "tiny (32 px), small (64 px) or base (128 px)"),
+            Parameter("pairing", "pairing", .choice(PairingRequest.names), default: .string("auto"), "auto, structural or implicit (n-to-n), one2one or pix2pix (direct)"),
             Parameter("seed", "seed", .seed, default: .null, shown: "the session seed", "the weights' and the training order's seed"),
-            Parameter("flow", "flow", .string, default: .string("learned"), "the flow estimator: learned or horn-schunck"),
-            Parameter("refineFlow", "refineFlow", .integer(0...100_000), default: .number(0), "steps refining the learned flow on these pairs' sources, without labels, first"),
+            Parameter("flow", "flow", .choice(FlowMethod.names), default: .string("learned"), "the flow estimator: learned or horn-schunck"),
+            Parameter("refineFlow", "refineFlow", .integer(0...EditorDesign.maximumFlowRefinement), default: .number(0), "steps refining the learned flow on these pairs' sources, without labels, first"),
             Parameter("diffusion", "diffusion", .bool, default: .bool(false), "add the diffusion refiner: a denoiser that samples what the regression head misses"),
             Parameter("endToEnd", "endToEnd", .bool, default: .bool(false), "train the learned flow with the head: the editor's loss reaches Mx (n-to-n pairings)"),
             Parameter("transformChannels", "transformChannels", .bool, default: .bool(false), "give the head Mx's flow and colour maps as input channels too (n-to-n pairings)"),
-            Parameter("ablation", "ablation", .string, default: .string("none"), "take a condition away to measure it: none, no-flow-colour or no-xj (n-to-n pairings)"),
+            Parameter("ablation", "ablation", .choice(["none"] + EditorAblation.allCases.map(\.rawValue)), default: .string("none"), "take a condition away to measure it: none, no-flow-colour or no-xj (n-to-n pairings)"),
             Parameter("lr", "lr", .number, default: .null, shown: "the preset's", "the learning rate's peak (warm-up, then cosine decay to a twentieth)"),
         ], summary: "An effect to train from pairs.",
         doc: "structural: each output starts from a training pair's edit carried onto the new image by flow and colour,\nand the network learns a correction (N pairs give N·(N−1) cases). implicit: the network sees the carried reference\nbut starts from x. one2one: the network learns x → y directly as a correction of x; pix2pix: with no residual.\nauto: holds out a few pairs, trains structural, implicit and one2one briefly on the rest, keeps the best where the\nedit is, and prints why. diffusion: true trains, with the head, a denoiser of the residual between target and head;\nedit then samples it with DDIM (steps: 0 gives the head's output alone). endToEnd: true trains a copy of the learned\nflow network in every step with the head (through the warp and a differentiable colour fit; slower steps).\ntransformChannels: true also gives the network Mx itself — the flow and each pixel's colour map — as input channels.") { call, session in
-            let name = try call.string("pairing")
-            guard name == "auto" || Pairing(rawValue: name) != nil else {
-                throw ScriptError(.value, "model: pairing must be auto or one of \(Pairing.names), got \"\(name)\"")
-            }
-            let seed = call.has("seed") ? try call.integer("seed") : session.seed
-            let (pairs, preset, flowName) = (try call.pairs("pairs"), try EditorPreset.named(try call.string("preset")), try call.string("flow"))
-            let endToEnd = try call.bool("endToEnd"), transformChannels = try call.bool("transformChannels"), ablationName = try call.string("ablation")
-            guard ablationName == "none" || EditorAblation(rawValue: ablationName) != nil else {
-                throw ScriptError(.value, "model: ablation must be none or one of \(EditorAblation.names), got \"\(ablationName)\"")
-            }
-            try Editor.checkSwitches(pairing: Pairing(rawValue: name), flow: flowName, endToEnd: endToEnd,
-                                     ablation: EditorAblation(rawValue: ablationName), transformChannels: transformChannels)
-            let refinement = try call.integer("refineFlow")
-            if refinement > 0 { session.progress("model: refining the flow on your pairs (\(refinement) steps)", id: "model") }
-            // One estimator, refined once, serves the pairing's choice and the model.
-            let flow = try Transformation.estimator(named: flowName, refinedOn: pairs.map { try $0.squared(to: preset.size).source },
-                                                    steps: refinement, checkInterrupt: session.checkInterrupt)
-            let pairing: Pairing
-            if let named = Pairing(rawValue: name) {
-                pairing = named
-            } else {
-                let choice = try PairingChoice.choose(for: pairs, preset: preset, seed: UInt64(seed), flowEstimator: flow,
-                                                      checkInterrupt: session.checkInterrupt,
-                                                      progress: { session.progress("model: choosing the pairing — \($0)", id: "model") })
-                session.print("pairing \(choice.reason)")
-                pairing = choice.pairing
-            }
-            let rate = call.has("lr") ? try call.number("lr") : Double(preset.learningRate)
-            guard rate > 0, rate <= 1 else { throw ScriptError(.value, "model: lr must be in (0, 1], got \(Value.format(rate))") }
-            let editor = try Editor(pairs: pairs, preset: preset, pairing: pairing, diffusion: try call.bool("diffusion"), learningRate: Float(rate),
-                                    seed: UInt64(seed), flowEstimator: flow, endToEnd: endToEnd && pairing.usesReferences,
-                                    ablation: EditorAblation(rawValue: ablationName),
-                                    transformChannels: transformChannels && pairing.usesReferences, checkInterrupt: session.checkInterrupt,
-                                    progress: { done, total in session.progress("model: preparing case \(done)/\(total)", id: "model") })
+            let design = try EditorDesign(
+                preset: EditorPreset.named(call.string("preset")), pairing: PairingRequest(named: call.string("pairing")),
+                diffusion: call.bool("diffusion"), learningRate: call.has("lr") ? Float(call.number("lr")) : nil,
+                seed: UInt64(call.has("seed") ? call.integer("seed") : session.seed), flow: FlowMethod(named: call.string("flow")),
+                flowRefinement: call.integer("refineFlow"), endToEnd: call.bool("endToEnd"),
+                ablation: call.string("ablation") == "none" ? nil : EditorAblation(rawValue: call.string("ablation")),
+                transformChannels: call.bool("transformChannels"))
+            let editor = try Editor.build(pairs: call.pairs("pairs"), design: design, checkInterrupt: session.checkInterrupt,
+                                          say: session.print, progress: { session.progress("model: " + $0, id: "model") })
             return .object(EffectModel(editor: editor))
         },
         Command("info", [Parameter(nil, "model", .object("Model"), "the model")],
                 summary: "What a model is: pairing, preset, size, parameters, arithmetic a step, memory, pairs, steps.") { call, _ in
             let editor = try call.object("model", as: EffectModel.self).editor
-            let cost = EditorCost(preset: editor.preset, pairing: editor.pairing, pairs: editor.pairs.count, diffusion: editor.hasDiffusion,
-                                  endToEnd: editor.endToEnd, ablation: editor.ablation, transformChannels: editor.transformChannels)
+            let cost = EditorCost(design: editor.design, pairs: editor.pairs.count)
             let rows = [
                 ["pairing", editor.pairing.rawValue], ["preset", editor.preset.name],
                 ["flow", editor.flowEstimator.name + (editor.endToEnd ? ", trained end to end with the head" : "")],
@@ -209,7 +180,7 @@ extension CommandSet {
             let refs = try call.integer("refs")
             guard case let .image(image) = call.value("image") else { throw ScriptError(.type, "edit: image must be an Image") }
             let editor = try call.object("model", as: EffectModel.self).editor
-            let (edited, references) = try editor.edit(image, references: refs, sampling: sampling(of: call, for: editor, in: "edit"),
+            let (edited, references) = try editor.edit(image, references: refs, sampling: sampling(of: call, for: editor),
                                                        checkInterrupt: session.checkInterrupt)
             if !references.isEmpty { session.print("references: " + references.map { editor.pairs[$0].name }.joined(separator: ", ")) }
             return .image(edited)
@@ -224,7 +195,7 @@ extension CommandSet {
             let refs = try call.integer("refs")
             let editor = try call.object("model", as: EffectModel.self).editor
             let job = FolderEdit(input: try call.string("input"), output: try call.string("output"), references: refs,
-                                 sampling: try sampling(of: call, for: editor, in: "apply"))
+                                 sampling: try sampling(of: call, for: editor))
             let report = try job.run(with: editor, checkInterrupt: session.checkInterrupt) { k, total, name in
                 session.progress("apply: \(k + 1)/\(total) \(name)", id: "apply")
             }
@@ -246,7 +217,7 @@ extension CommandSet {
             let editor = try call.object("model", as: EffectModel.self).editor
             guard case let .image(image) = call.value("image") else { throw ScriptError(.type, "tune: image must be an Image") }
             let (refs, strength) = (try call.integer("refs"), try call.number("strength"))
-            let sampling = try sampling(of: call, for: editor, in: "tune")
+            let sampling = try sampling(of: call, for: editor)
             let tuning = try Tuning(editor: editor, source: image, refs: refs, strength: strength, steps: sampling.steps, seed: Int(sampling.seed))
             guard (1...tuning.maximumRefs).contains(refs) else {
                 throw ScriptError(.value, "tune: refs must be 1…\(tuning.maximumRefs) for this \(editor.pairing.rawValue) model, got \(refs)")
@@ -270,7 +241,7 @@ extension CommandSet {
             let refs = try call.integer("refs")
             let identity = try EvaluationRow.score(method: "identity", pairs: 0, steps: 0, trainSeconds: 0, on: pairs,
                                                    checkInterrupt: session.checkInterrupt) { $0 }
-            let sampling = try sampling(of: call, for: editor, in: "evaluate")
+            let sampling = try sampling(of: call, for: editor)
             let model = try EvaluationRow.score(method: editor.pairing.rawValue, diffusion: sampling.steps > 0, pairs: editor.pairs.count,
                                                 steps: editor.trainer.step, trainSeconds: 0, on: pairs, checkInterrupt: session.checkInterrupt) {
                 try editor.edit($0, references: refs, sampling: sampling, checkInterrupt: session.checkInterrupt).image
@@ -280,7 +251,7 @@ extension CommandSet {
         Command("flow", [
             Parameter(nil, "from", .image, "the reference source x_i"),
             Parameter(nil, "to", .image, "the target source x_j (the same size)"),
-            Parameter("estimator", "estimator", .string, default: .string("learned"), "the flow estimator: learned or horn-schunck"),
+            Parameter("estimator", "estimator", .choice(FlowMethod.names), default: .string("learned"), "the flow estimator: learned or horn-schunck"),
         ], summary: "What the transformation estimator sees between two sources: the flow, and the reference carried onto the target (a Flow).",
         doc: "The flow field in the standard colour wheel with arrows, then from, to, from carried onto to (warped by the flow and\nrecoloured by the colour grid) and their difference; a line gives the mean displacement. The flow comes from the learned\nnetwork (shipped weights) or from Horn–Schunck; the colour from a 4×4 grid of affine colour maps.") { call, session in
             guard case let .image(from) = call.value("from"), case let .image(to) = call.value("to") else {
@@ -289,7 +260,7 @@ extension CommandSet {
             guard from.width == to.width, from.height == to.height else {
                 throw ScriptError(.value, "flow: the images must be one size, got \(from.width)×\(from.height) and \(to.width)×\(to.height)")
             }
-            let field = try FlowField(from: from, to: to, estimator: Transformation.estimator(named: try call.string("estimator")))
+            let field = try FlowField(from: from, to: to, estimator: FlowMethod(named: call.string("estimator")).estimator())
             try session.show(.image(Figure.flowField(field.transformation.flow, title: "flow: each pixel of 'to' reads 'from' here")))
             session.print(String(format: "mean displacement %.2f px", field.mean))
             return .object(field)

@@ -34,7 +34,7 @@ public final class Tuning: ScriptObject, @unchecked Sendable {
     public func image() throws -> Image {
         let key = [refs, steps, seed]
         if edits[key] == nil {
-            edits[key] = try editor.edit(source, references: refs, sampling: Sampling(steps: steps, seed: UInt64(seed))).image
+            edits[key] = try editor.edit(source, references: refs, sampling: editor.sampling(steps: steps, seed: UInt64(seed))).image
         }
         guard let edit = edits[key] else { return source }
         var blended = source

@@ -1,0 +1,29 @@
+import Engine
+
+extension Editor {
+    /// An editor of `design` over `pairs`, as every front end builds one: the learned flow refined
+    /// on the pairs' sources first when the design asks (once, for the pairing's choice and the
+    /// editor alike); the pairing chosen on held-out pairs when the design leaves it to `auto`
+    /// (`PairingChoice`); and the switches the chosen pairing cannot take turned off
+    /// (`EditorDesign.resolved(to:)`). `say` hears what the user should read — why the pairing was
+    /// chosen, what was turned off — and `progress` how far the work is.
+    public static func build(pairs: [Pair], design: EditorDesign, checkInterrupt: () throws -> Void = {},
+                             say: (String) -> Void = { _ in }, progress: (String) -> Void = { _ in }) throws -> Editor {
+        // Refused before minutes of refining and choosing (an auto design costs as structural).
+        try EditorCost(design: design, pairs: pairs.count).checkFits()
+        if design.flowRefinement > 0 { progress("refining the flow on your pairs (\(design.flowRefinement) steps)") }
+        let flow = try design.flow.estimator(refinedOn: pairs.map { try $0.squared(to: design.preset.size).source },
+                                             steps: design.flowRefinement, checkInterrupt: checkInterrupt)
+        var resolved = design
+        if design.pairing == .auto {
+            let choice = try PairingChoice.choose(for: pairs, design: design, flowEstimator: flow, checkInterrupt: checkInterrupt,
+                                                  progress: { progress("choosing the pairing — \($0)") })
+            say("pairing \(choice.reason)")
+            let turnedOff: [String]
+            (resolved, turnedOff) = try design.resolved(to: choice.pairing)
+            turnedOff.forEach(say)
+        }
+        return try Editor(pairs: pairs, design: resolved, flowEstimator: flow, checkInterrupt: checkInterrupt,
+                          progress: { done, total in progress("preparing case \(done)/\(total)") })
+    }
+}
