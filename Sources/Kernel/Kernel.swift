@@ -22,7 +22,7 @@ public final class Kernel: @unchecked Sendable {
     private let replySigner: Signer
     private let running = Atomic<Bool>(true)
     /// Execution count and history, shared by the main shell and subshells.
-    private let record = Mutex<(count: Int, history: [(count: Int, input: String, output: String)])>((0, []))
+    private let record = Mutex(ExecutionRecord())
     /// Replies from workers arrive here for the router to send on the shell socket.
     private let outboxEndpoint = "inproc://likewise-shell-replies-\(UUID().uuidString)"
     private let replies: Socket
@@ -142,14 +142,14 @@ public final class Kernel: @unchecked Sendable {
             }
         case "complete_request":
             let code = content["code"] as? String ?? "", cursor = content["cursor_pos"] as? Int ?? code.count
-            let c = interpreter.complete(code, cursor: utf16ToCharacters(code, cursor))
+            let c = interpreter.complete(code, cursor: code.characterOffset(ofCodePoint: cursor))
             let types = zip(c.matches, c.kinds).map { ["text": $0.0, "type": $0.1, "start": c.start, "end": c.end] as [String: Any] }
-            reply(request, on: socket, ["status": "ok", "matches": c.matches, "cursor_start": charactersToUTF16(code, c.start),
-                                        "cursor_end": charactersToUTF16(code, c.end),
+            reply(request, on: socket, ["status": "ok", "matches": c.matches, "cursor_start": code.codePointOffset(ofCharacter: c.start),
+                                        "cursor_end": code.codePointOffset(ofCharacter: c.end),
                                         "metadata": ["_jupyter_types_experimental": types]])
         case "inspect_request":
             let code = content["code"] as? String ?? "", cursor = content["cursor_pos"] as? Int ?? code.count
-            let text = interpreter.inspect(code, cursor: utf16ToCharacters(code, cursor), detailLevel: content["detail_level"] as? Int ?? 0)
+            let text = interpreter.inspect(code, cursor: code.characterOffset(ofCodePoint: cursor), detailLevel: content["detail_level"] as? Int ?? 0)
             reply(request, on: socket, ["status": "ok", "found": text != nil, "data": text.map { ["text/plain": $0] } ?? [:], "metadata": [:]])
         case "is_complete_request":
             switch interpreter.isComplete(content["code"] as? String ?? "") {
@@ -158,7 +158,7 @@ public final class Kernel: @unchecked Sendable {
             case .invalid: reply(request, on: socket, ["status": "invalid"])
             }
         case "history_request":
-            reply(request, on: socket, ["status": "ok", "history": historyEntries(content)])
+            reply(request, on: socket, ["status": "ok", "history": record.withLock { $0 }.entries(for: content)])
         case "comm_info_request":
             let target = content["target_name"] as? String
             let comms = interpreter.openComms().filter { target == nil || $0.value == target }.mapValues { ["target_name": $0] }
@@ -278,72 +278,5 @@ public final class Kernel: @unchecked Sendable {
         return results
     }
 
-    /// `tail` (the last n), `range` (this session's lines start…stop) and `search` (glob pattern).
-    private func historyEntries(_ content: [String: Any]) -> [[Any]] {
-        let history = record.withLock { $0.history }
-        let withOutput = content["output"] as? Bool ?? false
-        func entry(_ h: (count: Int, input: String, output: String)) -> [Any] {
-            [0, h.count, withOutput ? [h.input, h.output] as [Any] : h.input]
-        }
-        switch content["hist_access_type"] as? String {
-        case "tail": return history.suffix(max(content["n"] as? Int ?? 10, 0)).map(entry)
-        case "range":
-            let start = content["start"] as? Int ?? 1, stop = content["stop"] as? Int ?? Int.max
-            return history.filter { $0.count >= start && $0.count < stop }.map(entry)
-        case "search":
-            let pattern = content["pattern"] as? String ?? "*"
-            var matches = history.filter { fnmatch(pattern, $0.input, 0) == 0 }
-            if content["unique"] as? Bool ?? false {
-                // Each input once, at its latest position.
-                var seen = Set<String>()
-                matches = matches.reversed().filter { seen.insert($0.input).inserted }.reversed()
-            }
-            return matches.suffix(max(content["n"] as? Int ?? matches.count, 0)).map(entry)
-        default: return []
-        }
-    }
-
-    /// Jupyter counts cursor positions in Unicode code points.
-    private func utf16ToCharacters(_ code: String, _ position: Int) -> Int {
-        let scalars = Array(code.unicodeScalars)
-        let clamped = min(max(position, 0), scalars.count)
-        return String(String.UnicodeScalarView(scalars[..<clamped])).count
-    }
-
-    private func charactersToUTF16(_ code: String, _ characters: Int) -> Int {
-        String(code.prefix(max(characters, 0))).unicodeScalars.count
-    }
-
     deinit { zmq_ctx_shutdown(context) }
-}
-
-/// What kernel_info_reply says about the kernel and its language.
-public struct KernelInfo: Sendable {
-    public let implementationVersion: String
-    public let languageVersion: String
-
-    public init(implementationVersion: String, languageVersion: String) {
-        (self.implementationVersion, self.languageVersion) = (implementationVersion, languageVersion)
-    }
-
-    var content: [String: Any] {
-        [
-            "status": "ok",
-            "protocol_version": "5.5",
-            "implementation": "likewise",
-            "implementation_version": implementationVersion,
-            "language_info": [
-                "name": "likewise",
-                "version": languageVersion,
-                "mimetype": "text/x-likewise",
-                "file_extension": ".lw",
-                // The language is Swift-flavoured: notebooks highlight it with the Swift modes.
-                "codemirror_mode": "swift",
-                "pygments_lexer": "swift",
-            ] as [String: Any],
-            "banner": "Likewise — build an image effect from a few pairs. help lists the commands.",
-            "help_links": [[String: String]](),
-            "supported_features": ["kernel subshells"],
-        ]
-    }
 }

@@ -34,13 +34,13 @@ public final class Editor {
     /// The diffusion half, trained with the head (nil: a regression editor).
     let refiner: DiffusionRefiner?
     /// Case (i, j) at index i·N + j: x_i and y_i carried into x_j's frame.
-    private var carried: [CarriedReference?]
+    var carried: [CarriedReference?]
     var sampler: PairSampler
     var rng: RandomGenerator
     /// The flow half of the transformation estimator.
     public let flowEstimator: any FlowEstimator
     /// The training sources at 16×16, for finding an edit's nearest references.
-    private let thumbnails: [[Float]]
+    let thumbnails: [[Float]]
     /// The hash saved for each training pair whose stored pixels failed it when the editor was
     /// loaded (`load(_:path:pairs:)`), by name. Such an editor edits with the other pairs as
     /// references, trains only once loaded again with its pairs given, and saves these hashes
@@ -109,18 +109,8 @@ public final class Editor {
                                                              warmupSteps: preset.steps / 20, totalSteps: preset.steps),
                               weightDecay: 1e-4, clipNorm: 1,
                               rateScale: { $0.hasPrefix(EditorScope.flow + ".") ? Editor.flowRateScale : 1 })
-        let n = pairs.count
-        carried = Array(repeating: nil, count: n * n)
-        guard pairing.usesReferences, preparesCases, !design.endToEnd else { return }
-        var done = 0
-        for i in 0..<n {
-            for j in 0..<n where i != j {
-                try checkInterrupt()
-                _ = try carriedReference(i, onto: j)
-                done += 1
-                progress(done, n * (n - 1))
-            }
-        }
+        carried = Array(repeating: nil, count: pairs.count * pairs.count)
+        if preparesCases { try prepareCases(checkInterrupt: checkInterrupt, progress: progress) }
     }
 
     /// The flow network's rate, end to end, as a multiple of the head's: it starts pretrained,
@@ -130,14 +120,6 @@ public final class Editor {
     /// The weight of the flows' photometric loss beside the editor's, end to end: enough to keep
     /// a flow a flow, small beside the editor's loss (chosen, not tuned).
     static let photometricWeight: Float = 0.05
-
-    /// Pair i's source and target carried into pair j's source's frame, prepared on first use.
-    func carriedReference(_ i: Int, onto j: Int) throws -> CarriedReference {
-        if let ready = carried[i * pairs.count + j] { return ready }
-        let reference = try carried(i, onto: pairs[j].source)
-        carried[i * pairs.count + j] = reference
-        return reference
-    }
 
     // MARK: Training
 
@@ -188,116 +170,6 @@ public final class Editor {
     /// Ends a budgeted run between two steps.
     private struct BudgetSpent: Error {}
 
-    /// The loss of one augmented batch of cases.
-    func batchLoss() throws -> Tensor {
-        var frames: [Image] = [], targets: [Image] = [], weights: [Tensor] = []
-        var references: (sources: [Image], targets: [Image], channels: [Tensor]) = ([], [], [])
-        for _ in 0..<preset.batch {
-            let (i, j) = pairing.usesReferences ? sampler.next() : (j: -1, sampler.next().target)
-            let augmentation = augments ? Augmentation.random(using: &rng) : .none
-            let x = try augmentation.applied(to: pairs[j].source), y = try augmentation.applied(to: pairs[j].target)
-            if pairing.usesReferences {
-                // End to end, the reference is carried in the step, from the same augmented frame.
-                let reference = endToEnd ? CarriedReference(source: pairs[i].source, target: pairs[i].target) : try carriedReference(i, onto: j)
-                references.sources.append(try augmentation.applied(to: reference.source))
-                references.targets.append(try augmentation.applied(to: reference.target))
-                if let transformation = reference.transformation {
-                    references.channels.append(try augmentation.applied(toTransformation: transformation.channels))
-                }
-            }
-            frames.append(x)
-            targets.append(y)
-            weights.append(try EditRegion(source: x, truth: y).balancedLossWeights())
-        }
-        var reference: CarriedBatch?, photometric: Tensor?
-        if endToEnd, let network = flowEstimator as? FlowNetwork {
-            let carried = try Transformation.carriedWithGradients(sources: references.sources, targets: references.targets, onto: frames, network: network)
-            let channels = transformChannels ? try Transformation.channels(flow: carried.flow, colour: carried.colour) : nil
-            (reference, photometric) = (CarriedBatch(source: carried.source, target: carried.target, channels: channels), carried.photometric)
-        } else if pairing.usesReferences {
-            reference = CarriedBatch(source: try Image.batch(references.sources), target: try Image.batch(references.targets),
-                                     channels: transformChannels ? try Tensor.concat(references.channels, axis: 0) : nil)
-        }
-        let (input, base) = try headInput(x: Image.batch(frames), reference: reference)
-        let prediction = try predict(input, base)
-        let (target, weight) = (try Image.batch(targets), try Tensor.concat(weights, axis: 0))
-        // L1 alone stalls on a small edit: with the region and the rest weighted half each, the
-        // weighted median of what a head that cannot yet tell them apart should output is "no
-        // change", and its gradient nearly cancels (one2one on blue_eyes sat at the identity for
-        // ~700 steps). The squared term's pull toward the weighted mean starts learning at once
-        // (28 dB where the edit is after 200 steps); L1 keeps the result sharp.
-        var loss = try Tensor.weightedL1Loss(prediction, target, weights: weight)
-            + Tensor.weightedMSELoss(prediction, target, weights: weight) * 4
-            + Tensor.frequencyLoss(prediction, target) * 0.1
-        if let photometric { loss = try loss + photometric * Editor.photometricWeight }
-        guard let refiner else { return loss }
-        let guess = prediction.detached()
-        return try loss + refiner.loss(residual: target - guess, condition: refinerCondition(input, guess), weights: weight, using: &rng)
-    }
-
-    /// The head's input for a batch, centred on zero, and what its output is added to (nil for
-    /// pix2pix): each item is an x and, for the n-to-n pairings, a reference carried into its
-    /// frame (see `Pairing`).
-    func headInput(_ items: [(x: Image, reference: CarriedReference?)]) throws -> (input: Tensor, base: Tensor?) {
-        let references = items.compactMap(\.reference)
-        let reference = pairing.usesReferences ? try CarriedBatch(references, transformChannels: transformChannels) : nil
-        return try headInput(x: Image.batch(items.map(\.x)), reference: reference)
-    }
-
-    /// The head's input and base for a batch of frames `x` and, for the n-to-n pairings, the
-    /// references carried into their frames.
-    func headInput(x: Tensor, reference: CarriedBatch?) throws -> (input: Tensor, base: Tensor?) {
-        // The head reads its images centred on zero (2v − 1): from [0, 1] every input shares a
-        // large mean that the first layers must first learn to remove (it halved the steps
-        // before one2one on blue_eyes began to edit).
-        switch pairing {
-        case .pix2pix: return (try x * 2 - 1, nil)
-        case .one2one: return (try x * 2 - 1, x)
-        case .implicit, .structural:
-            guard let reference else {
-                throw EngineError.invalidArgument(op: "editor", message: "a \(pairing.rawValue) editor's head needs a carried reference")
-            }
-            let (source, target) = (reference.source, reference.target)
-            guard (reference.channels != nil) == transformChannels else {
-                throw EngineError.invalidArgument(op: "editor", message: "the head reads transform channels \(transformChannels ? "and was given none" : "and was given some")")
-            }
-            // The images are centred on zero; the transform channels already are.
-            func centred(_ images: [Tensor]) throws -> Tensor {
-                let centred = try Tensor.concat(images) * 2 - 1
-                return try reference.channels.map { try Tensor.concat([centred, $0]) } ?? centred
-            }
-            // Without x_j the head sees the carried y_i alone and starts from it.
-            if ablation == .noSource { return (try centred([target]), target) }
-            guard pairing == .structural else { return (try centred([x, source, target]), x) }
-            let carriedEdit = try x + target - source
-            return (try centred([x, carriedEdit, source, target]), carriedEdit)
-        }
-    }
-
-    /// The head's prediction from its input and base (see `headInput`).
-    func predict(_ input: Tensor, _ base: Tensor?) throws -> Tensor {
-        let correction = try head(input)
-        return try base.map { try $0 + correction } ?? correction
-    }
-
-    /// What the refiner is conditioned on: the head's input and its prediction, centred.
-    func refinerCondition(_ input: Tensor, _ prediction: Tensor) throws -> Tensor {
-        try Tensor.concat([input, prediction * 2 - 1])
-    }
-
-    /// The prediction for a batch of items: the head's, plus the refiner's sampled residual when
-    /// `sampling` has steps. `onStep` sees each DDIM step's estimate of the whole prediction.
-    func predict(_ items: [(x: Image, reference: CarriedReference?)], sampling: Sampling = .headOnly, onStep: (Int, Tensor) throws -> Void = { _, _ in }) throws -> Tensor {
-        let (input, base) = try headInput(items)
-        let prediction = try predict(input, base)
-        guard sampling.steps > 0 else { return prediction }
-        guard let refiner else { throw Editor.noDiffusion(steps: sampling.steps) }
-        let residual = try refiner.sample(condition: refinerCondition(input, prediction), sampling) { step, estimate in
-            try onStep(step, prediction + estimate)
-        }
-        return try prediction + residual
-    }
-
     /// How this editor samples unless told otherwise: 10 DDIM steps with diffusion, the head
     /// alone without.
     public var defaultSampling: Sampling { refiner == nil ? .headOnly : .standard }
@@ -310,7 +182,8 @@ public final class Editor {
         return try Sampling(steps: steps, eta: eta, seed: seed)
     }
 
-    private static func noDiffusion(steps: Int) -> EngineError {
+    /// What sampling steps from a regression editor get.
+    static func noDiffusion(steps: Int) -> EngineError {
         .invalidArgument(op: "sampling", message: "steps: \(steps) needs a model with diffusion (model(…, diffusion: true), likewise train --diffusion); this one is regression only")
     }
 
@@ -357,87 +230,10 @@ public final class Editor {
             return try Profile.phase("fuse") { try fuse(prediction) }
         }
     }
-
-    /// A function that fuses a prediction per reference `[R, H, W, 3]` into one image, each
-    /// reference weighted per pixel by how closely its carried source matches x there.
-    private func fusion(of carriedSources: [[Float]], onto input: Image) throws -> (Tensor) throws -> Image {
-        let plane = input.width * input.height, seen = input.pixels
-        var weights = [Float](repeating: 0, count: carriedSources.count * plane)
-        for p in 0..<plane {
-            var total: Float = 0
-            for (r, carried) in carriedSources.enumerated() {
-                // Photometric error of the carried reference source against x at p.
-                let error = (Swift.abs(carried[3 * p] - seen[3 * p]) + Swift.abs(carried[3 * p + 1] - seen[3 * p + 1])
-                             + Swift.abs(carried[3 * p + 2] - seen[3 * p + 2])) / 3
-                weights[r * plane + p] = Foundation.exp(-error / 0.05)
-                total += weights[r * plane + p]
-            }
-            for r in carriedSources.indices { weights[r * plane + p] /= Swift.max(total, 1e-12) }
-        }
-        return { prediction in
-            let predictions = prediction.scalars
-            var fused = [Float](repeating: 0, count: plane * 3)
-            for p in 0..<plane {
-                for r in carriedSources.indices {
-                    for c in 0..<3 { fused[3 * p + c] += weights[r * plane + p] * predictions[(r * plane + p) * 3 + c] }
-                }
-                for c in 0..<3 { fused[3 * p + c] = Swift.min(Swift.max(fused[3 * p + c], 0), 1) }
-            }
-            return try Image(width: input.width, height: input.height, pixels: fused)
-        }
-    }
-
-    /// Training pair i's source and target carried into the frame of a new image `x` (of the
-    /// preset's size) by the transformation estimated between their sources (as they are, under
-    /// `.noTransformation`), with that transformation when the head reads it.
-    func carried(_ i: Int, onto x: Image) throws -> CarriedReference {
-        if ablation == .noTransformation { return CarriedReference(source: pairs[i].source, target: pairs[i].target) }
-        let mx = try Transformation.estimate(reference: pairs[i].source, target: x, flowEstimator: flowEstimator)
-        return CarriedReference(source: try mx.carry(pairs[i].source), target: try mx.carry(pairs[i].target),
-                                transformation: transformChannels ? mx : nil)
-    }
-
-    /// The `count` training pairs whose sources are nearest to `x` (squared difference at 16×16).
-    func nearest(to x: Image, count: Int) throws -> [Int] {
-        let probe = try x.resized(width: 16, height: 16).pixels
-        let distances = thumbnails.map { zip($0, probe).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
-        // Damaged pairs (see `damagedPairHashes`) are references only when no other is left.
-        let intact = distances.indices.filter { damagedPairHashes[pairs[$0].name] == nil }
-        return Array((intact.isEmpty ? Array(distances.indices) : intact).sorted { distances[$0] < distances[$1] }.prefix(count))
-    }
 }
 
 /// The scopes of an editor's parameters — `head.…`, `denoiser.…`, `flow.…` (end to end) — as the
 /// networks are built in them, the trainer gives each its rate and the checkpoint names them.
 public enum EditorScope {
     public static let head = "head", denoiser = "denoiser", flow = "flow"
-}
-
-/// A training pair's source and target carried into another image's frame, and the
-/// transformation that carried them when the head reads it as channels.
-struct CarriedReference {
-    let source: Image, target: Image
-    var transformation: Transformation? = nil
-}
-
-/// A batch's carried references as the head takes them: `[N, H, W, 3]` each, and Mx's
-/// channels `[N, H, W, 14]` for a head that reads them.
-struct CarriedBatch {
-    let source: Tensor, target: Tensor, channels: Tensor?
-
-    init(source: Tensor, target: Tensor, channels: Tensor?) {
-        (self.source, self.target, self.channels) = (source, target, channels)
-    }
-
-    /// `references` batched, with their transformations' channels when `transformChannels`.
-    init(_ references: [CarriedReference], transformChannels: Bool) throws {
-        source = try Image.batch(references.map(\.source))
-        target = try Image.batch(references.map(\.target))
-        channels = transformChannels ? try Tensor.concat(references.map { reference in
-            guard let transformation = reference.transformation else {
-                throw EngineError.invalidArgument(op: "editor", message: "a reference was carried without the transformation the head reads")
-            }
-            return try transformation.channels
-        }, axis: 0) : nil
-    }
 }

@@ -15,9 +15,13 @@ public struct ParameterType: Sendable, Equatable {
     let isPath: Bool
     /// The Strings allowed, when only some are (see `choice`).
     let choices: [String]?
+    /// Whether the command trains or edits with the object (see `workedOn`).
+    let isWorkedOn: Bool
 
-    init(name: String, expected: String, range: ClosedRange<Double>? = nil, rangeText: String? = nil, isPath: Bool = false, choices: [String]? = nil) {
-        (self.name, self.expected, self.range, self.rangeText, self.isPath, self.choices) = (name, expected, range, rangeText, isPath, choices)
+    init(name: String, expected: String, range: ClosedRange<Double>? = nil, rangeText: String? = nil, isPath: Bool = false,
+         choices: [String]? = nil, isWorkedOn: Bool = false) {
+        (self.name, self.expected, self.range, self.rangeText, self.isPath, self.choices, self.isWorkedOn) =
+            (name, expected, range, rangeText, isPath, choices, isWorkedOn)
     }
 
     public static let number = ParameterType(name: "Number", expected: "a Number")
@@ -51,6 +55,13 @@ public struct ParameterType: Sendable, Equatable {
     /// An engine object of the language (a model, a flow), by its type name.
     public static func object(_ typeName: String) -> ParameterType {
         ParameterType(name: typeName, expected: "a \(typeName)")
+    }
+
+    /// An engine object the command trains or edits with, by its type name: the cell holds it while
+    /// the command runs, and a subshell's cell that runs meanwhile (between two of its steps) may
+    /// read it — `info`, `lossPlot`, its members — but not work on it too (`Session.hold`).
+    public static func workedOn(_ typeName: String) -> ParameterType {
+        ParameterType(name: typeName, expected: "a \(typeName)", isWorkedOn: true)
     }
 
     /// Whether `value` is of this type.
@@ -100,6 +111,14 @@ public struct Invocation {
     let blockRunner: ([Statement]) throws -> Value
     /// Where the command is called, for errors.
     public let location: SourceLocation
+
+    /// The objects of its `workedOn` arguments, with their type names.
+    var workedOn: [(identity: ObjectIdentifier, typeName: String)] {
+        command.parameters.compactMap { p in
+            guard p.type.isWorkedOn, case let .object(object) = value(p.name), let identity = object.identity else { return nil }
+            return (identity, object.typeName)
+        }
+    }
 
     /// Whether the argument was given (or has a default other than nil).
     public func has(_ name: String) -> Bool {

@@ -123,6 +123,8 @@ struct Evaluator {
         let values = try arguments.map { (label: $0.label, value: try evaluate($0.value), location: $0.location) }
         let invocation = try command.bind(values, block: block, at: nameLocation) { [self] in try runBlock($0) }
         do {
+            let held = try session.hold(invocation.workedOn, for: name)
+            defer { session.release(held) }
             return try command.body(invocation, session)
         } catch var error as ScriptError {
             if error.location == nil { error.location = nameLocation; error.length = length }

@@ -61,6 +61,8 @@ public final class ScriptInterpreter: Interpreter {
         defer { session.gate.leave() }
         session.sink = sink
         session.steps = 0
+        let firstLine = code.split(separator: "\n", omittingEmptySubsequences: true).first.map { String($0.trimmingCharacters(in: .whitespaces)) } ?? ""
+        session.cellLine = firstLine.count > 60 ? String(firstLine.prefix(57)) + "…" : firstLine
         session.scopes = [session.scopes[0]]
         // A cell run while another is suspended (a subshell's) must not swallow an interrupt meant for it.
         if session.suspended == 0 { session.cancelled.store(false, ordering: .relaxed) }

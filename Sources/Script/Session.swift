@@ -24,6 +24,10 @@ public final class Session {
     let gate = Gate()
     /// Cells suspended in `yieldToWaitingCells` (a subshell's cell runs meanwhile).
     var suspended = 0
+    /// The objects commands are training or editing with now, each with who holds it (see `hold`).
+    private var held: [ObjectIdentifier: String] = [:]
+    /// The first line of the running cell, to name it to another.
+    var cellLine = ""
 
     /// The commands this session's cells can call.
     public let commands: CommandRegistry
@@ -52,12 +56,37 @@ public final class Session {
     /// Hands the session to a waiting cell and, when it is done, restores this cell's own
     /// context: its sink, its block scopes over the (possibly changed) globals, its step count.
     private func yieldToWaitingCells() {
-        let (mySink, myScopes, mySteps, myLimit) = (sink, Array(scopes.dropFirst()), steps, stepLimit)
+        let (mySink, myScopes, mySteps, myLimit, myLine) = (sink, Array(scopes.dropFirst()), steps, stepLimit, cellLine)
         suspended += 1
         gate.handOff()
         suspended -= 1
-        (sink, steps, stepLimit) = (mySink, mySteps, myLimit)
+        (sink, steps, stepLimit, cellLine) = (mySink, mySteps, myLimit, myLine)
         scopes = [scopes[0]] + myScopes
+    }
+
+    /// Marks `objects` as worked on by `command` in the running cell, for as long as it runs (until
+    /// `release`). A cell suspended between two steps of its work lets a subshell's cell run; that
+    /// cell may read what the first is working on, but a command of its own that would work on it
+    /// too — train it while it trains, edit with it mid-step — is refused, naming the cell that has
+    /// it. Returns what to release.
+    func hold(_ objects: [(identity: ObjectIdentifier, typeName: String)], for command: String) throws -> [ObjectIdentifier] {
+        for object in objects {
+            if let holder = held[object.identity] {
+                throw ScriptError(.value, "\(command): this \(object.typeName) is busy: \(holder) is still running. Run this once it is done or stopped; info and lossPlot can read it meanwhile")
+            }
+        }
+        let holder = "\(command) in the cell that begins '\(cellLine)'"
+        var taken: [ObjectIdentifier] = []
+        for object in objects where held[object.identity] == nil {
+            held[object.identity] = holder
+            taken.append(object.identity)
+        }
+        return taken
+    }
+
+    /// Ends the holds that `hold` returned.
+    func release(_ taken: [ObjectIdentifier]) {
+        for identity in taken { held[identity] = nil }
     }
 
     func step(at location: SourceLocation) throws {

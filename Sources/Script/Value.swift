@@ -85,6 +85,9 @@ public protocol ScriptObject: Sendable {
     var members: [(String, Value)] { get }
     /// How a notebook shows it; the default is its summary as text.
     func display() throws -> DisplayBundle
+    /// The engine object it stands for, when copies of the value share one (a model's editor):
+    /// what a cell holds while a command works on it (see `ParameterType.workedOn`).
+    var identity: ObjectIdentifier? { get }
 }
 
 extension ScriptObject {
@@ -92,6 +95,7 @@ extension ScriptObject {
     public var typeName: String { Self.typeName }
     public var members: [(String, Value)] { [] }
     public func display() throws -> DisplayBundle { DisplayBundle(text: summary) }
+    public var identity: ObjectIdentifier? { nil }
 }
 
 /// Rows and columns of text, shown as HTML in a notebook and aligned text in a terminal; a table

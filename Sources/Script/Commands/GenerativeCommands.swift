@@ -8,7 +8,7 @@ import Models
 extension CommandSet {
     public static let generative = CommandSet("VAE and diffusion", [
         Command("vae", [
-            Parameter(nil, "model", .object("Model"), "the model whose cases the VAEs learn"),
+            Parameter(nil, "model", .workedOn("Model"), "the model whose cases the VAEs learn"),
             Parameter("steps", "steps", .integer(1...100_000), default: .number(600), "training steps of each VAE"),
             Parameter("latent", "latent", .integer, default: .null, shown: "a quarter of the model's size", "the latent's side in pixels (16 or 32 at 64 px)"),
         ], summary: "Two VAEs trained on a model's cases, with and without skip images (a VAE value for recon and ceiling).",
@@ -84,7 +84,7 @@ extension CommandSet {
             return .image(try Figure.comparison(tiles, heading: "the forward process: noise added by the cosine schedule"))
         },
         Command("trajectory", [
-            Parameter(nil, "model", .object("Model"), "a model with diffusion"),
+            Parameter(nil, "model", .workedOn("Model"), "a model with diffusion"),
             Parameter(nil, "image", .image, "the image to edit"),
             Parameter("steps", "steps", .integer(1...Sampling.maximumSteps), default: .number(Double(Sampling.standard.steps)), "DDIM steps"),
             Parameter("refs", "refs", .references, default: .number(1), "training pairs fused as references"),

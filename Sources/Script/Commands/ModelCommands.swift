@@ -2,86 +2,6 @@ import Engine
 import Foundation
 import Models
 
-/// An effect being built, as the language holds it: the editor, with the session using it one
-/// cell at a time (which is why it can cross into a `Value`).
-public struct EffectModel: ScriptObject, @unchecked Sendable {
-    public static let typeName = "Model"
-    public let editor: Editor
-
-    public var summary: String {
-        "Model \(editor.pairing.rawValue)\(editor.hasDiffusion ? " with diffusion" : ""), preset \(editor.preset.name), \(editor.pairs.count) pairs, \(editor.trainer.step) steps"
-            + (editor.trainer.losses.last.map { String(format: ", loss %.4f", $0) } ?? "")
-    }
-
-    public var members: [(String, Value)] {
-        [("steps", .number(Double(editor.trainer.step))), ("pairs", .pairs(editor.pairs)),
-         ("preset", .string(editor.preset.name)), ("pairing", .string(editor.pairing.rawValue)), ("diffusion", .bool(editor.hasDiffusion)),
-         ("loss", editor.trainer.losses.last.map { .number(Double($0)) } ?? .null)]
-    }
-
-    /// The loss curve so far, on a log scale.
-    func lossPlot() throws -> Image {
-        try LinePlot([.init("loss", values: editor.trainer.losses.map(Double.init))], title: "training loss",
-                     xLabel: "step", yLabel: "loss", logY: true).render()
-    }
-}
-
-/// What the transformation estimator found between two sources, as the language holds it: the
-/// flow (its mean and largest displacement, its picture in the colour wheel) and the reference
-/// carried onto the target. It displays as the strip from, to, carried, difference.
-public struct FlowField: ScriptObject, @unchecked Sendable {
-    public static let typeName = "Flow"
-    let transformation: Transformation
-    let from: Image, to: Image, carried: Image
-    let estimator: String
-    /// For a true flow: where it is defined (the subject seen in both, landing inside the image).
-    let truth: Displacement?
-
-    init(from: Image, to: Image, estimator: any FlowEstimator) throws {
-        transformation = try Transformation.estimate(reference: from, target: to, flowEstimator: estimator)
-        (self.from, self.to, self.carried, self.estimator, truth) = (from, to, try transformation.carry(from), estimator.name, nil)
-    }
-
-    /// The true flow of a built-in task: `truth` on `to`'s grid, pointing into `from`.
-    init(from: Image, to: Image, truth: Displacement) throws {
-        transformation = try Transformation.fitted(flow: truth.tensor, reference: from, target: to)
-        (self.from, self.to, self.carried, self.estimator, self.truth) = (from, to, try transformation.carry(from), "truth", truth)
-    }
-
-    /// Each pixel's displacement length.
-    var lengths: [Float] {
-        let d = transformation.flow.scalars
-        return stride(from: 0, to: d.count, by: 2).map { (k: Int) -> Float in
-            let (dx, dy) = (d[k], d[k + 1])
-            return (dx * dx + dy * dy).squareRoot()
-        }
-    }
-    var mean: Double { lengths.isEmpty ? 0 : Double(lengths.reduce(0, +)) / Double(lengths.count) }
-
-    /// |carried − to| ×4, clamped: where the carried reference still differs from the target.
-    var difference: Image {
-        var out = to
-        for i in out.pixels.indices { out.pixels[i] = min(abs(carried.pixels[i] - to.pixels[i]) * 4, 1) }
-        return out
-    }
-
-    public var summary: String {
-        String(format: "Flow %d×%d (%@), mean %.2f px, max %.2f px", to.width, to.height, estimator, mean, Double(lengths.max() ?? 0))
-    }
-
-    public var members: [(String, Value)] {
-        [("mean", .number(mean)), ("max", .number(Double(lengths.max() ?? 0))), ("estimator", .string(estimator)),
-         ("carried", .image(carried)), ("difference", .image(difference)),
-         ("picture", (try? Figure.flowField(transformation.flow)).map(Value.image) ?? .null)]
-    }
-
-    public func display() throws -> DisplayBundle {
-        let strip = try Figure.strip([from, to, carried, difference], captions: ["from", "to", "from carried onto to", "difference x4"],
-                                     heading: "what Mx sees (\(estimator) flow, colour grid)")
-        return DisplayBundle(text: summary, png: try strip.pngData())
-    }
-}
-
 extension ParameterType {
     /// How many training pairs an edit fuses as references.
     static let references = ParameterType.integer(1...64)
@@ -148,7 +68,7 @@ extension CommandSet {
             return .object(Table(columns: ["", ""], rows: rows))
         },
         Command("train", [
-            Parameter(nil, "model", .object("Model"), "the model"),
+            Parameter(nil, "model", .workedOn("Model"), "the model"),
             Parameter("steps", "steps", .integer(1...1_000_000), default: .null, shown: "the preset's", "how many more steps"),
             Parameter("plot", "plot", .bool, default: .bool(true), "show the loss curve as it changes (false: the progress line only)"),
         ], summary: "Trains a model, showing a progress line and the loss curve as they change; stop keeps the last finished step.") { call, session in
@@ -173,7 +93,7 @@ extension CommandSet {
             return .null
         },
         Command("edit", [
-            Parameter(nil, "model", .object("Model"), "the model"),
+            Parameter(nil, "model", .workedOn("Model"), "the model"),
             Parameter(nil, "image", .image, "the image to edit"),
             Parameter("refs", "refs", .references, default: .number(1), "training pairs fused as references (structural models)"),
         ] + samplingParameters, summary: "An image edited by the model (at the model's size); prints the training pairs it used as references.") { call, session in
@@ -186,7 +106,7 @@ extension CommandSet {
             return .image(edited)
         },
         Command("apply", [
-            Parameter(nil, "model", .object("Model"), "the model"),
+            Parameter(nil, "model", .workedOn("Model"), "the model"),
             Parameter(nil, "input", .path, "a folder of PNG images"),
             Parameter(nil, "output", .path, "where the edited images go (made if missing)"),
             Parameter("refs", "refs", .references, default: .number(1), "training pairs fused as references (structural models)"),
@@ -206,7 +126,7 @@ extension CommandSet {
             return .number(Double(report.edited))
         },
         Command("tune", [
-            Parameter(nil, "model", .object("Model"), "the model"),
+            Parameter(nil, "model", .workedOn("Model"), "the model"),
             Parameter(nil, "image", .image, "the image to edit"),
             Parameter("refs", "refs", .integer, default: .number(1), "references to start from (structural and implicit models)"),
             Parameter("strength", "strength", .number(0...1), default: .number(1), "how strongly to apply the edit, to start from"),
@@ -231,7 +151,7 @@ extension CommandSet {
             return .object(tuning)
         },
         Command("evaluate", [
-            Parameter(nil, "model", .object("Model"), "the model"),
+            Parameter(nil, "model", .workedOn("Model"), "the model"),
             Parameter(nil, "pairs", .pairs, "held-out pairs: sources in, targets the truth"),
             Parameter("refs", "refs", .references, default: .number(1), "references fused per edit"),
         ] + samplingParameters, summary: "PSNR, SSIM and the PSNR where the edit happens, for the model and for the unchanged source (an Evaluation).",
