@@ -22,15 +22,18 @@ let package = Package(
                        providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
-        // libpng reports errors by longjmp: setjmp and every fallible libpng call stay in C.
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg62-turbo-dev"])]),
+        // libpng and libjpeg report errors by longjmp: setjmp and every fallible call stay in C.
         .target(name: "PNGCodec", dependencies: ["CPNG"]),
+        .target(name: "JPEGCodec", dependencies: ["CJPEG"]),
         // Direct convolutions for narrow layers, in AVX-512 chosen per function at run time.
         .target(name: "DirectConvolution"),
         // SiLU's loops (alone and after group norm) in AVX-512, chosen at run time likewise.
         .target(name: "VectorKernels"),
         .target(
             name: "Engine",
-            dependencies: ["CBLAS", "PNGCodec", "DirectConvolution", "VectorKernels"]
+            dependencies: ["CBLAS", "PNGCodec", "JPEGCodec", "DirectConvolution", "VectorKernels"]
         ),
         // Layers, networks, training and checkpoints: the models, above the numeric core.
         // Resources: the flow network's pretrained weights (`likewise train --flow` makes them).
@@ -59,6 +62,6 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "TestSupport"]),
         .testTarget(name: "ScriptTests", dependencies: ["Script", "Engine", "Models", "TestSupport"]),
         .testTarget(name: "KernelTests", dependencies: ["Kernel"]),
-        .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CZMQ", "CPNG"]),
+        .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CZMQ", "CPNG", "CJPEG"]),
     ]
 )

@@ -4,7 +4,7 @@
 set -euo pipefail
 need=()
 pkg-config --version >/dev/null 2>&1 || need+=(pkg-config)
-for pair in libzmq:libzmq3-dev openblas:libopenblas-dev libpng:libpng-dev; do
+for pair in libzmq:libzmq3-dev openblas:libopenblas-dev libpng:libpng-dev libjpeg:libjpeg62-turbo-dev; do
   module=${pair%%:*} package=${pair##*:}
   pkg-config --exists "$module" 2>/dev/null || need+=("$package")
 done

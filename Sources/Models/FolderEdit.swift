@@ -1,9 +1,10 @@
 import Engine
 import Foundation
 
-/// An editor applied to every PNG of a folder, as `likewise apply` and the language's `apply` do:
-/// OUT/NAME.png for each IN/NAME.png, skipping files already written (so an interrupted run
-/// resumes) and collecting the files that could not be edited rather than stopping at the first.
+/// An editor applied to every image of a folder, as `likewise apply` and the language's `apply` do:
+/// OUT/NAME for each IN/NAME (PNG or JPEG, written in the same format), skipping files already
+/// written (so an interrupted run resumes) and collecting the files that could not be edited —
+/// unreadable, or of a format Likewise does not read — rather than stopping at the first.
 public struct FolderEdit: Sendable {
     /// How a run went.
     public struct Report: Sendable, Equatable {
@@ -21,16 +22,19 @@ public struct FolderEdit: Sendable {
         (self.input, self.output, self.references, self.sampling) = (input, output, references, sampling)
     }
 
-    /// The PNG files to edit, by name, sorted (hidden files left out).
+    /// The files to edit, by name, sorted: every file of the folder but hidden ones and folders.
     public func names() throws -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: input) else {
             throw ImageError.unreadable(path: input, reason: "no such folder")
         }
-        return names.filter { $0.lowercased().hasSuffix(".png") && !$0.hasPrefix(".") }.sorted()
+        return names.filter { name in
+            var isFolder: ObjCBool = false
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: input + "/" + name, isDirectory: &isFolder) && !isFolder.boolValue
+        }.sorted()
     }
 
     /// Edits every image with `editor`; `progress` hears (done, total, name) before each file.
-    /// Each output is written atomically, so a stopped run never leaves a half-written PNG.
+    /// Each output is written atomically, so a stopped run never leaves a half-written file.
     public func run(with editor: Editor, checkInterrupt: () throws -> Void = {},
                     progress: (Int, Int, String) -> Void = { _, _, _ in }) throws -> Report {
         let files = try names()
@@ -45,9 +49,13 @@ public struct FolderEdit: Sendable {
             progress(k, files.count, name)
             let destination = output + "/" + name
             if FileManager.default.fileExists(atPath: destination) { report.skipped += 1; continue }
+            guard ImageFormat(extensionOf: name) != nil else {
+                report.failures.append("\(input)/\(name): unsupported format (\(ImageFormat.supported))")
+                continue
+            }
             do {
-                let source = try Image(contentsOfPNG: input + "/" + name)
-                try editor.edit(source, references: references, sampling: sampling, checkInterrupt: checkInterrupt).image.writePNG(to: destination)
+                let source = try Image(contentsOf: input + "/" + name)
+                try editor.edit(source, references: references, sampling: sampling, checkInterrupt: checkInterrupt).image.write(to: destination)
                 report.edited += 1
             } catch let error as ImageError {
                 report.failures.append("\(error)")  // names the file already

@@ -84,7 +84,7 @@ struct Demo: ParsableCommand {
     }
 
     private func write(_ image: Image, _ name: String) throws {
-        try image.writePNG(to: out + "/" + name)
+        try image.write(to: out + "/" + name)
     }
 
     /// The flow the editor's Mx finds between training sources 0 and 1, beside the truth, and

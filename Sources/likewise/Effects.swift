@@ -98,11 +98,12 @@ struct Train: ParsableCommand {
 
 struct Apply: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Apply a saved effect to every PNG in a folder.",
+        abstract: "Apply a saved effect to every image (PNG or JPEG) in a folder.",
         discussion: """
-        Writes OUT_DIR/NAME.png for each IN_DIR/NAME.png, at the effect's size (each image is scaled
-        and centre-cropped to it). Files already in OUT_DIR are skipped, so an interrupted run
-        resumes. Files that cannot be read are listed at the end, and the exit status is then 1.
+        Writes OUT_DIR/NAME for each IN_DIR/NAME, in the same format (a JPEG at quality 92), at the
+        effect's size (each image is scaled and centre-cropped to it). Files already in OUT_DIR are
+        skipped, so an interrupted run resumes. Files that cannot be read, and files of another
+        format (.heic, .tif, …), are listed at the end, and the exit status is then 1.
         An effect trained with --diffusion samples each edit with --steps DDIM steps (default 10; 0
         gives its regression head's output), --eta and --seed (one seed, the same images bit for bit).
         Example:

@@ -147,7 +147,7 @@ struct Eval: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(document).write(to: URL(fileURLWithPath: json), options: .atomic)
         }
-        if let png { try examplesFigure(examples, columns, task: name).writePNG(to: png) }
+        if let png { try examplesFigure(examples, columns, task: name).write(to: png) }
     }
 
     /// A built-in task's training pairs (--pairs, or --large if more) and held-out pairs from a

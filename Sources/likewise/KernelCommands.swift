@@ -59,7 +59,7 @@ struct Install: ParsableCommand {
         ]
         let json = try JSONSerialization.data(withJSONObject: spec, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try json.write(to: URL(fileURLWithPath: folder + "/kernel.json"), options: .atomic)
-        for size in [32, 64] { try Logo.draw(size: size).writePNG(to: folder + "/logo-\(size)x\(size).png") }
+        for size in [32, 64] { try Logo.draw(size: size).write(to: folder + "/logo-\(size)x\(size).png") }
         print("installed the Likewise kernelspec in \(folder)")
     }
 

@@ -79,10 +79,10 @@ struct PNGTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/a.png"
         let image = try Image(width: 4, height: 3, colour: RGB(1, 0, 0))
-        try image.writePNG(to: path)
-        #expect(try Image(contentsOfPNG: path) == image)
+        try image.write(to: path)
+        #expect(try Image(contentsOf: path) == image)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["a.png"])  // no temporary left behind
-        let error = #expect(throws: ImageError.self) { try image.writePNG(to: folder + "/missing/b.png") }
+        let error = #expect(throws: ImageError.self) { try image.write(to: folder + "/missing/b.png") }
         #expect(error?.description.hasPrefix(folder + "/missing/b.png: cannot write") == true)
     }
 
@@ -105,7 +105,7 @@ struct PNGTests {
         var badData = good
         badData[good.count - 18] ^= 0xFF  // the zlib stream's Adler-32
         #expect(reason(badData) == "f.png: IDAT: incorrect data check")
-        let missing = #expect(throws: ImageError.self) { try Image(contentsOfPNG: "/no/such/dir/x.png") }
+        let missing = #expect(throws: ImageError.self) { try Image(contentsOf: "/no/such/dir/x.png") }
         #expect(missing?.description == "/no/such/dir/x.png: no such file")
     }
 

@@ -14,7 +14,7 @@ struct PairsTests {
 
     func write(_ path: String, size: Int = 8, shade: Float = 0.5) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try Image(width: size, height: size, colour: RGB(shade, shade, shade)).writePNG(to: path)
+        try Image(width: size, height: size, colour: RGB(shade, shade, shade)).write(to: path)
     }
 
     @Test func readsSourceAndTargetFolders() throws {
@@ -55,10 +55,25 @@ struct PairsTests {
             let error = #expect(throws: PairFolderError.self) { try Pair.load(from: folder) }
             let text = error?.description ?? ""
             #expect(text.hasPrefix("\(folder): 5 problems with these pairs:"), "\(text)")
-            for expected in ["source/readme.txt: not a PNG file", "only: has a source but no target", "orphan: has a target but no source",
+            for expected in ["source/readme.txt: not a PNG or JPEG file", "only: has a source but no target", "orphan: has a target but no source",
                              "big: source is 8×8 but target is 9×9", "\(folder)/source/broken.png: not a PNG file (its first 8 bytes"] {
                 #expect(text.contains(expected), "missing '\(expected)' in:\n\(text)")
             }
+        }
+    }
+
+    @Test func pairsMayBeJPEGAsPhotosAre() throws {
+        try withFolder { folder in
+            try write("\(folder)/source/a.JPG", shade: 0.2)
+            try write("\(folder)/target/a.png", shade: 0.8)
+            try write("\(folder)/b_src.jpeg", shade: 0.3)
+            try write("\(folder)/b_tgt.jpg", shade: 0.7)
+            let separate = try Pair.load(from: folder)
+            #expect(separate.map(\.name) == ["a"] && abs(separate[0].source[0, 0].r - 0.2) < 0.01)
+            try FileManager.default.removeItem(atPath: "\(folder)/source")
+            try FileManager.default.removeItem(atPath: "\(folder)/target")
+            let sideBySide = try Pair.load(from: folder)
+            #expect(sideBySide.map(\.name) == ["b"] && abs(sideBySide[0].target[0, 0].r - 0.7) < 0.01)
         }
     }
 

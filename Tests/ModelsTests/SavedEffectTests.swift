@@ -42,7 +42,7 @@ struct SavedEffectTests {
         var jobs: [[String: Any]] = []
         for (samples, width, height, path, encoder) in pictures {
             if encoder == "likewise" {
-                try Image(width: width, height: height, pixels: samples.map { Float($0) / 255 }).writePNG(to: path)
+                try Image(width: width, height: height, pixels: samples.map { Float($0) / 255 }).write(to: path)
             } else {
                 let raw = "\(scratch)/\(jobs.count).rgb"
                 try Data(samples).write(to: URL(fileURLWithPath: raw))
@@ -140,7 +140,7 @@ struct SavedEffectTests {
         let folder = SavedEffectTests.fixtures + "/effects"
         let editor = try Editor.load(from: "\(folder)/\(name).safetensors")
         #expect(editor.damagedPairs == [] && editor.loadWarnings == [])
-        let x = try Image(contentsOfPNG: folder + "/x.png")
+        let x = try Image(contentsOf: folder + "/x.png")
         let expected = Array(try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(name)-x.png")))
         #expect(try editor.edit(x, references: references, sampling: sampling).image.pngData() == expected)
     }

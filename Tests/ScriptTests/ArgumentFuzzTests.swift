@@ -63,7 +63,7 @@ struct ArgumentFuzzTests {
         let dir = try ScriptFuzzTests.scratch()
         defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: dir).deletingLastPathComponent().deletingLastPathComponent().path) }
         try FileManager.default.createDirectory(atPath: dir + "/in", withIntermediateDirectories: true)
-        try Image(width: 20, height: 14, colour: RGB(0.3, 0.6, 0.2)).writePNG(to: dir + "/in/a.png")
+        try Image(width: 20, height: 14, colour: RGB(0.3, 0.6, 0.2)).write(to: dir + "/in/a.png")
         let interpreter = ScriptInterpreter()
         let setup = """
             let p = synth("old", count: 3, size: 32, seed: 1)

@@ -163,15 +163,15 @@ struct InterpreterTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for side in ["source", "target"] { try FileManager.default.createDirectory(atPath: "\(dir)/pairs/\(side)", withIntermediateDirectories: true) }
         for (name, colour) in [("a", RGB(1, 0, 0)), ("b", RGB(0, 0, 1))] {
-            try Image(width: 12, height: 10, colour: colour).writePNG(to: "\(dir)/pairs/source/\(name).png")
-            try Image(width: 12, height: 10, colour: colour.scaled(0.5)).writePNG(to: "\(dir)/pairs/target/\(name).png")
+            try Image(width: 12, height: 10, colour: colour).write(to: "\(dir)/pairs/source/\(name).png")
+            try Image(width: 12, height: 10, colour: colour.scaled(0.5)).write(to: "\(dir)/pairs/target/\(name).png")
         }
         let i = ScriptInterpreter()
         #expect(run(i, "let own = loadPairs(\"\(dir)/pairs\")\n[own.count, own[1].name, own[0].source.width]") == "[2, \"b\", 12]")
         #expect(run(i, "loadPairs(\"\(dir)/pairs\", size: 8)[0].target.height") == "8")
         #expect(run(i, "save(own, \"\(dir)/grid.png\")\nsave(own[0].source, \"\(dir)/a.png\")") == "")
-        let saved = try Image(contentsOfPNG: "\(dir)/a.png")
-        #expect(saved == (try Image(contentsOfPNG: "\(dir)/pairs/source/a.png")))
+        let saved = try Image(contentsOf: "\(dir)/a.png")
+        #expect(saved == (try Image(contentsOf: "\(dir)/pairs/source/a.png")))
         // Shown, a small image is enlarged by whole pixels (12×10 → 48×40, each pixel a 4×4
         // block); saved, it keeps its own pixels (above).
         let shown = RecordingSink()
@@ -181,8 +181,13 @@ struct InterpreterTests {
         #expect(display[47, 39] == saved[11, 9] && display[4, 0] == saved[1, 0])
         #expect(run(i, "let g = image(\"\(dir)/grid.png\")\ng.width > 24") == "true")
         #expect(run(i, "save(own[1].target, \"\(dir)/new/folder/b.png\")") == "")  // its folder made
-        #expect(try Image(contentsOfPNG: "\(dir)/new/folder/b.png").width == 12)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["a.png", "grid.png", "new", "pairs"])  // no temporaries left
+        #expect(try Image(contentsOf: "\(dir)/new/folder/b.png").width == 12)
+        // JPEG by the extension, at the quality asked (92 unless told), read back by image().
+        #expect(run(i, "save(own[0].source, \"\(dir)/a.jpg\")\nsave(own, \"\(dir)/grid.JPEG\", quality: 40)") == "")
+        #expect(run(i, "let j = image(\"\(dir)/a.jpg\")\n[j.width, j.height]") == "[12, 10]")
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(dir)/grid.JPEG"))).prefix(2) == [0xFF, 0xD8])
+        #expect(run(i, "save(own, \"\(dir)/q.jpg\", quality: 0)").hasPrefix("ValueError: 1:"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["a.jpg", "a.png", "grid.JPEG", "grid.png", "new", "pairs"])  // no temporaries left
         // Mistakes name the file and the problem; the session goes on.
         #expect(run(i, "image(\"\(dir)/missing.png\")").hasPrefix("IOError: 1:1: image: \(dir)/missing.png: no such file"))
         #expect(run(i, "save(own, \"\(dir)/a.png/x.png\")").hasPrefix("IOError: 1:1: save: cannot make the folder \(dir)/a.png for \(dir)/a.png/x.png"))

@@ -159,22 +159,30 @@ struct ModelCommandsTests {
         try FileManager.default.createDirectory(atPath: dir + "/in", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for (k, pair) in try SyntheticTask(.old).pairs(count: 2, size: 48, seed: 5).enumerated() {
-            try pair.source.writePNG(to: "\(dir)/in/photo\(k).png")
+            try pair.source.write(to: "\(dir)/in/photo\(k).png")
         }
         try Data("not a png".utf8).write(to: URL(fileURLWithPath: dir + "/in/broken.png"))
+        try SyntheticTask(.old).pair(index: 3, size: 40, seed: 5).source.write(to: "\(dir)/in/photo2.JPG")
+        try Data("a phone's HEIC".utf8).write(to: URL(fileURLWithPath: dir + "/in/phone.heic"))
         let i = ScriptInterpreter()
         run(i, "let m = model(synth(\"old\", count: 2, size: 32, seed: 1), preset: \"tiny\", pairing: \"one2one\")")
         let sink = RecordingSink()
-        #expect(run(i, "apply(m, \"\(dir)/in\", \"\(dir)/out\")", sink) == "2")
-        #expect(sink.progress == ["apply: 1/3 broken.png", "apply: 2/3 photo0.png", "apply: 3/3 photo1.png"])
-        #expect(sink.output.contains("apply: 2 edited, 0 already done, 1 unreadable"), "\(sink.output)")
+        #expect(run(i, "apply(m, \"\(dir)/in\", \"\(dir)/out\")", sink) == "3")
+        #expect(sink.progress == ["apply: 1/5 broken.png", "apply: 2/5 phone.heic", "apply: 3/5 photo0.png", "apply: 4/5 photo1.png", "apply: 5/5 photo2.JPG"])
+        #expect(sink.output.contains("apply: 3 edited, 0 already done, 2 unreadable"), "\(sink.output)")
         #expect(sink.output.contains("could not edit:\n  \(dir)/in/broken.png: not a PNG file"), "\(sink.output)")
-        let edited = try Image(contentsOfPNG: dir + "/out/photo1.png")
+        // A format it does not read is listed, never skipped without a word.
+        #expect(sink.output.contains("\(dir)/in/phone.heic: unsupported format (Likewise reads and writes PNG and JPEG (.png, .jpg, .jpeg))"), "\(sink.output)")
+        let edited = try Image(contentsOf: dir + "/out/photo1.png")
         #expect(edited.width == 32 && edited.height == 32)
+        // A JPEG comes back a JPEG, under its own name.
+        let jpeg = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/out/photo2.JPG")))
+        let jpegWidth = try Image(contentsOf: dir + "/out/photo2.JPG").width
+        #expect(jpeg.prefix(3) == [0xFF, 0xD8, 0xFF] && jpegWidth == 32)
         // Run again: what is done is skipped.
         let again = RecordingSink()
         #expect(run(i, "apply(m, \"\(dir)/in\", \"\(dir)/out\")", again) == "0")
-        #expect(again.output.contains("apply: 0 edited, 2 already done, 1 unreadable"))
+        #expect(again.output.contains("apply: 0 edited, 3 already done, 2 unreadable"))
         #expect(run(i, "apply(m, \"\(dir)/nowhere\", \"\(dir)/out\")").hasPrefix("IOError: 1:1: apply: \(dir)/nowhere: no such folder"))
         let call = "apply(m, \"\(dir)/in\", \"\(dir)/out\", refs: 0)"
         #expect(run(i, call).hasPrefix("ValueError: 1:\(call.count - 7): apply: refs must be 1…64, got 0"))  // at refs:

@@ -18,11 +18,11 @@ struct ScriptFuzzTests {
         }
         let image = try Image(width: 8, height: 8, colour: RGB(0.2, 0.5, 0.7))
         for name in ["one", "two"] {
-            try image.writePNG(to: "\(root)/pairs/source/\(name).png")
-            try image.writePNG(to: "\(root)/pairs/target/\(name).png")
+            try image.write(to: "\(root)/pairs/source/\(name).png")
+            try image.write(to: "\(root)/pairs/target/\(name).png")
         }
         try Data("not a png".utf8).write(to: URL(fileURLWithPath: "\(root)/pairs/source/broken.png"))
-        try image.writePNG(to: "\(root)/picture.png")
+        try image.write(to: "\(root)/picture.png")
         return root
     }
 

@@ -1,9 +1,10 @@
 import CBLAS
+import CJPEG
 import CPNG
 import CZMQ
 import Testing
 
-/// The three system libraries are found by pkg-config, link, and are versions we build against.
+/// The system libraries are found by pkg-config, link, and are versions we build against.
 struct SystemLibrariesTests {
     @Test func openBLASMultipliesAMatrix() {
         let a: [Float] = [1, 2, 3, 4], b: [Float] = [5, 6, 7, 8]
@@ -22,5 +23,12 @@ struct SystemLibrariesTests {
     @Test func libpngIsVersion16() {
         let version = png_access_version_number()
         #expect(version >= 10_600 && version < 10_700)
+    }
+
+    @Test func libjpegIsLibjpegTurboWithTheVersion62API() {
+        // jpeg_std_error cannot fail: the one call Swift may make into libjpeg directly.
+        var errors = jpeg_error_mgr()
+        _ = jpeg_std_error(&errors)
+        #expect(JPEG_LIB_VERSION == 62 && errors.last_jpeg_message > 0)
     }
 }

@@ -169,16 +169,18 @@ printf 'let p = synth("blue_eyes", count: 3, size: 48, seed: 50)
 save(p[0].source, "%s/photos/a.png")
 save(p[1].source, "%s/photos/b.png")
 save(p[2].source, "%s/photos/c.png")
-' "$work" "$work" "$work" > "$work/photos.lw"
+save(p[2].target, "%s/photos/d.JPG")
+' "$work" "$work" "$work" "$work" > "$work/photos.lw"
 "$bin" run "$work/photos.lw" --out "$work/photos-run" > /dev/null
 printf 'not a png' > "$work/photos/broken.png"
 "$bin" apply "$work/effect.safetensors" "$work/photos" "$work/edited" > /dev/null 2> "$work/apply.err"
 status=$?
 check "apply edits every readable image at the effect's size" '[[ $(png_size "$work/edited/a.png") == 32x32 && -f "$work/edited/b.png" && -f "$work/edited/c.png" ]]'
-check "apply lists the unreadable file and exits 1" '[[ $status -eq 1 ]] && grep -q "photos/broken.png: not a PNG file" "$work/apply.err" && grep -q "3 edited, 0 already done, 1 unreadable" "$work/apply.err"'
+check "apply lists the unreadable file and exits 1" '[[ $status -eq 1 ]] && grep -q "photos/broken.png: not a PNG file" "$work/apply.err" && grep -q "4 edited, 0 already done, 1 unreadable" "$work/apply.err"'
+check "apply writes a JPEG back as a JPEG under its own name" '[[ $(head -c 3 "$work/edited/d.JPG" | od -An -tx1 | tr -d " ") == ffd8ff ]]'
 rm "$work/edited/b.png"
 "$bin" apply "$work/effect.safetensors" "$work/photos" "$work/edited" > /dev/null 2> "$work/apply2.err"
-check "a second run does only what is left" 'grep -q "1 edited, 2 already done, 1 unreadable" "$work/apply2.err"'
+check "a second run does only what is left" 'grep -q "1 edited, 3 already done, 1 unreadable" "$work/apply2.err"'
 # An effect with diffusion: apply samples each edit, one seed giving the same images.
 "$bin" train --task blue_eyes --pairs 3 --preset tiny --pairing one2one --diffusion --steps 3 --out "$work/diffusion.safetensors" > "$work/train-d.out" 2> /dev/null
 check "train --diffusion says so" 'grep -q "^saved .*diffusion.safetensors: 3 pairs, one2one, with diffusion, preset tiny, 3 steps$" "$work/train-d.out"'

@@ -27,7 +27,7 @@ extension Image {
             likewise_png_decode(bytes.baseAddress, bytes.count, UInt32(Image.maximumSide), &image, &message, message.count)
         }
         guard status == 0, let rgb = image.rgb else {
-            let reason = Image.text(of: message)
+            let reason = Image.codecText(message)
             throw ImageError.unreadable(path: name, reason: reason.isEmpty ? "not a readable PNG" : reason)
         }
         defer { likewise_png_free(rgb) }
@@ -36,29 +36,16 @@ extension Image {
                       pixels: Array(UnsafeBufferPointer(start: rgb, count: count)))
     }
 
-    /// Reads a PNG file of any colour type and bit depth (interlaced too) as RGB.
-    public init(contentsOfPNG path: String) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read (\(error.localizedDescription))" : "no such file"
-            throw ImageError.unreadable(path: path, reason: reason)
-        }
-        try self.init(pngData: [UInt8](data), name: path)
-    }
-
     /// The image as 8-bit PNG bytes: RGB, or RGBA when `alpha` gives an opacity (0…1) per pixel.
     public func pngData(_ settings: PNGSettings = .display, alpha: [Float]? = nil) throws -> [UInt8] {
         if let alpha, alpha.count != width * height {
             throw ImageError.invalidSize("alpha needs one value per pixel (\(width * height)), got \(alpha.count)")
         }
         let channels = alpha == nil ? 3 : 4
-        func byte(_ v: Float) -> UInt8 { v.isNaN ? 0 : UInt8(min(max(v, 0), 1) * 255 + 0.5) }
         var bytes = [UInt8](repeating: 0, count: width * height * channels)
         for p in 0..<(width * height) {
-            for c in 0..<3 { bytes[p * channels + c] = byte(pixels[3 * p + c]) }
-            if let alpha { bytes[p * channels + 3] = byte(alpha[p]) }
+            for c in 0..<3 { bytes[p * channels + c] = Image.byte(pixels[3 * p + c]) }
+            if let alpha { bytes[p * channels + 3] = Image.byte(alpha[p]) }
         }
         var out: UnsafeMutablePointer<UInt8>? = nil
         var size = 0
@@ -66,25 +53,10 @@ extension Image {
         let status = likewise_png_encode(bytes, UInt32(width), UInt32(height), Int32(channels), settings.level, settings.filters,
                                          &out, &size, &message, message.count)
         guard status == 0, let out else {
-            throw ImageError.unwritable(path: "<memory>", reason: Image.text(of: message))
+            throw ImageError.unwritable(path: "<memory>", reason: Image.codecText(message))
         }
         defer { likewise_png_free(out) }
         return Array(UnsafeBufferPointer(start: out, count: size))
     }
 
-    /// The codec's NUL-terminated message as a string.
-    private static func text(of message: [CChar]) -> String {
-        String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// Writes the image as a PNG file, atomically: the file appears whole or not at all, and a
-    /// previous version survives a failed write.
-    public func writePNG(to path: String, _ settings: PNGSettings = .display) throws {
-        let bytes = try pngData(settings)
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw ImageError.unwritable(path: path, reason: error.localizedDescription)
-        }
-    }
 }

@@ -26,10 +26,10 @@ public struct Pair: Sendable, Equatable {
 extension Pair {
     /// Reads the pairs in `folder`, in name order, in either layout:
     /// `folder/source/NAME.png` with `folder/target/NAME.png`, or `NAME_src.png` with
-    /// `NAME_tgt.png` side by side. With `size`, each image is scaled and centre-cropped to
+    /// `NAME_tgt.png` side by side (each file PNG or JPEG: `.png`, `.jpg`, `.jpeg`). With `size`, each image is scaled and centre-cropped to
     /// `size × size`; without, all pairs must already share one size.
     ///
-    /// Every problem in the folder — names without a partner, files that are not PNG or do not
+    /// Every problem in the folder — names without a partner, files that are not PNG or JPEG or do not
     /// decode, sizes that disagree, an empty folder — is reported together in one
     /// `PairFolderError`, so a user can fix them all in one pass. `checkInterrupt` is called
     /// before each pair is read.
@@ -45,25 +45,26 @@ extension Pair {
         var problems: [String] = []
         var sources: [String: String] = [:], targets: [String: String] = [:]  // name → path
 
-        func pngs(in directory: String, relative: String) -> [String] {
+        func images(in directory: String, relative: String) -> [String] {
             let names = ((try? files.contentsOfDirectory(atPath: directory)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
             var found: [String] = []
             for name in names {
                 var isFolder: ObjCBool = false
                 files.fileExists(atPath: directory + "/" + name, isDirectory: &isFolder)
                 if isFolder.boolValue { continue }
-                if name.lowercased().hasSuffix(".png") { found.append(name) } else { problems.append("\(relative)\(name): not a PNG file") }
+                if ImageFormat(extensionOf: name) != nil { found.append(name) } else { problems.append("\(relative)\(name): not a PNG or JPEG file") }
             }
             return found
         }
 
+        func stem(_ name: String) -> String { (name as NSString).deletingPathExtension }
         let sourceFolder = folder + "/source", targetFolder = folder + "/target"
         if files.fileExists(atPath: sourceFolder) || files.fileExists(atPath: targetFolder) {
-            for name in pngs(in: sourceFolder, relative: "source/") { sources[String(name.dropLast(4))] = sourceFolder + "/" + name }
-            for name in pngs(in: targetFolder, relative: "target/") { targets[String(name.dropLast(4))] = targetFolder + "/" + name }
+            for name in images(in: sourceFolder, relative: "source/") { sources[stem(name)] = sourceFolder + "/" + name }
+            for name in images(in: targetFolder, relative: "target/") { targets[stem(name)] = targetFolder + "/" + name }
         } else {
-            for name in pngs(in: folder, relative: "") {
-                let stem = String(name.dropLast(4))
+            for name in images(in: folder, relative: "") {
+                let stem = stem(name)
                 if stem.hasSuffix("_src") { sources[String(stem.dropLast(4))] = folder + "/" + name }
                 else if stem.hasSuffix("_tgt") { targets[String(stem.dropLast(4))] = folder + "/" + name }
                 else { problems.append("\(name): neither NAME_src.png nor NAME_tgt.png (or use source/ and target/ folders)") }
@@ -78,7 +79,7 @@ extension Pair {
             guard let sourcePath = sources[name], let targetPath = targets[name] else { continue }
             try checkInterrupt()  // between pairs: a large folder, or a large size:, stops within one
             do {
-                var source = try Image(contentsOfPNG: sourcePath), target = try Image(contentsOfPNG: targetPath)
+                var source = try Image(contentsOf: sourcePath), target = try Image(contentsOf: targetPath)
                 guard source.width == target.width, source.height == target.height else {
                     problems.append("\(name): source is \(source.width)×\(source.height) but target is \(target.width)×\(target.height)")
                     continue

@@ -34,9 +34,9 @@ extension CommandSet {
             .pairs(try Pair.load(from: try call.string("folder"), size: call.has("size") ? try call.integer("size") : nil,
                                  checkInterrupt: session.checkInterrupt))
         },
-        Command("image", [Parameter(nil, "path", .path, "a PNG file")],
-                summary: "An image read from a PNG file (any colour type and bit depth).") { call, _ in
-            .image(try Image(contentsOfPNG: try call.string("path")))
+        Command("image", [Parameter(nil, "path", .path, "a PNG or JPEG file")],
+                summary: "An image read from a PNG (any colour type and bit depth) or JPEG file (turned as its EXIF orientation says).") { call, _ in
+            .image(try Image(contentsOf: try call.string("path")))
         },
         Command("split", [
             Parameter(nil, "pairs", .pairs, "the pairs to split"),
@@ -52,8 +52,9 @@ extension CommandSet {
         },
         Command("save", [
             Parameter(nil, "value", .any, "an image, a pair or pairs (saved as their grid), or a model"),
-            Parameter(nil, "path", .path, "where to write it (a PNG, or a model's safetensors file); written atomically"),
-        ], summary: "Writes a picture to a PNG file, or a model to its safetensors file, making its folder if need be.") { call, session in
+            Parameter(nil, "path", .path, "where to write it: a JPEG for .jpg or .jpeg, else a PNG (a model: its safetensors file); written atomically"),
+            Parameter("quality", "quality", .integer(1...100), default: .number(Double(Image.defaultJPEGQuality)), "a JPEG's quality"),
+        ], summary: "Writes a picture to a PNG or JPEG file (by its extension), or a model to its safetensors file, making its folder if need be.") { call, session in
             let path = try call.string("path")
             func makeFolder() throws {
                 let folder = (path as NSString).deletingLastPathComponent
@@ -67,17 +68,17 @@ extension CommandSet {
                 try model.editor.save(to: path)
                 return .null
             }
-            let png: [UInt8]
-            if case let .image(image) = call.value("value") {
-                png = try image.pngData()  // the pixels themselves, not the enlarged display
+            let image: Image
+            if case let .image(given) = call.value("value") {
+                image = given  // the pixels themselves, not the enlarged display
             } else if let shown = try Presentation.bundle(for: call.value("value"), commands: session.commands)?.png {
-                png = shown
+                image = try Image(pngData: shown, name: "the picture of \(call.value("value").typeName)")
             } else {
                 throw ScriptError(.type, "save: \(call.value("value").typeName) is not a picture; save takes an Image, a Pair, Pairs or a Model")
             }
             try makeFolder()
-            do { try Data(png).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-                throw ScriptError(.io, "save: cannot write \(path): \(error.localizedDescription)")
+            do { try image.write(to: path, jpegQuality: call.integer("quality")) } catch let error as ImageError {
+                throw ScriptError(.io, "save: \(error)")
             }
             return .null
         },
