@@ -11,7 +11,7 @@ enum Presentation {
         case let .image(image):
             // Shown enlarged (a 64×64 image is tiny beside the same image in a grid); the value,
             // and what save writes, keep their pixels.
-            return DisplayBundle(text: value.summary, png: try Figure.enlarged(image).pngData())
+            return DisplayBundle(text: value.summary, png: try Figure.displayed(image).pngData())
         case let .pair(pair):
             return DisplayBundle(text: value.summary, png: try Figure.pairGrid([pair]).pngData())
         case let .pairs(pairs):

@@ -322,7 +322,7 @@ struct EditorBench: ParsableCommand {
                                                        ("target_seconds", editTarget)])
                 // What a tune slider's move costs: the edit at the new value, enlarged and encoded
                 // as the PNG the image widget receives.
-                let redraw = try fastestSeconds(runs: 5) { _ = try Figure.enlarged(editor.edit(probe, references: refs).image).pngData() }
+                let redraw = try fastestSeconds(runs: 5) { _ = try Figure.displayed(editor.edit(probe, references: refs).image).pngData() }
                 emit([("op", "tune_redraw")] + kind + [("refs", refs), ("seconds", redraw), ("target_seconds", editTarget)])
             }
         }

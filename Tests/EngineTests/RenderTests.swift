@@ -2,6 +2,22 @@
 import Testing
 
 struct RenderTests {
+    @Test func aPhotoIsShownShrunkWithItsSizeAndASmallImageEnlarged() throws {
+        let photo = try Image(width: 3000, height: 2000, colour: RGB(0.2, 0.5, 0.8))
+        let shown = try Figure.displayed(photo)
+        // Shrunk to 1024 px on its longer side, plus the figure's margins and the caption's line.
+        #expect(shown.width <= Figure.displaySide + 2 * Figure.margin && shown.width > 1000)
+        #expect(shown.height < 700 + Canvas.lineHeight() + 2 * Figure.margin && shown.height > 683)
+        #expect(shown[shown.width / 2, shown.height / 2] == photo[0, 0])
+        let small = try Image(width: 64, height: 48, colour: RGB(1, 0, 0))
+        #expect(try (Figure.displayed(small).width, Figure.displayed(small).height) == (128, 96))
+        // In a figure, each of several photos fits its column of the 1024 px.
+        let grid = try Figure.layout([[Figure.Tile(photo, title: "a"), Figure.Tile(photo, title: "b")]])
+        #expect(grid.width < 1100 && grid.width > 1000)
+        let pairs = try Figure.pairGrid(SyntheticTask(.old).pairs(count: 3, size: 128, seed: 1))
+        #expect(pairs.width > 3 * 128)  // tiles of a task's size are shown whole, as before
+    }
+
     @Test func flowColoursFollowTheStandardWheel() {
         // Full-length motion in the four directions (image y points down).
         let right = FlowColour.colour(dx: 1, dy: 0, maxMagnitude: 1)

@@ -180,6 +180,13 @@ struct InterpreterTests {
         #expect(display.width == 48 && display.height == 40)
         #expect(display[47, 39] == saved[11, 9] && display[4, 0] == saved[1, 0])
         #expect(run(i, "let g = image(\"\(dir)/grid.png\")\ng.width > 24") == "true")
+        // A photo goes inline shrunk to 1024 px, and keeps its own size as a value.
+        try Image(width: 2400, height: 1600, colour: RGB(0.3, 0.6, 0.9)).write(to: "\(dir)/photo.jpg")
+        let big = RecordingSink()
+        #expect(run(i, "let photo = image(\"\(dir)/photo.jpg\")\nshow(photo)\nphoto.width", big) == "2400")
+        let inline = try Image(pngData: try #require(big.displays.first?.png), name: "display")
+        #expect(inline.width <= 1024 + 16 && inline.height < 1600)
+        try FileManager.default.removeItem(atPath: "\(dir)/photo.jpg")
         #expect(run(i, "save(own[1].target, \"\(dir)/new/folder/b.png\")") == "")  // its folder made
         #expect(try Image(contentsOf: "\(dir)/new/folder/b.png").width == 12)
         // JPEG by the extension, at the quality asked (92 unless told), read back by image().

@@ -21,7 +21,17 @@ public enum Figure {
     }
 
     /// Tiles in rows, every cell the size of the largest tile, with an optional label left of each row.
+    /// A tile whose image is larger than a figure of `displaySide` allows for its column (and 256
+    /// px at least) is shrunk to fit, its title giving its own size.
     public static func layout(_ rows: [[Tile]], rowLabels: [String] = [], heading: String = "") throws -> Image {
+        let budget = max(256, displaySide / max(rows.map(\.count).max() ?? 1, 1))
+        let rows = try rows.map { row in
+            try row.map { tile in
+                guard max(tile.image.width, tile.image.height) > budget else { return tile }
+                let size = "\(tile.image.width)×\(tile.image.height)"
+                return Tile(try shrunk(tile.image, toFit: budget), title: tile.title.isEmpty ? size : "\(tile.title) (\(size))", lines: tile.lines)
+            }
+        }
         let all = rows.flatMap { $0 }
         guard !all.isEmpty else { throw ImageError.invalidSize("nothing to draw") }
         let scale = displayScale(all.map(\.image))
@@ -68,14 +78,32 @@ public enum Figure {
         return try layout(rows, rowLabels: labels)
     }
 
-    /// One image as a notebook shows it: enlarged by whole pixels like a figure's tiles (a 64×64
-    /// image at 128×128, every pixel a crisp 2×2 block), itself when it is large enough.
-    public static func enlarged(_ image: Image) throws -> Image {
+    /// One image as a notebook shows it: a small one enlarged by whole pixels like a figure's
+    /// tiles (a 64×64 image at 128×128, every pixel a crisp 2×2 block); one larger than
+    /// `displaySide` shrunk to it and captioned with its own size; else itself.
+    public static func displayed(_ image: Image) throws -> Image {
+        if max(image.width, image.height) > displaySide {
+            let shown = try shrunk(image, toFit: displaySide)
+            return try layout([[Tile(shown, title: "\(image.width)×\(image.height), shown at \(shown.width)×\(shown.height)")]])
+        }
         let scale = displayScale([image])
         guard scale > 1 else { return image }
         var canvas = try Canvas(width: image.width * scale, height: image.height * scale)
         canvas.paste(image, x: 0, y: 0, scale: scale)
         return canvas.image
+    }
+
+    /// The longest side a picture is shown at: a 12-megapixel photo must not go inline whole (a
+    /// PNG of tens of megabytes); the value, and what `save` writes, keep every pixel.
+    public static let displaySide = 1024
+
+    /// `image` shrunk, keeping its aspect, so that its longer side is at most `side` (itself when it is).
+    static func shrunk(_ image: Image, toFit side: Int) throws -> Image {
+        let longer = max(image.width, image.height)
+        guard longer > side else { return image }
+        let scale = Double(side) / Double(longer)
+        return try image.resized(width: max(1, Int((Double(image.width) * scale).rounded())),
+                                 height: max(1, Int((Double(image.height) * scale).rounded())))
     }
 
     /// Images in a row, each with its caption: a denoising trajectory, a sweep.

@@ -36,10 +36,10 @@ extension CommandSet {
             guard (1...8).contains(pairs.count) else { throw ScriptError(.value, "recon: pairs must hold 1…8 pairs, got \(pairs.count)") }
             let rows = try pairs.map { pair -> [Figure.Tile] in
                 let truth = try pair.squared(to: autoencoders.editor.preset.size)
-                var tiles = [Figure.Tile(try Figure.enlarged(truth.target), title: "target")]
+                var tiles = [Figure.Tile(try Figure.displayed(truth.target), title: "target")]
                 for (vae, title) in [(autoencoders.withSkips, "with skips"), (autoencoders.withoutSkips, "without skips")] {
                     let round = try LatentCeiling.reconstruct(truth, with: vae, editor: autoencoders.editor)
-                    tiles.append(Figure.Tile(try Figure.enlarged(round), title: title,
+                    tiles.append(Figure.Tile(try Figure.displayed(round), title: title,
                                              lines: [String(format: "%.2f dB", try Metrics.psnr(round, truth.target))]))
                 }
                 return tiles
@@ -78,7 +78,7 @@ extension CommandSet {
                     let z = Float(alpha) * (2 * image.pixels[i] - 1) + Float(sigma) * noise[i]
                     noised.pixels[i] = min(max((z + 1) / 2, 0), 1)
                 }
-                return Figure.Tile(try Figure.enlarged(noised), title: String(format: "t = %.2f", t),
+                return Figure.Tile(try Figure.displayed(noised), title: String(format: "t = %.2f", t),
                                    lines: [String(format: "abar = %.3f", NoiseSchedule.alphaBar(t))])
             }
             return .image(try Figure.comparison(tiles, heading: "the forward process: noise added by the cosine schedule"))
@@ -97,11 +97,11 @@ extension CommandSet {
             let sampling = try editor.sampling(steps: steps, seed: UInt64(call.integer("seed")))
             let head = try editor.edit(image, references: refs, sampling: .headOnly, checkInterrupt: session.checkInterrupt)
             let shown = Set((0..<min(steps, 12)).map { k in steps - (min(steps, 12) - 1 - k) * steps / min(steps, 12) })
-            var tiles = [Figure.Tile(try Figure.enlarged(image.squared(to: editor.preset.size)), title: "x"),
-                         Figure.Tile(try Figure.enlarged(head.image), title: "head")]
+            var tiles = [Figure.Tile(try Figure.displayed(image.squared(to: editor.preset.size)), title: "x"),
+                         Figure.Tile(try Figure.displayed(head.image), title: "head")]
             _ = try editor.edit(image, using: head.references, sampling: sampling,
                                 checkInterrupt: session.checkInterrupt) { step, estimate in
-                if shown.contains(step) { tiles.append(Figure.Tile(try Figure.enlarged(estimate), title: "step \(step)")) }
+                if shown.contains(step) { tiles.append(Figure.Tile(try Figure.displayed(estimate), title: "step \(step)")) }
             }
             return .image(try Figure.comparison(tiles, heading: "DDIM, \(steps) steps from noise: the head's edit plus each step's estimate of what it missed"))
         },

@@ -56,11 +56,11 @@ public final class Tuning: ScriptObject, @unchecked Sendable {
     /// Shows the sliders and the image as widgets on `channel` (a column: sliders, then the
     /// picture), wired so that a slider's change re-renders the picture; returns the column's id.
     func openWidgets(in session: Session, on channel: CommChannel) throws -> String {
-        let shown = try Figure.enlarged(image())
+        let shown = try Figure.displayed(image())
         let pictureLayout = Widget.layout(), columnLayout = Widget.layout()
         let picture = Widget.image(try shown.pngData(), width: shown.width, layout: pictureLayout)
         let redraw: (CommChannel) throws -> Void = { channel in
-            picture.update([:], binary: ["value": try Figure.enlarged(self.image()).pngData()], on: channel)
+            picture.update([:], binary: ["value": try Figure.displayed(self.image()).pngData()], on: channel)
         }
         var opened: [Widget] = [], sliders: [Widget] = []
         /// A slider with its layout and style, whose change sets a knob (clamped to `range`) and redraws.
