@@ -24,13 +24,22 @@ public struct FolderEdit: Sendable {
 
     /// The files to edit, by name, sorted: every file of the folder but hidden ones and folders.
     public func names() throws -> [String] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: input) else {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: input, isDirectory: &isFolder) else {
             throw ImageError.unreadable(path: input, reason: "no such folder")
+        }
+        guard isFolder.boolValue, let names = try? FileManager.default.contentsOfDirectory(atPath: input) else {
+            throw ImageError.unreadable(path: input, reason: isFolder.boolValue ? "cannot be read" : "is a file, not a folder of images")
         }
         return names.filter { name in
             var isFolder: ObjCBool = false
-            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: input + "/" + name, isDirectory: &isFolder) && !isFolder.boolValue
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: path(input, name), isDirectory: &isFolder) && !isFolder.boolValue
         }.sorted()
+    }
+
+    /// `name` in `folder`, with one slash between them whether or not the folder was given with one.
+    private func path(_ folder: String, _ name: String) -> String {
+        (folder as NSString).appendingPathComponent(name)
     }
 
     /// Edits every image with `editor`; `progress` hears (done, total, name) before each file.
@@ -47,20 +56,20 @@ public struct FolderEdit: Sendable {
         for (k, name) in files.enumerated() {
             try checkInterrupt()
             progress(k, files.count, name)
-            let destination = output + "/" + name
+            let destination = path(output, name)
             if FileManager.default.fileExists(atPath: destination) { report.skipped += 1; continue }
             guard ImageFormat(extensionOf: name) != nil else {
-                report.failures.append("\(input)/\(name): unsupported format (\(ImageFormat.supported))")
+                report.failures.append("\(path(input, name)): unsupported format (\(ImageFormat.supported))")
                 continue
             }
             do {
-                let source = try Image(contentsOf: input + "/" + name)
+                let source = try Image(contentsOf: path(input, name))
                 try editor.edit(source, references: references, sampling: sampling, checkInterrupt: checkInterrupt).image.write(to: destination)
                 report.edited += 1
             } catch let error as ImageError {
                 report.failures.append("\(error)")  // names the file already
             } catch {
-                report.failures.append("\(input)/\(name): \(error)")
+                report.failures.append("\(path(input, name)): \(error)")
             }
         }
         return report

@@ -10,7 +10,7 @@ struct Train: ParsableCommand {
         abstract: "Train an effect from before/after pairs and save it.",
         discussion: """
         The pairs come from a built-in task (--task) or a folder of your own (--data: source/ and
-        target/ subfolders, or NAME_src.png with NAME_tgt.png). The effect is saved whole — weights,
+        target/ subfolders, or NAME_src with NAME_tgt; PNG or JPEG). The effect is saved whole — weights,
         optimiser state, the training pairs — as one safetensors file that `likewise apply` uses.
         Examples:
           likewise train --task blue_eyes --pairs 20 --out blue_eyes.safetensors

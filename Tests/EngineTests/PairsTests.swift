@@ -66,8 +66,8 @@ struct PairsTests {
         try withFolder { folder in
             try write("\(folder)/source/a.JPG", shade: 0.2)
             try write("\(folder)/target/a.png", shade: 0.8)
-            try write("\(folder)/b_src.jpeg", shade: 0.3)
-            try write("\(folder)/b_tgt.jpg", shade: 0.7)
+            try write("\(folder)/b_SRC.jpeg", shade: 0.3)  // as a camera names files: in capitals
+            try write("\(folder)/b_tgt.JPG", shade: 0.7)
             let separate = try Pair.load(from: folder)
             #expect(separate.map(\.name) == ["a"] && abs(separate[0].source[0, 0].r - 0.2) < 0.01)
             try FileManager.default.removeItem(atPath: "\(folder)/source")
@@ -80,7 +80,7 @@ struct PairsTests {
     @Test func emptyAndMissingFoldersAreExplained() throws {
         try withFolder { folder in
             let empty = #expect(throws: PairFolderError.self) { try Pair.load(from: folder) }
-            #expect(empty?.problems == ["no pairs found: expected source/NAME.png with target/NAME.png, or NAME_src.png with NAME_tgt.png"])
+            #expect(empty?.problems == ["no pairs found: expected source/NAME with target/NAME, or NAME_src with NAME_tgt (each .png, .jpg or .jpeg)"])
         }
         let missing = #expect(throws: PairFolderError.self) { try Pair.load(from: "/no/such/folder") }
         #expect(missing?.description == "/no/such/folder: 1 problem with these pairs:\n  - no such folder")

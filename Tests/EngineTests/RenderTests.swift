@@ -58,6 +58,9 @@ struct RenderTests {
         #expect(canvas.image[0, 0] == .white && canvas.image[0, 3] == .white)
         #expect(canvas.image[1, 0] == .black && canvas.image[1, 6] == .black)
         #expect(Canvas.textWidth("abc") == 17)
+        // The characters captions use beyond ASCII have glyphs of their own, not the hollow box.
+        for character: Character in ["×", "…", "—"] { #expect(BitmapFont.rows(character) != BitmapFont.rows("€"), "\(character)") }
+        #expect(BitmapFont.rows("×")[3] == 0b00100 && BitmapFont.rows("×")[1] == 0b10001)
     }
 
     @Test func linePlotsPutPointsWhereTheAxesSay() throws {

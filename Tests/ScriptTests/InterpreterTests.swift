@@ -199,6 +199,9 @@ struct InterpreterTests {
         #expect(run(i, "image(\"\(dir)/missing.png\")").hasPrefix("IOError: 1:1: image: \(dir)/missing.png: no such file"))
         #expect(run(i, "save(own, \"\(dir)/a.png/x.png\")").hasPrefix("IOError: 1:1: save: cannot make the folder \(dir)/a.png for \(dir)/a.png/x.png"))
         #expect(run(i, "save(3, \"\(dir)/three.png\")").hasPrefix("TypeError: 1:1: save: Number is not a picture"))
+        #expect(run(i, "image(\"\(dir)/pairs\")").hasPrefix("IOError: 1:1: image: \(dir)/pairs: is a folder, not an image file"))
+        #expect(run(i, "save(own, \"\(dir)/x.bmp\")").hasPrefix("ValueError: 1:1: save: \(dir)/x.bmp names neither a PNG nor a JPEG: end it in .png, .jpg or .jpeg"))
+        #expect(run(i, "save(own, \"\(dir)/x.png\", quality: 50)").hasPrefix("ValueError: 1:1: save: quality is a JPEG's, and \(dir)/x.png is a PNG"))
         #expect(run(i, "loadPairs(\"\(dir)/nowhere\")").hasPrefix("IOError: 1:1: loadPairs: \(dir)/nowhere"))
         #expect(run(i, "own.count") == "2")
     }

@@ -178,6 +178,9 @@ status=$?
 check "apply edits every readable image at the effect's size" '[[ $(png_size "$work/edited/a.png") == 32x32 && -f "$work/edited/b.png" && -f "$work/edited/c.png" ]]'
 check "apply lists the unreadable file and exits 1" '[[ $status -eq 1 ]] && grep -q "photos/broken.png: not a PNG file" "$work/apply.err" && grep -q "4 edited, 0 already done, 1 unreadable" "$work/apply.err"'
 check "apply writes a JPEG back as a JPEG under its own name" '[[ $(head -c 3 "$work/edited/d.JPG" | od -An -tx1 | tr -d " ") == ffd8ff ]]'
+"$bin" apply "$work/effect.safetensors" "$work/photos/a.png" "$work/nope" > /dev/null 2> "$work/apply-file.err"
+status=$?
+check "apply on a file says it is not a folder" '[[ $status -ne 0 ]] && grep -q "photos/a.png: is a file, not a folder of images" "$work/apply-file.err"'
 rm "$work/edited/b.png"
 "$bin" apply "$work/effect.safetensors" "$work/photos" "$work/edited" > /dev/null 2> "$work/apply2.err"
 check "a second run does only what is left" 'grep -q "1 edited, 3 already done, 1 unreadable" "$work/apply2.err"'

@@ -29,6 +29,10 @@ extension Image {
     /// Reads a PNG (any colour type and bit depth, interlaced too) or a JPEG (baseline or
     /// progressive, colour or grey, turned by its EXIF orientation) as RGB. Errors name the file.
     public init(contentsOf path: String) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw ImageError.unreadable(path: path, reason: "is a folder, not an image file")
+        }
         let data: [UInt8]
         do {
             data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
@@ -46,8 +50,9 @@ extension Image {
     }
 
     /// Writes the image in the format `path`'s extension names — JPEG at `jpegQuality` for
-    /// `.jpg`/`.jpeg`, PNG for `.png` and any other name — atomically: the file appears whole or
-    /// not at all, and a previous version survives a failed write.
+    /// `.jpg`/`.jpeg`, PNG for `.png` and any other name (the language's `save` asks for one of
+    /// the three) — atomically: the file appears whole or not at all, and a previous version
+    /// survives a failed write.
     public func write(to path: String, jpegQuality: Int = Image.defaultJPEGQuality) throws {
         let bytes = ImageFormat(extensionOf: path) == .jpeg ? try jpegData(quality: jpegQuality) : try pngData()
         do {

@@ -65,9 +65,9 @@ extension Pair {
         } else {
             for name in images(in: folder, relative: "") {
                 let stem = stem(name)
-                if stem.hasSuffix("_src") { sources[String(stem.dropLast(4))] = folder + "/" + name }
-                else if stem.hasSuffix("_tgt") { targets[String(stem.dropLast(4))] = folder + "/" + name }
-                else { problems.append("\(name): neither NAME_src.png nor NAME_tgt.png (or use source/ and target/ folders)") }
+                if stem.lowercased().hasSuffix("_src") { sources[String(stem.dropLast(4))] = folder + "/" + name }
+                else if stem.lowercased().hasSuffix("_tgt") { targets[String(stem.dropLast(4))] = folder + "/" + name }
+                else { problems.append("\(name): neither NAME_src nor NAME_tgt (or use source/ and target/ folders)") }
             }
         }
         for name in sources.keys.sorted() where targets[name] == nil { problems.append("\(name): has a source but no target") }
@@ -98,7 +98,7 @@ extension Pair {
             }
         }
         if pairs.isEmpty && problems.isEmpty {
-            problems.append("no pairs found: expected source/NAME.png with target/NAME.png, or NAME_src.png with NAME_tgt.png")
+            problems.append("no pairs found: expected source/NAME with target/NAME, or NAME_src with NAME_tgt (each .png, .jpg or .jpeg)")
         }
         guard problems.isEmpty else { throw PairFolderError(folder: folder, problems: problems) }
         return pairs

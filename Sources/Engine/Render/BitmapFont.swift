@@ -1,6 +1,7 @@
-/// A 5×7 pixel font for ASCII 32…126, drawn for this project, so captions, axes and legends need
-/// no font files. Each glyph is seven rows of five columns ('#' is ink); characters outside the
-/// set draw as a hollow box.
+/// A 5×7 pixel font for ASCII 32…126 and the few other characters captions use (× in sizes, …
+/// and — in text), drawn for this project, so captions, axes and legends need no font files. Each
+/// glyph is seven rows of five columns ('#' is ink); characters outside the set draw as a hollow
+/// box.
 enum BitmapFont {
     static let glyphWidth = 5, glyphHeight = 7
     /// Horizontal advance and line height in font pixels (one pixel of space on each).
@@ -8,15 +9,24 @@ enum BitmapFont {
 
     /// Seven rows of ink for `character`.
     static func rows(_ character: Character) -> [UInt8] {
+        if let glyph = beyondASCII[character] { return glyph }
         guard let ascii = character.asciiValue, ascii >= 32, ascii <= 126 else { return missing }
         return table[Int(ascii) - 32]
     }
 
-    private static let missing: [UInt8] = [0b11111, 0b10001, 0b10001, 0b10001, 0b10001, 0b10001, 0b11111]
+    private static let beyondASCII: [Character: [UInt8]] = [
+        "×": glyph(".....|#...#|.#.#.|..#..|.#.#.|#...#|....."),
+        "…": glyph(".....|.....|.....|.....|.....|.....|#.#.#"),
+        "—": glyph(".....|.....|.....|#####|.....|.....|....."),
+    ]
 
-    private static let table: [[UInt8]] = source.split(separator: "\n").map { line in
+    private static func glyph(_ line: Substring) -> [UInt8] {
         line.split(separator: "|").map { row in row.reduce(0) { ($0 << 1) | ($1 == "#" ? 1 : 0) } }
     }
+
+    private static let missing: [UInt8] = [0b11111, 0b10001, 0b10001, 0b10001, 0b10001, 0b10001, 0b11111]
+
+    private static let table: [[UInt8]] = source.split(separator: "\n").map(glyph)
 
     // ASCII 32 (space) to 126 (~), one glyph a line, rows separated by '|'.
     private static let source = """

@@ -28,7 +28,7 @@ extension CommandSet {
             return .pairs(pairs)
         },
         Command("loadPairs", [
-            Parameter(nil, "folder", .path, "source/ and target/ subfolders, or NAME_src.png with NAME_tgt.png"),
+            Parameter(nil, "folder", .path, "source/ and target/ subfolders, or NAME_src with NAME_tgt (each .png, .jpg or .jpeg)"),
             Parameter("size", "size", .integer(1...Image.maximumSide), default: .null, "scale and centre-crop every image to size×size"),
         ], summary: "Your own pairs from a folder; every problem in it is reported at once.") { call, session in
             .pairs(try Pair.load(from: try call.string("folder"), size: call.has("size") ? try call.integer("size") : nil,
@@ -52,8 +52,8 @@ extension CommandSet {
         },
         Command("save", [
             Parameter(nil, "value", .any, "an image, a pair or pairs (saved as their grid), or a model"),
-            Parameter(nil, "path", .path, "where to write it: a JPEG for .jpg or .jpeg, else a PNG (a model: its safetensors file); written atomically"),
-            Parameter("quality", "quality", .integer(1...100), default: .number(Double(Image.defaultJPEGQuality)), "a JPEG's quality"),
+            Parameter(nil, "path", .path, "where to write it: .png, or .jpg or .jpeg for a JPEG (a model: its safetensors file); written atomically"),
+            Parameter("quality", "quality", .integer(1...100), default: .null, shown: String(Image.defaultJPEGQuality), "a JPEG's quality"),
         ], summary: "Writes a picture to a PNG or JPEG file (by its extension), or a model to its safetensors file, making its folder if need be.") { call, session in
             let path = try call.string("path")
             func makeFolder() throws {
@@ -68,6 +68,11 @@ extension CommandSet {
                 try model.editor.save(to: path)
                 return .null
             }
+            let format = ImageFormat(extensionOf: path)
+            guard let format else {
+                throw ScriptError(.value, "save: \(path) names neither a PNG nor a JPEG: end it in .png, .jpg or .jpeg (a Model is saved to .safetensors)")
+            }
+            if call.has("quality"), format != .jpeg { throw ScriptError(.value, "save: quality is a JPEG's, and \(path) is a PNG") }
             let image: Image
             if case let .image(given) = call.value("value") {
                 image = given  // the pixels themselves, not the enlarged display
@@ -77,7 +82,9 @@ extension CommandSet {
                 throw ScriptError(.type, "save: \(call.value("value").typeName) is not a picture; save takes an Image, a Pair, Pairs or a Model")
             }
             try makeFolder()
-            do { try image.write(to: path, jpegQuality: call.integer("quality")) } catch let error as ImageError {
+            do {
+                try image.write(to: path, jpegQuality: call.has("quality") ? call.integer("quality") : Image.defaultJPEGQuality)
+            } catch let error as ImageError {
                 throw ScriptError(.io, "save: \(error)")
             }
             return .null

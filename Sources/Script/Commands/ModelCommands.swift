@@ -107,11 +107,11 @@ extension CommandSet {
         },
         Command("apply", [
             Parameter(nil, "model", .workedOn("Model"), "the model"),
-            Parameter(nil, "input", .path, "a folder of PNG images"),
+            Parameter(nil, "input", .path, "a folder of PNG and JPEG images"),
             Parameter(nil, "output", .path, "where the edited images go (made if missing)"),
             Parameter("refs", "refs", .references, default: .number(1), "training pairs fused as references (structural models)"),
-        ] + samplingParameters, summary: "Edits every PNG of a folder into another, as likewise apply does; prints what it did.",
-        doc: "OUTPUT/NAME.png for each INPUT/NAME.png, at the model's size. Files already in OUTPUT are skipped, so a stopped run\nresumes; files that cannot be read are listed at the end. Returns how many images were edited.") { call, session in
+        ] + samplingParameters, summary: "Edits every PNG and JPEG of a folder into another, as likewise apply does; prints what it did.",
+        doc: "OUTPUT/NAME for each INPUT/NAME, in its format, at the model's size. Files already in OUTPUT are skipped, so a stopped\nrun resumes; files that cannot be read, or of another format, are listed at the end. Returns how many images were edited.") { call, session in
             let refs = try call.integer("refs")
             let editor = try call.object("model", as: EffectModel.self).editor
             let job = FolderEdit(input: try call.string("input"), output: try call.string("output"), references: refs,
