@@ -11,9 +11,14 @@ extension Editor {
                              say: (String) -> Void = { _ in }, progress: (String) -> Void = { _ in }) throws -> Editor {
         // Refused before minutes of refining and choosing (an auto design costs as structural).
         try EditorCost(design: design, pairs: pairs.count).checkFits()
-        if design.flowRefinement > 0 { progress("refining the flow on your pairs (\(design.flowRefinement) steps)") }
-        let flow = try design.flow.estimator(refinedOn: pairs.map { try $0.squared(to: design.preset.size).source },
-                                             steps: design.flowRefinement, checkInterrupt: checkInterrupt)
+        // The sources at the size the flow will see, scaled only when there is refining to do
+        // (Editor.init scales the pairs for itself).
+        var sources: [Image] = []
+        if design.flowRefinement > 0 {
+            progress("refining the flow on your pairs (\(design.flowRefinement) steps)")
+            sources = try pairs.map { try $0.squared(to: design.preset.size).source }
+        }
+        let flow = try design.flow.estimator(refinedOn: sources, steps: design.flowRefinement, checkInterrupt: checkInterrupt)
         var resolved = design
         if design.pairing == .auto {
             let choice = try PairingChoice.choose(for: pairs, design: design, flowEstimator: flow, checkInterrupt: checkInterrupt,
