@@ -8,27 +8,23 @@ struct ExecutionRecord {
     var history: [(count: Int, input: String, output: String)] = []
 
     /// The entries a history_request asks for: `tail` (the last n), `range` (this session's cells
-    /// start…stop) or `search` (a glob pattern, optionally each input once), each as
-    /// [session, count, input] or, with `output`, [session, count, [input, output]].
-    func entries(for content: [String: Any]) -> [[Any]] {
-        let withOutput = content["output"] as? Bool ?? false
-        func entry(_ h: (count: Int, input: String, output: String)) -> [Any] {
-            [0, h.count, withOutput ? [h.input, h.output] as [Any] : h.input]
+    /// start…stop) or `search` (a glob pattern, optionally each input once), each with its output
+    /// when the request asks for it.
+    func entries(for request: HistoryRequest) -> [HistoryReply.Entry] {
+        func entry(_ h: (count: Int, input: String, output: String)) -> HistoryReply.Entry {
+            HistoryReply.Entry(count: h.count, input: h.input, output: request.output ? h.output : nil)
         }
-        switch content["hist_access_type"] as? String {
-        case "tail": return history.suffix(max(content["n"] as? Int ?? 10, 0)).map(entry)
-        case "range":
-            let start = content["start"] as? Int ?? 1, stop = content["stop"] as? Int ?? Int.max
-            return history.filter { $0.count >= start && $0.count < stop }.map(entry)
+        switch request.histAccessType {
+        case "tail": return history.suffix(max(request.n, 0)).map(entry)
+        case "range": return history.filter { $0.count >= request.start && $0.count < request.stop }.map(entry)
         case "search":
-            let pattern = content["pattern"] as? String ?? "*"
-            var matches = history.filter { fnmatch(pattern, $0.input, 0) == 0 }
-            if content["unique"] as? Bool ?? false {
+            var matches = history.filter { fnmatch(request.pattern, $0.input, 0) == 0 }
+            if request.unique {
                 // Each input once, at its latest position.
                 var seen = Set<String>()
                 matches = matches.reversed().filter { seen.insert($0.input).inserted }.reversed()
             }
-            return matches.suffix(max(content["n"] as? Int ?? matches.count, 0)).map(entry)
+            return matches.suffix(max(request.n, 0)).map(entry)
         default: return []
         }
     }

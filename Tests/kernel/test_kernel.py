@@ -161,6 +161,55 @@ class LikewiseProtocolTests(unittest.TestCase):
         self.assertEqual(reply["content"]["status"], "error")
         self.assertIn("code must be a string", reply["content"]["evalue"])
 
+    def shell_reply(self, msg_type, content, channel=None):
+        channel = channel or self.kc.shell_channel
+        msg = self.kc.session.msg(msg_type, content)
+        channel.send(msg)
+        while True:
+            reply = channel.get_msg(timeout=10)
+            if reply["parent_header"]["msg_id"] == msg["header"]["msg_id"]:
+                return reply["content"]
+
+    def test_a_field_of_the_wrong_type_gets_an_error_reply_naming_it(self):
+        reply = self.shell_reply("execute_request", {"code": 5})
+        self.assertEqual((reply["status"], reply["ename"]), ("error", "TypeError"))
+        self.assertEqual(reply["evalue"], "execute_request: content.code must be a string")
+        self.assertIn("execution_count", reply)
+        for msg_type, content, evalue in [
+                ("execute_request", {"silent": False}, "execute_request: content.code is missing"),
+                ("execute_request", {"code": "1", "silent": "no"}, "execute_request: content.silent must be true or false"),
+                ("execute_request", {"code": "1", "user_expressions": [1]}, "execute_request: content.user_expressions must be an object"),
+                ("inspect_request", {"code": "synth", "detail_level": "full"}, "inspect_request: content.detail_level must be an integer"),
+                ("complete_request", {"code": "syn", "cursor_pos": "x"}, "complete_request: content.cursor_pos must be an integer"),
+                ("complete_request", {"code": "syn", "cursor_pos": 1.5}, "complete_request: content.cursor_pos must be an integer"),
+                ("inspect_request", {"code": "synth", "cursor_pos": 2**63}, "inspect_request: content.cursor_pos must be an integer"),
+                ("history_request", {"hist_access_type": "tail", "n": "3"}, "history_request: content.n must be an integer")]:
+            reply = self.shell_reply(msg_type, content)
+            self.assertEqual((reply["status"], reply["evalue"]), ("error", evalue), msg_type)
+        reply = self.shell_reply("delete_subshell_request", {}, self.kc.control_channel)
+        self.assertEqual(reply["evalue"], "delete_subshell_request: content.subshell_id is missing")
+        # One user expression that is not a string fails alone.
+        reply = self.shell_reply("execute_request", {"code": "let n = 2", "user_expressions": {"odd": 5, "n_squared": "n * n"}})
+        self.assertEqual(reply["status"], "ok")
+        self.assertEqual(reply["user_expressions"]["odd"]["evalue"], "user expression 'odd' is not a string")
+        self.assertEqual(reply["user_expressions"]["n_squared"]["data"]["text/plain"], "4")
+
+    def test_missing_optional_fields_take_the_protocol_defaults(self):
+        # No cursor_pos: the end of the code, in code points (e + U+0301 is two, one Character).
+        code = 'print("e\u0301")\nsyn'
+        reply = self.shell_reply("complete_request", {"code": code})
+        self.assertIn("synth", reply["matches"])
+        self.assertEqual((reply["cursor_start"], reply["cursor_end"]), (len(code) - 3, len(code)))
+        reply = self.shell_reply("inspect_request", {"code": "synth"})
+        self.assertTrue(reply["found"])
+        self.assertEqual(self.shell_reply("is_complete_request", {"code": "for i in 0..<3 {"})["status"], "incomplete")
+        # Only code: not silent, stored in the history, which tail reads back 10 at most.
+        for i in range(12):
+            self.assertEqual(self.shell_reply("execute_request", {"code": f"{i} + 0"})["status"], "ok")
+        history = self.shell_reply("history_request", {"hist_access_type": "tail"})["history"]
+        self.assertEqual([entry[2] for entry in history], [f"{i} + 0" for i in range(2, 12)])
+        self.assertEqual(self.shell_reply("history_request", {})["history"], [])
+
     def iopub_until_idle(self, parent):
         """Every IOPub message answering request `parent`, up to its idle status."""
         messages = []
