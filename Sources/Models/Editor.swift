@@ -26,7 +26,7 @@ public final class Editor {
     /// Every knob it was built with, its pairing fixed (see `EditorDesign`).
     public let design: EditorDesign
     public let pairing: Pairing
-    /// The training pairs, at the preset's size.
+    /// The training pairs, at the working size (`EditorDesign.size`).
     public let pairs: [Pair]
     public let parameters = Parameters()
     public let trainer: Trainer
@@ -55,6 +55,8 @@ public final class Editor {
     public internal(set) var damagedTrainingState: [String] = []
 
     public var preset: EditorPreset { design.preset }
+    /// The side of the square the networks work at.
+    public var size: Int { design.size }
     public var endToEnd: Bool { design.endToEnd }
     public var ablation: EditorAblation? { design.ablation }
     public var transformChannels: Bool { design.transformChannels }
@@ -62,7 +64,7 @@ public final class Editor {
     public var seed: UInt64 { design.seed }
 
     /// An editor of `design` (its pairing fixed: see `build` for `auto`) over `pairs` (at least
-    /// two, all of one size; resized to the preset's size when they are not). An editor that would
+    /// two, of any sizes, each pair's two images of one: scaled whole to the working size). An editor that would
     /// not fit in the memory free now is refused before anything is allocated (see `EditorCost`).
     /// `flowEstimator`, of the design's flow method, is the estimator to use (default: a fresh one,
     /// refined on the pairs' sources as the design asks); end to end, the editor trains a copy of
@@ -86,7 +88,7 @@ public final class Editor {
             guard pair.source.width == pair.target.width, pair.source.height == pair.target.height else {
                 throw EngineError.invalidArgument(op: "editor", message: "pair '\(pair.name)': source \(pair.source.width)×\(pair.source.height) and target \(pair.target.width)×\(pair.target.height) differ in size")
             }
-            return try pair.squared(to: preset.size)
+            return try pair.squeezed(to: design.size)
         }
         let estimator = try flowEstimator ?? design.flow.estimator(refinedOn: self.pairs.map(\.source), steps: design.flowRefinement,
                                                                    checkInterrupt: checkInterrupt)
@@ -160,7 +162,7 @@ public final class Editor {
     /// it resumes, were damaged in the file the editor was loaded from.
     public func requireTrainable(for what: String) throws {
         guard damagedPairs.isEmpty else {
-            throw EngineError.invalidArgument(op: what, message: "the training pairs saved with this effect are damaged (\(damagedPairs.joined(separator: ", "))): it edits, but learns from them only when loaded with them again — loadModel(path, pairs: loadPairs(folder, size: \(preset.size)))")
+            throw EngineError.invalidArgument(op: what, message: "the training pairs saved with this effect are damaged (\(damagedPairs.joined(separator: ", "))): it edits, but learns from them only when loaded with them again — loadModel(path, pairs: loadPairs(folder))")
         }
         guard damagedTrainingState.isEmpty || what != "train" else {
             throw EngineError.invalidArgument(op: what, message: "its saved training state is damaged (\(damagedTrainingState.joined(separator: ", "))): it edits, but training cannot resume; train a new effect from its pairs")
@@ -192,27 +194,36 @@ public final class Editor {
 
     // MARK: Editing
 
-    /// `x` edited, and the training pairs it used as references (nearest first): the k pairs
-    /// whose sources look most like x (none for the direct pairings). `sampling` defaults to
-    /// `defaultSampling`; `checkInterrupt` is called before each DDIM step.
-    public func edit(_ x: Image, references k: Int = 1, sampling: Sampling? = nil,
+    /// `x` edited, at its own size, and the training pairs it used as references (nearest first):
+    /// the k pairs whose sources look most like x (none for the direct pairings). `sampling`
+    /// defaults to `defaultSampling`, `lift` to the design's; `checkInterrupt` is called before
+    /// each DDIM step.
+    public func edit(_ x: Image, references k: Int = 1, sampling: Sampling? = nil, lift: Lift? = nil,
                      checkInterrupt: () throws -> Void = {}) throws -> (image: Image, references: [Int]) {
         guard k >= 1 else { throw EngineError.invalidArgument(op: "edit", message: "references must be ≥ 1, got \(k)") }
         let chosen = pairing.usesReferences ? try Profile.phase("choose references") { try nearest(to: x, count: min(k, pairs.count)) } : []
-        return (try edit(x, using: chosen, sampling: sampling, checkInterrupt: checkInterrupt), chosen)
+        return (try edit(x, using: chosen, sampling: sampling, lift: lift, checkInterrupt: checkInterrupt), chosen)
     }
 
-    /// `x` edited with the training pairs `references` as references. With more than one, their
-    /// predictions are averaged per pixel, each weighted by how closely its source, carried into
-    /// x's frame, matches x there. `onStep` sees each DDIM step's estimate, fused alike, after
+    /// `x` edited with the training pairs `references` as references: the networks edit x scaled
+    /// whole to the working size, and `lift` (default: the design's) brings their edit back at
+    /// x's own size. With more than one reference, their predictions are averaged per pixel,
+    /// each weighted by how closely its source, carried into x's frame, matches x there.
+    /// `onStep` sees each DDIM step's estimate at the working size, fused alike, after
     /// `checkInterrupt` (so that a long sampling run stops within a step).
-    public func edit(_ x: Image, using references: [Int], sampling: Sampling? = nil, checkInterrupt: () throws -> Void = {},
-                     onStep: (Int, Image) throws -> Void = { _, _ in }) throws -> Image {
-        let sampling = sampling ?? defaultSampling
+    public func edit(_ x: Image, using references: [Int], sampling: Sampling? = nil, lift: Lift? = nil,
+                     checkInterrupt: () throws -> Void = {}, onStep: (Int, Image) throws -> Void = { _, _ in }) throws -> Image {
+        let low = x.width == size && x.height == size ? x : try Profile.phase("scale") { try x.resized(width: size, height: size) }
+        let edit = try edit(low: low, using: references, sampling: sampling ?? defaultSampling, checkInterrupt: checkInterrupt, onStep: onStep)
+        return try Profile.phase("lift") { try (lift ?? design.lift).lifted(edit, of: low, to: x) }
+    }
+
+    /// `edit(_:using:…)` of an image at the working size.
+    private func edit(low input: Image, using references: [Int], sampling: Sampling, checkInterrupt: () throws -> Void,
+                      onStep: (Int, Image) throws -> Void) throws -> Image {
         guard references.allSatisfy(pairs.indices.contains) else {
             throw EngineError.invalidArgument(op: "edit", message: "references must be pair indices 0..<\(pairs.count), got \(references)")
         }
-        let input = x.width == preset.size && x.height == preset.size ? x : try x.squared(to: preset.size)
         return try Autodiff.withoutGradients {
             guard pairing.usesReferences else {
                 return try Image(tensor: predict([(input, nil)], sampling: sampling) {

@@ -77,18 +77,17 @@ extension Editor {
         }
         let design = try meta["editor.design"] != nil ? decode("editor.design", as: EditorDesign.self) : Editor.migratedDesign(meta, mismatch)
         guard design.pairing.fixed != nil else { throw mismatch("its editor.design leaves the pairing to auto") }
-        let preset = design.preset
         guard let rngState = meta["editor.rng"].flatMap(UInt64.init) else { throw mismatch("its editor.rng is missing") }
         let samplerState = (meta["editor.sampler"] ?? "").split(separator: " ").compactMap { UInt64($0) }
         guard samplerState.count == 2 else { throw mismatch("its editor.sampler is missing") }
         let names = try decode("editor.pairs", as: [String].self), hashes = try decode("editor.hashes", as: [String].self)
         guard let sources = checkpoint.tensor("pairs.source"), let targets = checkpoint.tensor("pairs.target"),
-              sources.shape == [names.count, preset.size, preset.size, 3], targets.shape == sources.shape, hashes.count == names.count else {
-            throw mismatch("its pairs do not match its \(names.count) names at the \(preset.name) preset's \(preset.size)×\(preset.size)")
+              sources.shape == [names.count, design.size, design.size, 3], targets.shape == sources.shape, hashes.count == names.count else {
+            throw mismatch("its pairs do not match its \(names.count) names at its working size, \(design.size)×\(design.size)")
         }
         // The hashes are of the pixels as they were saved, so they are checked on the stored
         // values themselves, before `Image(tensor:)` clamps what damage may have put outside [0, 1].
-        let side = preset.size * preset.size * 3
+        let side = design.size * design.size * 3
         let (sourceValues, targetValues) = (sources.scalars, targets.scalars)
         let damagedIndices = names.indices.filter { i in
             Editor.hash(sourceValues[(i * side)..<((i + 1) * side)], targetValues[(i * side)..<((i + 1) * side)]) != hashes[i]
@@ -103,7 +102,7 @@ extension Editor {
                 guard pair.source.width == pair.target.width, pair.source.height == pair.target.height else {
                     throw mismatch("pair '\(pair.name)': source \(pair.source.width)×\(pair.source.height) and target \(pair.target.width)×\(pair.target.height) differ in size")
                 }
-                return try pair.squared(to: preset.size)
+                return try pair.squeezed(to: design.size)
             }
             differing = scaled.indices.filter { Editor.hash(scaled[$0]) != hashes[$0] }.map { names[$0] }
             pairs = scaled
@@ -136,13 +135,13 @@ extension Editor {
     public var loadWarnings: [String] {
         var warnings: [String] = []
         if !damagedPairs.isEmpty {
-            warnings.append("the training pairs saved with this effect are damaged (\(damagedPairs.joined(separator: ", "))): it edits with the other pairs as references, and training it again needs them — loadModel(path, pairs: loadPairs(folder, size: \(preset.size)))")
+            warnings.append("the training pairs saved with this effect are damaged (\(damagedPairs.joined(separator: ", "))): it edits with the other pairs as references, and training it again needs them — loadModel(path, pairs: loadPairs(folder))")
         }
         if !damagedTrainingState.isEmpty {
             warnings.append("its saved training state is damaged (\(damagedTrainingState.joined(separator: ", "))): it edits, but training cannot resume")
         }
         if !differingPairs.isEmpty {
-            warnings.append("the pairs given differ from those it was saved with (\(differingPairs.joined(separator: ", "))): training goes on with the pairs given (loaded as for training, loadPairs(folder, size: \(preset.size)), the same photographs give the same pixels)")
+            warnings.append("the pairs given differ from those it was saved with (\(differingPairs.joined(separator: ", "))): training goes on with the pairs given (scaled as for training, the same photographs give the same pixels)")
         }
         return warnings
     }

@@ -23,11 +23,11 @@ public struct EditorCost: Sendable, Equatable {
         let networks = [preset.head(for: design)] + (design.diffusion ? [preset.denoiser(for: design)] : [])
         var (macs, parameters, activations) = (0, 0, 0)
         for network in networks {
-            let counts = network.counts(height: preset.size, width: preset.size)
+            let counts = network.counts(height: design.size, width: design.size)
             (macs, parameters, activations) = (macs + counts.macs, parameters + counts.parameters, activations + counts.activations)
         }
         if endToEnd {
-            let flow = FlowNetwork.counts(height: preset.size, width: preset.size)
+            let flow = FlowNetwork.counts(height: design.size, width: design.size)
             (macs, parameters, activations) = (macs + flow.macs, parameters + flow.parameters, activations + flow.activations)
         }
         self.parameters = parameters
@@ -36,7 +36,7 @@ public struct EditorCost: Sendable, Equatable {
         let activationBytes = 4 * 3 * activations * preset.batch
         // A prepared case holds two carried images, and with transform channels its flow.
         let caseChannels = 2 * 3 + (transformChannels ? 2 : 0)
-        let cases = pairing.usesReferences && !endToEnd ? pairs * (pairs - 1) * caseChannels * preset.size * preset.size * 4 : 0
+        let cases = pairing.usesReferences && !endToEnd ? pairs * (pairs - 1) * caseChannels * design.size * design.size * 4 : 0
         bytes = 4 * 4 * parameters + activationBytes + cases
     }
 

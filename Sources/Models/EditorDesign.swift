@@ -9,8 +9,14 @@ import Foundation
 /// here). A design whose pairing is `auto` is resolved to the pairing chosen for the user's
 /// pairs by `resolved(to:)`, which turns off, and says so, the switches that pairing cannot take.
 public struct EditorDesign: Sendable, Equatable {
-    /// The image side, the networks' widths, the batch and the default training length.
+    /// The networks' widths, the batch, the default training length and working size.
     public let preset: EditorPreset
+    /// The side of the square the networks work at: every training pair and every image to edit
+    /// is scaled to it, whole (its aspect not kept), and an edit comes back at its image's own
+    /// size through `lift`.
+    public let size: Int
+    /// How an edit made at `size` comes back at its image's own size.
+    public let lift: Lift
     /// A fixed pairing, or `auto`: chosen on held-out pairs (`PairingChoice`).
     public let pairing: PairingRequest
     /// How Mx estimates flow.
@@ -34,16 +40,26 @@ public struct EditorDesign: Sendable, Equatable {
 
     /// The most refinement steps a design takes.
     public static let maximumFlowRefinement = 100_000
+    /// The working sizes a design takes: multiples of 16 (the networks' coarsest level) from 32 px
+    /// to 256 px, beyond which two cores would take hours to train.
+    public static let sizes = stride(from: 32, through: 256, by: 16)
+    /// The lift an edit takes unless told otherwise (chosen in docs/RESULTS.md).
+    public static let defaultLift = Lift.residual
 
-    /// A design, checked: `learningRate` (nil: the preset's) in (0, 1]; `flowRefinement` in
+    /// A design, checked: `size` (nil: the preset's) one of `sizes`; `learningRate` (nil: the preset's) in (0, 1]; `flowRefinement` in
     /// 0…`maximumFlowRefinement`, and only of the learned flow; end to end only with the learned
     /// flow and a pairing that uses Mx (n-to-n or auto), and not without flow and colour; an
     /// ablation or transform channels only with an n-to-n pairing or auto, and transform channels
     /// not without flow and colour.
-    public init(preset: EditorPreset = .small, pairing: PairingRequest = .auto, diffusion: Bool = false, learningRate: Float? = nil,
+    public init(preset: EditorPreset = .small, size: Int? = nil, lift: Lift = defaultLift, pairing: PairingRequest = .auto,
+                diffusion: Bool = false, learningRate: Float? = nil,
                 seed: UInt64 = 1, flow: FlowMethod = .learned, flowRefinement: Int = 0, endToEnd: Bool = false,
                 ablation: EditorAblation? = nil, transformChannels: Bool = false, augments: Bool = true) throws {
         func refuse(_ message: String) -> EngineError { .invalidArgument(op: "editor", message: message) }
+        let side = size ?? preset.size
+        guard EditorDesign.sizes.contains(side) else {
+            throw refuse("the working size must be a multiple of 16 from 32 to 256 px, got \(side)")
+        }
         let rate = learningRate ?? preset.learningRate
         guard rate.isFinite, rate > 0, rate <= 1 else { throw refuse("the learning rate must be in (0, 1], got \(rate)") }
         guard (0...EditorDesign.maximumFlowRefinement).contains(flowRefinement) else {
@@ -65,7 +81,8 @@ public struct EditorDesign: Sendable, Equatable {
             if let direct { throw refuse("transform channels are Mx's between a reference and x; a \(direct) editor has no reference") }
             guard ablation != .noTransformation else { throw refuse("without flow or colour there is no Mx to give the head as channels") }
         }
-        (self.preset, self.pairing, self.diffusion, self.learningRate, self.seed) = (preset, pairing, diffusion, rate, seed)
+        (self.preset, self.size, self.lift) = (preset, side, lift)
+        (self.pairing, self.diffusion, self.learningRate, self.seed) = (pairing, diffusion, rate, seed)
         (self.flow, self.flowRefinement, self.endToEnd, self.ablation) = (flow, flowRefinement, endToEnd, ablation)
         (self.transformChannels, self.augments) = (transformChannels, augments)
     }
@@ -79,7 +96,7 @@ public struct EditorDesign: Sendable, Equatable {
         }
         let off = chosen.usesReferences ? [] : [endToEnd ? "end-to-end training" : nil, transformChannels ? "transform channels" : nil,
                                                 ablation.map { "the \($0.rawValue) ablation" }].compactMap { $0 }
-        let design = try EditorDesign(preset: preset, pairing: .fixed(chosen), diffusion: diffusion, learningRate: learningRate, seed: seed,
+        let design = try EditorDesign(preset: preset, size: size, lift: lift, pairing: .fixed(chosen), diffusion: diffusion, learningRate: learningRate, seed: seed,
                                       flow: flow, flowRefinement: flowRefinement, endToEnd: endToEnd && off.isEmpty,
                                       ablation: off.isEmpty ? ablation : nil, transformChannels: transformChannels && off.isEmpty,
                                       augments: augments)
@@ -109,7 +126,7 @@ extension EditorDesign: Codable {
     public static let version = 1
 
     private enum Key: String, CodingKey {
-        case version, preset, pairing, flow, diffusion, ablation, augments, seed
+        case version, preset, size, lift, pairing, flow, diffusion, ablation, augments, seed
         case flowRefinement = "flow_refinement", endToEnd = "end_to_end", transformChannels = "transform_channels"
         case learningRate = "learning_rate"
     }
@@ -118,6 +135,8 @@ extension EditorDesign: Codable {
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(EditorDesign.version, forKey: .version)
         try c.encode(preset.name, forKey: .preset)
+        try c.encode(size, forKey: .size)
+        try c.encode(lift, forKey: .lift)
         try c.encode(pairing.name, forKey: .pairing)
         try c.encode(flow, forKey: .flow)
         try c.encode(flowRefinement, forKey: .flowRefinement)
@@ -138,6 +157,8 @@ extension EditorDesign: Codable {
                 "the design is of version \(version), newer than this Likewise's \(EditorDesign.version): update Likewise")
         }
         try self.init(preset: EditorPreset.named(c.decode(String.self, forKey: .preset)),
+                      size: c.decodeIfPresent(Int.self, forKey: .size),
+                      lift: c.decodeIfPresent(Lift.self, forKey: .lift) ?? EditorDesign.defaultLift,
                       pairing: PairingRequest(named: c.decode(String.self, forKey: .pairing)),
                       diffusion: c.decodeIfPresent(Bool.self, forKey: .diffusion) ?? false,
                       learningRate: c.decodeIfPresent(Float.self, forKey: .learningRate),

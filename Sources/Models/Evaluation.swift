@@ -16,6 +16,11 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
     public var editPSNR: Double?
     /// The edit region's mean share of the image.
     public var editCover: Double
+    /// PSNR outside the edit region, where the output should be the source: what an edit keeps.
+    public var outsidePSNR: Double?
+    /// The held-out images' side when they were scored at another size than the working one,
+    /// and the lift that brought the edits there (nil: scored at the working size).
+    public var size: Int?, lift: String?
     /// Sharpness fidelity (`Metrics.sharpness`), averaged over the held-out pairs whose truth
     /// has fine detail: 1 is the truth's, below is blurrier.
     public var sharpness: Double?
@@ -23,14 +28,15 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
     public var trainSeconds: Double
 
     enum CodingKeys: String, CodingKey {
-        case method, diffusion, pairs, psnr, ssim, editPSNR = "edit_psnr", editCover = "edit_cover", sharpness, steps,
-             trainSeconds = "train_seconds"
+        case method, diffusion, pairs, psnr, ssim, editPSNR = "edit_psnr", editCover = "edit_cover", outsidePSNR = "outside_psnr",
+             sharpness, steps, trainSeconds = "train_seconds", size, lift
     }
 
     public init(method: String, diffusion: Bool = false, pairs: Int, psnr: Double, ssim: Double, editPSNR: Double?, editCover: Double,
-                sharpness: Double?, steps: Int, trainSeconds: Double) {
+                outsidePSNR: Double? = nil, sharpness: Double?, steps: Int, trainSeconds: Double) {
         (self.method, self.diffusion, self.pairs, self.psnr, self.ssim, self.editPSNR, self.editCover, self.sharpness) =
             (method, diffusion, pairs, psnr, ssim, editPSNR, editCover, sharpness)
+        self.outsidePSNR = outsidePSNR
         (self.steps, self.trainSeconds) = (steps, trainSeconds)
     }
 
@@ -57,6 +63,7 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
         guard !heldout.isEmpty else { throw EngineError.invalidArgument(op: "evaluate", message: "no held-out pairs to score on") }
         var (psnr, ssim, edit, edited, cover) = (0.0, 0.0, 0.0, 0, 0.0)
         var (sharpness, detailed) = (0.0, 0)
+        var (outside, unedited) = (0.0, 0)
         for pair in heldout {
             try checkInterrupt()
             let output = try produce(pair)
@@ -65,11 +72,13 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
             ssim += try Metrics.ssim(output, pair.target)
             cover += region.cover
             if let value = try region.psnr(output, pair.target) { edit += min(value, 100); edited += 1 }
+            if let value = try region.outside.psnr(output, pair.target) { outside += min(value, 100); unedited += 1 }
             if let value = try Metrics.sharpness(output, pair.target) { sharpness += value; detailed += 1 }
         }
         let n = Double(heldout.count)
         return EvaluationRow(method: method, diffusion: diffusion, pairs: pairs, psnr: psnr / n, ssim: ssim / n,
                              editPSNR: edited > 0 ? edit / Double(edited) : nil, editCover: cover / n,
+                             outsidePSNR: unedited > 0 ? outside / Double(unedited) : nil,
                              sharpness: detailed > 0 ? sharpness / Double(detailed) : nil, steps: steps, trainSeconds: trainSeconds)
     }
 }

@@ -17,7 +17,7 @@ public enum LatentCeiling {
     /// error naming the sides it can.
     public static func configuration(for editor: Editor, skips: Bool, noiseInjection: Bool = true,
                                      frequencyLoss: Bool = true, latentSide: Int? = nil) throws -> VAEConfiguration {
-        let size = editor.preset.size
+        let size = editor.size
         let sides = (1..<editor.preset.widths.count).map { size >> $0 }
         let side = latentSide ?? sides[Swift.min(1, sides.count - 1)]
         guard let halvings = sides.firstIndex(of: side).map({ $0 + 1 }) else {
@@ -68,7 +68,7 @@ public enum LatentCeiling {
 
     /// `pair`'s target through `vae`, with the skip images an editor would have for its source.
     public static func reconstruct(_ pair: Pair, with vae: VAE, editor: Editor) throws -> Image {
-        let pair = try pair.squared(to: editor.preset.size)
+        let pair = try pair.squeezed(to: editor.size)
         var skip = [pair.source]
         if editor.pairing.usesReferences, let nearest = try editor.nearest(to: pair.source, count: 1).first {
             skip.append(try editor.carried(nearest, onto: pair.source).target)

@@ -10,7 +10,9 @@ struct Train: ParsableCommand {
         abstract: "Train an effect from before/after pairs and save it.",
         discussion: """
         The pairs come from a built-in task (--task) or a folder of your own (--data: source/ and
-        target/ subfolders, or NAME_src with NAME_tgt; PNG or JPEG). The effect is saved whole — weights,
+        target/ subfolders, or NAME_src with NAME_tgt; PNG or JPEG; each pair at its own size). The
+        networks work at --size (default: the preset's), every pair scaled to it whole; an applied
+        edit comes back at its image's own size by --lift. The effect is saved whole — weights,
         optimiser state, the training pairs — as one safetensors file that `likewise apply` uses.
         Examples:
           likewise train --task blue_eyes --pairs 20 --out blue_eyes.safetensors
@@ -29,6 +31,8 @@ struct Train: ParsableCommand {
     @Option(help: "A folder of your own pairs.") var data: String?
     @Option(help: "Pairs to draw from --task.") var pairs = 20
     @Option(help: "Preset: tiny, small or base.") var preset = "small"
+    @Option(help: "Working size: the side of the square the networks see every image at, a multiple of 16 from 32 to 256 (default: the preset's).") var size: Int?
+    @Option(help: "How an edit comes back at its image's own size: \(Lift.names.joined(separator: ", ")).") var lift = EditorDesign.defaultLift.rawValue
     @Option(help: "Pairing: auto (chosen on held-out pairs), or one of \(Pairing.names).") var pairing = "auto"
     @Option(help: "Training steps (default: the preset's).") var steps: Int?
     @Option(help: "Seed of the drawn pairs and the weights.") var seed: UInt64 = 1
@@ -53,7 +57,8 @@ struct Train: ParsableCommand {
 
     /// The effect's design, from the options (checked: see `EditorDesign`).
     func design() throws -> EditorDesign {
-        try EditorDesign(preset: EditorPreset.named(preset), pairing: PairingRequest(named: pairing), diffusion: diffusion, seed: seed,
+        try EditorDesign(preset: EditorPreset.named(preset), size: size, lift: Lift(named: lift), pairing: PairingRequest(named: pairing),
+                         diffusion: diffusion, seed: seed,
                          flow: FlowMethod(named: flowEstimator), flowRefinement: refineFlow, endToEnd: endToEnd,
                          transformChannels: transformChannels)
     }
@@ -62,8 +67,8 @@ struct Train: ParsableCommand {
         if flow { return try trainFlow() }
         let progress = ProgressLine()
         let design = try design(), settings = design.preset
-        let training = try task.map { try SyntheticTask(named: $0).pairs(count: pairs, size: settings.size, seed: seed) }
-            ?? Pair.load(from: data ?? "", size: settings.size)
+        let training = try task.map { try SyntheticTask(named: $0).pairs(count: pairs, size: design.size, seed: seed) }
+            ?? Pair.load(from: data ?? "")
         let editor = try Editor.build(pairs: training, design: design, say: { progress.show($0, done: true) },
                                       progress: { progress.show($0) })
         let total = steps ?? settings.steps
@@ -72,7 +77,7 @@ struct Train: ParsableCommand {
                           p.secondsRemaining), done: p.step == total)
         })
         try editor.save(to: out)
-        print("saved \(out): \(training.count) pairs, \(editor.design.summary), preset \(settings.name), \(editor.trainer.step) steps")
+        print("saved \(out): \(training.count) pairs, \(editor.design.summary), preset \(settings.name)\(design.size == settings.size ? "" : " at \(design.size) px"), \(editor.trainer.step) steps")
     }
 
     /// The flow network, supervised on sources of every built-in task at the preset's size (a
@@ -100,8 +105,9 @@ struct Apply: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply a saved effect to every image (PNG or JPEG) in a folder.",
         discussion: """
-        Writes OUT_DIR/NAME for each IN_DIR/NAME, in the same format (a JPEG at quality 92), at the
-        effect's size (each image is scaled and centre-cropped to it). Files already in OUT_DIR are
+        Writes OUT_DIR/NAME for each IN_DIR/NAME, in the same format (a JPEG at quality 92), at its
+        own size: the effect's networks edit the image scaled to their working size, and the
+        effect's lift brings the edit back at full resolution. Files already in OUT_DIR are
         skipped, so an interrupted run resumes. Files that cannot be read, and files of another
         format (.heic, .tif, …), are listed at the end, and the exit status is then 1.
         An effect trained with --diffusion samples each edit with --steps DDIM steps (default 10; 0

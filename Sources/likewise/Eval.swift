@@ -29,7 +29,12 @@ struct Eval: ParsableCommand {
         pair's target carried onto it) and without — and their held-out reconstructions of the
         targets are scored: rows "vae" and "vae-noskip", the ceiling of any editor working in such
         a latent; --vae-ablations adds the skip VAE without its noise injection ("vae-nonoise") and
-        without its frequency loss ("vae-nofrequency"). Build with `swift build -c release` first.
+        without its frequency loss ("vae-nofrequency"). With --full-size N, a task's held-out pairs
+        are also drawn at N px (the same scenes, exact truth) and every method is scored there too,
+        its edits brought back from the working size by each lift (rows with "size" and "lift"),
+        beside "colour-fit": a global quadratic RGB polynomial least-squares fitted on the training
+        pairs, a photographer's preset; outside_psnr is the PSNR where the edit changes nothing.
+        Build with `swift build -c release` first.
         """
     )
 
@@ -37,6 +42,7 @@ struct Eval: ParsableCommand {
     @Option(help: "A folder of your own pairs instead of a task.") var data: String?
     @Option(help: "Training pairs.") var pairs = 20
     @Option(help: "Held-out pairs.") var heldout = 200
+    @Option(help: "Also score a task's held-out pairs drawn at this size (32…1024), through every lift, beside a global colour fit.") var fullSize: Int?
     @Option(help: "Preset: tiny, small or base.") var preset = "small"
     @Option(help: "Training steps of every trained method.") var steps: Int?
     @Option(help: "Train every method for this many seconds instead (default 240 when --steps is not given).") var budget: Double?
@@ -62,6 +68,10 @@ struct Eval: ParsableCommand {
         guard steps == nil || budget == nil else { throw ValidationError("give --steps or --budget, not both") }
         guard vae || !vaeAblations else { throw ValidationError("--vae-ablations needs --vae") }
         guard vae || latentSide == nil else { throw ValidationError("--latent-side needs --vae") }
+        if let fullSize {
+            guard data == nil else { throw ValidationError("--full-size draws a built-in task's pairs larger: give --task, not --data") }
+            guard SyntheticTask.sizes.contains(fullSize) else { throw ValidationError("--full-size must be 32…1024, got \(fullSize)") }
+        }
         if let budget { guard budget > 0, budget <= 86_400 else { throw ValidationError("--budget must be 0…86400 seconds, got \(budget)") } }
         guard (2...1000).contains(pairs) else { throw ValidationError("--pairs must be 2…1000, got \(pairs)") }
         guard (1...10_000).contains(heldout) else { throw ValidationError("--heldout must be 1…10000, got \(heldout)") }
@@ -82,6 +92,22 @@ struct Eval: ParsableCommand {
         let large = data == nil ? self.large : 0
         var rows = [try EvaluationRow.score(method: "identity", pairs: 0, steps: 0, trainSeconds: 0, on: test) { $0 }]
         report(rows[0])
+        // The held-out scenes drawn at --full-size, with a colour fit on the training pairs.
+        let full = try fullSize.map { try SyntheticTask(named: name).pairs(count: heldout, size: $0, seed: seed &+ 1_000_003) }
+        func scoreLarge(_ method: String, pairs count: Int, steps: Int, seconds: Double, lift: Lift?, _ predict: (Image) throws -> Image) throws {
+            guard let full else { return }
+            var row = try EvaluationRow.score(method: method, pairs: count, steps: steps, trainSeconds: seconds, on: full, predict: predict)
+            (row.size, row.lift) = (fullSize, lift?.rawValue)
+            rows.append(row)
+            report(row)
+        }
+        try scoreLarge("identity", pairs: 0, steps: 0, seconds: 0, lift: nil) { $0 }
+        if full != nil {
+            let fit = try ColourPolynomial.fit(Array(training.prefix(pairs)))
+            rows.append(try EvaluationRow.score(method: "colour-fit", pairs: pairs, steps: 0, trainSeconds: 0, on: test) { try fit.applied(to: $0) })
+            report(rows[rows.count - 1])
+            try scoreLarge("colour-fit", pairs: pairs, steps: 0, seconds: 0, lift: nil) { try fit.applied(to: $0) }
+        }
         let examples = Array(test.prefix(4))
         var columns: [(String, [Image])] = [("source", examples.map(\.source)), ("truth", examples.map(\.target))]
         let flow = try FlowMethod(named: flowEstimator)
@@ -123,6 +149,11 @@ struct Eval: ParsableCommand {
                 report(rows[rows.count - 1])
                 columns.append(("\(method)@\(count)" + (sampling.steps > 0 ? " diffusion" : ""),
                                 try examples.map { try editor.edit($0.source, references: refs, sampling: sampling).image }))
+            }
+            for lift in Lift.allCases {
+                try scoreLarge(method, pairs: count, steps: editor.trainer.step, seconds: seconds, lift: lift) {
+                    try editor.edit($0, references: refs, sampling: .headOnly, lift: lift).image
+                }
             }
             guard vae, method == "n2n" else { continue }
             let ablations = vaeAblations ? [("vae-nonoise", true, false, true), ("vae-nofrequency", true, true, false)] : []
@@ -185,9 +216,11 @@ struct Eval: ParsableCommand {
     private func report(_ row: EvaluationRow) {
         let edit = row.editPSNR.map { String(format: "%6.2f", $0) } ?? "     —"
         let sharpness = row.sharpness.map { String(format: "%.3f", $0) } ?? "    —"
-        print((row.method + (row.diffusion ? "+diff" : "")).padding(toLength: 16, withPad: " ", startingAt: 0)
-              + String(format: "%5d pairs  PSNR %6.2f  SSIM %.4f  edit PSNR %@  cover %.3f  sharpness %@  %5d steps  %7.1f s",
-                       row.pairs, row.psnr, row.ssim, edit, row.editCover, sharpness, row.steps, row.trainSeconds))
+        let outside = row.outsidePSNR.map { String(format: "%6.2f", $0) } ?? "     —"
+        let name = row.method + (row.diffusion ? "+diff" : "") + (row.size.map { " @\($0)" } ?? "") + (row.lift.map { " " + $0 } ?? "")
+        print(name.padding(toLength: 24, withPad: " ", startingAt: 0)
+              + String(format: "%5d pairs  PSNR %6.2f  SSIM %.4f  edit PSNR %@  cover %.3f  outside %@  sharpness %@  %5d steps  %7.1f s",
+                       row.pairs, row.psnr, row.ssim, edit, row.editCover, outside, sharpness, row.steps, row.trainSeconds))
     }
 }
 

@@ -85,7 +85,7 @@ struct EditorCheckpointTests {
         #expect(try loaded.edit(x, references: 3).references.sorted() == [0, 2])
         #expect(try Editor.load(loaded.checkpoint(), path: "again").damagedPairs == [original.pairs[1].name])
         let refused = #expect(throws: EngineError.self) { try loaded.train(until: 3) }
-        #expect(refused?.description.contains("loadModel(path, pairs: loadPairs(folder, size: 32))") == true)
+        #expect(refused?.description.contains("loadModel(path, pairs: loadPairs(folder))") == true)
         // Given again, the pairs replace the stored ones, and training resumes exactly.
         let restored = try Editor.load(damaged, path: "e", pairs: original.pairs)
         #expect(restored.damagedPairs == [] && restored.differingPairs == [] && restored.loadWarnings == [])

@@ -22,6 +22,9 @@ struct EditorDesignTests {
         #expect(refusal { try EditorDesign(pairing: .pix2pix, transformChannels: true) }?.contains("a pix2pix editor has no reference") == true)
         #expect(refusal { try EditorDesign(pairing: .implicit, ablation: .noTransformation, transformChannels: true) }?
             .contains("no Mx to give the head as channels") == true)
+        #expect(refusal { try EditorDesign(size: 40) } == "editor: the working size must be a multiple of 16 from 32 to 256 px, got 40")
+        #expect(refusal { try EditorDesign(size: 272) }?.contains("got 272") == true)
+        #expect(try EditorDesign(preset: .tiny).size == 32 && EditorDesign(preset: .tiny, size: 96).size == 96)
         // Left to auto, the n-to-n switches may still apply.
         _ = try EditorDesign(pairing: .auto, endToEnd: true, ablation: .noSource, transformChannels: true)
     }
@@ -46,6 +49,7 @@ struct EditorDesignTests {
             try EditorDesign(preset: .base, pairing: .auto, diffusion: true, learningRate: 3e-4, seed: 0, flowRefinement: 200, endToEnd: true,
                              ablation: .noSource, transformChannels: true, augments: false),
             try EditorDesign(pairing: .implicit, flow: .hornSchunck, ablation: .noTransformation),
+            try EditorDesign(preset: .tiny, size: 48, lift: .grid, pairing: .one2one),
         ]
         for design in designs {
             let text = try JSONEncoder().encode(design)
@@ -55,6 +59,9 @@ struct EditorDesignTests {
         // An older design lacks later knobs: they take their defaults.
         let old = try decoded(#"{"version": 1, "preset": "tiny", "pairing": "one2one"}"#)
         #expect(old == (try EditorDesign(preset: .tiny, pairing: .one2one)))
+        #expect(old.size == 32 && old.lift == EditorDesign.defaultLift, "an effect saved before the working size works at its preset's")
+        #expect(throws: EngineError.self) { try decoded(#"{"version": 1, "preset": "tiny", "pairing": "one2one", "size": 33}"#) }
+        #expect(throws: DecodingError.self) { try decoded(#"{"version": 1, "preset": "tiny", "pairing": "one2one", "lift": "bicubic"}"#) }
         #expect(throws: DecodingError.self) { try decoded(#"{"version": 2, "preset": "tiny", "pairing": "one2one"}"#) }
         #expect(throws: EngineError.self) { try decoded(#"{"version": 1, "preset": "tiny", "pairing": "one2one", "end_to_end": true}"#) }
         #expect(throws: EngineError.self) { try decoded(#"{"version": 1, "preset": "huge", "pairing": "one2one"}"#) }
@@ -62,13 +69,14 @@ struct EditorDesignTests {
 
     @Test func anEditorKeepsItsDesignThroughTheCheckpoint() throws {
         let pairs = try SyntheticTask(.blueEyes).pairs(count: 3, size: 32, seed: 5)
-        let design = try EditorDesign(preset: .tiny, pairing: .structural, diffusion: true, learningRate: 1e-3, seed: 6, flow: .hornSchunck,
-                                      transformChannels: true, augments: false)
+        let design = try EditorDesign(preset: .tiny, size: 48, lift: .detail, pairing: .structural, diffusion: true, learningRate: 1e-3, seed: 6,
+                                      flow: .hornSchunck, transformChannels: true, augments: false)
         let editor = try Editor(pairs: pairs, design: design, flowEstimator: EditorTests.quickFlow, preparesCases: false)
         let checkpoint = try editor.checkpoint()
         #expect(checkpoint.metadata["editor.preset"] == nil && checkpoint.metadata["editor.design"] != nil)
         let loaded = try Editor.load(checkpoint, path: "memory")
         #expect(loaded.design == design && (loaded.flowEstimator as? HornSchunck) == EditorTests.quickFlow)
+        #expect(loaded.pairs.allSatisfy { $0.source.width == 48 && $0.source.height == 48 }, "the pairs at the working size")
         // A design naming one flow cannot be built with an estimator of another.
         let wrong = #expect(throws: EngineError.self) { try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .one2one), flowEstimator: HornSchunck()) }
         #expect(wrong?.description == "editor: the design's flow is learned, and the estimator given is horn-schunck")

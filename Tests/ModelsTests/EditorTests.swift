@@ -22,6 +22,30 @@ struct EditorTests {
         #expect(throws: EngineError.self) { try EditorPreset.named("huge") }
     }
 
+    @Test func anEditComesBackAtItsImagesOwnSizeThroughTheLift() throws {
+        // Pairs of different sizes and aspects, scaled whole to the working size; a photo of
+        // another aspect, larger than it.
+        let task = SyntheticTask(.blueEyes)
+        let pairs = try [(48, 32), (32, 40), (64, 64)].enumerated().map { k, side in
+            let pair = try task.pair(index: k, size: 64, seed: 3)
+            return Pair(name: pair.name, source: try pair.source.resized(width: side.0, height: side.1),
+                        target: try pair.target.resized(width: side.0, height: side.1))
+        }
+        let editor = try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .one2one, flow: .hornSchunck), flowEstimator: EditorTests.quickFlow)
+        #expect(editor.pairs.allSatisfy { $0.source.width == 32 && $0.source.height == 32 && $0.target.width == 32 })
+        let photo = try task.pair(index: 9, size: 128, seed: 3).source.centreCropped(width: 127, height: 90)
+        // Untrained, a one2one head adds nothing: the detail lift gives the photo back exactly.
+        #expect(try editor.edit(photo, lift: .detail).image == photo)
+        try editor.train(until: 5)
+        let low = try photo.resized(width: 32, height: 32)
+        for lift in Lift.allCases {
+            let edited = try editor.edit(photo, lift: lift).image
+            #expect(edited.width == 127 && edited.height == 90)
+            #expect(edited == (try lift.lifted(editor.edit(low).image, of: low, to: photo)), "\(lift): the networks' edit at the working size, lifted")
+        }
+        #expect(try editor.edit(photo).image == (try editor.edit(photo, lift: editor.design.lift).image))
+    }
+
     @Test func aStructuralEditorPreparesEveryCaseAndOverfitsTwoPairs() throws {
         let pairs = try SyntheticTask(.old).pairs(count: 2, size: 32, seed: 2)
         var prepared: [Int] = []
@@ -120,7 +144,10 @@ struct EditorTests {
         let row = try EvaluationRow.score(method: "identity", pairs: 0, steps: 0, trainSeconds: 0, on: pairs) { $0 }
         #expect(row.editPSNR != nil && row.editCover > 0 && row.editCover < 0.5)
         let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(row)) as? [String: Any])
-        #expect(Set(json.keys) == ["method", "diffusion", "pairs", "psnr", "ssim", "edit_psnr", "edit_cover", "sharpness", "steps", "train_seconds"])
+        #expect(Set(json.keys) == ["method", "diffusion", "pairs", "psnr", "ssim", "edit_psnr", "edit_cover", "outside_psnr", "sharpness", "steps",
+                                   "train_seconds"], "size and lift only when scored at another size")
+        // The identity is the truth wherever the edit changes nothing.
+        #expect(row.outsidePSNR == 100, "capped as the other PSNRs are")
         // The identity returns the source, whose detail is not the truth's but close to it.
         #expect(json["diffusion"] as? Bool == false && abs((row.sharpness ?? 0) - 1) < 0.2)
     }

@@ -20,7 +20,7 @@ struct ModelCommandsTests {
         #expect(run(i, "let pairs = synth(\"old\", count: 3, size: 32, seed: 1)\nlet m = model(pairs, preset: \"tiny\", pairing: \"one2one\")\nm")
                 == "Model one2one, preset tiny, 3 pairs, 0 steps")
         let info = run(i, "info(m)")
-        for row in ["pairing +one2one", "size +32×32", "flow +learned", "FLOPs a step +[0-9.]+ G", "memory +about [0-9]+ MB", "parameters +[0-9]+"] {
+        for row in ["pairing +one2one", "working size +32×32", "lift +residual", "flow +learned", "FLOPs a step +[0-9.]+ G", "memory +about [0-9]+ MB", "parameters +[0-9]+"] {
             #expect(info.range(of: row, options: .regularExpression) != nil, "\(row) in \(info)")
         }
         let sink = RecordingSink()
@@ -35,6 +35,13 @@ struct ModelCommandsTests {
         #expect(quiet.displays.isEmpty && quiet.progress.count == 2 && quiet.output.hasPrefix("trained 2 steps in "))
         #expect(run(i, "m.steps") == "6")
         #expect(run(i, "let test = synth(\"old\", count: 2, size: 32, seed: 9)\nedit(m, test[0].source).width") == "32")
+        // A larger image comes back at its own size, by the model's lift or the one asked for.
+        run(i, "let big = synth(\"old\", count: 1, size: 80, seed: 9)[0].source")
+        #expect(run(i, "edit(m, big).width") == "80" && run(i, "edit(m, big, lift: \"upsample\").height") == "80")
+        #expect(run(i, "edit(m, big, lift: \"bicubic\")").contains("lift must be one of upsample, detail, grid, residual"))
+        #expect(run(i, "info(model(pairs, preset: \"tiny\", pairing: \"one2one\", size: 48, lift: \"grid\"))")
+                    .range(of: "working size +48×48.*\n.*lift +grid", options: .regularExpression) != nil)
+        #expect(run(i, "model(pairs, preset: \"tiny\", size: 40)").contains("the working size must be a multiple of 16 from 32 to 256 px, got 40"))
         let table = run(i, "evaluate(m, test)")
         #expect(table.hasPrefix("method    PSNR") && table.contains("identity") && table.contains("one2one"), "\(table)")
         // Its numbers are members, the same as the table shows.
@@ -174,11 +181,11 @@ struct ModelCommandsTests {
         // A format it does not read is listed, never skipped without a word.
         #expect(sink.output.contains("\(dir)/in/phone.heic: unsupported format (Likewise reads and writes PNG and JPEG (.png, .jpg, .jpeg))"), "\(sink.output)")
         let edited = try Image(contentsOf: dir + "/out/photo1.png")
-        #expect(edited.width == 32 && edited.height == 32)
-        // A JPEG comes back a JPEG, under its own name.
+        #expect(edited.width == 48 && edited.height == 48, "at its own size, the model working at 32")
+        // A JPEG comes back a JPEG, under its own name, at its own size.
         let jpeg = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/out/photo2.JPG")))
         let jpegWidth = try Image(contentsOf: dir + "/out/photo2.JPG").width
-        #expect(jpeg.prefix(3) == [0xFF, 0xD8, 0xFF] && jpegWidth == 32)
+        #expect(jpeg.prefix(3) == [0xFF, 0xD8, 0xFF] && jpegWidth == 40)
         // Run again: what is done is skipped.
         let again = RecordingSink()
         #expect(run(i, "apply(m, \"\(dir)/in\", \"\(dir)/out\")", again) == "0")

@@ -173,23 +173,32 @@ save(p[2].target, "%s/photos/d.JPG")
 ' "$work" "$work" "$work" "$work" > "$work/photos.lw"
 "$bin" run "$work/photos.lw" --out "$work/photos-run" > /dev/null
 printf 'not a png' > "$work/photos/broken.png"
+# A photo of its own odd size and aspect (a gradient, written by zlib: no image library needed).
+python3 -c '
+import struct, sys, zlib
+w, h = 57, 31
+rows = b"".join(b"\0" + bytes(v for x in range(w) for v in (4 * x, 8 * y, 128)) for y in range(h))
+chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+                             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+' "$work/photos/e.png"
 "$bin" apply "$work/effect.safetensors" "$work/photos" "$work/edited" > /dev/null 2> "$work/apply.err"
 status=$?
-check "apply edits every readable image at the effect's size" '[[ $(png_size "$work/edited/a.png") == 32x32 && -f "$work/edited/b.png" && -f "$work/edited/c.png" ]]'
-check "apply lists the unreadable file and exits 1" '[[ $status -eq 1 ]] && grep -q "photos/broken.png: not a PNG file" "$work/apply.err" && grep -q "4 edited, 0 already done, 1 unreadable" "$work/apply.err"'
+check "apply edits every readable image at its own size (the effect works at 32 px)" '[[ $(png_size "$work/edited/a.png") == 48x48 && $(png_size "$work/edited/e.png") == 57x31 && -f "$work/edited/b.png" && -f "$work/edited/c.png" ]]'
+check "apply lists the unreadable file and exits 1" '[[ $status -eq 1 ]] && grep -q "photos/broken.png: not a PNG file" "$work/apply.err" && grep -q "5 edited, 0 already done, 1 unreadable" "$work/apply.err"'
 check "apply writes a JPEG back as a JPEG under its own name" '[[ $(head -c 3 "$work/edited/d.JPG" | od -An -tx1 | tr -d " ") == ffd8ff ]]'
 "$bin" apply "$work/effect.safetensors" "$work/photos/a.png" "$work/nope" > /dev/null 2> "$work/apply-file.err"
 status=$?
 check "apply on a file says it is not a folder" '[[ $status -ne 0 ]] && grep -q "photos/a.png: is a file, not a folder of images" "$work/apply-file.err"'
 rm "$work/edited/b.png"
 "$bin" apply "$work/effect.safetensors" "$work/photos" "$work/edited" > /dev/null 2> "$work/apply2.err"
-check "a second run does only what is left" 'grep -q "1 edited, 3 already done, 1 unreadable" "$work/apply2.err"'
+check "a second run does only what is left" 'grep -q "1 edited, 4 already done, 1 unreadable" "$work/apply2.err"'
 # An effect with diffusion: apply samples each edit, one seed giving the same images.
 "$bin" train --task blue_eyes --pairs 3 --preset tiny --pairing one2one --diffusion --steps 3 --out "$work/diffusion.safetensors" > "$work/train-d.out" 2> /dev/null
 check "train --diffusion says so" 'grep -q "^saved .*diffusion.safetensors: 3 pairs, one2one, with diffusion, preset tiny, 3 steps$" "$work/train-d.out"'
 rm "$work/photos/broken.png"
 "$bin" apply "$work/fc.safetensors" "$work/photos" "$work/edited-fc" > /dev/null 2>&1
-check "apply edits with an effect whose head reads Mx" '[[ $(png_size "$work/edited-fc/a.png") == 32x32 && -f "$work/edited-fc/c.png" ]]'
+check "apply edits with an effect whose head reads Mx" '[[ $(png_size "$work/edited-fc/a.png") == 48x48 && -f "$work/edited-fc/c.png" ]]'
 "$bin" apply "$work/diffusion.safetensors" "$work/photos" "$work/sampled1" --steps 3 --seed 5 > /dev/null 2>&1
 "$bin" apply "$work/diffusion.safetensors" "$work/photos" "$work/sampled2" --steps 3 --seed 5 > /dev/null 2>&1
 "$bin" apply "$work/diffusion.safetensors" "$work/photos" "$work/head" --steps 0 > /dev/null 2>&1
@@ -266,7 +275,7 @@ damage "$work/real.safetensors" model.head.attention.key.weight "$work/damaged-w
 check "an effect with damaged pairs still applies, warning that training needs them again" '[[ $? -eq 0 && -f "$work/damaged-applied/c.png" ]] && grep -q "warning: .*damaged-pairs.safetensors: the training pairs saved with this effect are damaged (coffee_07)" "$work/damaged-apply.err"'
 printf 'let m = loadModel("%s/damaged-pairs.safetensors")\ntrain(m, steps: 3)\n' "$work" > "$work/damaged-train.lw"
 "$bin" run "$work/damaged-train.lw" --out "$work/damaged-run" > /dev/null 2> "$work/damaged-train.err"
-check "training it is refused, saying how to give the pairs" '[[ $? -eq 1 ]] && grep -q "loadModel(path, pairs: loadPairs(folder, size: 32))" "$work/damaged-train.err"'
+check "training it is refused, saying how to give the pairs" '[[ $? -eq 1 ]] && grep -q "loadModel(path, pairs: loadPairs(folder))" "$work/damaged-train.err"'
 printf 'let m = loadModel("%s/damaged-pairs.safetensors", pairs: loadPairs("%s/saved-effect-hash", size: 32))\ntrain(m, steps: 3, plot: false)\nprint(m.steps)\n' "$work" "$fixtures" > "$work/restored.lw"
 check "given its pairs again, it trains on" '[[ $("$bin" run "$work/restored.lw" --out "$work/restored-run" 2> "$work/restored.err" | tail -n 1) == 5 ]] && ! grep -q warning "$work/restored.err"'
 "$bin" apply "$work/damaged-weights.safetensors" "$work/photos" "$work/nothing" > /dev/null 2> "$work/damaged-weights.err"

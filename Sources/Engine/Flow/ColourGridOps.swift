@@ -60,7 +60,7 @@ extension Tensor {
                                 }
                                 let k = b * count + cell
                                 let system = Array(a[(cell * 16)..<(cell * 16 + 16)])
-                                let found = solve4(system, Array(right[(cell * 12)..<(cell * 12 + 12)]))
+                                let found = solveLinear(system, Array(right[(cell * 12)..<(cell * 12 + 12)]), n: 4, columns: 3)
                                 let solution = found ?? ColourCells.identitySolution
                                 solved[k] = found != nil
                                 for i in 0..<16 { systems[k * 16 + i] = system[i] }
@@ -85,7 +85,7 @@ extension Tensor {
                         guard solved[k] else { continue }
                         var gradientX = [Double](repeating: 0, count: 12)
                         for row in 0..<3 { for col in 0..<4 { gradientX[col * 3 + row] = Double(gp[k * 12 + row * 4 + col]) } }
-                        guard let gb = solve4(Array(systems[(k * 16)..<(k * 16 + 16)]), gradientX) else { continue }
+                        guard let gb = solveLinear(Array(systems[(k * 16)..<(k * 16 + 16)]), gradientX, n: 4, columns: 3) else { continue }
                         for i in 0..<12 { gradientB[cell * 12 + i] = gb[i] }
                         for i in 0..<4 {
                             for m in 0..<4 {
@@ -235,32 +235,4 @@ struct ColourCells {
                        _ body: (Int, Double, SIMD4<Double>, SIMD3<Double>) -> Void) {
         forEachSample(source: source, target: target, weights: weights) { cell, c, s, t, _ in body(cell, c, s, t) }
     }
-}
-
-/// Solves A·X = B for a 4×4 A and 4×3 B (row-major) by Gaussian elimination with partial
-/// pivoting; nil when A is singular.
-func solve4(_ a: [Double], _ b: [Double]) -> [Double]? {
-    var a = a, b = b
-    for col in 0..<4 {
-        let pivot = (col..<4).max { abs(a[$0 * 4 + col]) < abs(a[$1 * 4 + col]) } ?? col
-        guard abs(a[pivot * 4 + col]) > 1e-12 else { return nil }
-        if pivot != col {
-            for k in 0..<4 { a.swapAt(col * 4 + k, pivot * 4 + k) }
-            for k in 0..<3 { b.swapAt(col * 3 + k, pivot * 3 + k) }
-        }
-        for row in (col + 1)..<4 {
-            let factor = a[row * 4 + col] / a[col * 4 + col]
-            for k in col..<4 { a[row * 4 + k] -= factor * a[col * 4 + k] }
-            for k in 0..<3 { b[row * 3 + k] -= factor * b[col * 3 + k] }
-        }
-    }
-    var x = [Double](repeating: 0, count: 12)
-    for row in (0..<4).reversed() {
-        for k in 0..<3 {
-            var total = b[row * 3 + k]
-            for j in (row + 1)..<4 { total -= a[row * 4 + j] * x[j * 3 + k] }
-            x[row * 3 + k] = total / a[row * 4 + row]
-        }
-    }
-    return x
 }

@@ -108,7 +108,7 @@ public struct BilateralGrid: Sendable, Equatable {
             a[i * 4 + i] += strength
             for k in 0..<3 { b[i * 3 + k] += strength * prior[k * 4 + i] }
         }
-        guard let x = solve4(a, b) else { return nil }  // X = Mᵀ, 4×3
+        guard let x = solveLinear(a, b, n: 4, columns: 3) else { return nil }  // X = Mᵀ, 4×3
         return (0..<12).map { x[($0 % 4) * 3 + $0 / 4] }
     }
 

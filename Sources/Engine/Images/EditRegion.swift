@@ -37,6 +37,11 @@ public struct EditRegion: Sendable, Equatable {
         (width, height, mask) = (w, h, grown)
     }
 
+    /// The rest of the image: where the edit changes nothing, and an editor should keep the source.
+    public var outside: EditRegion { EditRegion(width: width, height: height, mask: mask.map { !$0 }) }
+
+    private init(width: Int, height: Int, mask: [Bool]) { (self.width, self.height, self.mask) = (width, height, mask) }
+
     /// The share of the image inside the region, 0…1.
     public var cover: Double { Double(mask.filter { $0 }.count) / Double(max(mask.count, 1)) }
 

@@ -14,11 +14,11 @@ public struct Pair: Sendable, Equatable {
         (self.name, self.source, self.target) = (name, source, target)
     }
 
-    /// Both images scaled and centre-cropped to `side × side` (`Image.squared(to:)`); the pair
-    /// itself when it is that size already.
-    public func squared(to side: Int) throws -> Pair {
+    /// Both images scaled to `side × side`, whole (their aspect not kept): how an editor's
+    /// networks see a pair of any size. The pair itself when it is that size already.
+    public func squeezed(to side: Int) throws -> Pair {
         guard source.width != side || source.height != side || target.width != side || target.height != side else { return self }
-        return Pair(name: name, source: try source.squared(to: side), target: try target.squared(to: side))
+        return Pair(name: name, source: try source.resized(width: side, height: side), target: try target.resized(width: side, height: side))
     }
 }
 
@@ -26,11 +26,12 @@ public struct Pair: Sendable, Equatable {
 extension Pair {
     /// Reads the pairs in `folder`, in name order, in either layout:
     /// `folder/source/NAME.png` with `folder/target/NAME.png`, or `NAME_src.png` with
-    /// `NAME_tgt.png` side by side (each file PNG or JPEG: `.png`, `.jpg`, `.jpeg`). With `size`, each image is scaled and centre-cropped to
-    /// `size × size`; without, all pairs must already share one size.
+    /// `NAME_tgt.png` side by side (each file PNG or JPEG: `.png`, `.jpg`, `.jpeg`). Each pair keeps
+    /// its own size — the two images of a pair must match, and pairs may differ from each other —
+    /// unless `size` is given: then each image is scaled and centre-cropped to `size × size`.
     ///
     /// Every problem in the folder — names without a partner, files that are not PNG or JPEG or do not
-    /// decode, sizes that disagree, an empty folder — is reported together in one
+    /// decode, a pair's two sizes that disagree, an empty folder — is reported together in one
     /// `PairFolderError`, so a user can fix them all in one pass. `checkInterrupt` is called
     /// before each pair is read.
     public static func load(from folder: String, size: Int? = nil, checkInterrupt: () throws -> Void = {}) throws -> [Pair] {
@@ -74,7 +75,6 @@ extension Pair {
         for name in targets.keys.sorted() where sources[name] == nil { problems.append("\(name): has a target but no source") }
 
         var pairs: [Pair] = []
-        var firstSize: (name: String, width: Int, height: Int)? = nil
         for name in sources.keys.sorted() {
             guard let sourcePath = sources[name], let targetPath = targets[name] else { continue }
             try checkInterrupt()  // between pairs: a large folder, or a large size:, stops within one
@@ -87,11 +87,7 @@ extension Pair {
                 if let size {
                     source = try source.squared(to: size)
                     target = try target.squared(to: size)
-                } else if let first = firstSize, first.width != source.width || first.height != source.height {
-                    problems.append("\(name): is \(source.width)×\(source.height) but \(first.name) is \(first.width)×\(first.height) (pass size: to scale them all)")
-                    continue
                 }
-                if firstSize == nil { firstSize = (name, source.width, source.height) }
                 pairs.append(Pair(name: name, source: source, target: target))
             } catch {
                 problems.append("\(error)")

@@ -63,7 +63,7 @@ public struct SyntheticTask: Sendable {
     }
 
     public let kind: Kind
-    public static let sizes = 32...256
+    public static let sizes = 32...1024
 
     public init(_ kind: Kind) { self.kind = kind }
 

@@ -35,7 +35,7 @@ extension CommandSet {
             let pairs = try call.pairs("pairs")
             guard (1...8).contains(pairs.count) else { throw ScriptError(.value, "recon: pairs must hold 1…8 pairs, got \(pairs.count)") }
             let rows = try pairs.map { pair -> [Figure.Tile] in
-                let truth = try pair.squared(to: autoencoders.editor.preset.size)
+                let truth = try pair.squeezed(to: autoencoders.editor.size)
                 var tiles = [Figure.Tile(try Figure.displayed(truth.target), title: "target")]
                 for (vae, title) in [(autoencoders.withSkips, "with skips"), (autoencoders.withoutSkips, "without skips")] {
                     let round = try LatentCeiling.reconstruct(truth, with: vae, editor: autoencoders.editor)
@@ -92,12 +92,14 @@ extension CommandSet {
         ], summary: "The DDIM path of an edit: the image, the regression head's edit, then what each step estimates, as a strip.",
         doc: "The sampler starts from noise and, at each of its steps, estimates the residual the head missed; the strip shows the\nhead's edit plus that estimate after every step (at most 12 shown, evenly spaced), ending at the edit that edit(...)\nreturns with the same steps and seed.") { call, session in
             let editor = try call.object("model", as: EffectModel.self).editor
-            guard case let .image(image) = call.value("image") else { throw ScriptError(.type, "trajectory: image must be an Image") }
+            guard case let .image(given) = call.value("image") else { throw ScriptError(.type, "trajectory: image must be an Image") }
             let (steps, refs) = (try call.integer("steps"), try call.integer("refs"))
             let sampling = try editor.sampling(steps: steps, seed: UInt64(call.integer("seed")))
+            // Every tile at the working size, where the sampler runs.
+            let image = try given.resized(width: editor.size, height: editor.size)
             let head = try editor.edit(image, references: refs, sampling: .headOnly, checkInterrupt: session.checkInterrupt)
             let shown = Set((0..<min(steps, 12)).map { k in steps - (min(steps, 12) - 1 - k) * steps / min(steps, 12) })
-            var tiles = [Figure.Tile(try Figure.displayed(image.squared(to: editor.preset.size)), title: "x"),
+            var tiles = [Figure.Tile(try Figure.displayed(image), title: "x"),
                          Figure.Tile(try Figure.displayed(head.image), title: "head")]
             _ = try editor.edit(image, using: head.references, sampling: sampling,
                                 checkInterrupt: session.checkInterrupt) { step, estimate in

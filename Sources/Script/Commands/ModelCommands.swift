@@ -27,6 +27,8 @@ extension CommandSet {
         Command("model", [
             Parameter(nil, "pairs", .pairs, "the before/after pairs (at least 2)"),
             Parameter("preset", "preset", .choice(EditorPreset.all.map(\.name)), default: .string("small"), "tiny (32 px), small (64 px) or base (128 px)"),
+            Parameter("size", "size", .integer(32...256), default: .null, shown: "the preset's", "the working size: the side of the square the networks see every image scaled to (a multiple of 16)"),
+            Parameter("lift", "lift", .choice(Lift.names), default: .string(EditorDesign.defaultLift.rawValue), "how an edit comes back at its image's own size: \(Lift.names.joined(separator: ", "))"),
             Parameter("pairing", "pairing", .choice(PairingRequest.names), default: .string("auto"), "auto, structural or implicit (n-to-n), one2one or pix2pix (direct)"),
             Parameter("seed", "seed", .seed, default: .null, shown: "the session seed", "the weights' and the training order's seed"),
             Parameter("flow", "flow", .choice(FlowMethod.names), default: .string("learned"), "the flow estimator: learned or horn-schunck"),
@@ -37,9 +39,10 @@ extension CommandSet {
             Parameter("ablation", "ablation", .choice(["none"] + EditorAblation.allCases.map(\.rawValue)), default: .string("none"), "take a condition away to measure it: none, no-flow-colour or no-xj (n-to-n pairings)"),
             Parameter("lr", "lr", .number, default: .null, shown: "the preset's", "the learning rate's peak (warm-up, then cosine decay to a twentieth)"),
         ], summary: "An effect to train from pairs.",
-        doc: "structural: each output starts from a training pair's edit carried onto the new image by flow and colour,\nand the network learns a correction (N pairs give N·(N−1) cases). implicit: the network sees the carried reference\nbut starts from x. one2one: the network learns x → y directly as a correction of x; pix2pix: with no residual.\nauto: holds out a few pairs, trains structural, implicit and one2one briefly on the rest, keeps the best where the\nedit is, and prints why. diffusion: true trains, with the head, a denoiser of the residual between target and head;\nedit then samples it with DDIM (steps: 0 gives the head's output alone). endToEnd: true trains a copy of the learned\nflow network in every step with the head (through the warp and a differentiable colour fit; slower steps).\ntransformChannels: true also gives the network Mx itself — the flow and each pixel's colour map — as input channels.") { call, session in
+        doc: "structural: each output starts from a training pair's edit carried onto the new image by flow and colour,\nand the network learns a correction (N pairs give N·(N−1) cases). implicit: the network sees the carried reference\nbut starts from x. one2one: the network learns x → y directly as a correction of x; pix2pix: with no residual.\nauto: holds out a few pairs, trains structural, implicit and one2one briefly on the rest, keeps the best where the\nedit is, and prints why. diffusion: true trains, with the head, a denoiser of the residual between target and head;\nedit then samples it with DDIM (steps: 0 gives the head's output alone). endToEnd: true trains a copy of the learned\nflow network in every step with the head (through the warp and a differentiable colour fit; slower steps).\ntransformChannels: true also gives the network Mx itself — the flow and each pixel's colour map — as input channels.\nThe networks work at size × size: every pair, and every image edited, is scaled to it whole; an edit comes back at\nits image's own size by the lift (residual: a bilateral grid of colour maps, plus what it misses scaled up).") { call, session in
             let design = try EditorDesign(
-                preset: EditorPreset.named(call.string("preset")), pairing: PairingRequest(named: call.string("pairing")),
+                preset: EditorPreset.named(call.string("preset")), size: call.has("size") ? call.integer("size") : nil,
+                lift: Lift(named: call.string("lift")), pairing: PairingRequest(named: call.string("pairing")),
                 diffusion: call.bool("diffusion"), learningRate: call.has("lr") ? Float(call.number("lr")) : nil,
                 seed: UInt64(call.has("seed") ? call.integer("seed") : session.seed), flow: FlowMethod(named: call.string("flow")),
                 flowRefinement: call.integer("refineFlow"), endToEnd: call.bool("endToEnd"),
@@ -50,7 +53,7 @@ extension CommandSet {
             return .object(EffectModel(editor: editor))
         },
         Command("info", [Parameter(nil, "model", .object("Model"), "the model")],
-                summary: "What a model is: pairing, preset, size, parameters, arithmetic a step, memory, pairs, steps.") { call, _ in
+                summary: "What a model is: pairing, preset, working size, lift, parameters, arithmetic a step, memory, pairs, steps.") { call, _ in
             let editor = try call.object("model", as: EffectModel.self).editor
             let cost = EditorCost(design: editor.design, pairs: editor.pairs.count)
             let rows = [
@@ -59,7 +62,8 @@ extension CommandSet {
                 ["transform channels", editor.transformChannels ? "yes: the head reads Mx's flow and colour maps" : "no"],
                 ["ablation", editor.ablation?.rawValue ?? "none"],
                 ["diffusion", editor.hasDiffusion ? "yes, \(editor.defaultSampling.steps) DDIM steps an edit by default" : "no"],
-                ["size", "\(editor.preset.size)×\(editor.preset.size)"], ["parameters", String(editor.parameters.scalarCount)],
+                ["working size", "\(editor.size)×\(editor.size) (edits come back at their image's own size)"], ["lift", editor.design.lift.rawValue],
+                ["parameters", String(editor.parameters.scalarCount)],
                 ["FLOPs a step", String(format: "%.2f G", cost.flopsPerStep / 1e9)], ["memory", String(format: "about %.0f MB", Double(cost.bytes) / 1e6)],
                 ["pairs", String(editor.pairs.count)], ["batch", String(editor.preset.batch)], ["learning rate", "\(editor.trainer.schedule.peak)"],
                 ["steps", String(editor.trainer.step)],
@@ -96,11 +100,13 @@ extension CommandSet {
             Parameter(nil, "model", .workedOn("Model"), "the model"),
             Parameter(nil, "image", .image, "the image to edit"),
             Parameter("refs", "refs", .references, default: .number(1), "training pairs fused as references (structural models)"),
-        ] + samplingParameters, summary: "An image edited by the model (at the model's size); prints the training pairs it used as references.") { call, session in
+            Parameter("lift", "lift", .choice(Lift.names), default: .null, shown: "the model's", "how the edit comes back at the image's own size: \(Lift.names.joined(separator: ", "))"),
+        ] + samplingParameters, summary: "An image edited by the model, at the image's own size; prints the training pairs it used as references.") { call, session in
             let refs = try call.integer("refs")
             guard case let .image(image) = call.value("image") else { throw ScriptError(.type, "edit: image must be an Image") }
             let editor = try call.object("model", as: EffectModel.self).editor
             let (edited, references) = try editor.edit(image, references: refs, sampling: sampling(of: call, for: editor),
+                                                       lift: call.has("lift") ? Lift(named: call.string("lift")) : nil,
                                                        checkInterrupt: session.checkInterrupt)
             if !references.isEmpty { session.print("references: " + references.map { editor.pairs[$0].name }.joined(separator: ", ")) }
             return .image(edited)
@@ -111,7 +117,7 @@ extension CommandSet {
             Parameter(nil, "output", .path, "where the edited images go (made if missing)"),
             Parameter("refs", "refs", .references, default: .number(1), "training pairs fused as references (structural models)"),
         ] + samplingParameters, summary: "Edits every PNG and JPEG of a folder into another, as likewise apply does; prints what it did.",
-        doc: "OUTPUT/NAME for each INPUT/NAME, in its format, at the model's size. Files already in OUTPUT are skipped, so a stopped\nrun resumes; files that cannot be read, or of another format, are listed at the end. Returns how many images were edited.") { call, session in
+        doc: "OUTPUT/NAME for each INPUT/NAME, in its format, at its own size. Files already in OUTPUT are skipped, so a stopped\nrun resumes; files that cannot be read, or of another format, are listed at the end. Returns how many images were edited.") { call, session in
             let refs = try call.integer("refs")
             let editor = try call.object("model", as: EffectModel.self).editor
             let job = FolderEdit(input: try call.string("input"), output: try call.string("output"), references: refs,
@@ -154,10 +160,10 @@ extension CommandSet {
             Parameter(nil, "model", .workedOn("Model"), "the model"),
             Parameter(nil, "pairs", .pairs, "held-out pairs: sources in, targets the truth"),
             Parameter("refs", "refs", .references, default: .number(1), "references fused per edit"),
-        ] + samplingParameters, summary: "PSNR, SSIM and the PSNR where the edit happens, for the model and for the unchanged source (an Evaluation).",
+        ] + samplingParameters, summary: "PSNR, SSIM and the PSNR where the edit happens, at each pair's own size, for the model and for the unchanged source (an Evaluation).",
         doc: "It shows as a table; its numbers are members: psnr, ssim, editPSNR, editCover, steps, identityPSNR,\nidentityEditPSNR, sharpness (the output's fine detail over the truth's: 1 is the truth's, below is blurrier),\ndiffusion (whether the edits were sampled) and table.") { call, session in
             let editor = try call.object("model", as: EffectModel.self).editor
-            let pairs = try call.pairs("pairs").map { try $0.squared(to: editor.preset.size) }
+            let pairs = try call.pairs("pairs")
             let refs = try call.integer("refs")
             let identity = try EvaluationRow.score(method: "identity", pairs: 0, steps: 0, trainSeconds: 0, on: pairs,
                                                    checkInterrupt: session.checkInterrupt) { $0 }

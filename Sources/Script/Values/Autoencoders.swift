@@ -13,13 +13,13 @@ public struct Autoencoders: ScriptObject, @unchecked Sendable {
 
     public var summary: String {
         let c = withSkips.configuration
-        let side = c.latentSide(for: editor.preset.size)
+        let side = c.latentSide(for: editor.size)
         return "VAE pair on a \(editor.pairing.rawValue) model's cases: latent \(side)×\(side)×\(c.latentChannels), \(steps) steps, with and without skips"
     }
 
     public var members: [(String, Value)] {
         let c = withSkips.configuration
-        return [("steps", .number(Double(steps))), ("latent", .number(Double(c.latentSide(for: editor.preset.size)))),
+        return [("steps", .number(Double(steps))), ("latent", .number(Double(c.latentSide(for: editor.size)))),
                 ("latentChannels", .number(Double(c.latentChannels)))]
     }
 

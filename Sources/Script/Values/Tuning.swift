@@ -19,12 +19,18 @@ public final class Tuning: ScriptObject, @unchecked Sendable {
     private var edits: [[Int]: Image] = [:]
 
     init(editor: Editor, source: Image, refs: Int, strength: Double, steps: Int, seed: Int) throws {
-        (self.editor, self.source, self.refs, self.strength) = (editor, try source.squared(to: editor.preset.size), refs, strength)
+        // Redrawn at a size a notebook shows whole, so that a slider moved on a photo answers at once.
+        let scale = min(1, Double(Tuning.side) / Double(max(source.width, source.height)))
+        let shown = scale < 1 ? try source.resized(width: max(1, Int((Double(source.width) * scale).rounded())),
+                                                   height: max(1, Int((Double(source.height) * scale).rounded()))) : source
+        (self.editor, self.source, self.refs, self.strength) = (editor, shown, refs, strength)
         (self.steps, self.seed) = (steps, seed)
     }
 
     /// The most references a slider offers: every training pair, up to 8.
     var maximumRefs: Int { editor.pairing.usesReferences ? min(editor.pairs.count, 8) : 1 }
+    /// The longest side a tuned edit is drawn at.
+    static let side = 512
     /// The most DDIM steps the steps slider offers.
     static let maximumSteps = 20
     /// The largest seed the seed slider offers.
