@@ -215,7 +215,9 @@ public final class Editor {
                      checkInterrupt: () throws -> Void = {}, onStep: (Int, Image) throws -> Void = { _, _ in }) throws -> Image {
         let low = x.width == size && x.height == size ? x : try Profile.phase("scale") { try x.resized(width: size, height: size) }
         let edit = try edit(low: low, using: references, sampling: sampling ?? defaultSampling, checkInterrupt: checkInterrupt, onStep: onStep)
-        return try Profile.phase("lift") { try (lift ?? design.lift).lifted(edit, of: low, to: x) }
+        var lifted = try Profile.phase("lift") { try (lift ?? design.lift).lifted(edit, of: low, to: x) }
+        lifted.colourProfile = x.colourProfile  // the photo's colours, edited, mean what they meant
+        return lifted
     }
 
     /// `edit(_:using:…)` of an image at the working size.

@@ -2,7 +2,8 @@ import Engine
 import Foundation
 
 /// An editor applied to every image of a folder, as `likewise apply` and the language's `apply` do:
-/// OUT/NAME for each IN/NAME (PNG or JPEG, written in the same format), skipping files already
+/// OUT/NAME for each IN/NAME (PNG or JPEG, written in the same format, at its own size, with its
+/// colour profile), and with `recursive` every subfolder's likewise, the tree kept, skipping files already
 /// written (so an interrupted run resumes) and collecting the files that could not be edited —
 /// unreadable, or of a format Likewise does not read — rather than stopping at the first.
 public struct FolderEdit: Sendable {
@@ -17,24 +18,42 @@ public struct FolderEdit: Sendable {
     public let references: Int
     /// How each edit is sampled (nil: the editor's default).
     public let sampling: Sampling?
+    /// Whether the images of subfolders are edited too, into the same subfolders of `output`.
+    public let recursive: Bool
 
-    public init(input: String, output: String, references: Int = 1, sampling: Sampling? = nil) {
-        (self.input, self.output, self.references, self.sampling) = (input, output, references, sampling)
+    public init(input: String, output: String, references: Int = 1, sampling: Sampling? = nil, recursive: Bool = false) {
+        (self.input, self.output, self.references, self.sampling, self.recursive) = (input, output, references, sampling, recursive)
     }
 
-    /// The files to edit, by name, sorted: every file of the folder but hidden ones and folders.
+    /// The files to edit, as paths relative to `input`, sorted: every file of the folder (and,
+    /// recursively, of its subfolders) but hidden ones. An output folder that is the input
+    /// folder, or lies inside it when recursive, is refused: the edits would replace the photos,
+    /// or be edited again.
     public func names() throws -> [String] {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: input, isDirectory: &isFolder) else {
             throw ImageError.unreadable(path: input, reason: "no such folder")
         }
-        guard isFolder.boolValue, let names = try? FileManager.default.contentsOfDirectory(atPath: input) else {
-            throw ImageError.unreadable(path: input, reason: isFolder.boolValue ? "cannot be read" : "is a file, not a folder of images")
+        guard isFolder.boolValue else { throw ImageError.unreadable(path: input, reason: "is a file, not a folder of images") }
+        func resolved(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
+        let (from, to) = (resolved(input), resolved(output))
+        if from == to { throw ImageError.unwritable(path: output, reason: "is the input folder: the edits would replace the photos") }
+        if recursive, to.hasPrefix(from + "/") {
+            throw ImageError.unwritable(path: output, reason: "is inside the input folder: with --recursive its edits would be edited again")
         }
-        return names.filter { name in
-            var isFolder: ObjCBool = false
-            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: path(input, name), isDirectory: &isFolder) && !isFolder.boolValue
-        }.sorted()
+        func files(in relative: String) throws -> [String] {
+            let folder = relative.isEmpty ? input : path(input, relative)
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
+                throw ImageError.unreadable(path: folder, reason: "cannot be read")
+            }
+            return try names.filter { !$0.hasPrefix(".") }.sorted().flatMap { name -> [String] in
+                let inner = relative.isEmpty ? name : path(relative, name)
+                var isFolder: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path(input, inner), isDirectory: &isFolder) else { return [] }
+                return isFolder.boolValue ? (recursive ? try files(in: inner) : []) : [inner]
+            }
+        }
+        return try files(in: "")
     }
 
     /// `name` in `folder`, with one slash between them whether or not the folder was given with one.
@@ -58,6 +77,12 @@ public struct FolderEdit: Sendable {
             progress(k, files.count, name)
             let destination = path(output, name)
             if FileManager.default.fileExists(atPath: destination) { report.skipped += 1; continue }
+            let folder = (destination as NSString).deletingLastPathComponent
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw ImageError.unwritable(path: folder, reason: error.localizedDescription)
+            }
             guard ImageFormat(extensionOf: name) != nil else {
                 report.failures.append("\(path(input, name)): unsupported format (\(ImageFormat.supported))")
                 continue

@@ -107,13 +107,16 @@ struct Apply: ParsableCommand {
         discussion: """
         Writes OUT_DIR/NAME for each IN_DIR/NAME, in the same format (a JPEG at quality 92), at its
         own size: the effect's networks edit the image scaled to their working size, and the
-        effect's lift brings the edit back at full resolution. Files already in OUT_DIR are
+        effect's lift brings the edit back at full resolution; a JPEG keeps its colour profile.
+        With --recursive, the images of every subfolder too, into the same tree under OUT_DIR
+        (which may not lie inside IN_DIR then). Files already in OUT_DIR are
         skipped, so an interrupted run resumes. Files that cannot be read, and files of another
         format (.heic, .tif, …), are listed at the end, and the exit status is then 1.
         An effect trained with --diffusion samples each edit with --steps DDIM steps (default 10; 0
         gives its regression head's output), --eta and --seed (one seed, the same images bit for bit).
         Example:
           likewise apply blue_eyes.safetensors photos/ edited/ --refs 3
+          likewise apply grade.safetensors ~/Pictures/2026/ graded/ --recursive
         """
     )
 
@@ -124,6 +127,7 @@ struct Apply: ParsableCommand {
     @Option(help: "DDIM steps of an effect with diffusion (default: 10; 0: its regression head alone).") var steps: Int?
     @Option(help: "DDIM's eta (0: deterministic).") var eta = 0.0
     @Option(help: "Seed of the sampling noise.") var seed: UInt64 = 0
+    @Flag(help: "Edit the images of every subfolder too, keeping the folder tree.") var recursive = false
 
     func validate() throws {
         guard (1...64).contains(refs) else { throw ValidationError("--refs must be 1…64, got \(refs)") }
@@ -139,8 +143,13 @@ struct Apply: ParsableCommand {
         do { sampling = try editor.sampling(steps: steps, eta: eta, seed: seed) } catch { throw ValidationError("\(effect): \(error)") }
         let report: FolderEdit.Report
         do {
-            report = try FolderEdit(input: input, output: output, references: refs, sampling: sampling).run(with: editor, progress: { k, total, name in
-                progress.show("apply: \(k + 1)/\(total) \(name)")
+            let started = Date()
+            let job = FolderEdit(input: input, output: output, references: refs, sampling: sampling, recursive: recursive)
+            report = try job.run(with: editor, progress: { k, total, name in
+                // Images a second over those done so far (a skipped one counts: it took no time).
+                let seconds = Date().timeIntervalSince(started), rate = seconds > 0 ? Double(k) / seconds : 0
+                let pace = k > 0 ? String(format: "  %.2f images/s  ETA %.0f s", rate, Double(total - k) / max(rate, 1e-9)) : ""
+                progress.show("apply: \(k + 1)/\(total) \(name)" + pace)
             })
         } catch let error as ImageError {
             throw ValidationError("\(error)")

@@ -95,11 +95,26 @@ d = json.load(open(sys.argv[1]))
 assert (d[\"task\"], d[\"pairs\"], d[\"heldout\"], d[\"pairing\"], d[\"flow_estimator\"]) == (\"blue_eyes\", 3, 4, \"structural\", \"learned\"), d
 assert [(r[\"method\"], r[\"pairs\"]) for r in d[\"rows\"]] == [(\"identity\", 0), (\"n2n\", 3), (\"one2one\", 3), (\"pix2pix\", 3), (\"pix2pix\", 6)]
 for r in d[\"rows\"]:
-    assert set(r) == {\"method\", \"diffusion\", \"pairs\", \"psnr\", \"ssim\", \"edit_psnr\", \"edit_cover\", \"sharpness\", \"steps\", \"train_seconds\"}, r
-    assert 0 < r[\"edit_cover\"] < 1 and r[\"edit_psnr\"] > 0 and r[\"sharpness\"] > 0 and r[\"diffusion\"] is False
+    assert set(r) == {\"method\", \"diffusion\", \"pairs\", \"psnr\", \"ssim\", \"edit_psnr\", \"edit_cover\", \"outside_psnr\", \"sharpness\", \"steps\", \"train_seconds\"}, r
+    assert 0 < r[\"edit_cover\"] < 1 and r[\"edit_psnr\"] > 0 and r[\"outside_psnr\"] > 0 and r[\"sharpness\"] > 0 and r[\"diffusion\"] is False
 assert d[\"rows\"][0][\"edit_psnr\"] < d[\"rows\"][0][\"psnr\"]
 " "$work/eval.json"'
 check "eval draws the held-out examples: four rows of source, truth and five edits" '[[ $(png_size "$work/eval.png") == 824x637 ]]'
+# --full-size: the held-out scenes drawn larger, every method through every lift, and the colour fit.
+"$bin" eval --task blue_eyes --preset tiny --pairs 3 --large 0 --steps 2 --heldout 2 --full-size 64 --json "$work/eval-full.json" > /dev/null 2>&1
+check "eval --full-size scores each method at that size through every lift, beside a global colour fit" 'python3 -c "
+import json, sys
+rows = json.load(open(sys.argv[1]))[\"rows\"]
+named = [(r[\"method\"], r.get(\"size\"), r.get(\"lift\")) for r in rows]
+lifts = [\"upsample\", \"detail\", \"grid\", \"residual\"]
+expected = [(\"identity\", None, None), (\"identity\", 64, None), (\"colour-fit\", None, None), (\"colour-fit\", 64, None)]
+for method in [\"n2n\", \"one2one\", \"pix2pix\"]:
+    expected += [(method, None, None)] + [(method, 64, lift) for lift in lifts]
+assert named == expected, named
+full = {(r[\"method\"], r.get(\"lift\")): r for r in rows if r.get(\"size\") == 64}
+# Where the edit changes nothing, carrying the change keeps more of the photo than scaling the edit up.
+assert full[(\"one2one\", \"detail\")][\"outside_psnr\"] > full[(\"one2one\", \"upsample\")][\"outside_psnr\"], full
+" "$work/eval-full.json"'
 # --diffusion scores n2n's head and its samples; --vae adds the reconstruction ceilings.
 "$bin" eval --task sleepy --preset tiny --pairs 3 --large 0 --steps 3 --heldout 2 --diffusion --sample-steps 2 --vae --json "$work/diffusion.json" > "$work/diffusion.out" 2> /dev/null
 status=$?
@@ -190,6 +205,14 @@ check "apply writes a JPEG back as a JPEG under its own name" '[[ $(head -c 3 "$
 "$bin" apply "$work/effect.safetensors" "$work/photos/a.png" "$work/nope" > /dev/null 2> "$work/apply-file.err"
 status=$?
 check "apply on a file says it is not a folder" '[[ $status -ne 0 ]] && grep -q "photos/a.png: is a file, not a folder of images" "$work/apply-file.err"'
+mkdir -p "$work/tree/2026/june"
+cp "$work/photos/a.png" "$work/tree/top.png" && cp "$work/photos/e.png" "$work/tree/2026/june/e.png" && cp "$work/photos/d.JPG" "$work/tree/2026/d.JPG"
+"$bin" apply "$work/effect.safetensors" "$work/tree" "$work/tree-out" --recursive > /dev/null 2> "$work/tree.err"
+status=$?
+check "apply --recursive keeps the folder tree, each image at its own size" '[[ $status -eq 0 && $(png_size "$work/tree-out/2026/june/e.png") == 57x31 && -f "$work/tree-out/2026/d.JPG" && -f "$work/tree-out/top.png" ]] && grep -q "3 edited, 0 already done, 0 unreadable" "$work/tree.err"'
+"$bin" apply "$work/effect.safetensors" "$work/tree" "$work/tree/" > /dev/null 2> "$work/tree-same.err"
+status=$?
+check "apply refuses to write into the folder it reads" '[[ $status -ne 0 ]] && grep -q "is the input folder: the edits would replace the photos" "$work/tree-same.err"'
 rm "$work/edited/b.png"
 "$bin" apply "$work/effect.safetensors" "$work/photos" "$work/edited" > /dev/null 2> "$work/apply2.err"
 check "a second run does only what is left" 'grep -q "1 edited, 4 already done, 1 unreadable" "$work/apply2.err"'

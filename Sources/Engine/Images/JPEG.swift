@@ -40,12 +40,16 @@ extension Image {
         let count = Int(decoded.width) * Int(decoded.height) * 3
         let stored = try Image(width: Int(decoded.width), height: Int(decoded.height), pixels: Array(UnsafeBufferPointer(start: rgb, count: count)))
         let profile = decoded.icc.map { Array(UnsafeBufferPointer(start: $0, count: decoded.icc_size)) }
-        return JPEGFile(image: try stored.oriented(exif: Int(decoded.orientation)), components: Int(decoded.components),
+        var image = try stored.oriented(exif: Int(decoded.orientation))
+        image.colourProfile = profile
+        return JPEGFile(image: image, components: Int(decoded.components),
                         progressive: decoded.progressive != 0, orientation: Int(decoded.orientation), iccProfile: profile)
     }
 
-    /// The image as JPEG bytes at `quality` (1–100), with `iccProfile` embedded when given.
-    public func jpegData(quality: Int = Image.defaultJPEGQuality, iccProfile: [UInt8]? = nil) throws -> [UInt8] {
+    /// The image as JPEG bytes at `quality` (1–100), with `iccProfile` (default: the image's
+    /// own `colourProfile`) embedded when there is one.
+    public func jpegData(quality: Int = Image.defaultJPEGQuality, iccProfile given: [UInt8]? = nil) throws -> [UInt8] {
+        let iccProfile = given ?? colourProfile
         guard (1...100).contains(quality) else { throw ImageError.invalidSize("JPEG quality must be 1…100, got \(quality)") }
         let bytes = eightBitSamples()
         var out: UnsafeMutablePointer<UInt8>? = nil

@@ -29,8 +29,8 @@ extension CommandSet {
         },
         Command("loadPairs", [
             Parameter(nil, "folder", .path, "source/ and target/ subfolders, or NAME_src with NAME_tgt (each .png, .jpg or .jpeg)"),
-            Parameter("size", "size", .integer(1...Image.maximumSide), default: .null, "scale and centre-crop every image to size×size"),
-        ], summary: "Your own pairs from a folder; every problem in it is reported at once.") { call, session in
+            Parameter("size", "size", .integer(1...Image.maximumSide), default: .null, shown: "each pair's own", "scale and centre-crop every image to size×size"),
+        ], summary: "Your own pairs from a folder, each at its own size (a pair's two images must match); every problem in it is reported at once.") { call, session in
             .pairs(try Pair.load(from: try call.string("folder"), size: call.has("size") ? try call.integer("size") : nil,
                                  checkInterrupt: session.checkInterrupt))
         },

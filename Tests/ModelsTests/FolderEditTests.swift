@@ -1,0 +1,52 @@
+import Engine
+import Foundation
+@testable import Models
+import Testing
+
+/// A folder of photos edited into another: at their own sizes, the tree kept with `recursive`,
+/// colour profiles carried, and the folders that would lose or re-edit photos refused.
+struct FolderEditTests {
+    func scratch() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likewise-folder-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: dir + "/in/trip/day two", withIntermediateDirectories: true)
+        return dir
+    }
+
+    func editor() throws -> Editor {
+        let pairs = try SyntheticTask(.old).pairs(count: 2, size: 32, seed: 3)
+        return try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .one2one, flow: .hornSchunck), flowEstimator: EditorTests.quickFlow)
+    }
+
+    @Test func aTreeOfPhotosIsEditedAtTheirOwnSizesWithTheirProfiles() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let task = SyntheticTask(.old)
+        try task.pair(index: 0, size: 48, seed: 1).source.write(to: dir + "/in/top.png")
+        try task.pair(index: 1, size: 64, seed: 1).source.resized(width: 61, height: 37).write(to: dir + "/in/trip/wide.png")
+        // A JPEG with a colour profile of its own (any bytes: the codec carries them as they are).
+        let profile = [UInt8]("not really ICC, but carried byte for byte".utf8)
+        let jpeg = try task.pair(index: 2, size: 40, seed: 1).source.jpegData(quality: 90, iccProfile: profile)
+        try Data(jpeg).write(to: URL(fileURLWithPath: dir + "/in/trip/day two/p.JPG"))
+        let flat = try FolderEdit(input: dir + "/in", output: dir + "/flat").run(with: editor())
+        #expect(flat.edited == 1 && flat.failures.isEmpty, "without recursive, subfolders are left alone")
+        let job = FolderEdit(input: dir + "/in", output: dir + "/out", recursive: true)
+        #expect(try job.names() == ["top.png", "trip/day two/p.JPG", "trip/wide.png"])
+        let report = try job.run(with: editor())
+        #expect(report.edited == 3 && report.failures.isEmpty)
+        let wide = try Image(contentsOf: dir + "/out/trip/wide.png")
+        #expect(wide.width == 61 && wide.height == 37)
+        let edited = try Image.decodeJPEG([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/out/trip/day two/p.JPG"))), name: "p")
+        #expect(edited.image.width == 40 && edited.iccProfile == profile)
+    }
+
+    @Test func anOutputFolderThatWouldLoseOrReEditPhotosIsRefused() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let same = #expect(throws: ImageError.self) { try FolderEdit(input: dir + "/in", output: dir + "/in/").names() }
+        #expect(same?.description.contains("is the input folder: the edits would replace the photos") == true, "\(String(describing: same))")
+        let inside = #expect(throws: ImageError.self) { try FolderEdit(input: dir + "/in", output: dir + "/in/edited", recursive: true).names() }
+        #expect(inside?.description.contains("is inside the input folder") == true)
+        // Without recursive, a folder inside is only one more subfolder it does not read.
+        #expect(try FolderEdit(input: dir + "/in", output: dir + "/in/edited").names() == [])
+    }
+}
