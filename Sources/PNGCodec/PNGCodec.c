@@ -48,7 +48,7 @@ static void read_memory(png_structp png, png_bytep into, png_size_t length) {
     reader->offset += length;
 }
 
-int likewise_png_decode(const uint8_t *data, size_t size, uint32_t max_side,
+int likewise_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t max_side,
                         likewise_png_image *out, char *message, size_t message_size) {
     memset(out, 0, sizeof *out);
     if (size < 8 || png_sig_cmp(data, 0, 8) != 0)
@@ -75,10 +75,19 @@ int likewise_png_decode(const uint8_t *data, size_t size, uint32_t max_side,
     }
     memory_reader reader = {data, size, 0};
     png_set_read_fn(png, &reader, read_memory);
-    png_set_user_limits(png, max_side, max_side);
+    // The header's size is checked here, before any pixel memory, with the same words as a JPEG's
+    // (libpng's own limit, lifted to the format's, would refuse in words of its own).
+    png_set_user_limits(png, 0x7fffffff, 0x7fffffff);
     png_read_info(png, info);
 
     png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+    if (width > max_side || height > max_side || (uint64_t)width * height > max_pixels) {
+        if (message_size)
+            snprintf(message, message_size, "%u×%u is larger than this build reads (%llu pixels, %u on a side)", (unsigned)width,
+                     (unsigned)height, (unsigned long long)max_pixels, max_side);
+        png_destroy_read_struct(&png, &info, NULL);
+        return -1;
+    }
     int bit_depth = png_get_bit_depth(png, info), color_type = png_get_color_type(png, info);
     out->width = width;
     out->height = height;

@@ -114,6 +114,12 @@ struct PNGTests {
         // Rewrite IHDR to claim 100000×100000 (with a valid CRC), leaving the 1-pixel data.
         let ihdr = ReferencePNG.chunk("IHDR", ReferencePNG.be32(100_000) + ReferencePNG.be32(100_000) + [8, 0, 0, 0, 0])
         header.replaceSubrange(8..<(8 + ihdr.count), with: ihdr)
-        #expect(throws: ImageError.self) { try Image(pngData: header, name: "huge.png") }
+        let huge = #expect(throws: ImageError.self) { try Image(pngData: header, name: "huge.png") }
+        #expect(huge?.description == "huge.png: 100000×100000 is larger than this build reads (100000000 pixels, 16384 on a side)")
+        // Within each side's limit, too many pixels in all: 12000×9000 is 108 megapixels.
+        let wide = ReferencePNG.chunk("IHDR", ReferencePNG.be32(12_000) + ReferencePNG.be32(9_000) + [8, 0, 0, 0, 0])
+        header.replaceSubrange(8..<(8 + wide.count), with: wide)
+        let many = #expect(throws: ImageError.self) { try Image(pngData: header, name: "many.png") }
+        #expect(many?.description.contains("12000×9000 is larger than this build reads") == true, "\(String(describing: many))")
     }
 }

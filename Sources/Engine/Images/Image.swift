@@ -36,12 +36,14 @@ public struct Image: Equatable, Sendable {
         self.pixels = pixels
     }
 
-    /// The largest side an image may have (a 8192² float image is 805 MB already).
-    public static let maximumSide = 8192
+    /// The largest image: 100 megapixels — beyond any phone's and most cameras' — and 16384 px
+    /// on a side (a panorama). A 100 MP float image is 1.2 GB; an edit holds the photo and its
+    /// result. Files are checked against it from their headers, before any pixel is decoded.
+    public static let maximumPixels = 100_000_000, maximumSide = 16384
 
     static func validate(width: Int, height: Int) throws {
-        guard (1...maximumSide).contains(width), (1...maximumSide).contains(height) else {
-            throw ImageError.invalidSize("\(width)×\(height): each side must be 1…\(maximumSide) pixels")
+        guard (1...maximumSide).contains(width), (1...maximumSide).contains(height), width * height <= maximumPixels else {
+            throw ImageError.invalidSize("\(width)×\(height): each side must be 1…\(maximumSide) pixels, and the whole at most \(maximumPixels / 1_000_000) megapixels")
         }
     }
 

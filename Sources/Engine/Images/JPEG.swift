@@ -20,14 +20,13 @@ extension Image {
     public static let defaultJPEGQuality = 92
 
     /// Decodes a JPEG file (baseline or progressive, colour or grey); `name` (usually the path)
-    /// appears in any error. CMYK files, files larger than `maximumSide` on a side and damaged
+    /// appears in any error. CMYK files, files larger than `maximumPixels` or `maximumSide` and damaged
     /// or truncated files are refused, saying which.
     public static func decodeJPEG(_ data: [UInt8], name: String) throws -> JPEGFile {
         var decoded = likewise_jpeg_image()
         var message = [CChar](repeating: 0, count: 256)
-        let side = UInt64(Image.maximumSide)
         let status = data.withUnsafeBufferPointer { bytes in
-            likewise_jpeg_decode(bytes.baseAddress, bytes.count, side * side, UInt32(side), &decoded, &message, message.count)
+            likewise_jpeg_decode(bytes.baseAddress, bytes.count, UInt64(Image.maximumPixels), UInt32(Image.maximumSide), &decoded, &message, message.count)
         }
         guard status == 0, let rgb = decoded.rgb else {
             let reason = Image.codecText(message)

@@ -24,7 +24,7 @@ extension Image {
         var image = likewise_png_image()
         var message = [CChar](repeating: 0, count: 256)
         let status = data.withUnsafeBufferPointer { bytes in
-            likewise_png_decode(bytes.baseAddress, bytes.count, UInt32(Image.maximumSide), &image, &message, message.count)
+            likewise_png_decode(bytes.baseAddress, bytes.count, UInt64(Image.maximumPixels), UInt32(Image.maximumSide), &image, &message, message.count)
         }
         guard status == 0, let rgb = image.rgb else {
             let reason = Image.codecText(message)

@@ -30,7 +30,7 @@ enum {
 /// Decodes a PNG held in memory. Any colour type and bit depth, interlaced or not; palette and
 /// grey are expanded to RGB, 16-bit samples keep their precision, alpha is dropped.
 /// Images wider or taller than `max_side` are refused before any pixel memory is allocated.
-int likewise_png_decode(const uint8_t *data, size_t size, uint32_t max_side,
+int likewise_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t max_side,
                         likewise_png_image *out, char *message, size_t message_size);
 
 /// Encodes 8-bit pixels (`channels` 3 = RGB or 4 = RGBA, rows of `width × channels` bytes) with
