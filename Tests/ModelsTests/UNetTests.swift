@@ -53,14 +53,17 @@ struct UNetTests {
     /// The chain rule through the whole network, on the im2col convolutions: a Float32 network's
     /// finite differences resolve gradients to about 1 %, and the direct kernels' rounding (their
     /// own gradients checked op by op in OpInfo) moved a few probes across that line. The next
-    /// test holds the direct kernels to these gradients.
+    /// test holds the direct kernels to these gradients. The step is 3·10⁻³: a central
+    /// difference's error is its rounding (≈10⁻⁷ of the objective over the step) plus its
+    /// truncation (the step squared), least near the cube root of Float32's epsilon; at 10⁻³ the
+    /// rounding of OpenBLAS's Haswell kernels (a Zen 2 CPU) put one probe 6 % off.
     @Test func theWholeNetworkHasFiniteDifferenceGradients() throws {
         var rng = RandomGenerator(seed: 5)
         let parameters = Parameters()
         let net = try UNet(parameters, UNetTests.tiny, using: &rng)
         let x = try random([1, 4, 4, 5], seed: 6)
         let mismatches = try ConvolutionGeometry.$allowsDirect.withValue(false) {
-            try gradientMismatches([x] + parameters.tensors, epsilon: 1e-3, maximumProbes: 12) { inputs in try net(inputs[0]) }
+            try gradientMismatches([x] + parameters.tensors, epsilon: 3e-3, maximumProbes: 12) { inputs in try net(inputs[0]) }
         }
         #expect(mismatches.isEmpty, "\(mismatches.prefix(3))")
     }

@@ -13,10 +13,12 @@ extension Kernels {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } }
             return
         }
-        // OpenBLAS runs single-threaded (see `Threads`); the engine's pool splits C into blocks of
-        // rows, or of columns when it has few rows, each one sgemm on one thread. A block of C
-        // reads whole rows (or columns) of op(A) and op(B) and sums over the same K in the same
-        // order, so the result is bitwise the same on any thread count.
+        // OpenBLAS runs single-threaded (see `Threads`); C is cut into blocks of rows, or of columns
+        // when it has few rows, each one sgemm, and the engine's pool hands whole blocks to its
+        // threads. The blocks do not depend on the thread count, so neither does the result:
+        // OpenBLAS's Haswell kernels (those of a Zen 2 CPU without AVX-512) sum a row near the end
+        // of a call differently from the same row mid-call, and one call cut in two by a second
+        // thread differed from the whole in the last bits.
         func block(rows: Range<Int>, columns: Range<Int>) {
             let aStart = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
             let bStart = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
@@ -25,13 +27,19 @@ extension Kernels {
                         Int32(rows.count), Int32(columns.count), Int32(k), alpha, aStart, Int32(lda), bStart, Int32(ldb),
                         beta, c + rows.lowerBound * ldc + columns.lowerBound, Int32(ldc))
         }
-        // A thread's share must be worth a wake-up (~10 µs): about a million multiply-adds, and
-        // blocks of at least 16 rows or columns so OpenBLAS's micro-kernels stay full.
-        let grain = max(16, (1 << 20) / max(n * k, 1))
-        if m >= n || m >= 2 * 16 {
-            Threads.parallelFor(m, grain: grain) { rows in block(rows: rows, columns: 0..<n) }
+        // A block is worth a thread's wake-up (~10 µs): about a million multiply-adds, and at
+        // least 256 rows or columns, so that each call's packing of the other operand stays a
+        // small part of it (a 32768-row im2col product is 128 calls).
+        func split(_ count: Int, perLine work: Int, _ body: (Range<Int>) -> Void) {
+            let side = max(256, (1 << 20) / max(work, 1)), blocks = (count + side - 1) / side
+            Threads.parallelFor(blocks, grain: 1) { range in
+                for index in range { body((index * side)..<min((index + 1) * side, count)) }
+            }
+        }
+        if m >= n || m >= 32 {
+            split(m, perLine: n * k) { rows in block(rows: rows, columns: 0..<n) }
         } else {
-            Threads.parallelFor(n, grain: max(16, (1 << 20) / max(m * k, 1))) { columns in block(rows: 0..<m, columns: columns) }
+            split(n, perLine: m * k) { columns in block(rows: 0..<m, columns: columns) }
         }
     }
 
