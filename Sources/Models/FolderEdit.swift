@@ -12,6 +12,11 @@ public struct FolderEdit: Sendable {
         public var edited = 0, skipped = 0
         /// "PATH: why" for each file that could not be read or edited.
         public var failures: [String] = []
+        /// "PATH: what changed" for each edited file whose reading changed something (see
+        /// `Image.conversion`).
+        public var converted: [String] = []
+        /// One line on `converted`, or nil.
+        public var conversionNote: String? { Image.conversionNote(converted) }
     }
 
     public let input: String, output: String
@@ -89,6 +94,7 @@ public struct FolderEdit: Sendable {
             }
             do {
                 let source = try Image(contentsOf: path(input, name))
+                if let conversion = source.conversion { report.converted.append("\(path(input, name)): \(conversion)") }
                 try editor.edit(source, references: references, sampling: sampling, checkInterrupt: checkInterrupt).image.write(to: destination)
                 report.edited += 1
             } catch let error as ImageError {

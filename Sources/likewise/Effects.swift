@@ -69,6 +69,7 @@ struct Train: ParsableCommand {
         let design = try design(), settings = design.preset
         let training = try task.map { try SyntheticTask(named: $0).pairs(count: pairs, size: design.size, seed: seed) }
             ?? Pair.load(from: data ?? "")
+        if let note = Pair.conversionNote(training) { progress.show(note, done: true) }
         let editor = try Editor.build(pairs: training, design: design, say: { progress.show($0, done: true) },
                                       progress: { progress.show($0) })
         let total = steps ?? settings.steps
@@ -155,6 +156,7 @@ struct Apply: ParsableCommand {
             throw ValidationError("\(error)")
         }
         progress.show("apply: \(report.edited) edited, \(report.skipped) already done, \(report.failures.count) unreadable", done: true)
+        if let note = report.conversionNote { FileHandle.standardError.write(Data((note + "\n").utf8)) }
         guard report.failures.isEmpty else {
             FileHandle.standardError.write(Data((["could not edit:"] + report.failures.map { "  " + $0 }).joined(separator: "\n").utf8 + Data("\n".utf8)))
             throw ExitCode(1)

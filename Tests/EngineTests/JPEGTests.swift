@@ -86,6 +86,8 @@ struct JPEGTests {
         }
         // A grey JPEG is read as RGB with the three channels equal.
         let grey = try Image(contentsOf: "\(dir)/grey.jpg")
+        let colour = try Image(contentsOf: "\(dir)/baseline.jpg")
+        #expect(grey.conversion == "grey, read as RGB" && colour.conversion == nil)
         let greyPixels = grey.pixels
         let unequal = stride(from: 0, to: greyPixels.count, by: 3).filter { (p: Int) -> Bool in
             greyPixels[p] != greyPixels[p + 1] || greyPixels[p] != greyPixels[p + 2]

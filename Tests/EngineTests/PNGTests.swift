@@ -109,6 +109,26 @@ struct PNGTests {
         #expect(missing?.description == "/no/such/dir/x.png: no such file")
     }
 
+    @Test func whatReadingChangedIsSaidInAFewWords() throws {
+        func read(_ colourType: UInt8, _ bitDepth: Int, _ channels: Int) throws -> String? {
+            let palette = colourType == 3 ? (0..<4).map(PNGTests.paletteEntry) : []
+            let bytes = ReferencePNG.encode(width: 2, height: 2, colourType: colourType, bitDepth: bitDepth, palette: palette) { _, _ in
+                Array(repeating: 1, count: channels)
+            }
+            return try Image(pngData: bytes, name: "t.png").conversion
+        }
+        #expect(try read(2, 8, 3) == nil, "8-bit RGB is read as it is")
+        #expect(try read(0, 8, 1) == "grey, read as RGB")
+        #expect(try read(3, 8, 1) == "a palette image, read as RGB")
+        #expect(try read(6, 8, 4) == "its transparency dropped (Likewise edits colour only)")
+        #expect(try read(4, 16, 2) == "grey, read as RGB; its transparency dropped (Likewise edits colour only); 16 bits a sample, edited at full precision and written at 8")
+        let image = try Image(pngData: ReferencePNG.encode(width: 1, height: 1, colourType: 0, bitDepth: 8) { _, _ in [9] }, name: "g.png")
+        #expect(Image.conversionNote([("g.png", image)]) == "note: g.png: grey, read as RGB")
+        let many = Image.conversionNote(Array(repeating: ("g.png", image), count: 5))
+        #expect(many == "note: 5 files read with changes — g.png: grey, read as RGB; g.png: grey, read as RGB; g.png: grey, read as RGB and 2 more")
+        #expect(Image.conversionNote([("plain", try Image(width: 1, height: 1))]) == nil)
+    }
+
     @Test func hugeDeclaredSizesAreRefusedBeforeAllocating() throws {
         var header = ReferencePNG.encode(width: 1, height: 1, colourType: 0, bitDepth: 8) { _, _ in [0] }
         // Rewrite IHDR to claim 100000×100000 (with a valid CRC), leaving the 1-pixel data.

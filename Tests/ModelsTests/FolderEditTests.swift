@@ -37,6 +37,7 @@ struct FolderEditTests {
         #expect(wide.width == 61 && wide.height == 37)
         let edited = try Image.decodeJPEG([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/out/trip/day two/p.JPG"))), name: "p")
         #expect(edited.image.width == 40 && edited.iccProfile == profile)
+        #expect(report.converted.isEmpty && report.conversionNote == nil, "8-bit colour files change nothing in reading")
     }
 
     @Test func anOutputFolderThatWouldLoseOrReEditPhotosIsRefused() throws {

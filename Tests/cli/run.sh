@@ -197,6 +197,17 @@ chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.p
 open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
                              + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 ' "$work/photos/e.png"
+# A grey one: reading it as RGB is said in a line, by image() and by apply.
+python3 -c '
+import struct, sys, zlib
+w, h = 20, 12
+rows = b"".join(b"\0" + bytes(10 * x for x in range(w)) for y in range(h))
+chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+                             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+' "$work/grey.png"
+printf 'let g = image("%s/grey.png")\ng.width\n' "$work" > "$work/grey.lw"
+check "image() of a grey PNG says it was read as RGB" '"$bin" run "$work/grey.lw" --out "$work/grey-run" 2>&1 | grep -q "note: .*grey.png: grey, read as RGB"'
 "$bin" apply "$work/effect.safetensors" "$work/photos" "$work/edited" > /dev/null 2> "$work/apply.err"
 status=$?
 check "apply edits every readable image at its own size (the effect works at 32 px)" '[[ $(png_size "$work/edited/a.png") == 48x48 && $(png_size "$work/edited/e.png") == 57x31 && -f "$work/edited/b.png" && -f "$work/edited/c.png" ]]'

@@ -14,6 +14,11 @@ public struct Image: Equatable, Sendable {
     /// the networks see: a training pair read from a JPEG is the pair saved without its profile.
     public var colourProfile: [UInt8]?
 
+    /// What reading the file changed, in a few words ("grey, read as RGB; its transparency
+    /// dropped"), so that a front end can say so in a line; nil when nothing did. Like the
+    /// profile, not part of `==`.
+    public var conversion: String?
+
     public static func == (a: Image, b: Image) -> Bool { a.width == b.width && a.height == b.height && a.pixels == b.pixels }
 
     /// An image of one colour.

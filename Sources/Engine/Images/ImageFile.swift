@@ -62,6 +62,20 @@ extension Image {
         }
     }
 
+    /// One line saying which of `files` (a name and the image read from it) reading changed, and
+    /// how — "note: a.png: grey, read as RGB", or for several the first three and a count —
+    /// nil when none: conversions are said, never made silently.
+    public static func conversionNote(_ files: [(name: String, image: Image)]) -> String? {
+        conversionNote(files.compactMap { file in file.image.conversion.map { "\(file.name): \($0)" } })
+    }
+
+    /// `conversionNote` of changes already written "NAME: what changed".
+    public static func conversionNote(_ changed: [String]) -> String? {
+        guard !changed.isEmpty else { return nil }
+        let more = changed.count > 3 ? " and \(changed.count - 3) more" : ""
+        return "note: " + (changed.count == 1 ? changed[0] : "\(changed.count) files read with changes — " + changed.prefix(3).joined(separator: "; ") + more)
+    }
+
     /// A sample in [0, 1] as a byte, rounded (NaN as 0).
     static func byte(_ v: Float) -> UInt8 { v.isNaN ? 0 : UInt8(min(max(v, 0), 1) * 255 + 0.5) }
 

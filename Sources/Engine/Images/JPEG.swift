@@ -41,6 +41,7 @@ extension Image {
         let profile = decoded.icc.map { Array(UnsafeBufferPointer(start: $0, count: decoded.icc_size)) }
         var image = try stored.oriented(exif: Int(decoded.orientation))
         image.colourProfile = profile
+        image.conversion = decoded.components == 1 ? "grey, read as RGB" : nil
         return JPEGFile(image: image, components: Int(decoded.components),
                         progressive: decoded.progressive != 0, orientation: Int(decoded.orientation), iccProfile: profile)
     }

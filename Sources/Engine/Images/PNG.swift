@@ -34,6 +34,20 @@ extension Image {
         let count = Int(image.width) * Int(image.height) * 3
         try self.init(width: Int(image.width), height: Int(image.height),
                       pixels: Array(UnsafeBufferPointer(start: rgb, count: count)))
+        conversion = Image.conversion(colourType: Int(image.color_type), bitDepth: Int(image.bit_depth))
+    }
+
+    /// What reading a PNG of this colour type and depth into RGB changes (nil: 8-bit RGB).
+    static func conversion(colourType: Int, bitDepth: Int) -> String? {
+        var changes: [String] = []
+        switch colourType {
+        case 0, 4: changes.append("grey, read as RGB")
+        case 3: changes.append("a palette image, read as RGB")
+        default: break
+        }
+        if colourType == 4 || colourType == 6 { changes.append("its transparency dropped (Likewise edits colour only)") }
+        if bitDepth == 16 { changes.append("16 bits a sample, edited at full precision and written at 8") }
+        return changes.isEmpty ? nil : changes.joined(separator: "; ")
     }
 
     /// The image as 8-bit PNG bytes: RGB, or RGBA when `alpha` gives an opacity (0…1) per pixel.

@@ -24,6 +24,11 @@ public struct Pair: Sendable, Equatable {
 
 /// Loading a user's own pairs from a folder.
 extension Pair {
+    /// `Image.conversionNote` for the pairs' images, named "NAME source" and "NAME target".
+    public static func conversionNote(_ pairs: [Pair]) -> String? {
+        Image.conversionNote(pairs.flatMap { [("\($0.name) source", $0.source), ("\($0.name) target", $0.target)] })
+    }
+
     /// Reads the pairs in `folder`, in name order, in either layout:
     /// `folder/source/NAME.png` with `folder/target/NAME.png`, or `NAME_src.png` with
     /// `NAME_tgt.png` side by side (each file PNG or JPEG: `.png`, `.jpg`, `.jpeg`). Each pair keeps
@@ -85,8 +90,11 @@ extension Pair {
                     continue
                 }
                 if let size {
+                    // Scaled, each keeps the word on how its file was read.
+                    let read = (source.conversion, target.conversion)
                     source = try source.squared(to: size)
                     target = try target.squared(to: size)
+                    (source.conversion, target.conversion) = read
                 }
                 pairs.append(Pair(name: name, source: source, target: target))
             } catch {

@@ -31,12 +31,16 @@ extension CommandSet {
             Parameter(nil, "folder", .path, "source/ and target/ subfolders, or NAME_src with NAME_tgt (each .png, .jpg or .jpeg)"),
             Parameter("size", "size", .integer(1...Image.maximumSide), default: .null, shown: "each pair's own", "scale and centre-crop every image to size×size"),
         ], summary: "Your own pairs from a folder, each at its own size (a pair's two images must match); every problem in it is reported at once.") { call, session in
-            .pairs(try Pair.load(from: try call.string("folder"), size: call.has("size") ? try call.integer("size") : nil,
-                                 checkInterrupt: session.checkInterrupt))
+            let pairs = try Pair.load(from: try call.string("folder"), size: call.has("size") ? try call.integer("size") : nil,
+                                      checkInterrupt: session.checkInterrupt)
+            if let note = Pair.conversionNote(pairs) { session.print(note) }
+            return .pairs(pairs)
         },
         Command("image", [Parameter(nil, "path", .path, "a PNG or JPEG file")],
-                summary: "An image read from a PNG (any colour type and bit depth) or JPEG file (turned as its EXIF orientation says).") { call, _ in
-            .image(try Image(contentsOf: try call.string("path")))
+                summary: "An image read from a PNG (any colour type and bit depth) or JPEG file (turned as its EXIF orientation says).") { call, session in
+            let path = try call.string("path"), image = try Image(contentsOf: path)
+            if let note = Image.conversionNote([(path, image)]) { session.print(note) }
+            return .image(image)
         },
         Command("split", [
             Parameter(nil, "pairs", .pairs, "the pairs to split"),
