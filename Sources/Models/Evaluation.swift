@@ -18,8 +18,9 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
     public var editCover: Double
     /// PSNR outside the edit region, where the output should be the source: what an edit keeps.
     public var outsidePSNR: Double?
-    /// The held-out images' side when they were scored at another size than the working one,
-    /// and the lift that brought the edits there (nil: scored at the working size).
+    /// The held-out images' side when they were scored at another size than the working one (0:
+    /// each at its own, a folder's photos), and the lift that brought the edits there (nil:
+    /// scored at the working size).
     public var size: Int?, lift: String?
     /// Sharpness fidelity (`Metrics.sharpness`), averaged over the held-out pairs whose truth
     /// has fine detail: 1 is the truth's, below is blurrier.

@@ -34,6 +34,7 @@ struct Eval: ParsableCommand {
         its edits brought back from the working size by each lift (rows with "size" and "lift"),
         beside "colour-fit": a global quadratic RGB polynomial least-squares fitted on the training
         pairs, a photographer's preset; outside_psnr is the PSNR where the edit changes nothing.
+        With --data, the held-out pairs are scored so too, each at its own size ("size": 0).
         Build with `swift build -c release` first.
         """
     )
@@ -88,16 +89,19 @@ struct Eval: ParsableCommand {
     func run() throws {
         let settings = try EditorPreset.named(preset)
         let budget = steps == nil ? self.budget ?? 240 : nil
-        let (name, training, test) = try data.map { try ownPairs(in: $0, size: settings.size) } ?? builtInPairs(size: settings.size)
+        let (name, training, ownTest) = try data.map { try ownPairs(in: $0) } ?? builtInPairs(size: settings.size)
+        // A folder's held-out pairs are scored at the working size, as the networks see them, and
+        // at their own sizes through every lift.
+        let test = try ownTest.map { try $0.squeezed(to: settings.size) }
         let large = data == nil ? self.large : 0
         var rows = [try EvaluationRow.score(method: "identity", pairs: 0, steps: 0, trainSeconds: 0, on: test) { $0 }]
         report(rows[0])
         // The held-out scenes drawn at --full-size, with a colour fit on the training pairs.
-        let full = try fullSize.map { try SyntheticTask(named: name).pairs(count: heldout, size: $0, seed: seed &+ 1_000_003) }
+        let full = try data == nil ? fullSize.map { try SyntheticTask(named: name).pairs(count: heldout, size: $0, seed: seed &+ 1_000_003) } : ownTest
         func scoreLarge(_ method: String, pairs count: Int, steps: Int, seconds: Double, lift: Lift?, _ predict: (Image) throws -> Image) throws {
             guard let full else { return }
             var row = try EvaluationRow.score(method: method, pairs: count, steps: steps, trainSeconds: seconds, on: full, predict: predict)
-            (row.size, row.lift) = (fullSize, lift?.rawValue)
+            (row.size, row.lift) = (data == nil ? fullSize : 0, lift?.rawValue)
             rows.append(row)
             report(row)
         }
@@ -191,8 +195,9 @@ struct Eval: ParsableCommand {
     }
 
     /// A folder's pairs, shuffled by --seed: the first --pairs train, up to --heldout of the rest are held out.
-    private func ownPairs(in folder: String, size: Int) throws -> (String, [Pair], [Pair]) {
-        var all = try Pair.load(from: folder, size: size)
+    private func ownPairs(in folder: String) throws -> (String, [Pair], [Pair]) {
+        var all = try Pair.load(from: folder)
+        if let note = Pair.conversionNote(all) { print(note) }
         guard all.count > pairs else {
             throw ValidationError("\(folder) has \(all.count) pairs: --pairs \(pairs) leaves none to hold out")
         }
@@ -217,7 +222,7 @@ struct Eval: ParsableCommand {
         let edit = row.editPSNR.map { String(format: "%6.2f", $0) } ?? "     —"
         let sharpness = row.sharpness.map { String(format: "%.3f", $0) } ?? "    —"
         let outside = row.outsidePSNR.map { String(format: "%6.2f", $0) } ?? "     —"
-        let name = row.method + (row.diffusion ? "+diff" : "") + (row.size.map { " @\($0)" } ?? "") + (row.lift.map { " " + $0 } ?? "")
+        let name = row.method + (row.diffusion ? "+diff" : "") + (row.size.map { $0 == 0 ? " @own" : " @\($0)" } ?? "") + (row.lift.map { " " + $0 } ?? "")
         print(name.padding(toLength: 24, withPad: " ", startingAt: 0)
               + String(format: "%5d pairs  PSNR %6.2f  SSIM %.4f  edit PSNR %@  cover %.3f  outside %@  sharpness %@  %5d steps  %7.1f s",
                        row.pairs, row.psnr, row.ssim, edit, row.editCover, outside, sharpness, row.steps, row.trainSeconds))

@@ -76,4 +76,16 @@ struct ImageGeometryTests {
         #expect(batch.shape == [2, 3, 5, 3])
         #expect(throws: ImageError.self) { try Image.batch([image, ramp(3, 5)]) }
     }
+
+    @Test func aCropIsTheRegionAskedForOrAnErrorSayingWhereItFellOutside() throws {
+        var image = try Image(width: 5, height: 4, pixels: (0..<60).map { Float($0) / 60 })
+        image.colourProfile = [1, 2, 3]
+        let crop = try image.cropped(x: 1, y: 2, width: 3, height: 2)
+        #expect(crop.width == 3 && crop.height == 2 && crop[0, 0] == image[1, 2] && crop[2, 1] == image[3, 3])
+        #expect(crop.colourProfile == [1, 2, 3])
+        let outside = #expect(throws: ImageError.self) { try image.cropped(x: 3, y: 0, width: 3, height: 1) }
+        #expect(outside?.description.contains("a 3×1 region at (3, 0) does not lie inside a 5×4 image") == true)
+        #expect(throws: ImageError.self) { try image.cropped(x: -1, y: 0, width: 1, height: 1) }
+        #expect(throws: ImageError.self) { try image.cropped(x: 0, y: 0, width: 0, height: 1) }
+    }
 }

@@ -126,7 +126,8 @@ assert rows[1][\"psnr\"] != rows[2][\"psnr\"] and rows[3][\"steps\"] == 3
 " "$work/diffusion.json" && grep -q "^n2n+diff " "$work/diffusion.out"'
 "$bin" eval --task sleepy --sample-steps 0 > /dev/null 2> "$work/steps-bad.err"
 check "eval --sample-steps 0 is refused" 'grep -q "sample-steps must be 1…100, got 0" "$work/steps-bad.err"'
-# --data DIR: the folder's pairs, shuffled, train on --pairs and hold the rest out; --budget trains by the clock.
+# --data DIR: the folder's pairs, shuffled, train on --pairs and hold the rest out, scored at the
+# working size and at their own; --budget trains by the clock.
 mkdir -p "$work/own"
 { echo 'let p = synth("old", count: 5, size: 32, seed: 60)'
   for i in 0 1 2 3 4; do echo "save(p[$i].source, \"$work/own/face${i}_src.png\")"; echo "save(p[$i].target, \"$work/own/face${i}_tgt.png\")"; done
@@ -138,8 +139,13 @@ check "eval --data holds out the pairs it does not train on" '[[ $status -eq 0 ]
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert (d[\"task\"], d[\"pairs\"], d[\"heldout\"], d[\"pairing\"]) == (\"own\", 3, 2, \"implicit\"), d
-assert [r[\"method\"] for r in d[\"rows\"]] == [\"identity\", \"n2n\", \"one2one\", \"pix2pix\"]
-assert all(r[\"steps\"] >= 5 and r[\"train_seconds\"] < 6 for r in d[\"rows\"][1:]), d[\"rows\"]
+working = [r for r in d[\"rows\"] if \"size\" not in r]
+assert [r[\"method\"] for r in working] == [\"identity\", \"colour-fit\", \"n2n\", \"one2one\", \"pix2pix\"]
+assert all(r[\"steps\"] >= 5 and r[\"train_seconds\"] < 6 for r in working[2:]), working
+# Each held-out photo is scored at its own size too (size 0), every method through every lift.
+own = [(r[\"method\"], r.get(\"lift\")) for r in d[\"rows\"] if r.get(\"size\") == 0]
+lifts = [\"upsample\", \"detail\", \"grid\", \"residual\"]
+assert own == [(\"identity\", None), (\"colour-fit\", None)] + [(m, l) for m in [\"n2n\", \"one2one\", \"pix2pix\"] for l in lifts], own
 " "$work/own.json"'
 "$bin" eval --task nosuch > /dev/null 2> "$work/eval-bad.err"
 status=$?

@@ -14,7 +14,7 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = os.path.join(os.path.dirname(__file__), "..", "..", "Notebooks")
 # How many PNG pictures each notebook must show at least, with the ci profile.
-PICTURES = {"01-quickstart": 7, "02-flow-and-colour": 7, "03-vae-and-diffusion": 8, "04-your-own-pairs": 5, "05-why-n-to-n": 3}
+PICTURES = {"01-quickstart": 7, "02-flow-and-colour": 7, "03-vae-and-diffusion": 8, "04-your-own-photographs": 5, "05-why-n-to-n": 3}
 
 
 def pngs(cell):
@@ -107,12 +107,16 @@ class NotebookFolder(unittest.TestCase):
         tune = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("let t = tune("))
         self.assertTrue(any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in tune.outputs), tune.outputs)
 
-    def test_your_own_pairs_reads_the_example_folder(self):
-        nb = self.run_notebook("04-your-own-pairs")
-        self.check_pictures("04-your-own-pairs", nb)
+    def test_your_own_photographs_are_learned_and_edited_at_their_own_size(self):
+        nb = self.run_notebook("04-your-own-photographs")
+        self.check_pictures("04-your-own-photographs", nb)
         printed = "".join(text_of(c) for c in nb.cells)
         self.assertIn("9 to train, 3 held out", printed)
-        self.assertIn("apply: 3 edited, 0 already done, 0 unreadable", printed)
+        # The portrait stored on its side comes back upright, at its own size.
+        self.assertIn("in 600 × 900 out 600 × 900", printed)
+        self.assertIn("apply: 2 edited, 0 already done, 0 unreadable", printed)
+        edited = os.path.join(self.folder, "out", "own", "edited")
+        self.assertEqual(sorted(os.listdir(edited)), ["astronaut.jpg", "coffee_portrait.jpg"])
 
     def test_why_n_to_n_follows_three_models_on_held_out_pairs(self):
         nb = self.run_notebook("05-why-n-to-n")

@@ -52,12 +52,21 @@ extension Image {
         guard newWidth <= width, newHeight <= height else {
             throw ImageError.invalidSize("cannot crop \(width)×\(height) to a larger \(newWidth)×\(newHeight)")
         }
-        try Image.validate(width: newWidth, height: newHeight)
-        let x0 = (width - newWidth) / 2, y0 = (height - newHeight) / 2
+        return try cropped(x: (width - newWidth) / 2, y: (height - newHeight) / 2, width: newWidth, height: newHeight)
+    }
+
+    /// The `width × height` region whose top-left pixel is (`x`, `y`), which must lie inside the
+    /// image; the colour profile is kept (a crop of a photo is of the photo).
+    public func cropped(x x0: Int, y y0: Int, width newWidth: Int, height newHeight: Int) throws -> Image {
+        guard x0 >= 0, y0 >= 0, newWidth >= 1, newHeight >= 1, x0 <= width - newWidth, y0 <= height - newHeight else {
+            throw ImageError.invalidSize("a \(newWidth)×\(newHeight) region at (\(x0), \(y0)) does not lie inside a \(width)×\(height) image")
+        }
         var out = [Float]()
         out.reserveCapacity(newWidth * newHeight * 3)
         for y in y0..<(y0 + newHeight) { out += pixels[(3 * (y * width + x0))..<(3 * (y * width + x0 + newWidth))] }
-        return try Image(width: newWidth, height: newHeight, pixels: out)
+        var image = try Image(width: newWidth, height: newHeight, pixels: out)
+        image.colourProfile = colourProfile
+        return image
     }
 
     /// The image with borders of `colour` added on each side.

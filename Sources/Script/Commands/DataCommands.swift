@@ -42,6 +42,20 @@ extension CommandSet {
             if let note = Image.conversionNote([(path, image)]) { session.print(note) }
             return .image(image)
         },
+        Command("crop", [
+            Parameter(nil, "image", .image, "the image"),
+            Parameter("x", "x", .integer(0...Image.maximumSide), "the region's left column"),
+            Parameter("y", "y", .integer(0...Image.maximumSide), "the region's top row"),
+            Parameter("width", "width", .integer(1...Image.maximumSide), "the region's width"),
+            Parameter("height", "height", .integer(1...Image.maximumSide), "the region's height"),
+        ], summary: "A region of an image, at full resolution: to look closely at what an edit kept.") { call, _ in
+            guard case let .image(image) = call.value("image") else { throw ScriptError(.type, "crop: image must be an Image") }
+            do {
+                return .image(try image.cropped(x: call.integer("x"), y: call.integer("y"), width: call.integer("width"), height: call.integer("height")))
+            } catch let error as ImageError {
+                throw ScriptError(.value, "crop: \(error)")
+            }
+        },
         Command("split", [
             Parameter(nil, "pairs", .pairs, "the pairs to split"),
             Parameter("train", "train", .number, default: .number(0.8), "the training share: a fraction below 1, or a count"),
