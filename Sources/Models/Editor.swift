@@ -201,8 +201,10 @@ public final class Editor {
     public func edit(_ x: Image, references k: Int = 1, sampling: Sampling? = nil, lift: Lift? = nil,
                      checkInterrupt: () throws -> Void = {}) throws -> (image: Image, references: [Int]) {
         guard k >= 1 else { throw EngineError.invalidArgument(op: "edit", message: "references must be ≥ 1, got \(k)") }
-        let chosen = pairing.usesReferences ? try Profile.phase("choose references") { try nearest(to: x, count: min(k, pairs.count)) } : []
-        return (try edit(x, using: chosen, sampling: sampling, lift: lift, checkInterrupt: checkInterrupt), chosen)
+        // The references are chosen on x as the networks see it, scaled once for both.
+        let low = try workingView(of: x)
+        let chosen = pairing.usesReferences ? try Profile.phase("choose references") { try nearest(to: low, count: min(k, pairs.count)) } : []
+        return (try edit(x, low: low, using: chosen, sampling: sampling, lift: lift, checkInterrupt: checkInterrupt), chosen)
     }
 
     /// `x` edited with the training pairs `references` as references: the networks edit x scaled
@@ -213,16 +215,26 @@ public final class Editor {
     /// `checkInterrupt` (so that a long sampling run stops within a step).
     public func edit(_ x: Image, using references: [Int], sampling: Sampling? = nil, lift: Lift? = nil,
                      checkInterrupt: () throws -> Void = {}, onStep: (Int, Image) throws -> Void = { _, _ in }) throws -> Image {
-        let low = x.width == size && x.height == size ? x : try Profile.phase("scale") { try x.resized(width: size, height: size) }
-        let edit = try edit(low: low, using: references, sampling: sampling ?? defaultSampling, checkInterrupt: checkInterrupt, onStep: onStep)
+        try edit(x, low: workingView(of: x), using: references, sampling: sampling, lift: lift, checkInterrupt: checkInterrupt, onStep: onStep)
+    }
+
+    /// x scaled whole to the working size, as the networks see it.
+    private func workingView(of x: Image) throws -> Image {
+        x.width == size && x.height == size ? x : try Profile.phase("scale") { try x.resized(width: size, height: size) }
+    }
+
+    /// `edit(_:using:…)` of x, given as `low` at the working size too.
+    private func edit(_ x: Image, low: Image, using references: [Int], sampling: Sampling?, lift: Lift?,
+                      checkInterrupt: () throws -> Void, onStep: (Int, Image) throws -> Void = { _, _ in }) throws -> Image {
+        let edit = try networksEdit(low, using: references, sampling: sampling ?? defaultSampling, checkInterrupt: checkInterrupt, onStep: onStep)
         var lifted = try Profile.phase("lift") { try (lift ?? design.lift).lifted(edit, of: low, to: x) }
         lifted.colourProfile = x.colourProfile  // the photo's colours, edited, mean what they meant
         return lifted
     }
 
-    /// `edit(_:using:…)` of an image at the working size.
-    private func edit(low input: Image, using references: [Int], sampling: Sampling, checkInterrupt: () throws -> Void,
-                      onStep: (Int, Image) throws -> Void) throws -> Image {
+    /// The networks' edit of `input`, an image at the working size.
+    private func networksEdit(_ input: Image, using references: [Int], sampling: Sampling, checkInterrupt: () throws -> Void,
+                              onStep: (Int, Image) throws -> Void) throws -> Image {
         guard references.allSatisfy(pairs.indices.contains) else {
             throw EngineError.invalidArgument(op: "edit", message: "references must be pair indices 0..<\(pairs.count), got \(references)")
         }

@@ -47,6 +47,15 @@ extension Image {
         return try resized(width: w, height: h).centreCropped(width: side, height: side)
     }
 
+    /// The image shrunk, keeping its aspect, so that its longer side is at most `side` (itself
+    /// when it is): how a photo is shown, or tuned, at a size a notebook displays whole.
+    public func shrunk(toFit side: Int) throws -> Image {
+        let longer = max(width, height)
+        guard longer > side else { return self }
+        let scale = Double(side) / Double(longer)
+        return try resized(width: max(1, Int((Double(width) * scale).rounded())), height: max(1, Int((Double(height) * scale).rounded())))
+    }
+
     /// The central `width × height` region (which must fit inside the image).
     public func centreCropped(width newWidth: Int, height newHeight: Int) throws -> Image {
         guard newWidth <= width, newHeight <= height else {

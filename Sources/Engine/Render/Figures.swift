@@ -29,7 +29,7 @@ public enum Figure {
             try row.map { tile in
                 guard max(tile.image.width, tile.image.height) > budget else { return tile }
                 let size = "\(tile.image.width)×\(tile.image.height)"
-                return Tile(try shrunk(tile.image, toFit: budget), title: tile.title.isEmpty ? size : "\(tile.title) (\(size))", lines: tile.lines)
+                return Tile(try tile.image.shrunk(toFit: budget), title: tile.title.isEmpty ? size : "\(tile.title) (\(size))", lines: tile.lines)
             }
         }
         let all = rows.flatMap { $0 }
@@ -83,7 +83,7 @@ public enum Figure {
     /// `displaySide` shrunk to it and captioned with its own size; else itself.
     public static func displayed(_ image: Image) throws -> Image {
         if max(image.width, image.height) > displaySide {
-            let shown = try shrunk(image, toFit: displaySide)
+            let shown = try image.shrunk(toFit: displaySide)
             return try layout([[Tile(shown, title: "\(image.width)×\(image.height), shown at \(shown.width)×\(shown.height)")]])
         }
         let scale = displayScale([image])
@@ -96,15 +96,6 @@ public enum Figure {
     /// The longest side a picture is shown at: a 12-megapixel photo must not go inline whole (a
     /// PNG of tens of megabytes); the value, and what `save` writes, keep every pixel.
     public static let displaySide = 1024
-
-    /// `image` shrunk, keeping its aspect, so that its longer side is at most `side` (itself when it is).
-    static func shrunk(_ image: Image, toFit side: Int) throws -> Image {
-        let longer = max(image.width, image.height)
-        guard longer > side else { return image }
-        let scale = Double(side) / Double(longer)
-        return try image.resized(width: max(1, Int((Double(image.width) * scale).rounded())),
-                                 height: max(1, Int((Double(image.height) * scale).rounded())))
-    }
 
     /// Images in a row, each with its caption: a denoising trajectory, a sweep.
     public static func strip(_ images: [Image], captions: [String] = [], heading: String = "") throws -> Image {

@@ -20,10 +20,7 @@ public final class Tuning: ScriptObject, @unchecked Sendable {
 
     init(editor: Editor, source: Image, refs: Int, strength: Double, steps: Int, seed: Int) throws {
         // Redrawn at a size a notebook shows whole, so that a slider moved on a photo answers at once.
-        let scale = min(1, Double(Tuning.side) / Double(max(source.width, source.height)))
-        let shown = scale < 1 ? try source.resized(width: max(1, Int((Double(source.width) * scale).rounded())),
-                                                   height: max(1, Int((Double(source.height) * scale).rounded()))) : source
-        (self.editor, self.source, self.refs, self.strength) = (editor, shown, refs, strength)
+        (self.editor, self.source, self.refs, self.strength) = (editor, try source.shrunk(toFit: Tuning.side), refs, strength)
         (self.steps, self.seed) = (steps, seed)
     }
 
