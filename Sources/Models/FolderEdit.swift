@@ -71,6 +71,11 @@ public struct FolderEdit: Sendable {
     public func run(with editor: Editor, checkInterrupt: () throws -> Void = {},
                     progress: (Int, Int, String) -> Void = { _, _, _ in }) throws -> Report {
         let files = try names()
+        // Nothing to do is a mistaken path far more often than a finished job (that one lists its
+        // files as already done).
+        guard !files.isEmpty else {
+            throw ImageError.unreadable(path: input, reason: recursive ? "has no files, in it or its subfolders" : "has no files (its subfolders are read with --recursive)")
+        }
         do {
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         } catch {

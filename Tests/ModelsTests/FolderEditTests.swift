@@ -49,5 +49,8 @@ struct FolderEditTests {
         #expect(inside?.description.contains("is inside the input folder") == true)
         // Without recursive, a folder inside is only one more subfolder it does not read.
         #expect(try FolderEdit(input: dir + "/in", output: dir + "/in/edited").names() == [])
+        // A folder with nothing to edit is an error saying so, never a silent success.
+        let empty = #expect(throws: ImageError.self) { try FolderEdit(input: dir + "/in", output: dir + "/out").run(with: editor()) }
+        #expect(empty?.description == "\(dir)/in: has no files (its subfolders are read with --recursive)")
     }
 }
