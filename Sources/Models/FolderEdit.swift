@@ -15,8 +15,15 @@ public struct FolderEdit: Sendable {
         /// "PATH: what changed" for each edited file whose reading changed something (see
         /// `Image.conversion`).
         public var converted: [String] = []
-        /// One line on `converted`, or nil.
-        public var conversionNote: String? { Image.conversionNote(converted) }
+        /// Subfolders of the input left alone (not recursive).
+        public var subfoldersLeft = 0
+        /// What a user should read beside the counts: which files reading changed, which
+        /// subfolders were not read.
+        public var notes: [String] {
+            [Image.conversionNote(converted),
+             subfoldersLeft > 0 ? "note: \(subfoldersLeft) subfolder\(subfoldersLeft == 1 ? "" : "s") not read (--recursive, or recursive: true, edits them too)" : nil]
+                .compactMap { $0 }
+        }
     }
 
     public let input: String, output: String
@@ -82,6 +89,12 @@ public struct FolderEdit: Sendable {
             throw ImageError.unwritable(path: output, reason: error.localizedDescription)
         }
         var report = Report()
+        if !recursive {
+            report.subfoldersLeft = ((try? FileManager.default.contentsOfDirectory(atPath: input)) ?? []).filter { name in
+                var isFolder: ObjCBool = false
+                return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: path(input, name), isDirectory: &isFolder) && isFolder.boolValue
+            }.count
+        }
         for (k, name) in files.enumerated() {
             try checkInterrupt()
             progress(k, files.count, name)

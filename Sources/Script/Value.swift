@@ -46,11 +46,21 @@ public enum Value: Sendable {
         case let .range(a, b): return "\(a)..<\(b)"
         case let .image(i): return "Image \(i.width)×\(i.height)"
         case let .pair(p): return "Pair \(p.name) (\(p.source.width)×\(p.source.height))"
-        case let .pairs(ps): return "\(ps.count) pairs" + (ps.first.map { " of \($0.source.width)×\($0.source.height)" } ?? "")
+        case let .pairs(ps): return "\(ps.count) pairs" + Value.sizes(of: ps)
         case let .record(fields): return "(" + fields.map { "\($0.0): \($0.1.quoted)" }.joined(separator: ", ") + ")"
         case let .command(name): return "command \(name)"
         case let .object(object): return object.summary
         }
+    }
+
+    /// " of 64×64" when every pair has one size, " of mixed sizes, 160×140 to 360×340 px" (fewest
+    /// to most pixels) when they differ, "" for none.
+    static func sizes(of pairs: [Pair]) -> String {
+        let sizes = pairs.map { ($0.source.width, $0.source.height) }
+        guard let first = sizes.first else { return "" }
+        guard sizes.contains(where: { $0 != first }) else { return " of \(first.0)×\(first.1)" }
+        let ordered = sizes.sorted { $0.0 * $0.1 < $1.0 * $1.1 }
+        return " of mixed sizes, \(ordered[0].0)×\(ordered[0].1) to \(ordered[ordered.count - 1].0)×\(ordered[ordered.count - 1].1) px"
     }
 
     /// The type and the value, for "expected …, got …" messages: `String "x"`, `Number 3`, `nil`.

@@ -94,6 +94,9 @@ struct Eval: ParsableCommand {
         // at their own sizes through every lift.
         let test = try ownTest.map { try $0.squeezed(to: settings.size) }
         let large = data == nil ? self.large : 0
+        print("\(name): \(min(pairs, training.count)) training pairs, \(test.count) held out; rows at the working size, \(settings.size) px"
+              + (fullSize.map { ", and marked @\($0) drawn at \($0) px" } ?? "") + (data == nil ? "" : ", and marked @own at each photo's own size")
+              + (fullSize != nil || data != nil ? " through the lift named (colour-fit: a global colour curve fitted on the training pairs)" : ""))
         var rows = [try EvaluationRow.score(method: "identity", pairs: 0, steps: 0, trainSeconds: 0, on: test) { $0 }]
         report(rows[0])
         // The held-out scenes drawn at --full-size, with a colour fit on the training pairs.

@@ -107,6 +107,11 @@ struct PNGTests {
         #expect(reason(badData) == "f.png: IDAT: incorrect data check")
         let missing = #expect(throws: ImageError.self) { try Image(contentsOf: "/no/such/dir/x.png") }
         #expect(missing?.description == "/no/such/dir/x.png: no such file")
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("likewise-empty-\(UInt32.random(in: 0...UInt32.max)).jpg").path
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        let nothing = #expect(throws: ImageError.self) { try Image(contentsOf: empty) }
+        #expect(nothing?.description == "\(empty): is empty (0 bytes)")
     }
 
     @Test func whatReadingChangedIsSaidInAFewWords() throws {

@@ -29,6 +29,7 @@ struct FolderEditTests {
         try Data(jpeg).write(to: URL(fileURLWithPath: dir + "/in/trip/day two/p.JPG"))
         let flat = try FolderEdit(input: dir + "/in", output: dir + "/flat").run(with: editor())
         #expect(flat.edited == 1 && flat.failures.isEmpty, "without recursive, subfolders are left alone")
+        #expect(flat.notes == ["note: 1 subfolder not read (--recursive, or recursive: true, edits them too)"], "and it says so")
         let job = FolderEdit(input: dir + "/in", output: dir + "/out", recursive: true)
         #expect(try job.names() == ["top.png", "trip/day two/p.JPG", "trip/wide.png"])
         let report = try job.run(with: editor())
@@ -37,7 +38,7 @@ struct FolderEditTests {
         #expect(wide.width == 61 && wide.height == 37)
         let edited = try Image.decodeJPEG([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/out/trip/day two/p.JPG"))), name: "p")
         #expect(edited.image.width == 40 && edited.iccProfile == profile)
-        #expect(report.converted.isEmpty && report.conversionNote == nil, "8-bit colour files change nothing in reading")
+        #expect(report.converted.isEmpty && report.notes.isEmpty, "8-bit colour files change nothing in reading")
     }
 
     @Test func anOutputFolderThatWouldLoseOrReEditPhotosIsRefused() throws {

@@ -264,6 +264,16 @@ struct InterpreterTests {
         #expect(i.isComplete("let = ]") == .invalid)
         #expect(i.isComplete("a $") == .invalid)
     }
+
+    @Test func pairsOfMixedSizesAndACropOutsideTheImageSaySo() throws {
+        let task = SyntheticTask(.old)
+        #expect(Value.pairs([try task.pair(index: 0, size: 48, seed: 1), try task.pair(index: 1, size: 32, seed: 1)]).summary
+                == "2 pairs of mixed sizes, 32×32 to 48×48 px")
+        let i = ScriptInterpreter()
+        run(i, "let x = synth(\"old\", count: 1, size: 32)[0].source")
+        #expect(run(i, "crop(x, x: 2, y: 3, width: 4, height: 5).width") == "4")
+        #expect(run(i, "crop(x, x: 30, y: 0, width: 4, height: 5)").contains("ValueError: 1:1: crop: a 4×5 region at (30, 0) does not lie inside a 32×32 image"))
+    }
 }
 
 /// Hands a non-Sendable reference to another task in a test (interrupt is thread-safe).

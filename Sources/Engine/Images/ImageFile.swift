@@ -40,6 +40,7 @@ extension Image {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read (\(error.localizedDescription))" : "no such file"
             throw ImageError.unreadable(path: path, reason: reason)
         }
+        guard !data.isEmpty else { throw ImageError.unreadable(path: path, reason: "is empty (0 bytes)") }
         // The content decides; a file whose content is neither gets the decoder its name asks for
         // (and so its message), or the list of formats.
         switch ImageFormat(signatureOf: data) ?? ImageFormat(extensionOf: path) {

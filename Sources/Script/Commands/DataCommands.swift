@@ -52,8 +52,8 @@ extension CommandSet {
             guard case let .image(image) = call.value("image") else { throw ScriptError(.type, "crop: image must be an Image") }
             do {
                 return .image(try image.cropped(x: call.integer("x"), y: call.integer("y"), width: call.integer("width"), height: call.integer("height")))
-            } catch let error as ImageError {
-                throw ScriptError(.value, "crop: \(error)")
+            } catch let ImageError.invalidSize(reason) {
+                throw ScriptError(.value, "crop: \(reason)")
             }
         },
         Command("split", [

@@ -127,7 +127,7 @@ extension CommandSet {
                 session.progress("apply: \(k + 1)/\(total) \(name)", id: "apply")
             }
             session.print("apply: \(report.edited) edited, \(report.skipped) already done, \(report.failures.count) unreadable")
-            if let note = report.conversionNote { session.print(note) }
+            report.notes.forEach(session.print)
             if !report.failures.isEmpty {
                 session.sink.stream((["could not edit:"] + report.failures.map { "  " + $0 }).joined(separator: "\n") + "\n", toStandardError: true)
             }
