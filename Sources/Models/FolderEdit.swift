@@ -54,18 +54,25 @@ public struct FolderEdit: Sendable {
             throw ImageError.unwritable(path: output, reason: "is inside the input folder: with --recursive its edits would be edited again")
         }
         func files(in relative: String) throws -> [String] {
-            let folder = relative.isEmpty ? input : path(input, relative)
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
-                throw ImageError.unreadable(path: folder, reason: "cannot be read")
-            }
-            return try names.filter { !$0.hasPrefix(".") }.sorted().flatMap { name -> [String] in
+            try entries(of: relative).flatMap { name, isFolder -> [String] in
                 let inner = relative.isEmpty ? name : path(relative, name)
-                var isFolder: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: path(input, inner), isDirectory: &isFolder) else { return [] }
-                return isFolder.boolValue ? (recursive ? try files(in: inner) : []) : [inner]
+                return isFolder ? (recursive ? try files(in: inner) : []) : [inner]
             }
         }
         return try files(in: "")
+    }
+
+    /// The entries of `relative` (a folder inside `input`; "" for `input` itself) but hidden
+    /// ones, sorted by name, each with whether it is a folder.
+    private func entries(of relative: String) throws -> [(name: String, isFolder: Bool)] {
+        let folder = relative.isEmpty ? input : path(input, relative)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
+            throw ImageError.unreadable(path: folder, reason: "cannot be read")
+        }
+        return names.filter { !$0.hasPrefix(".") }.sorted().compactMap { name in
+            var isFolder: ObjCBool = false
+            return FileManager.default.fileExists(atPath: path(folder, name), isDirectory: &isFolder) ? (name, isFolder.boolValue) : nil
+        }
     }
 
     /// `name` in `folder`, with one slash between them whether or not the folder was given with one.
@@ -89,12 +96,7 @@ public struct FolderEdit: Sendable {
             throw ImageError.unwritable(path: output, reason: error.localizedDescription)
         }
         var report = Report()
-        if !recursive {
-            report.subfoldersLeft = ((try? FileManager.default.contentsOfDirectory(atPath: input)) ?? []).filter { name in
-                var isFolder: ObjCBool = false
-                return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: path(input, name), isDirectory: &isFolder) && isFolder.boolValue
-            }.count
-        }
+        if !recursive { report.subfoldersLeft = try entries(of: "").filter(\.isFolder).count }
         for (k, name) in files.enumerated() {
             try checkInterrupt()
             progress(k, files.count, name)
