@@ -26,6 +26,8 @@ public final class Editor {
     /// Every knob it was built with, its pairing fixed (see `EditorDesign`).
     public let design: EditorDesign
     public let pairing: Pairing
+    /// What the head reads for the pairing, and what its output is added to.
+    let conditioning: any PairingConditioning
     /// The training pairs, at the working size (`EditorDesign.size`).
     public let pairs: [Pair]
     public let parameters = Parameters()
@@ -84,6 +86,7 @@ public final class Editor {
         try EditorCost(design: design, pairs: pairs.count).checkFits()
         self.design = design
         self.pairing = pairing
+        conditioning = pairing.conditioning(ablation: design.ablation, transformChannels: design.transformChannels)
         self.pairs = try pairs.map { pair in
             guard pair.source.width == pair.target.width, pair.source.height == pair.target.height else {
                 throw EngineError.invalidArgument(op: "editor", message: "pair '\(pair.name)': source \(pair.source.width)×\(pair.source.height) and target \(pair.target.width)×\(pair.target.height) differ in size")
@@ -203,7 +206,7 @@ public final class Editor {
         guard k >= 1 else { throw EngineError.invalidArgument(op: "edit", message: "references must be ≥ 1, got \(k)") }
         // The references are chosen on x as the networks see it, scaled once for both.
         let low = try workingView(of: x)
-        let chosen = pairing.usesReferences ? try Profile.phase("choose references") { try nearest(to: low, count: min(k, pairs.count)) } : []
+        let chosen = conditioning.carriesReferences ? try Profile.phase("choose references") { try nearest(to: low, count: min(k, pairs.count)) } : []
         return (try edit(x, low: low, using: chosen, sampling: sampling, lift: lift, checkInterrupt: checkInterrupt), chosen)
     }
 
@@ -239,7 +242,7 @@ public final class Editor {
             throw EngineError.invalidArgument(op: "edit", message: "references must be pair indices 0..<\(pairs.count), got \(references)")
         }
         return try Autodiff.withoutGradients {
-            guard pairing.usesReferences else {
+            guard conditioning.carriesReferences else {
                 return try Image(tensor: predict([(input, nil)], sampling: sampling) {
                     try checkInterrupt()
                     try onStep($0, Image(tensor: $1.clamped(to: 0...1)))

@@ -9,7 +9,7 @@ extension Editor {
     /// Prepares every case of an n-to-n editor that does not train Mx (end to end, each case is
     /// carried in its step); `progress` hears how many of the N·(N−1) are done.
     func prepareCases(checkInterrupt: () throws -> Void, progress: (Int, Int) -> Void) throws {
-        guard pairing.usesReferences, !endToEnd else { return }
+        guard conditioning.carriesReferences, !endToEnd else { return }
         let n = pairs.count
         var done = 0
         for i in 0..<n {

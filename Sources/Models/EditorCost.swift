@@ -36,7 +36,7 @@ public struct EditorCost: Sendable, Equatable {
         let activationBytes = 4 * 3 * activations * preset.batch
         // A prepared case holds two carried images, and with transform channels its flow.
         let caseChannels = 2 * 3 + (transformChannels ? 2 : 0)
-        let cases = pairing.usesReferences && !endToEnd ? pairs * (pairs - 1) * caseChannels * design.size * design.size * 4 : 0
+        let cases = pairing.carriesReferences && !endToEnd ? pairs * (pairs - 1) * caseChannels * design.size * design.size * 4 : 0
         bytes = 4 * 4 * parameters + activationBytes + cases
     }
 

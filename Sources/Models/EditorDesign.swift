@@ -68,7 +68,7 @@ public struct EditorDesign: Sendable, Equatable {
         guard flowRefinement == 0 || flow == .learned else {
             throw refuse("only the learned flow can be refined on your pairs; \(flow.rawValue) has nothing to learn")
         }
-        let direct = pairing.fixed.flatMap { $0.usesReferences ? nil : $0.rawValue }
+        let direct = pairing.fixed.flatMap { $0.carriesReferences ? nil : $0.rawValue }
         if endToEnd {
             guard flow == .learned else { throw refuse("end-to-end training trains the learned flow; \(flow.rawValue) has nothing to learn") }
             if let direct { throw refuse("end-to-end training trains Mx, which a \(direct) editor does not use; choose structural, implicit or auto") }
@@ -94,7 +94,7 @@ public struct EditorDesign: Sendable, Equatable {
         if let fixed = pairing.fixed, fixed != chosen {
             throw EngineError.invalidArgument(op: "editor", message: "a \(fixed.rawValue) design cannot become \(chosen.rawValue)")
         }
-        let off = chosen.usesReferences ? [] : [endToEnd ? "end-to-end training" : nil, transformChannels ? "transform channels" : nil,
+        let off = chosen.carriesReferences ? [] : [endToEnd ? "end-to-end training" : nil, transformChannels ? "transform channels" : nil,
                                                 ablation.map { "the \($0.rawValue) ablation" }].compactMap { $0 }
         let design = try EditorDesign(preset: preset, size: size, lift: lift, pairing: .fixed(chosen), diffusion: diffusion, learningRate: learningRate, seed: seed,
                                       flow: flow, flowRefinement: flowRefinement, endToEnd: endToEnd && off.isEmpty,
@@ -108,8 +108,8 @@ public struct EditorDesign: Sendable, Equatable {
     /// structural, until it is resolved (what `EditorCost` counts).
     var largestPairing: Pairing { pairing.fixed ?? .structural }
 
-    /// The head's input channels (see `Pairing.inputChannels`).
-    var headInputChannels: Int { largestPairing.inputChannels(ablation: ablation, transformChannels: transformChannels) }
+    /// The head's input channels (see `PairingConditioning`).
+    var headInputChannels: Int { largestPairing.conditioning(ablation: ablation, transformChannels: transformChannels).inputChannels }
 
     /// What the design is, in a few words: "structural, with diffusion, Mx end to end".
     public var summary: String {

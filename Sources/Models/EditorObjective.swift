@@ -6,18 +6,19 @@ extension Editor {
     /// The loss of one augmented batch of cases.
     func batchLoss() throws -> Tensor {
         var frames: [Image] = [], targets: [Image] = [], weights: [Tensor] = []
-        var references: (sources: [Image], targets: [Image], channels: [Tensor]) = ([], [], [])
+        // Case (i, j) learns pair j's target; the n-to-n pairings carry pair i into its frame.
+        var references: (sources: [Image], targets: [Image], channels: [Tensor])? = conditioning.carriesReferences ? ([], [], []) : nil
         for _ in 0..<preset.batch {
-            let (i, j) = pairing.usesReferences ? sampler.next() : (j: -1, sampler.next().target)
+            let (i, j) = sampler.next()
             let augmentation = augments ? Augmentation.random(using: &rng) : .none
             let x = try augmentation.applied(to: pairs[j].source), y = try augmentation.applied(to: pairs[j].target)
-            if pairing.usesReferences {
+            if references != nil {
                 // End to end, the reference is carried in the step, from the same augmented frame.
                 let reference = endToEnd ? CarriedReference(source: pairs[i].source, target: pairs[i].target) : try carriedReference(i, onto: j)
-                references.sources.append(try augmentation.applied(to: reference.source))
-                references.targets.append(try augmentation.applied(to: reference.target))
+                references?.sources.append(try augmentation.applied(to: reference.source))
+                references?.targets.append(try augmentation.applied(to: reference.target))
                 if let transformation = reference.transformation {
-                    references.channels.append(try augmentation.applied(toTransformation: transformation.channels))
+                    references?.channels.append(try augmentation.applied(toTransformation: transformation.channels))
                 }
             }
             frames.append(x)
@@ -25,15 +26,15 @@ extension Editor {
             weights.append(try EditRegion(source: x, truth: y).balancedLossWeights())
         }
         var reference: CarriedBatch?, photometric: Tensor?
-        if endToEnd, let network = flowEstimator as? FlowNetwork {
+        if let references, endToEnd, let network = flowEstimator as? FlowNetwork {
             let carried = try Transformation.carriedWithGradients(sources: references.sources, targets: references.targets, onto: frames, network: network)
             let channels = transformChannels ? try Transformation.channels(flow: carried.flow, colour: carried.colour) : nil
             (reference, photometric) = (CarriedBatch(source: carried.source, target: carried.target, channels: channels), carried.photometric)
-        } else if pairing.usesReferences {
+        } else if let references {
             reference = CarriedBatch(source: try Image.batch(references.sources), target: try Image.batch(references.targets),
                                      channels: transformChannels ? try Tensor.concat(references.channels, axis: 0) : nil)
         }
-        let (input, base) = try headInput(x: Image.batch(frames), reference: reference)
+        let (input, base) = try conditioning.headInput(x: Image.batch(frames), reference: reference)
         let prediction = try predict(input, base)
         let (target, weight) = (try Image.batch(targets), try Tensor.concat(weights, axis: 0))
         // L1 alone stalls on a small edit: with the region and the rest weighted half each, the

@@ -16,24 +16,6 @@ public enum Pairing: String, CaseIterable, Sendable, Codable {
     /// (no adversarial term).
     case pix2pix
 
-    /// Whether a case carries a reference pair into the target's frame.
-    public var usesReferences: Bool { self == .structural || self == .implicit }
-
-    /// The head's input channels: x_j, then for `.structural` the carried edit, and for both
-    /// n-to-n pairings the carried reference source and target; under `.noSource` the carried
-    /// target alone (see `EditorAblation`); then, with `transformChannels`, Mx's flow and colour
-    /// maps (`Transformation.channels`).
-    func inputChannels(ablation: EditorAblation? = nil, transformChannels: Bool = false) -> Int {
-        let images: Int
-        switch (self, ablation) {
-        case (.structural, .noSource?), (.implicit, .noSource?): images = 3
-        case (.structural, _): images = 12
-        case (.implicit, _): images = 9
-        case (.one2one, _), (.pix2pix, _): images = 3
-        }
-        return images + (transformChannels ? Transformation.channelCount : 0)
-    }
-
     /// The names, for messages.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }
@@ -87,7 +69,7 @@ public struct EditorPreset: Sendable, Equatable {
                           attention: true, zeroOutput: true, timeChannels: 4 * widths[0])
     }
 
-    /// The head's configuration for `design` (see `Pairing.inputChannels`).
+    /// The head's configuration for `design` (see `PairingConditioning`).
     func head(for design: EditorDesign) -> UNetConfiguration {
         UNetConfiguration(inputChannels: design.headInputChannels, outputChannels: 3, widths: widths, groups: groups, attention: true, zeroOutput: true)
     }

@@ -25,7 +25,7 @@ public enum LatentCeiling {
                 + "\(sides.map(String.init).joined(separator: ", ")), not \(side)")
         }
         return VAEConfiguration(widths: Array(editor.preset.widths.prefix(halvings + 1)), groups: editor.preset.groups, latentChannels: 4,
-                                skipChannels: skips ? (editor.pairing.usesReferences ? 6 : 3) : 0,
+                                skipChannels: skips ? (editor.conditioning.carriesReferences ? 6 : 3) : 0,
                                 noiseInjection: noiseInjection, frequencyLoss: frequencyLoss)
     }
 
@@ -49,7 +49,7 @@ public enum LatentCeiling {
                 let augmentation = editor.augments ? Augmentation.random(using: &rng) : .none
                 targets.append(try augmentation.applied(to: editor.pairs[j].target))
                 var skip = [try augmentation.applied(to: editor.pairs[j].source)]
-                if editor.pairing.usesReferences { skip.append(try augmentation.applied(to: editor.carriedReference(i, onto: j).target)) }
+                if editor.conditioning.carriesReferences { skip.append(try augmentation.applied(to: editor.carriedReference(i, onto: j).target)) }
                 skips.append(skip)
             }
             return try vae.loss(Image.batch(targets), skip: skipTensor(skips, for: vae), using: &rng)
@@ -70,7 +70,7 @@ public enum LatentCeiling {
     public static func reconstruct(_ pair: Pair, with vae: VAE, editor: Editor) throws -> Image {
         let pair = try pair.squeezed(to: editor.size)
         var skip = [pair.source]
-        if editor.pairing.usesReferences, let nearest = try editor.nearest(to: pair.source, count: 1).first {
+        if editor.conditioning.carriesReferences, let nearest = try editor.nearest(to: pair.source, count: 1).first {
             skip.append(try editor.carried(nearest, onto: pair.source).target)
         }
         return try Image(tensor: vae.reconstruct(pair.target.tensor, skip: skipTensor([skip], for: vae)))

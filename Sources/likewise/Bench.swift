@@ -305,7 +305,7 @@ struct EditorBench: ParsableCommand {
             let (pairing, diffusion, endToEnd) = (editor.pairing, design.diffusion, design.endToEnd)
             let kind: [(String, Any)] = [("pairing", pairing.rawValue), ("diffusion", diffusion), ("end_to_end", endToEnd), ("preset", settings.name)]
             let editTarget = diffusion ? 1.0 : 0.3
-            if pairing.usesReferences && !diffusion && !endToEnd {
+            if pairing.carriesReferences && !diffusion && !endToEnd {
                 emit(["op": "editor_prepare", "pairing": pairing.rawValue, "preset": settings.name, "pairs": pairs.count,
                       "cases": pairs.count * (pairs.count - 1), "seconds": Date().timeIntervalSince(started)])
             }
@@ -316,7 +316,7 @@ struct EditorBench: ParsableCommand {
             emit([("op", "editor_train")] + kind + [("batch", settings.batch), ("steps_per_second", rate), ("default_steps", settings.steps),
                                                     ("projected_seconds", Double(settings.steps) / rate), ("target_seconds", 600)])
             // An end-to-end editor edits as the fixed one does: only its training is timed.
-            for refs in endToEnd ? [] : pairing.usesReferences ? [1, 4] : [1] {
+            for refs in endToEnd ? [] : pairing.carriesReferences ? [1, 4] : [1] {
                 let best = try fastestSeconds(runs: 5) { _ = try editor.edit(probe, references: refs) }
                 emit([("op", "editor_edit")] + kind + [("refs", refs), ("ddim_steps", editor.defaultSampling.steps), ("seconds", best),
                                                        ("target_seconds", editTarget)])

@@ -78,7 +78,7 @@ struct Eval: ParsableCommand {
         guard (1...10_000).contains(heldout) else { throw ValidationError("--heldout must be 1…10000, got \(heldout)") }
         guard large == 0 || (2...100_000).contains(large) else { throw ValidationError("--large must be 0 or 2…100000, got \(large)") }
         guard (1...64).contains(refs) else { throw ValidationError("--refs must be 1…64, got \(refs)") }
-        guard pairing == "auto" || Pairing(rawValue: pairing)?.usesReferences == true else {
+        guard pairing == "auto" || Pairing(rawValue: pairing)?.carriesReferences == true else {
             throw ValidationError("--pairing must be structural, implicit or auto, got \(pairing)")
         }
         do { _ = try FlowMethod(named: flowEstimator) } catch { throw ValidationError("\(error)") }

@@ -135,7 +135,7 @@ struct EditorTests {
         let (first, last) = (losses.prefix(3).reduce(0, +) / 3, losses.suffix(3).reduce(0, +) / 3)
         #expect(last < first * 0.7, "\(pairing): loss \(first) → \(last)")
         let (image, used) = try editor.edit(pairs[1].source, references: 2)
-        #expect(used == (pairing.usesReferences ? [1, 0] : []))
+        #expect(used == (pairing.carriesReferences ? [1, 0] : []))
         #expect(image.width == 32 && image.pixels.allSatisfy { (0...1).contains($0) })
     }
 

@@ -90,7 +90,7 @@ struct TransformChannelsTests {
         let reference = try editor.carriedReference(0, onto: 1)
         let transformation = try #require(reference.transformation)
         let (input, _) = try editor.headInput([(editor.pairs[1].source, reference)])
-        let images = pairing.inputChannels(ablation: ablation)
+        let images = pairing.conditioning(ablation: ablation).inputChannels
         #expect(input.shape == [1, 32, 32, images + 14])
         let channels = try transformation.channels.scalars, all = input.scalars
         #expect((0..<(32 * 32)).allSatisfy { p in Array(all[(p * (images + 14) + images)..<((p + 1) * (images + 14))]) == Array(channels[(p * 14)..<(p * 14 + 14)]) })
