@@ -88,4 +88,14 @@ struct ImageGeometryTests {
         #expect(throws: ImageError.self) { try image.cropped(x: -1, y: 0, width: 1, height: 1) }
         #expect(throws: ImageError.self) { try image.cropped(x: 0, y: 0, width: 0, height: 1) }
     }
+
+    @Test func everyGeometryOpKeepsTheProfileAndTheNoteTheImageWasReadWith() throws {
+        var image = try ramp(7, 5)
+        (image.colourProfile, image.conversion) = ([9, 8, 7], "grey, read as RGB")
+        for changed in [try image.resized(width: 3, height: 11), try image.cropped(x: 1, y: 1, width: 2, height: 3),
+                        try image.padded(top: 1, left: 0, bottom: 2, right: 3), try image.squared(to: 4), try image.shrunk(toFit: 3),
+                        try image.centreCropped(width: 5, height: 5)] {
+            #expect(changed.colourProfile == [9, 8, 7] && changed.conversion == "grey, read as RGB")
+        }
+    }
 }

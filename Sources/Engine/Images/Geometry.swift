@@ -1,4 +1,5 @@
-/// Resizing, cropping and padding.
+/// Resizing, cropping and padding. Each keeps what the image was read with — its colour profile
+/// and the note on how its file was read: a scaled, cropped or padded photo is of the same photo.
 extension Image {
     /// The image at `width × height`: area averaging along an axis that shrinks (every input
     /// pixel counts, so no aliasing), bilinear interpolation along one that grows.
@@ -36,7 +37,14 @@ extension Image {
                 }
             }
         }
-        return try Image(width: newWidth, height: newHeight, pixels: out)
+        return try keepingReadFields(Image(width: newWidth, height: newHeight, pixels: out))
+    }
+
+    /// `image` with this image's colour profile and conversion note.
+    private func keepingReadFields(_ image: Image) -> Image {
+        var image = image
+        (image.colourProfile, image.conversion) = (colourProfile, conversion)
+        return image
     }
 
     /// The image scaled so that its shorter side is `side`, then centre-cropped to `side × side`:
@@ -65,7 +73,7 @@ extension Image {
     }
 
     /// The `width × height` region whose top-left pixel is (`x`, `y`), which must lie inside the
-    /// image; the colour profile is kept (a crop of a photo is of the photo).
+    /// image.
     public func cropped(x x0: Int, y y0: Int, width newWidth: Int, height newHeight: Int) throws -> Image {
         guard x0 >= 0, y0 >= 0, newWidth >= 1, newHeight >= 1, x0 <= width - newWidth, y0 <= height - newHeight else {
             throw ImageError.invalidSize("a \(newWidth)×\(newHeight) region at (\(x0), \(y0)) does not lie inside a \(width)×\(height) image")
@@ -73,9 +81,7 @@ extension Image {
         var out = [Float]()
         out.reserveCapacity(newWidth * newHeight * 3)
         for y in y0..<(y0 + newHeight) { out += pixels[(3 * (y * width + x0))..<(3 * (y * width + x0 + newWidth))] }
-        var image = try Image(width: newWidth, height: newHeight, pixels: out)
-        image.colourProfile = colourProfile
-        return image
+        return try keepingReadFields(Image(width: newWidth, height: newHeight, pixels: out))
     }
 
     /// The image with borders of `colour` added on each side.
@@ -88,7 +94,7 @@ extension Image {
             let o = 3 * ((y + top) * out.width + left)
             out.pixels.replaceSubrange(o..<(o + 3 * width), with: pixels[(3 * y * width)..<(3 * (y + 1) * width)])
         }
-        return out
+        return keepingReadFields(out)
     }
 }
 

@@ -89,13 +89,7 @@ extension Pair {
                     problems.append("\(name): source is \(source.width)×\(source.height) but target is \(target.width)×\(target.height)")
                     continue
                 }
-                if let size {
-                    // Scaled, each keeps the word on how its file was read.
-                    let read = (source.conversion, target.conversion)
-                    source = try source.squared(to: size)
-                    target = try target.squared(to: size)
-                    (source.conversion, target.conversion) = read
-                }
+                if let size { (source, target) = (try source.squared(to: size), try target.squared(to: size)) }
                 pairs.append(Pair(name: name, source: source, target: target))
             } catch {
                 problems.append("\(error)")
