@@ -66,7 +66,9 @@ int likewise_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, u
     float *volatile rgb = NULL;
     png_bytep *volatile rows = NULL;
     png_bytep volatile raw = NULL;
+    uint8_t *volatile icc = NULL;
     if (setjmp(png_jmpbuf(png))) {
+        free(icc);
         free(rgb);
         free(rows);
         free(raw);
@@ -94,6 +96,17 @@ int likewise_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, u
     out->bit_depth = bit_depth;
     out->color_type = color_type;
     out->interlaced = png_get_interlace_type(png, info) != PNG_INTERLACE_NONE;
+    // The colour profile, if any (libpng has checked it, and dropped with a warning one that is malformed).
+    png_charp icc_name = NULL;
+    png_bytep profile = NULL;
+    png_uint_32 profile_size = 0;
+    int compression = 0;
+    if (png_get_iCCP(png, info, &icc_name, &compression, &profile, &profile_size) == PNG_INFO_iCCP && profile_size > 0) {
+        icc = malloc(profile_size);
+        if (!icc) png_error(png, "out of memory");
+        memcpy(icc, profile, profile_size);
+        out->icc_size = profile_size;
+    }
 
     // Normalise every layout to RGB at 8 or 16 bits per sample.
     if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
@@ -127,6 +140,7 @@ int likewise_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, u
     free(raw);
     png_destroy_read_struct(&png, &info, NULL);
     out->rgb = rgb;
+    out->icc = icc;
     return 0;
 }
 
@@ -156,13 +170,14 @@ static void write_memory(png_structp png, png_bytep bytes, png_size_t length) {
 static void flush_memory(png_structp png) { (void)png; }
 
 int likewise_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels,
-                        int level, int filters, uint8_t **out, size_t *out_size,
-                        char *message, size_t message_size) {
+                        int level, int filters, const uint8_t *icc, size_t icc_size,
+                        uint8_t **out, size_t *out_size, char *message, size_t message_size) {
     *out = NULL;
     *out_size = 0;
     if (channels != 3 && channels != 4) return fail(message, message_size, "channels must be 3 (RGB) or 4 (RGBA)");
     if (width == 0 || height == 0) return fail(message, message_size, "an image needs at least one pixel");
     if (level < 0 || level > 9) return fail(message, message_size, "compression level must be 0 to 9");
+    if (icc_size > 0x7fffffff) return fail(message, message_size, "the colour profile is larger than PNG holds");
 
     error_sink sink = {message, message_size};
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &sink, on_error, on_warning);
@@ -181,6 +196,12 @@ int likewise_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height, 
     png_set_write_fn(png, &writer, write_memory, flush_memory);
     png_set_IHDR(png, info, width, height, 8, channels == 4 ? PNG_COLOR_TYPE_RGBA : PNG_COLOR_TYPE_RGB,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (icc_size) {
+        // A profile carried from a JPEG that libpng finds malformed is left out with a warning
+        // (benign, not an error that would lose the whole image).
+        png_set_benign_errors(png, 1);
+        png_set_iCCP(png, info, "ICC Profile", PNG_COMPRESSION_TYPE_BASE, icc, (png_uint_32)icc_size);
+    }
     png_set_compression_level(png, level);
     if (filters) png_set_filter(png, PNG_FILTER_TYPE_BASE, filters);
     png_write_info(png, info);

@@ -108,7 +108,7 @@ struct Apply: ParsableCommand {
         discussion: """
         Writes OUT_DIR/NAME for each IN_DIR/NAME, in the same format (a JPEG at quality 92), at its
         own size: the effect's networks edit the image scaled to their working size, and the
-        effect's lift brings the edit back at full resolution; a JPEG keeps its colour profile.
+        effect's lift brings the edit back at full resolution; a JPEG or PNG keeps its colour profile.
         With --recursive, the images of every subfolder too, into the same tree under OUT_DIR
         (which may not lie inside IN_DIR then). Files already in OUT_DIR are
         skipped, so an interrupted run resumes. Files that cannot be read, and files of another

@@ -97,6 +97,37 @@ struct JPEGTests {
         #expect(cmyk?.description == "\(dir)/cmyk.jpg: a CMYK JPEG: Likewise reads colour (YCbCr, RGB) and grey JPEGs; convert it to RGB first")
     }
 
+    @Test func aColourProfileTravelsBetweenJPEGAndPNGAsPillowReadsIt() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try JPEGTests.pillow("""
+            from PIL import ImageCms
+            profile = ImageCms.ImageCmsProfile(ImageCms.createProfile('sRGB')).tobytes()
+            open('profile.icc', 'wb').write(profile)
+            picture.save('profile.png', icc_profile=profile)
+            picture.save('profile.jpg', quality=90, icc_profile=profile)
+            """, in: dir)
+        let profile = [UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(dir)/profile.icc")))
+        for name in ["profile.png", "profile.jpg"] {
+            let image = try Image(contentsOf: "\(dir)/\(name)")
+            #expect(image.colourProfile == profile, "\(name)")
+            // Written in either format, edited or not, the profile goes with it.
+            try image.resized(width: 9, height: 5).write(to: "\(dir)/from-\(name).png")
+            try image.write(to: "\(dir)/from-\(name).jpg")
+        }
+        try JPEGTests.pillow("""
+            profile = open('profile.icc', 'rb').read()
+            for name in ['from-profile.png.png', 'from-profile.png.jpg', 'from-profile.jpg.png', 'from-profile.jpg.jpg']:
+                assert Image.open(name).info.get('icc_profile') == profile, name
+            """, in: dir)
+        // An image without a profile writes none, and one libpng finds malformed is left out, the image still written.
+        try #require(try Image(contentsOf: "\(dir)/from-profile.png.png").colourProfile == profile)
+        var plain = try Image(width: 3, height: 2)
+        #expect(try Image(pngData: plain.pngData(), name: "plain").colourProfile == nil)
+        plain.colourProfile = [1, 2, 3]
+        #expect(try Image(pngData: plain.pngData(), name: "malformed").colourProfile == nil)
+    }
+
     @Test func likewiseReadsBackWhatItWritesWithItsProfile() throws {
         var rng = RandomGenerator(seed: 3)
         // Smooth, as photos are: JPEG's loss is small there.

@@ -34,7 +34,8 @@ struct PNGFuzzTests {
 
     /// Every colour type, bit depth and interlace from the reference encoder (stored deflate
     /// blocks), with tRNS on the types that allow it, plus libpng's own files (real Huffman-coded
-    /// deflate, RGB and RGBA) so that mutants reach the inflater's decoding tables.
+    /// deflate, RGB and RGBA, and RGB with an ICC profile) so that mutants reach the inflater's
+    /// decoding tables and the iCCP reader.
     static func seeds() throws -> [[UInt8]] {
         var seeds: [[UInt8]] = []
         for format in PNGTests.formats {
@@ -64,8 +65,32 @@ struct PNGFuzzTests {
         let photo = try Image(width: 13, height: 9, pixels: (0..<(13 * 9 * 3)).map { _ in rng.nextUnit() })
         seeds.append(try photo.pngData(.compact))
         seeds.append(try photo.pngData(.display, alpha: (0..<(13 * 9)).map { _ in rng.nextUnit() }))
+        var profiled = photo
+        profiled.colourProfile = PNGFuzzTests.testProfile
+        let withProfile = try profiled.pngData()
+        try #require(try Image(pngData: withProfile, name: "seed").colourProfile == PNGFuzzTests.testProfile, "the iCCP seed holds its profile")
+        seeds.append(withProfile)
         return seeds
     }
+
+    /// A small ICC profile libpng takes (so that mutants reach the iCCP reader and its inflate):
+    /// the header of an RGB display profile, one tag, and 240 bytes of noise — libpng's reader
+    /// refused a shorter, all-zero one as "too short" when its compressed stream ended within the
+    /// header's 132 bytes.
+    static let testProfile: [UInt8] = {
+        var profile = [UInt8](repeating: 0, count: 400)
+        func put(_ text: String, at offset: Int) { profile.replaceSubrange(offset..<(offset + 4), with: Array(text.utf8)) }
+        (profile[2], profile[3]) = (1, 144)  // the profile's size, 400, big-endian
+        (profile[8], profile[9]) = (2, 0x10)  // version 2.1
+        put("mntr", at: 12); put("RGB ", at: 16); put("XYZ ", at: 20); put("acsp", at: 36)
+        // The PCS illuminant, D50 in s15.16: X 0.9642, Y 1, Z 0.8249.
+        profile.replaceSubrange(68..<80, with: [0x00, 0x00, 0xF6, 0xD6, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0xD3, 0x2D])
+        // One tag, the white point: 16 bytes at 144.
+        profile[131] = 1
+        put("wtpt", at: 132); profile[139] = 144; profile[143] = 16; put("XYZ ", at: 144)
+        for k in 160..<400 { profile[k] = UInt8(truncatingIfNeeded: (UInt32(k) &* 2_654_435_761) >> 13) }
+        return profile
+    }()
 
     @Test func structureAwareMutantsNeverCrashTheDecoder() throws {
         let seed = Fuzzing.seed(default: 11)
@@ -74,7 +99,7 @@ struct PNGFuzzTests {
         var rng = RandomGenerator(seed: seed)
         func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(rng.next() % UInt64(n)) }
         let seeds = try PNGFuzzTests.seeds()
-        #expect(seeds.count == 30 + 22 + 2)
+        #expect(seeds.count == 30 + 22 + 3)
         for (i, png) in seeds.enumerated() {
             #expect(throws: Never.self, "seed \(i) must decode before it is mutated") { try Image(pngData: png, name: "seed.png") }
         }

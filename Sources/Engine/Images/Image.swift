@@ -8,9 +8,9 @@ public struct Image: Equatable, Sendable {
     public let height: Int
     /// `width × height × 3` samples.
     public var pixels: [Float]
-    /// The ICC colour profile the image was read with (a JPEG's embedded one), written into a
-    /// JPEG it is saved as: an edit of a photo in Display P3 or Adobe RGB keeps meaning those
-    /// colours. nil: sRGB, as every image Likewise draws. Not part of `==`, which compares what
+    /// The ICC colour profile the image was read with (a JPEG's or a PNG's embedded one), written
+    /// into the JPEG or PNG it is saved as: an edit of a photo in Display P3 or Adobe RGB keeps
+    /// meaning those colours. nil: sRGB, as every image Likewise draws. Not part of `==`, which compares what
     /// the networks see: a training pair read from a JPEG is the pair saved without its profile.
     public var colourProfile: [UInt8]?
 

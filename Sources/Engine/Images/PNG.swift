@@ -26,6 +26,7 @@ extension Image {
         let status = data.withUnsafeBufferPointer { bytes in
             likewise_png_decode(bytes.baseAddress, bytes.count, UInt64(Image.maximumPixels), UInt32(Image.maximumSide), &image, &message, message.count)
         }
+        defer { likewise_png_free(image.icc) }
         guard status == 0, let rgb = image.rgb else {
             let reason = Image.codecText(message)
             throw ImageError.unreadable(path: name, reason: reason.isEmpty ? "not a readable PNG" : reason)
@@ -35,6 +36,7 @@ extension Image {
         try self.init(width: Int(image.width), height: Int(image.height),
                       pixels: Array(UnsafeBufferPointer(start: rgb, count: count)))
         conversion = Image.conversion(colourType: Int(image.color_type), bitDepth: Int(image.bit_depth))
+        colourProfile = image.icc.map { Array(UnsafeBufferPointer(start: $0, count: image.icc_size)) }
     }
 
     /// What reading a PNG of this colour type and depth into RGB changes (nil: 8-bit RGB).
@@ -50,7 +52,8 @@ extension Image {
         return changes.isEmpty ? nil : changes.joined(separator: "; ")
     }
 
-    /// The image as 8-bit PNG bytes: RGB, or RGBA when `alpha` gives an opacity (0…1) per pixel.
+    /// The image as 8-bit PNG bytes: RGB, or RGBA when `alpha` gives an opacity (0…1) per pixel;
+    /// its colour profile embedded (iCCP) when it has one.
     public func pngData(_ settings: PNGSettings = .display, alpha: [Float]? = nil) throws -> [UInt8] {
         if let alpha, alpha.count != width * height {
             throw ImageError.invalidSize("alpha needs one value per pixel (\(width * height)), got \(alpha.count)")
@@ -64,8 +67,9 @@ extension Image {
         var out: UnsafeMutablePointer<UInt8>? = nil
         var size = 0
         var message = [CChar](repeating: 0, count: 256)
+        let profile = colourProfile ?? []
         let status = likewise_png_encode(bytes, UInt32(width), UInt32(height), Int32(channels), settings.level, settings.filters,
-                                         &out, &size, &message, message.count)
+                                         profile, profile.count, &out, &size, &message, message.count)
         guard status == 0, let out else {
             throw ImageError.unwritable(path: "<memory>", reason: Image.codecText(message))
         }

@@ -16,6 +16,8 @@ typedef struct {
     int color_type;
     int interlaced;
     float *rgb;  // malloc'ed; release with likewise_png_free
+    uint8_t *icc;  // the embedded ICC profile (iCCP), malloc'ed, or NULL; release with likewise_png_free
+    size_t icc_size;
 } likewise_png_image;
 
 /// Row filters for likewise_png_encode (libpng's PNG_FILTER_* values; PNGCodec.c checks they match).
@@ -35,10 +37,12 @@ int likewise_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, u
 
 /// Encodes 8-bit pixels (`channels` 3 = RGB or 4 = RGBA, rows of `width × channels` bytes) with
 /// zlib level `level` (0–9) and the given row filters (a LIKEWISE_PNG_FILTER_* mask; 0 = libpng's
-/// choice). On success `*out` is malloc'ed (release with likewise_png_free) and holds `*out_size` bytes.
+/// choice), with the ICC profile `icc` embedded when `icc_size` > 0 (a profile libpng finds
+/// malformed is left out: the image is still written). On success `*out` is malloc'ed (release
+/// with likewise_png_free) and holds `*out_size` bytes.
 int likewise_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels,
-                        int level, int filters, uint8_t **out, size_t *out_size,
-                        char *message, size_t message_size);
+                        int level, int filters, const uint8_t *icc, size_t icc_size,
+                        uint8_t **out, size_t *out_size, char *message, size_t message_size);
 
 /// Frees memory returned by the functions above.
 void likewise_png_free(void *pointer);
