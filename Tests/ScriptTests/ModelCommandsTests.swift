@@ -269,6 +269,27 @@ struct ModelCommandsTests {
         #expect(run(i, "tune(m, x, strength: 1.5)").hasPrefix("ValueError: 1:12: tune: strength must be 0…1, got 1.5"))
     }
 
+    @Test func aTuningIsDrawnSmallAndSavedAtItsImagesOwnSize() throws {
+        let i = ScriptInterpreter()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likewise-tune-\(UInt32.random(in: 0...UInt32.max))").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        run(i, "let m = model(synth(\"old\", count: 3, size: 32, seed: 1), preset: \"tiny\", pairing: \"one2one\")\ntrain(m, steps: 3, plot: false)")
+        run(i, "let big = crop(synth(\"old\", count: 1, size: 640, seed: 9)[0].source, x: 0, y: 0, width: 640, height: 411)")
+        #expect(run(i, "let t = tune(m, big, strength: 0.5)\nt.image.width") == "512")
+        #expect(run(i, "save(t, \"\(dir)/tuned.png\")") == "")
+        run(i, "let e = edit(m, big)")
+        guard case let .image(big)? = i.session.lookup("big")?.value, case let .image(edit)? = i.session.lookup("e")?.value else {
+            Issue.record("no images")
+            return
+        }
+        // Half the edit at full size, as the PNG's 8 bits hold it.
+        let saved = try Image(contentsOf: "\(dir)/tuned.png")
+        #expect((saved.width, saved.height) == (640, 411))
+        let halfway = zip(big.pixels, edit.pixels).map { $0 + 0.5 * ($1 - $0) }
+        #expect(zip(saved.pixels, halfway).allSatisfy { abs($0 - $1) <= 0.5 / 255 + 1e-5 })
+        #expect(edit != big)
+    }
+
     @Test func aDiffusionModelSamplesEditsBySeedAndStepsAndSaysSoWhereItIsUsed() throws {
         let i = ScriptInterpreter()
         run(i, """

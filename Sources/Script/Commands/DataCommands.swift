@@ -69,7 +69,7 @@ extension CommandSet {
             return .record([("train", .pairs(Array(pairs[..<count]))), ("test", .pairs(Array(pairs[count...])))])
         },
         Command("save", [
-            Parameter(nil, "value", .any, "an image, a pair or pairs (saved as their grid), or a model"),
+            Parameter(nil, "value", .any, "an image, a pair or pairs (saved as their grid), a tuning (its edit at the image's own size), or a model"),
             Parameter(nil, "path", .path, "where to write it: .png, or .jpg or .jpeg for a JPEG (a model: its safetensors file); written atomically"),
             Parameter("quality", "quality", .integer(1...100), default: .null, shown: String(Image.defaultJPEGQuality), "a JPEG's quality"),
         ], summary: "Writes a picture to a PNG or JPEG file (by its extension), or a model to its safetensors file, making its folder if need be.") { call, session in
@@ -94,10 +94,12 @@ extension CommandSet {
             let image: Image
             if case let .image(given) = call.value("value") {
                 image = given  // the pixels themselves, not the enlarged display
+            } else if case let .object(tuning as Tuning) = call.value("value") {
+                image = try tuning.fullSizeImage()  // not the picture drawn for the sliders
             } else if let shown = try Presentation.bundle(for: call.value("value"), commands: session.commands)?.png {
                 image = try Image(pngData: shown, name: "the picture of \(call.value("value").typeName)")
             } else {
-                throw ScriptError(.type, "save: \(call.value("value").typeName) is not a picture; save takes an Image, a Pair, Pairs or a Model")
+                throw ScriptError(.type, "save: \(call.value("value").typeName) is not a picture; save takes an Image, a Pair, Pairs, a Tuning or a Model")
             }
             try makeFolder()
             do {

@@ -141,7 +141,7 @@ extension CommandSet {
             Parameter("steps", "steps", .integer(0...Tuning.maximumSteps), default: .null, shown: "the model's", "DDIM steps to start from (models with diffusion)"),
             Parameter("seed", "seed", .integer(0...Tuning.maximumSeed), default: .number(0), "the sampling noise's seed to start from (models with diffusion)"),
         ], summary: "An edit with sliders for its knobs (references, strength, DDIM steps, seed) that re-render it; returns the values chosen (a Tuning).",
-        doc: "In a notebook the sliders are Jupyter widgets: moving one re-renders the image. Read the values back with\nt.refs, t.strength, t.steps, t.seed and t.image. A model without diffusion has no steps or seed sliders.\nWhere there are no widgets (likewise run) it shows the edit at the values given.") { call, session in
+        doc: "In a notebook the sliders are Jupyter widgets: moving one re-renders the image. Read the values back with\nt.refs, t.strength, t.steps, t.seed and t.image (as drawn: at most 512 px); save(t, path) writes the edit at those\nvalues at the image's own size. A model without diffusion has no steps or seed sliders.\nWhere there are no widgets (likewise run) it shows the edit at the values given.") { call, session in
             let editor = try call.object("model", as: EffectModel.self).editor
             guard case let .image(image) = call.value("image") else { throw ScriptError(.type, "tune: image must be an Image") }
             let (refs, strength) = (try call.integer("refs"), try call.number("strength"))

@@ -6,11 +6,14 @@ import Models
 /// how strongly the edit is applied (x + strength·(edit − x)) and, for a model with diffusion,
 /// the DDIM steps and the noise's seed. Moving a slider re-renders the image in the notebook; the
 /// values chosen are read back as members (`t.refs`, `t.strength`, `t.steps`, `t.seed`,
-/// `t.image`). Where there are no widgets (a terminal) it shows the edit at the starting values.
+/// `t.image`, the edit as drawn: at most `side` px). `save(t, path)` writes the edit at those
+/// values at the photo's own size (`fullSizeImage()`). Where there are no widgets (a terminal) it
+/// shows the edit at the starting values.
 public final class Tuning: ScriptObject, @unchecked Sendable {
     public static let typeName = "Tuning"
     let editor: Editor
-    let source: Image
+    /// The image as given, and as drawn while tuning.
+    let original: Image, source: Image
     public private(set) var refs: Int
     public private(set) var strength: Double
     /// DDIM steps and the noise's seed (a regression model: 0 and 0).
@@ -20,7 +23,8 @@ public final class Tuning: ScriptObject, @unchecked Sendable {
 
     init(editor: Editor, source: Image, refs: Int, strength: Double, steps: Int, seed: Int) throws {
         // Redrawn at a size a notebook shows whole, so that a slider moved on a photo answers at once.
-        (self.editor, self.source, self.refs, self.strength) = (editor, try source.shrunk(toFit: Tuning.side), refs, strength)
+        (self.editor, original, self.source) = (editor, source, try source.shrunk(toFit: Tuning.side))
+        (self.refs, self.strength) = (refs, strength)
         (self.steps, self.seed) = (steps, seed)
     }
 
@@ -40,9 +44,21 @@ public final class Tuning: ScriptObject, @unchecked Sendable {
             edits[key] = try editor.edit(source, references: refs, sampling: editor.sampling(steps: steps, seed: UInt64(seed))).image
         }
         guard let edit = edits[key] else { return source }
-        var blended = source
+        return blended(source, edit)
+    }
+
+    /// The edit at the current values at the image's own size, as `save(t, path)` writes it.
+    public func fullSizeImage() throws -> Image {
+        guard (original.width, original.height) != (source.width, source.height) else { return try image() }
+        return blended(original, try editor.edit(original, references: refs, sampling: editor.sampling(steps: steps, seed: UInt64(seed))).image)
+    }
+
+    /// x + strength·(edit − x), keeping the edit's colour profile.
+    private func blended(_ x: Image, _ edit: Image) -> Image {
+        guard strength < 1 else { return edit }
+        var blended = edit
         let s = Float(strength)
-        for i in blended.pixels.indices { blended.pixels[i] = source.pixels[i] + s * (edit.pixels[i] - source.pixels[i]) }
+        for i in blended.pixels.indices { blended.pixels[i] = x.pixels[i] + s * (edit.pixels[i] - x.pixels[i]) }
         return blended
     }
 
