@@ -87,12 +87,7 @@ public final class Editor {
         self.design = design
         self.pairing = pairing
         conditioning = pairing.conditioning(ablation: design.ablation, transformChannels: design.transformChannels)
-        self.pairs = try pairs.map { pair in
-            guard pair.source.width == pair.target.width, pair.source.height == pair.target.height else {
-                throw EngineError.invalidArgument(op: "editor", message: "pair '\(pair.name)': source \(pair.source.width)×\(pair.source.height) and target \(pair.target.width)×\(pair.target.height) differ in size")
-            }
-            return try pair.squeezed(to: design.size)
-        }
+        self.pairs = try pairs.map { try design.view.fitted($0, to: design.size) }
         let estimator = try flowEstimator ?? design.flow.estimator(refinedOn: self.pairs.map(\.source), steps: design.flowRefinement,
                                                                    checkInterrupt: checkInterrupt)
         thumbnails = try self.pairs.map { try $0.source.resized(width: 16, height: 16).pixels }
@@ -206,13 +201,13 @@ public final class Editor {
         guard k >= 1 else { throw EngineError.invalidArgument(op: "edit", message: "references must be ≥ 1, got \(k)") }
         // The references are chosen on x as the networks see it, scaled once for both.
         let low = try workingView(of: x)
-        let chosen = conditioning.carriesReferences ? try Profile.phase("choose references") { try nearest(to: low, count: min(k, pairs.count)) } : []
+        let chosen = conditioning.carriesReferences ? try Profile.phase("choose references") { try nearest(to: low.image, count: min(k, pairs.count)) } : []
         return (try edit(x, low: low, using: chosen, sampling: sampling, lift: lift, checkInterrupt: checkInterrupt), chosen)
     }
 
-    /// `x` edited with the training pairs `references` as references: the networks edit x scaled
-    /// whole to the working size, and `lift` (default: the design's) brings their edit back at
-    /// x's own size. With more than one reference, their predictions are averaged per pixel,
+    /// `x` edited with the training pairs `references` as references: the networks edit x fitted
+    /// to the working size by the design's view, and `lift` (default: the design's) brings their
+    /// edit of the part that shows x back at x's own size. With more than one reference, their predictions are averaged per pixel,
     /// each weighted by how closely its source, carried into x's frame, matches x there.
     /// `onStep` sees each DDIM step's estimate at the working size, fused alike, after
     /// `checkInterrupt` (so that a long sampling run stops within a step).
@@ -221,16 +216,22 @@ public final class Editor {
         try edit(x, low: workingView(of: x), using: references, sampling: sampling, lift: lift, checkInterrupt: checkInterrupt, onStep: onStep)
     }
 
-    /// x scaled whole to the working size, as the networks see it.
-    private func workingView(of x: Image) throws -> Image {
-        x.width == size && x.height == size ? x : try Profile.phase("scale") { try x.resized(width: size, height: size) }
+    /// x fitted to the working size, as the networks see it, and the part of it that shows x.
+    private func workingView(of x: Image) throws -> (image: Image, region: (x: Int, y: Int, width: Int, height: Int)) {
+        try Profile.phase("scale") { try design.view.fitted(x, to: size) }
     }
 
     /// `edit(_:using:…)` of x, given as `low` at the working size too.
-    private func edit(_ x: Image, low: Image, using references: [Int], sampling: Sampling?, lift: Lift?,
-                      checkInterrupt: () throws -> Void, onStep: (Int, Image) throws -> Void = { _, _ in }) throws -> Image {
-        let edit = try networksEdit(low, using: references, sampling: sampling ?? defaultSampling, checkInterrupt: checkInterrupt, onStep: onStep)
-        var lifted = try Profile.phase("lift") { try (lift ?? design.lift).lifted(edit, of: low, to: x) }
+    private func edit(_ x: Image, low view: (image: Image, region: (x: Int, y: Int, width: Int, height: Int)), using references: [Int],
+                      sampling: Sampling?, lift: Lift?, checkInterrupt: () throws -> Void,
+                      onStep: (Int, Image) throws -> Void = { _, _ in }) throws -> Image {
+        var edit = try networksEdit(view.image, using: references, sampling: sampling ?? defaultSampling, checkInterrupt: checkInterrupt, onStep: onStep)
+        var low = view.image
+        let r = view.region
+        if (r.width, r.height) != (size, size) {
+            (edit, low) = (try edit.cropped(x: r.x, y: r.y, width: r.width, height: r.height), try low.cropped(x: r.x, y: r.y, width: r.width, height: r.height))
+        }
+        var lifted = try Profile.phase("lift") { [edit, low] in try (lift ?? design.lift).lifted(edit, of: low, to: x) }
         lifted.colourProfile = x.colourProfile  // the photo's colours, edited, mean what they meant
         return lifted
     }

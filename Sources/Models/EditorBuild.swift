@@ -16,7 +16,7 @@ extension Editor {
         var sources: [Image] = []
         if design.flowRefinement > 0 {
             progress("refining the flow on your pairs (\(design.flowRefinement) steps)")
-            sources = try pairs.map { try $0.squeezed(to: design.size).source }
+            sources = try pairs.map { try design.view.fitted($0, to: design.size).source }
         }
         let flow = try design.flow.estimator(refinedOn: sources, steps: design.flowRefinement, checkInterrupt: checkInterrupt)
         var resolved = design

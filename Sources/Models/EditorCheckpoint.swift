@@ -102,7 +102,7 @@ extension Editor {
                 guard pair.source.width == pair.target.width, pair.source.height == pair.target.height else {
                     throw mismatch("pair '\(pair.name)': source \(pair.source.width)×\(pair.source.height) and target \(pair.target.width)×\(pair.target.height) differ in size")
                 }
-                return try pair.squeezed(to: design.size)
+                return try design.view.fitted(pair, to: design.size)
             }
             differing = scaled.indices.filter { Editor.hash(scaled[$0]) != hashes[$0] }.map { names[$0] }
             pairs = scaled

@@ -12,9 +12,10 @@ public struct EditorDesign: Sendable, Equatable {
     /// The networks' widths, the batch, the default training length and working size.
     public let preset: EditorPreset
     /// The side of the square the networks work at: every training pair and every image to edit
-    /// is scaled to it, whole (its aspect not kept), and an edit comes back at its image's own
-    /// size through `lift`.
+    /// is fitted to it by `view`, and an edit comes back at its image's own size through `lift`.
     public let size: Int
+    /// How an image of any aspect becomes the square.
+    public let view: WorkingView
     /// How an edit made at `size` comes back at its image's own size.
     public let lift: Lift
     /// A fixed pairing, or `auto`: chosen on held-out pairs (`PairingChoice`).
@@ -43,6 +44,8 @@ public struct EditorDesign: Sendable, Equatable {
     /// The working sizes a design takes: multiples of 16 (the networks' coarsest level) from 32 px
     /// to 256 px, beyond which two cores would take hours to train.
     public static let sizes = stride(from: 32, through: 256, by: 16)
+    /// The view a design takes unless told otherwise (chosen in docs/RESULTS.md).
+    public static let defaultView = WorkingView.squeeze
     /// The lift an edit takes unless told otherwise (chosen in docs/RESULTS.md).
     public static let defaultLift = Lift.residual
 
@@ -51,7 +54,7 @@ public struct EditorDesign: Sendable, Equatable {
     /// flow and a pairing that uses Mx (n-to-n or auto), and not without flow and colour; an
     /// ablation or transform channels only with an n-to-n pairing or auto, and transform channels
     /// not without flow and colour.
-    public init(preset: EditorPreset = .small, size: Int? = nil, lift: Lift = defaultLift, pairing: PairingRequest = .auto,
+    public init(preset: EditorPreset = .small, size: Int? = nil, view: WorkingView = defaultView, lift: Lift = defaultLift, pairing: PairingRequest = .auto,
                 diffusion: Bool = false, learningRate: Float? = nil,
                 seed: UInt64 = 1, flow: FlowMethod = .learned, flowRefinement: Int = 0, endToEnd: Bool = false,
                 ablation: EditorAblation? = nil, transformChannels: Bool = false, augments: Bool = true) throws {
@@ -81,7 +84,7 @@ public struct EditorDesign: Sendable, Equatable {
             if let direct { throw refuse("transform channels are Mx's between a reference and x; a \(direct) editor has no reference") }
             guard ablation != .noTransformation else { throw refuse("without flow or colour there is no Mx to give the head as channels") }
         }
-        (self.preset, self.size, self.lift) = (preset, side, lift)
+        (self.preset, self.size, self.view, self.lift) = (preset, side, view, lift)
         (self.pairing, self.diffusion, self.learningRate, self.seed) = (pairing, diffusion, rate, seed)
         (self.flow, self.flowRefinement, self.endToEnd, self.ablation) = (flow, flowRefinement, endToEnd, ablation)
         (self.transformChannels, self.augments) = (transformChannels, augments)
@@ -96,7 +99,7 @@ public struct EditorDesign: Sendable, Equatable {
         }
         let off = chosen.carriesReferences ? [] : [endToEnd ? "end-to-end training" : nil, transformChannels ? "transform channels" : nil,
                                                 ablation.map { "the \($0.rawValue) ablation" }].compactMap { $0 }
-        let design = try EditorDesign(preset: preset, size: size, lift: lift, pairing: .fixed(chosen), diffusion: diffusion, learningRate: learningRate, seed: seed,
+        let design = try EditorDesign(preset: preset, size: size, view: view, lift: lift, pairing: .fixed(chosen), diffusion: diffusion, learningRate: learningRate, seed: seed,
                                       flow: flow, flowRefinement: flowRefinement, endToEnd: endToEnd && off.isEmpty,
                                       ablation: off.isEmpty ? ablation : nil, transformChannels: transformChannels && off.isEmpty,
                                       augments: augments)
@@ -126,7 +129,7 @@ extension EditorDesign: Codable {
     public static let version = 1
 
     private enum Key: String, CodingKey {
-        case version, preset, size, lift, pairing, flow, diffusion, ablation, augments, seed
+        case version, preset, size, view, lift, pairing, flow, diffusion, ablation, augments, seed
         case flowRefinement = "flow_refinement", endToEnd = "end_to_end", transformChannels = "transform_channels"
         case learningRate = "learning_rate"
     }
@@ -136,6 +139,7 @@ extension EditorDesign: Codable {
         try c.encode(EditorDesign.version, forKey: .version)
         try c.encode(preset.name, forKey: .preset)
         try c.encode(size, forKey: .size)
+        try c.encode(view, forKey: .view)
         try c.encode(lift, forKey: .lift)
         try c.encode(pairing.name, forKey: .pairing)
         try c.encode(flow, forKey: .flow)
@@ -158,6 +162,8 @@ extension EditorDesign: Codable {
         }
         try self.init(preset: EditorPreset.named(c.decode(String.self, forKey: .preset)),
                       size: c.decodeIfPresent(Int.self, forKey: .size),
+                      // Effects saved before the view was a knob squeezed their images.
+                      view: c.decodeIfPresent(WorkingView.self, forKey: .view) ?? .squeeze,
                       lift: c.decodeIfPresent(Lift.self, forKey: .lift) ?? EditorDesign.defaultLift,
                       pairing: PairingRequest(named: c.decode(String.self, forKey: .pairing)),
                       diffusion: c.decodeIfPresent(Bool.self, forKey: .diffusion) ?? false,

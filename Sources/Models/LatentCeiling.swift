@@ -68,7 +68,7 @@ public enum LatentCeiling {
 
     /// `pair`'s target through `vae`, with the skip images an editor would have for its source.
     public static func reconstruct(_ pair: Pair, with vae: VAE, editor: Editor) throws -> Image {
-        let pair = try pair.squeezed(to: editor.size)
+        let pair = try editor.design.view.fitted(pair, to: editor.size)
         var skip = [pair.source]
         if editor.conditioning.carriesReferences, let nearest = try editor.nearest(to: pair.source, count: 1).first {
             skip.append(try editor.carried(nearest, onto: pair.source).target)

@@ -42,7 +42,7 @@ public struct PairingChoice: Sendable {
         var order = Array(pairs.indices)
         var rng = RandomGenerator(seed: seed &+ 7)
         order.shuffle(using: &rng)
-        let validation = try order.prefix(heldOut).map { try pairs[$0].squeezed(to: design.size) }, training = order.dropFirst(heldOut).map { pairs[$0] }
+        let validation = try order.prefix(heldOut).map { try design.view.fitted(pairs[$0], to: design.size) }, training = order.dropFirst(heldOut).map { pairs[$0] }
         var scores: [(pairing: Pairing, psnr: Double)] = []
         for candidate in candidates {
             let editor = try Editor(pairs: training, design: EditorDesign(preset: preset, size: design.size, pairing: .fixed(candidate),

@@ -9,10 +9,10 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train an effect from before/after pairs and save it.",
         discussion: """
-        The pairs come from a built-in task (--task) or a folder of your own (--data: source/ and
-        target/ subfolders, or NAME_src with NAME_tgt; PNG or JPEG; each pair at its own size). The
-        networks work at --size (default: the preset's), every pair scaled to it whole; an applied
-        edit comes back at its image's own size by --lift. The effect is saved whole — weights,
+        The pairs come from a built-in task (--task) or a folder of your own (--data: source/ and \
+        target/ subfolders, or NAME_src with NAME_tgt; PNG or JPEG; each pair at its own size). The \
+        networks work at --size (default: the preset's), every pair fitted to it by --view; an applied \
+        edit comes back at its image's own size by --lift. The effect is saved whole — weights, \
         optimiser state, the training pairs — as one safetensors file that `likewise apply` uses.
         Examples:
           likewise train --task blue_eyes --pairs 20 --out blue_eyes.safetensors
@@ -32,6 +32,7 @@ struct Train: ParsableCommand {
     @Option(help: "Pairs to draw from --task.") var pairs = 20
     @Option(help: "Preset: tiny, small or base.") var preset = "small"
     @Option(help: "Working size: the side of the square the networks see every image at, a multiple of 16 from 32 to 256 (default: the preset's).") var size: Int?
+    @Option(help: "How the networks see an image of any aspect: squeeze (scaled whole to the square) or pad (its aspect kept, the rest of the square its edges repeated).") var view = EditorDesign.defaultView.rawValue
     @Option(help: "How an edit comes back at its image's own size: \(Lift.names.joined(separator: ", ")).") var lift = EditorDesign.defaultLift.rawValue
     @Option(help: "Pairing: auto (first trains structural, implicit and one2one for a tenth of the preset's steps each — 200 for small — and keeps the best on held-out pairs), or one of \(Pairing.names).") var pairing = "auto"
     @Option(help: "Training steps (default: the preset's).") var steps: Int?
@@ -57,7 +58,7 @@ struct Train: ParsableCommand {
 
     /// The effect's design, from the options (checked: see `EditorDesign`).
     func design() throws -> EditorDesign {
-        try EditorDesign(preset: EditorPreset.named(preset), size: size, lift: Lift(named: lift), pairing: PairingRequest(named: pairing),
+        try EditorDesign(preset: EditorPreset.named(preset), size: size, view: WorkingView(named: view), lift: Lift(named: lift), pairing: PairingRequest(named: pairing),
                          diffusion: diffusion, seed: seed,
                          flow: FlowMethod(named: flowEstimator), flowRefinement: refineFlow, endToEnd: endToEnd,
                          transformChannels: transformChannels)

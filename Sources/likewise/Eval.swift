@@ -45,6 +45,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Held-out pairs.") var heldout = 200
     @Option(help: "Also score a task's held-out pairs drawn at this size (32…1024), through every lift, beside a global colour fit.") var fullSize: Int?
     @Option(help: "Preset: tiny, small or base.") var preset = "small"
+    @Option(help: "How every method's networks see an image of any aspect: \(WorkingView.names.joined(separator: " or ")) (see likewise train --help).") var view = EditorDesign.defaultView.rawValue
     @Option(help: "Training steps of every trained method.") var steps: Int?
     @Option(help: "Train every method for this many seconds instead (default 240 when --steps is not given).") var budget: Double?
     @Option(help: "References fused per edit.") var refs = 1
@@ -82,6 +83,7 @@ struct Eval: ParsableCommand {
             throw ValidationError("--pairing must be structural, implicit or auto, got \(pairing)")
         }
         do { _ = try FlowMethod(named: flowEstimator) } catch { throw ValidationError("\(error)") }
+        do { _ = try WorkingView(named: view) } catch { throw ValidationError("\(error)") }
         guard sampleSteps >= 1 else { throw ValidationError("--sample-steps must be 1…\(Sampling.maximumSteps), got \(sampleSteps)") }
         do { _ = try Sampling(steps: sampleSteps, eta: eta) } catch { throw ValidationError("\(error)") }
     }
@@ -92,7 +94,8 @@ struct Eval: ParsableCommand {
         let (name, training, ownTest) = try data.map { try ownPairs(in: $0) } ?? builtInPairs(size: settings.size)
         // A folder's held-out pairs are scored at the working size, as the networks see them, and
         // at their own sizes through every lift.
-        let test = try ownTest.map { try $0.squeezed(to: settings.size) }
+        let view = try WorkingView(named: self.view)
+        let test = try ownTest.map { try view.fitted($0, to: settings.size) }
         let large = data == nil ? self.large : 0
         print("\(name): \(min(pairs, training.count)) training pairs, \(test.count) held out; rows at the working size, \(settings.size) px"
               + (fullSize.map { ", and marked @\($0) drawn at \($0) px" } ?? "") + (data == nil ? "" : ", and marked @own at each photo's own size")
@@ -120,17 +123,17 @@ struct Eval: ParsableCommand {
         let flow = try FlowMethod(named: flowEstimator)
         let n2n = try Pairing(rawValue: pairing) ?? {
             let choice = try PairingChoice.choose(among: [.structural, .implicit], for: Array(training.prefix(pairs)),
-                                                  design: EditorDesign(preset: settings, seed: seed, flow: flow), flowEstimator: try flow.estimator())
+                                                  design: EditorDesign(preset: settings, view: view, seed: seed, flow: flow), flowEstimator: try flow.estimator())
             print("n2n pairing \(choice.reason)")
             return choice.pairing
         }()
         // Each row's method, the design it trains and on how many pairs: n2n (with the diffusion
         // refiner under --diffusion) and its variants, then the direct baselines.
         func n2nDesign(endToEnd: Bool = false, transformChannels: Bool = false, ablation: EditorAblation? = nil) throws -> EditorDesign {
-            try EditorDesign(preset: settings, pairing: .fixed(n2n), diffusion: diffusion, seed: seed, flow: flow, endToEnd: endToEnd,
+            try EditorDesign(preset: settings, view: view, pairing: .fixed(n2n), diffusion: diffusion, seed: seed, flow: flow, endToEnd: endToEnd,
                              ablation: ablation, transformChannels: transformChannels)
         }
-        let direct = { (pairing: PairingRequest) in try EditorDesign(preset: settings, pairing: pairing, seed: seed, flow: flow) }
+        let direct = { (pairing: PairingRequest) in try EditorDesign(preset: settings, view: view, pairing: pairing, seed: seed, flow: flow) }
         var runs: [(method: String, design: EditorDesign, count: Int)] = [("n2n", try n2nDesign(), pairs)]
         if endToEnd { runs.append(("n2n-e2e", try n2nDesign(endToEnd: true), pairs)) }
         if transformChannels { runs.append(("n2n-fc", try n2nDesign(transformChannels: true), pairs)) }

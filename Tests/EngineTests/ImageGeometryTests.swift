@@ -89,12 +89,30 @@ struct ImageGeometryTests {
         #expect(throws: ImageError.self) { try image.cropped(x: 0, y: 0, width: 0, height: 1) }
     }
 
+    @Test func aLetterboxKeepsTheAspectAndFillsTheSquareWithTheEdges() throws {
+        let wide = try ramp(8, 4)
+        let (box, region) = try wide.letterboxed(to: 6)
+        #expect((box.width, box.height) == (6, 6) && region == (0, 1, 6, 3))
+        let content = try wide.resized(width: 6, height: 3)
+        #expect(try box.cropped(x: 0, y: 1, width: 6, height: 3) == content)
+        for x in 0..<6 {
+            #expect(box[x, 0] == content[x, 0] && box[x, 4] == content[x, 2] && box[x, 5] == content[x, 2], "column \(x)")
+        }
+        // A tall one is centred across; a square one is only scaled; one pixel wide stays one pixel of content.
+        let tall = try ramp(3, 7).letterboxed(to: 7)
+        #expect(tall.region == (2, 0, 3, 7) && tall.image[0, 3] == tall.image[2, 3] && tall.image[6, 3] == tall.image[4, 3])
+        #expect(try ramp(5, 5).letterboxed(to: 3).image == (try ramp(5, 5).resized(width: 3, height: 3)))
+        let thin = try ramp(1, 40).letterboxed(to: 16)
+        #expect(thin.region == (7, 0, 1, 16) && thin.image.width == 16)
+        #expect(throws: ImageError.self) { try wide.letterboxed(to: 0) }
+    }
+
     @Test func everyGeometryOpKeepsTheProfileAndTheNoteTheImageWasReadWith() throws {
         var image = try ramp(7, 5)
         (image.colourProfile, image.conversion) = ([9, 8, 7], "grey, read as RGB")
         for changed in [try image.resized(width: 3, height: 11), try image.cropped(x: 1, y: 1, width: 2, height: 3),
                         try image.padded(top: 1, left: 0, bottom: 2, right: 3), try image.squared(to: 4), try image.shrunk(toFit: 3),
-                        try image.centreCropped(width: 5, height: 5)] {
+                        try image.centreCropped(width: 5, height: 5), try image.letterboxed(to: 4).image] {
             #expect(changed.colourProfile == [9, 8, 7] && changed.conversion == "grey, read as RGB")
         }
     }

@@ -50,6 +50,7 @@ struct EditorDesignTests {
                              ablation: .noSource, transformChannels: true, augments: false),
             try EditorDesign(pairing: .implicit, flow: .hornSchunck, ablation: .noTransformation),
             try EditorDesign(preset: .tiny, size: 48, lift: .grid, pairing: .one2one),
+            try EditorDesign(preset: .tiny, view: .pad, pairing: .structural), try EditorDesign(preset: .tiny, view: .squeeze, pairing: .structural),
         ]
         for design in designs {
             let text = try JSONEncoder().encode(design)
@@ -58,8 +59,10 @@ struct EditorDesignTests {
         func decoded(_ json: String) throws -> EditorDesign { try JSONDecoder().decode(EditorDesign.self, from: Data(json.utf8)) }
         // An older design lacks later knobs: they take their defaults.
         let old = try decoded(#"{"version": 1, "preset": "tiny", "pairing": "one2one"}"#)
-        #expect(old == (try EditorDesign(preset: .tiny, pairing: .one2one)))
+        #expect(old == (try EditorDesign(preset: .tiny, view: .squeeze, pairing: .one2one)))
         #expect(old.size == 32 && old.lift == EditorDesign.defaultLift, "an effect saved before the working size works at its preset's")
+        #expect(old.view == .squeeze, "an effect saved before the view was a knob squeezed its images, whatever the default now")
+        #expect(throws: DecodingError.self) { try decoded(#"{"version": 1, "preset": "tiny", "pairing": "one2one", "view": "crop"}"#) }
         #expect(throws: EngineError.self) { try decoded(#"{"version": 1, "preset": "tiny", "pairing": "one2one", "size": 33}"#) }
         #expect(throws: DecodingError.self) { try decoded(#"{"version": 1, "preset": "tiny", "pairing": "one2one", "lift": "bicubic"}"#) }
         #expect(throws: DecodingError.self) { try decoded(#"{"version": 2, "preset": "tiny", "pairing": "one2one"}"#) }

@@ -57,7 +57,7 @@ struct VAETests {
 
     @Test func aTinyVAEReconstructsTwoImages() throws {
         // Two drawn faces at 16×16 through a 4×4×4 latent, no skips: the latent alone must carry them.
-        let pairs = try SyntheticTask(.old).pairs(count: 2, size: 32, seed: 7).map { try $0.squeezed(to: 16) }
+        let pairs = try SyntheticTask(.old).pairs(count: 2, size: 32, seed: 7).map { try WorkingView.squeeze.fitted($0, to: 16) }
         let images = try Image.batch(pairs.map(\.target))
         let vae = try VAE(VAEConfiguration(widths: [8, 16, 16], groups: 4, latentChannels: 4, skipChannels: 0))
         let trainer = try Trainer(parameters: vae.parameters, schedule: LearningRateSchedule(peak: 3e-3, warmupSteps: 10, totalSteps: 300))

@@ -233,6 +233,12 @@ check "apply refuses to write into the folder it reads" '[[ $status -ne 0 ]] && 
 rm "$work/edited/b.png"
 "$bin" apply "$work/effect.safetensors" "$work/photos" "$work/edited" > /dev/null 2> "$work/apply2.err"
 check "a second run does only what is left" 'grep -q "1 edited, 4 already done, 1 unreadable" "$work/apply2.err"'
+# --view pad: the networks see each photo with its aspect kept; the edits come back at their sizes.
+"$bin" train --task blue_eyes --pairs 3 --preset tiny --pairing one2one --steps 2 --view pad --out "$work/padded.safetensors" > /dev/null 2>&1
+"$bin" apply "$work/padded.safetensors" "$work/photos" "$work/edited-pad" > /dev/null 2>&1
+check "train --view pad saves an effect that edits each image at its own size" '[[ $(png_size "$work/edited-pad/e.png") == 57x31 && $(png_size "$work/edited-pad/a.png") == 48x48 ]]'
+"$bin" train --task blue_eyes --pairs 3 --preset tiny --view crop --out "$work/nope.safetensors" > /dev/null 2> "$work/view-bad.err"
+check "an unknown view is refused, naming the views" 'grep -q "the view must be one of squeeze, pad, got \"crop\"" "$work/view-bad.err"'
 # An effect with diffusion: apply samples each edit, one seed giving the same images.
 "$bin" train --task blue_eyes --pairs 3 --preset tiny --pairing one2one --diffusion --steps 3 --out "$work/diffusion.safetensors" > "$work/train-d.out" 2> /dev/null
 check "train --diffusion says so" 'grep -q "^saved .*diffusion.safetensors: 3 pairs, one2one, with diffusion, preset tiny, 3 steps$" "$work/train-d.out"'

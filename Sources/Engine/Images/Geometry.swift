@@ -41,7 +41,7 @@ extension Image {
     }
 
     /// `image` with this image's colour profile and conversion note.
-    private func keepingReadFields(_ image: Image) -> Image {
+    func keepingReadFields(_ image: Image) -> Image {
         var image = image
         (image.colourProfile, image.conversion) = (colourProfile, conversion)
         return image
@@ -62,6 +62,31 @@ extension Image {
         guard longer > side else { return self }
         let scale = Double(side) / Double(longer)
         return try resized(width: max(1, Int((Double(width) * scale).rounded())), height: max(1, Int((Double(height) * scale).rounded())))
+    }
+
+    /// The image scaled, keeping its aspect, so that its longer side is `side`, and centred in a
+    /// `side × side` square whose rest repeats its edge pixels (no border for a network to learn
+    /// as an edge); with where in the square it lies.
+    public func letterboxed(to side: Int) throws -> (image: Image, region: (x: Int, y: Int, width: Int, height: Int)) {
+        try Image.validate(width: side, height: side)
+        let scale = Double(side) / Double(max(width, height))
+        let (w, h) = (min(side, max(1, Int((Double(width) * scale).rounded()))), min(side, max(1, Int((Double(height) * scale).rounded()))))
+        let content = w == width && h == height ? self : try resized(width: w, height: h)
+        let (left, top) = ((side - w) / 2, (side - h) / 2)
+        guard w < side || h < side else { return (content, (0, 0, side, side)) }
+        var out = [Float](repeating: 0, count: side * side * 3)
+        content.pixels.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { out in
+                for y in 0..<side {
+                    let row = min(max(y - top, 0), h - 1) * w
+                    for x in 0..<side {
+                        let (i, o) = (3 * (row + min(max(x - left, 0), w - 1)), 3 * (y * side + x))
+                        out[o] = source[i]; out[o + 1] = source[i + 1]; out[o + 2] = source[i + 2]
+                    }
+                }
+            }
+        }
+        return (try content.keepingReadFields(Image(width: side, height: side, pixels: out)), (left, top, w, h))
     }
 
     /// The central `width × height` region (which must fit inside the image).

@@ -13,13 +13,6 @@ public struct Pair: Sendable, Equatable {
     public init(name: String, source: Image, target: Image) {
         (self.name, self.source, self.target) = (name, source, target)
     }
-
-    /// Both images scaled to `side × side`, whole (their aspect not kept): how an editor's
-    /// networks see a pair of any size. The pair itself when it is that size already.
-    public func squeezed(to side: Int) throws -> Pair {
-        guard source.width != side || source.height != side || target.width != side || target.height != side else { return self }
-        return Pair(name: name, source: try source.resized(width: side, height: side), target: try target.resized(width: side, height: side))
-    }
 }
 
 /// Loading a user's own pairs from a folder.

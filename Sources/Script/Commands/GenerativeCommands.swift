@@ -35,7 +35,7 @@ extension CommandSet {
             let pairs = try call.pairs("pairs")
             guard (1...8).contains(pairs.count) else { throw ScriptError(.value, "recon: pairs must hold 1…8 pairs, got \(pairs.count)") }
             let rows = try pairs.map { pair -> [Figure.Tile] in
-                let truth = try pair.squeezed(to: autoencoders.editor.size)
+                let truth = try autoencoders.editor.design.view.fitted(pair, to: autoencoders.editor.size)
                 var tiles = [Figure.Tile(try Figure.displayed(truth.target), title: "target")]
                 for (vae, title) in [(autoencoders.withSkips, "with skips"), (autoencoders.withoutSkips, "without skips")] {
                     let round = try LatentCeiling.reconstruct(truth, with: vae, editor: autoencoders.editor)

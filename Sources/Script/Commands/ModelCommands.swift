@@ -27,7 +27,8 @@ extension CommandSet {
         Command("model", [
             Parameter(nil, "pairs", .pairs, "the before/after pairs (at least 2)"),
             Parameter("preset", "preset", .choice(EditorPreset.all.map(\.name)), default: .string("small"), "tiny (32 px), small (64 px) or base (128 px)"),
-            Parameter("size", "size", .integer(32...256), default: .null, shown: "the preset's", "the working size: the side of the square the networks see every image scaled to (a multiple of 16)"),
+            Parameter("size", "size", .integer(32...256), default: .null, shown: "the preset's", "the working size: the side of the square the networks see every image fitted to (a multiple of 16)"),
+            Parameter("view", "view", .choice(WorkingView.names), default: .string(EditorDesign.defaultView.rawValue), "how the networks see an image of any aspect: squeeze (scaled whole to the square) or pad (its aspect kept, the rest of the square its edges repeated)"),
             Parameter("lift", "lift", .choice(Lift.names), default: .string(EditorDesign.defaultLift.rawValue), "how an edit comes back at its image's own size: \(Lift.names.joined(separator: ", "))"),
             Parameter("pairing", "pairing", .choice(PairingRequest.names), default: .string("auto"), "auto, structural or implicit (n-to-n), one2one or pix2pix (direct)"),
             Parameter("seed", "seed", .seed, default: .null, shown: "the session seed", "the weights' and the training order's seed"),
@@ -39,10 +40,10 @@ extension CommandSet {
             Parameter("ablation", "ablation", .choice(["none"] + EditorAblation.allCases.map(\.rawValue)), default: .string("none"), "take a condition away to measure it: none, no-flow-colour or no-xj (n-to-n pairings)"),
             Parameter("lr", "lr", .number, default: .null, shown: "the preset's", "the learning rate's peak (warm-up, then cosine decay to a twentieth)"),
         ], summary: "An effect to train from pairs.",
-        doc: "structural: each output starts from a training pair's edit carried onto the new image by flow and colour,\nand the network learns a correction (N pairs give N·(N−1) cases). implicit: the network sees the carried reference\nbut starts from x. one2one: the network learns x → y directly as a correction of x; pix2pix: with no residual.\nauto: holds out a few pairs, trains structural, implicit and one2one briefly on the rest, keeps the best where the\nedit is, and prints why. diffusion: true trains, with the head, a denoiser of the residual between target and head;\nedit then samples it with DDIM (steps: 0 gives the head's output alone). endToEnd: true trains a copy of the learned\nflow network in every step with the head (through the warp and a differentiable colour fit; slower steps).\ntransformChannels: true also gives the network Mx itself — the flow and each pixel's colour map — as input channels.\nThe networks work at size × size: every pair, and every image edited, is scaled to it whole; an edit comes back at\nits image's own size by the lift (residual: a bilateral grid of colour maps, plus what it misses scaled up).") { call, session in
+        doc: "structural: each output starts from a training pair's edit carried onto the new image by flow and colour,\nand the network learns a correction (N pairs give N·(N−1) cases). implicit: the network sees the carried reference\nbut starts from x. one2one: the network learns x → y directly as a correction of x; pix2pix: with no residual.\nauto: holds out a few pairs, trains structural, implicit and one2one briefly on the rest, keeps the best where the\nedit is, and prints why. diffusion: true trains, with the head, a denoiser of the residual between target and head;\nedit then samples it with DDIM (steps: 0 gives the head's output alone). endToEnd: true trains a copy of the learned\nflow network in every step with the head (through the warp and a differentiable colour fit; slower steps).\ntransformChannels: true also gives the network Mx itself — the flow and each pixel's colour map — as input channels.\nThe networks work at size × size: every pair, and every image edited, is fitted to it by the view (squeeze: scaled whole;\npad: its aspect kept, in a square its edges fill); an edit comes back at its image's own size by the lift (residual: a bilateral grid of colour maps, plus what it misses scaled up).") { call, session in
             let design = try EditorDesign(
                 preset: EditorPreset.named(call.string("preset")), size: call.has("size") ? call.integer("size") : nil,
-                lift: Lift(named: call.string("lift")), pairing: PairingRequest(named: call.string("pairing")),
+                view: WorkingView(named: call.string("view")), lift: Lift(named: call.string("lift")), pairing: PairingRequest(named: call.string("pairing")),
                 diffusion: call.bool("diffusion"), learningRate: call.has("lr") ? Float(call.number("lr")) : nil,
                 seed: UInt64(call.has("seed") ? call.integer("seed") : session.seed), flow: FlowMethod(named: call.string("flow")),
                 flowRefinement: call.integer("refineFlow"), endToEnd: call.bool("endToEnd"),
@@ -62,7 +63,9 @@ extension CommandSet {
                 ["transform channels", editor.transformChannels ? "yes: the head reads Mx's flow and colour maps" : "no"],
                 ["ablation", editor.ablation?.rawValue ?? "none"],
                 ["diffusion", editor.hasDiffusion ? "yes, \(editor.defaultSampling.steps) DDIM steps an edit by default" : "no"],
-                ["working size", "\(editor.size)×\(editor.size) (edits come back at their image's own size)"], ["lift", editor.design.lift.rawValue],
+                ["working size", "\(editor.size)×\(editor.size) (edits come back at their image's own size)"],
+                ["view", editor.design.view == .squeeze ? "squeeze: every image scaled whole to the square" : "pad: every image's aspect kept, its edges filling the square"],
+                ["lift", editor.design.lift.rawValue],
                 ["parameters", String(editor.parameters.scalarCount)],
                 ["FLOPs a step", String(format: "%.2f G", cost.flopsPerStep / 1e9)], ["memory", String(format: "about %.0f MB", Double(cost.bytes) / 1e6)],
                 ["pairs", String(editor.pairs.count)], ["batch", String(editor.preset.batch)], ["learning rate", "\(editor.trainer.schedule.peak)"],
