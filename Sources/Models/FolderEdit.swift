@@ -1,3 +1,4 @@
+import Crypto
 import Engine
 import Foundation
 
@@ -6,6 +7,11 @@ import Foundation
 /// colour profile), and with `recursive` every subfolder's likewise, the tree kept, skipping files already
 /// written (so an interrupted run resumes) and collecting the files that could not be edited —
 /// unreadable, or of a format Likewise does not read — rather than stopping at the first.
+///
+/// A file already written counts as done only for the run that wrote it: OUT/.likewise-apply
+/// records what edits there (the effect's fingerprint, the references, the sampling), and a run
+/// of another effect or other settings into the same folder is refused rather than leaving it
+/// half one edit and half another — unless told to `overwrite`, which redoes every file.
 public struct FolderEdit: Sendable {
     /// How a run went.
     public struct Report: Sendable, Equatable {
@@ -17,11 +23,15 @@ public struct FolderEdit: Sendable {
         public var converted: [String] = []
         /// Subfolders of the input left alone (not recursive).
         public var subfoldersLeft = 0
+        /// Of the files skipped, those kept in a folder with no record of the run that wrote them
+        /// (written before runs were recorded, or by hand).
+        public var keptUnrecorded = 0
         /// What a user should read beside the counts: which files reading changed, which
         /// subfolders were not read.
         public var notes: [String] {
             [Image.conversionNote(converted),
-             subfoldersLeft > 0 ? "note: \(subfoldersLeft) subfolder\(subfoldersLeft == 1 ? "" : "s") not read (--recursive, or recursive: true, edits them too)" : nil]
+             subfoldersLeft > 0 ? "note: \(subfoldersLeft) subfolder\(subfoldersLeft == 1 ? "" : "s") not read (--recursive, or recursive: true, edits them too)" : nil,
+             keptUnrecorded > 0 ? "note: \(keptUnrecorded) file\(keptUnrecorded == 1 ? " was" : "s were") already there with no record of what made \(keptUnrecorded == 1 ? "it" : "them"), and kept (--overwrite, or overwrite: true, redoes them)" : nil]
                 .compactMap { $0 }
         }
     }
@@ -32,9 +42,59 @@ public struct FolderEdit: Sendable {
     public let sampling: Sampling?
     /// Whether the images of subfolders are edited too, into the same subfolders of `output`.
     public let recursive: Bool
+    /// Whether files already in `output` are edited again (and the record replaced).
+    public let overwrite: Bool
 
-    public init(input: String, output: String, references: Int = 1, sampling: Sampling? = nil, recursive: Bool = false) {
+    public init(input: String, output: String, references: Int = 1, sampling: Sampling? = nil, recursive: Bool = false, overwrite: Bool = false) {
         (self.input, self.output, self.references, self.sampling, self.recursive) = (input, output, references, sampling, recursive)
+        self.overwrite = overwrite
+    }
+
+    /// What a run writes into `output`, so that a later run knows whether the files there are its own.
+    struct Record: Codable, Equatable {
+        /// `FolderEdit.fingerprint(of:)` of the effect.
+        let effect: String
+        let references: Int
+        let steps: Int, eta: Double, seed: UInt64
+    }
+
+    /// The record's file in `output` (hidden: a folder of edits read as input leaves it alone).
+    var recordPath: String { path(output, ".likewise-apply") }
+
+    /// What makes an editor's edits what they are, as a SHA-256: its design, every weight (the
+    /// flow network's too) and its training pairs, the references.
+    static func fingerprint(of editor: Editor) throws -> String {
+        var hasher = SHA256()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        hasher.update(data: try encoder.encode(editor.design))
+        let flow = (editor.flowEstimator as? FlowNetwork).map { $0.parameters.tensors } ?? []
+        for tensor in editor.parameters.tensors + flow {
+            tensor.withUnsafeBufferPointer { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        }
+        for pair in editor.pairs { hasher.update(data: Data(Editor.hash(pair).utf8)) }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Checks that the files already in `output` were written by a run like this one, and
+    /// records this run there; returns whether a record was there (nil: none).
+    private func claimOutput(for editor: Editor) throws -> Bool {
+        let sampling = self.sampling ?? editor.defaultSampling
+        let record = Record(effect: try FolderEdit.fingerprint(of: editor), references: editor.pairing.carriesReferences ? references : 1,
+                            steps: sampling.steps, eta: sampling.eta, seed: sampling.seed)
+        let found = FileManager.default.contents(atPath: recordPath).flatMap { try? JSONDecoder().decode(Record.self, from: $0) }
+        if let found, found != record, !overwrite {
+            let what = found.effect != record.effect ? "another effect's edits" : "edits made with other settings (references, steps, eta or seed)"
+            throw ImageError.unwritable(path: output, reason: "holds \(what): give a new output folder, or --overwrite (overwrite: true) to redo every file")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        do {
+            try encoder.encode(record).write(to: URL(fileURLWithPath: recordPath), options: .atomic)
+        } catch {
+            throw ImageError.unwritable(path: recordPath, reason: error.localizedDescription)
+        }
+        return found != nil
     }
 
     /// The files to edit, as paths relative to `input`, sorted: every file of the folder (and,
@@ -80,7 +140,7 @@ public struct FolderEdit: Sendable {
         (folder as NSString).appendingPathComponent(name)
     }
 
-    /// Edits every image with `editor`; `progress` hears (done, total, name) before each file.
+    /// Edits every image with `editor`; `progress` hears (done, total, name) before each file it edits.
     /// Each output is written atomically, so a stopped run never leaves a half-written file.
     public func run(with editor: Editor, checkInterrupt: () throws -> Void = {},
                     progress: (Int, Int, String) -> Void = { _, _, _ in }) throws -> Report {
@@ -95,13 +155,18 @@ public struct FolderEdit: Sendable {
         } catch {
             throw ImageError.unwritable(path: output, reason: error.localizedDescription)
         }
+        let recorded = try claimOutput(for: editor)
         var report = Report()
         if !recursive { report.subfoldersLeft = try entries(of: "").filter(\.isFolder).count }
         for (k, name) in files.enumerated() {
             try checkInterrupt()
-            progress(k, files.count, name)
             let destination = path(output, name)
-            if FileManager.default.fileExists(atPath: destination) { report.skipped += 1; continue }
+            if !overwrite, FileManager.default.fileExists(atPath: destination) {
+                report.skipped += 1
+                if !recorded { report.keptUnrecorded += 1 }
+                continue
+            }
+            progress(k, files.count, name)
             let folder = (destination as NSString).deletingLastPathComponent
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

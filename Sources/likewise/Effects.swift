@@ -107,14 +107,17 @@ struct Apply: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply a saved effect to every image (PNG or JPEG) in a folder.",
         discussion: """
-        Writes OUT_DIR/NAME for each IN_DIR/NAME, in the same format (a JPEG at quality 92), at its
-        own size: the effect's networks edit the image scaled to their working size, and the
-        effect's lift brings the edit back at full resolution; a JPEG or PNG keeps its colour profile.
-        With --recursive, the images of every subfolder too, into the same tree under OUT_DIR
-        (which may not lie inside IN_DIR then). Files already in OUT_DIR are
-        skipped, so an interrupted run resumes. Files that cannot be read, and files of another
-        format (.heic, .tif, …), are listed at the end, and the exit status is then 1.
-        An effect trained with --diffusion samples each edit with --steps DDIM steps (default 10; 0
+        Writes OUT_DIR/NAME for each IN_DIR/NAME, in the same format (a JPEG at quality 92), at its \
+        own size: the effect's networks edit the image fitted to their working size, and the \
+        effect's lift brings the edit back at full resolution; a JPEG or PNG keeps its colour profile. \
+        With --recursive, the images of every subfolder too, into the same tree under OUT_DIR \
+        (which may not lie inside IN_DIR then).
+        Files already in OUT_DIR are skipped, so an interrupted run resumes — if this effect wrote \
+        them at these settings (OUT_DIR/.likewise-apply records each run): another effect's edits, \
+        or edits at other --refs/--steps/--eta/--seed, are refused unless --overwrite. Files that \
+        cannot be read, and files of another format (.heic, .tif, …), are listed at the end, and \
+        the exit status is then 1.
+        An effect trained with --diffusion samples each edit with --steps DDIM steps (default 10; 0 \
         gives its regression head's output), --eta and --seed (one seed, the same images bit for bit).
         Example:
           likewise apply blue_eyes.safetensors photos/ edited/ --refs 3
@@ -130,6 +133,7 @@ struct Apply: ParsableCommand {
     @Option(help: "DDIM's eta (0: deterministic).") var eta = 0.0
     @Option(help: "Seed of the sampling noise.") var seed: UInt64 = 0
     @Flag(help: "Edit the images of every subfolder too, keeping the folder tree.") var recursive = false
+    @Flag(help: "Edit every image again, replacing the files already in OUT_DIR (without it, OUT_DIR must hold this effect's edits at these settings, or nothing).") var overwrite = false
 
     func validate() throws {
         guard (1...64).contains(refs) else { throw ValidationError("--refs must be 1…64, got \(refs)") }
@@ -146,7 +150,7 @@ struct Apply: ParsableCommand {
         let report: FolderEdit.Report
         do {
             let started = Date()
-            let job = FolderEdit(input: input, output: output, references: refs, sampling: sampling, recursive: recursive)
+            let job = FolderEdit(input: input, output: output, references: refs, sampling: sampling, recursive: recursive, overwrite: overwrite)
             report = try job.run(with: editor, progress: { k, total, name in
                 // Images a second over those done so far (a skipped one counts: it took no time).
                 let seconds = Date().timeIntervalSince(started), rate = seconds > 0 ? Double(k) / seconds : 0

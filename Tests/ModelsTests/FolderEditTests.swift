@@ -54,4 +54,37 @@ struct FolderEditTests {
         let empty = #expect(throws: ImageError.self) { try FolderEdit(input: dir + "/in", output: dir + "/out").run(with: editor()) }
         #expect(empty?.description == "\(dir)/in: has no files (its subfolders are read with --recursive)")
     }
+
+    @Test func filesAlreadyThereCountAsDoneOnlyForTheEffectAndSettingsThatWroteThem() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let task = SyntheticTask(.old)
+        for k in 0..<3 { try task.pair(index: k, size: 40, seed: 1).source.write(to: dir + "/in/p\(k).png") }
+        let (first, job) = (try editor(), FolderEdit(input: dir + "/in", output: dir + "/out"))
+        #expect(try job.run(with: first).edited == 3)
+        // The same effect again resumes: nothing left to do.
+        try FileManager.default.removeItem(atPath: dir + "/out/p1.png")
+        let again = try job.run(with: first)
+        #expect((again.edited, again.skipped, again.keptUnrecorded) == (1, 2, 0))
+        // Another effect — other weights — into the same folder is refused, and the files stay as they were.
+        let other = try editor()
+        try other.train(until: 1)
+        let before = try Data(contentsOf: URL(fileURLWithPath: dir + "/out/p0.png"))
+        let refused = #expect(throws: ImageError.self) { try job.run(with: other) }
+        #expect(refused?.description == "\(dir)/out: cannot write: holds another effect's edits: give a new output folder, or --overwrite (overwrite: true) to redo every file")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/out/p0.png")) == before)
+        // Asked to overwrite, it edits every file again, and the folder is then the new effect's.
+        let redone = try FolderEdit(input: dir + "/in", output: dir + "/out", overwrite: true).run(with: other)
+        #expect((redone.edited, redone.skipped) == (3, 0))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/out/p0.png")) != before)
+        #expect(try job.run(with: other).skipped == 3)
+        let sampled = #expect(throws: ImageError.self) { try FolderEdit(input: dir + "/in", output: dir + "/out", sampling: Sampling(steps: 0, seed: 4)).run(with: other) }
+        #expect(sampled?.description.contains("holds edits made with other settings") == true)
+        // Files in a folder no run recorded are kept, and the note says so.
+        try FileManager.default.createDirectory(atPath: dir + "/mine", withIntermediateDirectories: true)
+        try task.pair(index: 0, size: 40, seed: 1).target.write(to: dir + "/mine/p0.png")
+        let kept = try FolderEdit(input: dir + "/in", output: dir + "/mine").run(with: other)
+        #expect((kept.edited, kept.skipped, kept.keptUnrecorded) == (2, 1, 1))
+        #expect(kept.notes.last == "note: 1 file was already there with no record of what made it, and kept (--overwrite, or overwrite: true, redoes them)")
+    }
 }
