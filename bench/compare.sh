@@ -5,11 +5,12 @@
 # and 3×3 convolutions against this machine's sgemm (`likewise bench ops`). Ends with the tables
 # of docs/PERFORMANCE.md and one JSON line of ratios.
 # PyTorch goes into a venv of its own (TORCH_VENV, default .venv-torch; `make test` never needs it).
-# Environment: THREADS (2), RUNS (20, medians), PRESET (small), OUT (out/compare), LIKEWISE (the
-# binary; default: the release build, built first).
+# Environment: THREADS (2), RUNS (20, medians), PRESET (small), SIZE (the networks' side; default
+# the preset's), OUT (out/compare), LIKEWISE (the binary; default: the release build, built first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads=${THREADS:-2} runs=${RUNS:-20} preset=${PRESET:-small} out=${OUT:-out/compare}
+sized=(); [ -z "${SIZE:-}" ] || sized=(--size "$SIZE")
 likewise=${LIKEWISE:-.build/release/likewise}
 [ -n "${LIKEWISE:-}" ] || swift build -c release --product likewise > /dev/null
 venv=${TORCH_VENV:-.venv-torch}
@@ -17,14 +18,14 @@ if ! "$venv/bin/python" -c "import torch" 2> /dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check torch
 fi
-torch=("$venv/bin/python" bench/torch_reference.py --preset "$preset" --runs "$runs")
+torch=("$venv/bin/python" bench/torch_reference.py --preset "$preset" "${sized[@]}" --runs "$runs")
 mkdir -p "$out"
 # Each side's runs alternate, so that a change in the machine's load falls on both.
 for t in 1 "$threads"; do
-  "$likewise" bench train --preset "$preset" --threads "$t" --runs "$runs" > "$out/likewise-train-$t.jsonl"
+  "$likewise" bench train --preset "$preset" "${sized[@]}" --threads "$t" --runs "$runs" > "$out/likewise-train-$t.jsonl"
   "${torch[@]}" --threads "$t" > "$out/torch-train-$t.jsonl"
 done
-"$likewise" bench edit --preset "$preset" --threads "$threads" --runs "$runs" > "$out/likewise-edit.jsonl"
+"$likewise" bench edit --preset "$preset" "${sized[@]}" --threads "$threads" --runs "$runs" > "$out/likewise-edit.jsonl"
 "${torch[@]}" --threads "$threads" --networks --edit > "$out/torch-edit.jsonl"
 LIKEWISE_THREADS="$threads" "$likewise" bench ops > "$out/ops.jsonl"
 python3 bench/compare_table.py "$out" "$threads"

@@ -268,12 +268,15 @@ def main():
     parser.add_argument("--preset", default="small", choices=PRESETS)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--size", type=int, help="the networks' side (default: the preset's)")
     parser.add_argument("--networks", nargs="*", default=["head", "flow", "vae", "denoiser"])
     parser.add_argument("--edit", action="store_true", help="also time the forward passes an edit makes (refs 1 and 4; 0 and 10 DDIM steps)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    preset = PRESETS[args.preset]
+    preset = dict(PRESETS[args.preset])
+    if args.size:
+        preset["size"] = args.size
     common = dict(preset=args.preset, batch=preset["batch"], size=preset["size"], threads=torch.get_num_threads(), torch=torch.__version__)
 
     for name in args.networks:

@@ -27,10 +27,9 @@ final class BenchNetwork {
         (self.name, self.parameters, self.loss, self.forward) = (name, parameters, loss, forward)
     }
 
-    /// The network `name` at `preset`'s size and widths, with inputs of `batch` images.
-    static func make(_ name: String, preset: EditorPreset, batch: Int) throws -> BenchNetwork {
+    /// The network `name` at `preset`'s widths, with inputs of `batch` images of `side × side`.
+    static func make(_ name: String, preset: EditorPreset, side: Int, batch: Int) throws -> BenchNetwork {
         var rng = RandomGenerator(seed: 11)
-        let side = preset.size
         func images(_ channels: Int) throws -> Tensor { try Tensor.randomUniform([batch, side, side, channels], using: &rng) }
         switch name {
         case "head", "denoiser":

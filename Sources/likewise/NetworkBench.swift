@@ -3,21 +3,24 @@ import Engine
 import Foundation
 import Models
 
-/// The thread count and preset options `bench train` and `bench edit` share.
+/// The thread count, preset and working size options `bench train` and `bench edit` share.
 struct NetworkBenchOptions: ParsableArguments {
     @Option(help: "Preset: tiny, small or base.") var preset = "small"
+    @Option(help: "Working size, the networks' side: a multiple of 16 from 32 to 256 (default: the preset's).") var size: Int?
     @Option(help: "Engine threads (default: LIKEWISE_THREADS or the active cores).") var threads: Int?
     @Option(help: "Timed runs per measurement (the median is reported).") var runs = 20
     @Flag(help: "Also print time by op kind and pass (forward, backward, phase) of an average step.") var profile = false
 
-    /// The preset, after setting the thread count.
-    func prepare() throws -> EditorPreset {
+    /// The preset and the working size, after setting the thread count.
+    func prepare() throws -> (preset: EditorPreset, size: Int) {
         if let threads {
             guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1…256, got \(threads)") }
             Threads.setCount(threads)
         }
         guard runs >= 1 else { throw ValidationError("--runs must be ≥ 1, got \(runs)") }
-        return try EditorPreset.named(preset)
+        let preset = try EditorPreset.named(self.preset), side = size ?? preset.size
+        guard EditorDesign.sizes.contains(side) else { throw ValidationError("--size must be a multiple of 16 from 32 to 256, got \(side)") }
+        return (preset, side)
     }
 }
 
@@ -40,10 +43,10 @@ struct TrainBench: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Networks to time (head, flow, vae, denoiser).") var networks = BenchNetwork.names
 
     func run() throws {
-        let preset = try options.prepare()
+        let (preset, side) = try options.prepare()
         for name in networks {
             ResidentMemory.resetPeak()
-            let network = try BenchNetwork.make(name, preset: preset, batch: preset.batch)
+            let network = try BenchNetwork.make(name, preset: preset, side: side, batch: preset.batch)
             let trainer = try Trainer(parameters: network.parameters, schedule: LearningRateSchedule(peak: 1e-4, warmupSteps: 0, totalSteps: 1 << 30),
                                       weightDecay: 1e-4, clipNorm: 1)
             let memoryBefore = ResidentMemory.read()
@@ -53,7 +56,7 @@ struct TrainBench: ParsableCommand {
             let counted = Profile()
             try counted.measuring { try trainer.step(network.loss) }
             let forwardFlops = counted.entries.filter { $0.pass == .forward }.reduce(0) { $0 + $1.entry.flops }
-            let fields: [(String, Any)] = [("network", name), ("preset", preset.name), ("batch", preset.batch), ("size", preset.size),
+            let fields: [(String, Any)] = [("network", name), ("preset", preset.name), ("batch", preset.batch), ("size", side),
                                            ("threads", Threads.count)]
             emit([("op", "train_step")] + fields + [
                 ("parameters", network.parameters.scalarCount), ("seconds", step.median), ("fastest_seconds", step.all.min() ?? 0),
@@ -90,22 +93,23 @@ struct EditBench: ParsableCommand {
     @Option(help: "Built-in task.") var task = "blue_eyes"
 
     func run() throws {
-        let preset = try options.prepare()
+        let (preset, side) = try options.prepare()
         let chosen = try SyntheticTask(named: task)
-        let editor = try Editor(pairs: chosen.pairs(count: 20, size: preset.size, seed: 1),
-                                design: EditorDesign(preset: preset, pairing: .structural, diffusion: true, seed: 1))
+        let editor = try Editor(pairs: chosen.pairs(count: 20, size: side, seed: 1),
+                                design: EditorDesign(preset: preset, size: side, pairing: .structural, diffusion: true, seed: 1))
         try editor.train(until: 3)
-        let probe = try chosen.pair(index: 0, size: preset.size, seed: 99).source
+        let probe = try chosen.pair(index: 0, size: side, seed: 99).source
         for refs in [1, 4] {
-            let flow = try BenchNetwork.make("flow", preset: preset, batch: 1)
-            let head = try BenchNetwork.make("head", preset: preset, batch: refs), denoiser = try BenchNetwork.make("denoiser", preset: preset, batch: refs)
+            let flow = try BenchNetwork.make("flow", preset: preset, side: side, batch: 1)
+            let head = try BenchNetwork.make("head", preset: preset, side: side, batch: refs)
+            let denoiser = try BenchNetwork.make("denoiser", preset: preset, side: side, batch: refs)
             let flowSeconds = try medianSeconds(runs: options.runs) { try Autodiff.withoutGradients(flow.forward) }.median
             let headSeconds = try medianSeconds(runs: options.runs) { try Autodiff.withoutGradients(head.forward) }.median
             let denoiserSeconds = try medianSeconds(runs: options.runs) { try Autodiff.withoutGradients(denoiser.forward) }.median
             for ddim in [0, 10] {
                 let sampling = try Sampling(steps: ddim)
                 let edit = try medianSeconds(runs: options.runs) { _ = try editor.edit(probe, references: refs, sampling: sampling) }
-                let fields: [(String, Any)] = [("preset", preset.name), ("refs", refs), ("ddim_steps", ddim), ("threads", Threads.count)]
+                let fields: [(String, Any)] = [("preset", preset.name), ("size", side), ("refs", refs), ("ddim_steps", ddim), ("threads", Threads.count)]
                 emit([("op", "edit")] + fields + [
                     ("seconds", edit.median), ("networks_seconds", Double(refs) * flowSeconds + headSeconds + Double(ddim) * denoiserSeconds),
                     ("flow_seconds", flowSeconds), ("head_seconds", headSeconds), ("denoiser_seconds", denoiserSeconds),
