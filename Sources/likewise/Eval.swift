@@ -45,6 +45,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Held-out pairs.") var heldout = 200
     @Option(help: "Also score a task's held-out pairs drawn at this size (32…1024), through every lift, beside a global colour fit.") var fullSize: Int?
     @Option(help: "Preset: tiny, small or base.") var preset = "small"
+    @Option(help: "Working size of every method's networks: a multiple of 16 from 32 to 256 (default: the preset's).") var size: Int?
     @Option(help: "How every method's networks see an image of any aspect: \(WorkingView.names.joined(separator: " or ")) (see likewise train --help).") var view = EditorDesign.defaultView.rawValue
     @Option(help: "Training steps of every trained method.") var steps: Int?
     @Option(help: "Train every method for this many seconds instead (default 240 when --steps is not given).") var budget: Double?
@@ -84,6 +85,7 @@ struct Eval: ParsableCommand {
         }
         do { _ = try FlowMethod(named: flowEstimator) } catch { throw ValidationError("\(error)") }
         do { _ = try WorkingView(named: view) } catch { throw ValidationError("\(error)") }
+        if let size { guard EditorDesign.sizes.contains(size) else { throw ValidationError("--size must be a multiple of 16 from 32 to 256, got \(size)") } }
         guard sampleSteps >= 1 else { throw ValidationError("--sample-steps must be 1…\(Sampling.maximumSteps), got \(sampleSteps)") }
         do { _ = try Sampling(steps: sampleSteps, eta: eta) } catch { throw ValidationError("\(error)") }
     }
@@ -91,13 +93,14 @@ struct Eval: ParsableCommand {
     func run() throws {
         let settings = try EditorPreset.named(preset)
         let budget = steps == nil ? self.budget ?? 240 : nil
-        let (name, training, ownTest) = try data.map { try ownPairs(in: $0) } ?? builtInPairs(size: settings.size)
+        let side = size ?? settings.size
+        let (name, training, ownTest) = try data.map { try ownPairs(in: $0) } ?? builtInPairs(size: side)
         // A folder's held-out pairs are scored at the working size, as the networks see them, and
         // at their own sizes through every lift.
         let view = try WorkingView(named: self.view)
-        let test = try ownTest.map { try view.fitted($0, to: settings.size) }
+        let test = try ownTest.map { try view.fitted($0, to: side) }
         let large = data == nil ? self.large : 0
-        print("\(name): \(min(pairs, training.count)) training pairs, \(test.count) held out; rows at the working size, \(settings.size) px"
+        print("\(name): \(min(pairs, training.count)) training pairs, \(test.count) held out; rows at the working size, \(side) px"
               + (fullSize.map { ", and marked @\($0) drawn at \($0) px" } ?? "") + (data == nil ? "" : ", and marked @own at each photo's own size")
               + (fullSize != nil || data != nil ? " through the lift named (colour-fit: a global colour curve fitted on the training pairs)" : ""))
         var rows = [try EvaluationRow.score(method: "identity", pairs: 0, steps: 0, trainSeconds: 0, on: test) { $0 }]
@@ -123,17 +126,17 @@ struct Eval: ParsableCommand {
         let flow = try FlowMethod(named: flowEstimator)
         let n2n = try Pairing(rawValue: pairing) ?? {
             let choice = try PairingChoice.choose(among: [.structural, .implicit], for: Array(training.prefix(pairs)),
-                                                  design: EditorDesign(preset: settings, view: view, seed: seed, flow: flow), flowEstimator: try flow.estimator())
+                                                  design: EditorDesign(preset: settings, size: side, view: view, seed: seed, flow: flow), flowEstimator: try flow.estimator())
             print("n2n pairing \(choice.reason)")
             return choice.pairing
         }()
         // Each row's method, the design it trains and on how many pairs: n2n (with the diffusion
         // refiner under --diffusion) and its variants, then the direct baselines.
         func n2nDesign(endToEnd: Bool = false, transformChannels: Bool = false, ablation: EditorAblation? = nil) throws -> EditorDesign {
-            try EditorDesign(preset: settings, view: view, pairing: .fixed(n2n), diffusion: diffusion, seed: seed, flow: flow, endToEnd: endToEnd,
+            try EditorDesign(preset: settings, size: side, view: view, pairing: .fixed(n2n), diffusion: diffusion, seed: seed, flow: flow, endToEnd: endToEnd,
                              ablation: ablation, transformChannels: transformChannels)
         }
-        let direct = { (pairing: PairingRequest) in try EditorDesign(preset: settings, view: view, pairing: pairing, seed: seed, flow: flow) }
+        let direct = { (pairing: PairingRequest) in try EditorDesign(preset: settings, size: side, view: view, pairing: pairing, seed: seed, flow: flow) }
         var runs: [(method: String, design: EditorDesign, count: Int)] = [("n2n", try n2nDesign(), pairs)]
         if endToEnd { runs.append(("n2n-e2e", try n2nDesign(endToEnd: true), pairs)) }
         if transformChannels { runs.append(("n2n-fc", try n2nDesign(transformChannels: true), pairs)) }
@@ -182,7 +185,7 @@ struct Eval: ParsableCommand {
             }
         }
         if let json {
-            let document = EvaluationDocument(task: name, pairs: pairs, heldout: test.count, preset: preset,
+            let document = EvaluationDocument(task: name, pairs: pairs, heldout: test.count, preset: preset, size: side, view: view.rawValue,
                                               pairing: n2n.rawValue, flowEstimator: flowEstimator, rows: rows)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -241,12 +244,14 @@ struct EvaluationDocument: Codable {
     let pairs: Int
     let heldout: Int
     let preset: String
+    /// Every method's working size and view.
+    let size: Int, view: String
     /// n2n's pairing and flow estimator.
     let pairing: String
     let flowEstimator: String
     let rows: [EvaluationRow]
 
     enum CodingKeys: String, CodingKey {
-        case task, pairs, heldout, preset, pairing, flowEstimator = "flow_estimator", rows
+        case task, pairs, heldout, preset, size, view, pairing, flowEstimator = "flow_estimator", rows
     }
 }
