@@ -6,10 +6,13 @@ struct Evaluator {
     let session: Session
 
     /// Runs `statements`; returns the value of the last one when it is an expression.
-    func run(_ statements: [Statement]) throws -> Value {
+    /// Runs `statements` in order and returns the last one's value; `onExpression` sees the
+    /// value of each expression statement before the last.
+    func run(_ statements: [Statement], onExpression: ((Value) throws -> Void)? = nil) throws -> Value {
         var last: Value = .null
-        for statement in statements {
+        for (k, statement) in statements.enumerated() {
             last = try run(statement)
+            if let onExpression, k < statements.count - 1, case .expression = statement { try onExpression(last) }
         }
         return last
     }

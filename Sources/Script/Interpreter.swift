@@ -49,11 +49,18 @@ public protocol Interpreter: AnyObject {
 public final class ScriptInterpreter: Interpreter {
     let session: Session
 
+    /// Whether every expression statement at a cell's top level shows its value, not only the
+    /// last: a script run headless is read as a sequence of results (`info(m)` on line 3 should
+    /// print), where a notebook cell shows its last.
+    let showsEveryExpression: Bool
+
     /// An interpreter whose cells can call the commands of `commands`. `stepLimit` bounds loop
-    /// iterations and calls per cell (for fuzzing); nil is unlimited.
-    public init(commands: [CommandSet] = CommandSet.standard, stepLimit: Int? = nil) {
+    /// iterations and calls per cell (for fuzzing); nil is unlimited. `showsEveryExpression`: see
+    /// the property.
+    public init(commands: [CommandSet] = CommandSet.standard, stepLimit: Int? = nil, showsEveryExpression: Bool = false) {
         session = Session(sink: SilentSink(), commands: CommandRegistry(commands))
         session.stepLimit = stepLimit
+        self.showsEveryExpression = showsEveryExpression
     }
 
     public func execute(_ code: String, sink: DisplaySink) -> ExecutionOutcome {
@@ -69,7 +76,11 @@ public final class ScriptInterpreter: Interpreter {
         let globals = session.scopes[0]
         do {
             let statements = try Parser.parse(code)
-            let value = try Evaluator(session: session).run(statements)
+            let show: ((Value) throws -> Void)? = showsEveryExpression ? { [session] value in
+                if case .null = value { return }
+                if let bundle = try Presentation.bundle(for: value, commands: session.commands) { session.sink.display(bundle, id: nil) }
+            } : nil
+            let value = try Evaluator(session: session).run(statements, onExpression: show)
             if case .expression = statements.last { return .success(result: try Presentation.bundle(for: value, commands: session.commands)) }
             return .success(result: nil)
         } catch let error as ScriptError {

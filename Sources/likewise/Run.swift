@@ -67,10 +67,12 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a Likewise script headless, writing every displayed picture as a PNG.",
         discussion: """
-        The script is one cell: its statements run in order, show(…) and a last expression are
-        displayed, print(…) writes to standard output. Pictures go to --out as 001.png, 002.png, …
-        On an error the message (file:line:column, with a caret) goes to standard error and the exit
-        status is 1; everything displayed before it is still written.
+        The script's statements run in order in one session. Unlike a notebook cell, which shows \
+        its last expression, every expression statement of the script shows its value (info(m) on \
+        line 3 prints its table); show(…) displays, print(…) writes to standard output. Pictures go \
+        to --out as 001.png, 002.png, …
+        On an error the message (file:line:column, with a caret) goes to standard error and the \
+        exit status is 1; everything displayed before it is still written.
 
         Example:  likewise run effect.lw --out out/
         """
@@ -84,7 +86,7 @@ struct Run: ParsableCommand {
             throw ValidationError("cannot read \(file)")
         }
         let sink = TerminalSink(folder: out)
-        if case let .failure(_, traceback) = ScriptInterpreter().execute(code, sink: sink).displayed(in: sink) {
+        if case let .failure(_, traceback) = ScriptInterpreter(showsEveryExpression: true).execute(code, sink: sink).displayed(in: sink) {
             var lines = traceback
             if let first = lines.first, let colon = first.firstIndex(of: ":") {
                 // "NameError: 3:5: …" → "effect.lw:3:5: NameError: …"

@@ -50,6 +50,15 @@ struct InterpreterTests {
         #expect(run(i, "let x = 1") == "")
     }
 
+    @Test func aScriptShowsEveryExpressionStatementWhereACellShowsItsLast() {
+        let code = "let a = 6\na * 7\nprint(\"between\")\nlet b = a\nfor k in 0..<2 { k }\n\"last\""
+        let cell = RecordingSink(), script = RecordingSink()
+        #expect(run(ScriptInterpreter(), code, cell) == "last" && cell.displays.isEmpty)
+        #expect(run(ScriptInterpreter(showsEveryExpression: true), code, script) == "last")
+        // Only the top level's expressions, each in order, the bindings and loops showing nothing.
+        #expect(script.displays.map(\.text) == ["42"] && script.output == "between\n")
+    }
+
     @Test func picturesAreDisplayedAsPNG() throws {
         let i = ScriptInterpreter(), sink = RecordingSink()
         let result = i.execute("let pairs = synth(\"blue_eyes\", count: 3, size: 32, seed: 1)\nshow(pairs[0].source)\ngrid(pairs)", sink: sink)

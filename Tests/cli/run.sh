@@ -27,6 +27,16 @@ check "it prints" 'grep -q "pairs: 3" "$work/good.out"'
 check "it writes each picture as a numbered PNG" '[[ -f "$work/good/001.png" && -f "$work/good/002.png" ]]'
 check "the PNGs are PNG" '[[ $(head -c 4 "$work/good/001.png" | od -An -c | tr -d " ") == "211PNG" ]]'
 
+# A script shows every expression statement's value, not only the last as a cell does.
+cat > "$work/values.lw" <<'LW'
+let a = 6
+a * 7
+info(model(synth("old", count: 2, size: 32, seed: 1), preset: "tiny", pairing: "one2one"))
+let b = a
+LW
+run_script values
+check "a script shows the value of each expression statement" '[[ $status -eq 0 ]] && grep -qx "42" "$work/values.out" && grep -q "^working size " "$work/values.out"'
+
 cat > "$work/bad.lw" <<'LW'
 show(synth("old", count: 2, size: 32))
 let x = 1
