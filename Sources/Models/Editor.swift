@@ -207,8 +207,8 @@ public final class Editor {
 
     /// `x` edited with the training pairs `references` as references: the networks edit x fitted
     /// to the working size by the design's view, and `lift` (default: the design's) brings their
-    /// edit of the part that shows x back at x's own size. With more than one reference, their predictions are averaged per pixel,
-    /// each weighted by how closely its source, carried into x's frame, matches x there.
+    /// edit of the part that shows x back at x's own size. With more than one reference, their
+    /// predictions are averaged per pixel, each weighted by how closely its source, carried into x's frame, matches x there.
     /// `onStep` sees each DDIM step's estimate at the working size, fused alike, after
     /// `checkInterrupt` (so that a long sampling run stops within a step).
     public func edit(_ x: Image, using references: [Int], sampling: Sampling? = nil, lift: Lift? = nil,
@@ -217,21 +217,19 @@ public final class Editor {
     }
 
     /// x fitted to the working size, as the networks see it, and the part of it that shows x.
-    private func workingView(of x: Image) throws -> (image: Image, region: (x: Int, y: Int, width: Int, height: Int)) {
+    private func workingView(of x: Image) throws -> (image: Image, region: Image.Region) {
         try Profile.phase("scale") { try design.view.fitted(x, to: size) }
     }
 
-    /// `edit(_:using:…)` of x, given as `low` at the working size too.
-    private func edit(_ x: Image, low view: (image: Image, region: (x: Int, y: Int, width: Int, height: Int)), using references: [Int],
+    /// `edit(_:using:…)` of x, given as the networks see it too (`workingView(of:)`).
+    private func edit(_ x: Image, low view: (image: Image, region: Image.Region), using references: [Int],
                       sampling: Sampling?, lift: Lift?, checkInterrupt: () throws -> Void,
                       onStep: (Int, Image) throws -> Void = { _, _ in }) throws -> Image {
-        var edit = try networksEdit(view.image, using: references, sampling: sampling ?? defaultSampling, checkInterrupt: checkInterrupt, onStep: onStep)
-        var low = view.image
-        let r = view.region
-        if (r.width, r.height) != (size, size) {
-            (edit, low) = (try edit.cropped(x: r.x, y: r.y, width: r.width, height: r.height), try low.cropped(x: r.x, y: r.y, width: r.width, height: r.height))
-        }
-        var lifted = try Profile.phase("lift") { [edit, low] in try (lift ?? design.lift).lifted(edit, of: low, to: x) }
+        let square = try networksEdit(view.image, using: references, sampling: sampling ?? defaultSampling, checkInterrupt: checkInterrupt, onStep: onStep)
+        // The lift maps the part of the square that shows x (all of it, squeezed) onto x.
+        let fillsSquare = (view.region.width, view.region.height) == (size, size)
+        let (edit, low) = fillsSquare ? (square, view.image) : (try square.cropped(to: view.region), try view.image.cropped(to: view.region))
+        var lifted = try Profile.phase("lift") { try (lift ?? design.lift).lifted(edit, of: low, to: x) }
         lifted.colourProfile = x.colourProfile  // the photo's colours, edited, mean what they meant
         return lifted
     }

@@ -23,7 +23,7 @@ public enum WorkingView: String, CaseIterable, Sendable, Codable {
 
     /// `image` as the networks see it in a `side × side` square, and the region of the square
     /// that shows it (the whole square when squeezed, or when the image is square).
-    public func fitted(_ image: Image, to side: Int) throws -> (image: Image, region: (x: Int, y: Int, width: Int, height: Int)) {
+    public func fitted(_ image: Image, to side: Int) throws -> (image: Image, region: Image.Region) {
         if image.width == side && image.height == side { return (image, (0, 0, side, side)) }
         switch self {
         case .squeeze: return (try image.resized(width: side, height: side), (0, 0, side, side))

@@ -1,6 +1,9 @@
 /// Resizing, cropping and padding. Each keeps what the image was read with — its colour profile
 /// and the note on how its file was read: a scaled, cropped or padded photo is of the same photo.
 extension Image {
+    /// A rectangle of an image's pixels: its top-left pixel and its size.
+    public typealias Region = (x: Int, y: Int, width: Int, height: Int)
+
     /// The image at `width × height`: area averaging along an axis that shrinks (every input
     /// pixel counts, so no aliasing), bilinear interpolation along one that grows.
     public func resized(width newWidth: Int, height newHeight: Int) throws -> Image {
@@ -67,7 +70,7 @@ extension Image {
     /// The image scaled, keeping its aspect, so that its longer side is `side`, and centred in a
     /// `side × side` square whose rest repeats its edge pixels (no border for a network to learn
     /// as an edge); with where in the square it lies.
-    public func letterboxed(to side: Int) throws -> (image: Image, region: (x: Int, y: Int, width: Int, height: Int)) {
+    public func letterboxed(to side: Int) throws -> (image: Image, region: Region) {
         try Image.validate(width: side, height: side)
         let scale = Double(side) / Double(max(width, height))
         let (w, h) = (min(side, max(1, Int((Double(width) * scale).rounded()))), min(side, max(1, Int((Double(height) * scale).rounded()))))
@@ -95,6 +98,11 @@ extension Image {
             throw ImageError.invalidSize("cannot crop \(width)×\(height) to a larger \(newWidth)×\(newHeight)")
         }
         return try cropped(x: (width - newWidth) / 2, y: (height - newHeight) / 2, width: newWidth, height: newHeight)
+    }
+
+    /// The pixels of `region`, which must lie inside the image.
+    public func cropped(to region: Region) throws -> Image {
+        try cropped(x: region.x, y: region.y, width: region.width, height: region.height)
     }
 
     /// The `width × height` region whose top-left pixel is (`x`, `y`), which must lie inside the
