@@ -8,14 +8,14 @@ struct ApplyBench: ParsableCommand {
         commandName: "apply",
         abstract: "Seconds to edit a photo of 1, 12 and 24 megapixels at its own size, part by part, beside reading and writing it.",
         discussion: """
-        A structural editor of --preset (trained a few steps: the time does not depend on the
-        weights) edits a photo-like JPEG (a drawn scene with sensor-like noise, quality 92) of
-        1155×866, 4000×3000 and 6000×4000. Each line gives the fastest of --runs: decoding the
-        JPEG, scaling the photo to the working size, the networks' edit there, the lift back to
-        the photo's size (--lift), the whole edit (the three together, as `apply` does it), and
-        encoding the result — decode and encode are libjpeg-turbo's work with the conversion to
-        and from floats, the floor any editor pays. `edit_over_codec` is the whole edit over
-        decode + encode (the aim: at most 1), and `peak_mib` the process's peak resident memory
+        A structural editor of --preset (trained a few steps: the time does not depend on the \
+        weights) edits a photo-like JPEG (a drawn scene with sensor-like noise, quality 92) of \
+        1155×866, 4000×3000 and 6000×4000. Each line gives the fastest of --runs: decoding the \
+        JPEG, scaling the photo to the working size, the networks' edit there, the lift back to \
+        the photo's size (--lift), the whole edit (the three together, as `apply` does it), and \
+        encoding the result — decode and encode are libjpeg-turbo's work with the conversion to \
+        and from floats, the floor any editor pays. `edit_over_codec` is the whole edit over \
+        decode + encode (the aim: at most 1), and `peak_mib` the process's peak resident memory \
         while that photo was edited. A last line gives 24 MP's edit over 12 MP's (linear: 2).
         Build with `swift build -c release` first.
         """

@@ -16,11 +16,11 @@ struct OpsBench: ParsableCommand {
         commandName: "ops",
         abstract: "Time 3×3 convolutions against this machine's own sgemm, the passes between them on one thread and on all, and count a training step's allocations.",
         discussion: """
-        Build with `swift build -c release` first: debug builds are 10–50× slower. Each time is the
+        Build with `swift build -c release` first: debug builds are 10–50× slower. Each time is the \
         fastest of several runs (the machine is shared, and the fastest run is the one least disturbed);
-        ratio_to_sgemm divides the convolution's GFLOP/s by a 1024³ cblas_sgemm's, measured in the same
-        run. Convolutions are timed at the small preset's U-Net levels (64 px × 16 channels to 8 px ×
-        96) and at wider layers; SiLU, group norm and addition at each of those levels, with speedup = one
+        ratio_to_sgemm divides the convolution's GFLOP/s by a 1024³ cblas_sgemm's, measured in the same \
+        run. Convolutions are timed at the small preset's U-Net levels (64 px × 16 channels to 8 px × \
+        96) and at wider layers; SiLU, group norm and addition at each of those levels, with speedup = one \
         thread's time over all threads'.
         """
     )
@@ -188,9 +188,9 @@ struct ImagesBench: ParsableCommand {
         commandName: "images",
         abstract: "Time PNG encoding for display and the drawing of built-in pairs.",
         discussion: """
-        Encodes a 512×512 photo-like image (a scene with sensor-like noise) at several zlib levels and
-        row filters, printing milliseconds and bytes for each (the engine displays with \"display\": level 1,
-        Sub filter); then draws 1,000 pairs of 64×64 for every built-in task. Times are the fastest of
+        Encodes a 512×512 photo-like image (a scene with sensor-like noise) at several zlib levels and \
+        row filters, printing milliseconds and bytes for each (the engine displays with \"display\": level 1, \
+        Sub filter); then draws 1,000 pairs of 64×64 for every built-in task. Times are the fastest of \
         several runs. Build with `swift build -c release` first.
         """
     )
@@ -222,10 +222,10 @@ struct FlowBench: ParsableCommand {
         commandName: "flow",
         abstract: "End-point error of the flow estimators against each built-in task's true displacement.",
         discussion: """
-        For every built-in task, draws source pairs (i, i+1) of a held-out seed and prints, per task,
-        the mean end-point error (pixels, over the pixels where the truth is valid) of zero flow and
-        of Horn–Schunck (coarse to fine, with warping) and of the learned flow network (the shipped
-        weights, or --weights), with each estimator's seconds per pair. Build with `swift build -c
+        For every built-in task, draws source pairs (i, i+1) of a held-out seed and prints, per task, \
+        the mean end-point error (pixels, over the pixels where the truth is valid) of zero flow and \
+        of Horn–Schunck (coarse to fine, with warping) and of the learned flow network (the shipped \
+        weights, or --weights), with each estimator's seconds per pair. Build with `swift build -c \
         release` first.
         """
     )

@@ -8,14 +8,14 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The main job on a built-in task: train an effect from its pairs, edit held-out images, write pictures and out/index.html.",
         discussion: """
-        Draws --pairs pairs of --task, builds the few-shot editor on them (the n-to-n structural
-        pairing by default: each edit starts from a training pair's edit carried onto the new
-        image by flow and colour), trains it for --steps steps, edits --heldout pairs it never
-        saw, and writes into --out: tasks.png (one pair of every built-in task), pairs.png (the
-        training pairs), flow.png (the learned flow between two sources beside the true one,
-        with end-point errors), carried.png (a reference pair's edit carried onto another
-        source: what the structural output starts from), loss.png (the training loss),
-        edits.png (held-out sources, their edits and the truth), metrics.png (PSNR, SSIM and
+        Draws --pairs pairs of --task, builds the few-shot editor on them (the n-to-n structural \
+        pairing by default: each edit starts from a training pair's edit carried onto the new \
+        image by flow and colour), trains it for --steps steps, edits --heldout pairs it never \
+        saw, and writes into --out: tasks.png (one pair of every built-in task), pairs.png (the \
+        training pairs), flow.png (the learned flow between two sources beside the true one, \
+        with end-point errors), carried.png (a reference pair's edit carried onto another \
+        source: what the structural output starts from), loss.png (the training loss), \
+        edits.png (held-out sources, their edits and the truth), metrics.png (PSNR, SSIM and \
         the PSNR where the edit is, against the identity) and index.html with all of them.
         Progress is printed as JSON lines.
         Example: likewise demo --task old --steps 1000 --out out/old

@@ -8,14 +8,14 @@ struct EditorBench: ParsableCommand {
         commandName: "editor",
         abstract: "Time the editor: preparing the n-to-n cases, a training step of each pairing, an edit.",
         discussion: """
-        On 20 pairs of a built-in task at a preset: the seconds to prepare the N·(N−1) cases (a flow
-        and a colour grid each), steps per second of each pairing (after warm-up) and the time the
-        preset's default steps would take at that speed, and the seconds of one edit with 1 and 4
-        references (the fastest of several), and of a tune slider's redraw (that edit enlarged and
-        encoded as PNG). Then the same for a structural editor with the diffusion refiner, its edit
-        sampled with 10 DDIM steps; and the training speed of a structural editor with Mx trained
-        end to end, with and without the refiner. The editor's targets: a default run ≤ 600 s, an edit and a
-        slider's redraw at 64 px ≤ 0.3 s (with 10 DDIM steps ≤ 1 s). Build with `swift build -c
+        On 20 pairs of a built-in task at a preset: the seconds to prepare the N·(N−1) cases (a flow \
+        and a colour grid each), steps per second of each pairing (after warm-up) and the time the \
+        preset's default steps would take at that speed, and the seconds of one edit with 1 and 4 \
+        references (the fastest of several), and of a tune slider's redraw (that edit enlarged and \
+        encoded as PNG). Then the same for a structural editor with the diffusion refiner, its edit \
+        sampled with 10 DDIM steps; and the training speed of a structural editor with Mx trained \
+        end to end, with and without the refiner. The editor's targets: a default run ≤ 600 s, an edit and a \
+        slider's redraw at 64 px ≤ 0.3 s (with 10 DDIM steps ≤ 1 s). Build with `swift build -c \
         release` first.
         """
     )

@@ -16,14 +16,16 @@ struct Train: ParsableCommand {
         optimiser state, the training pairs — as one safetensors file that `likewise apply` uses.
         Examples:
           likewise train --task blue_eyes --pairs 20 --out blue_eyes.safetensors
-          likewise train --data photos/ --preset small --steps 2000 --out mine.safetensors
-          likewise train --task old --pairing structural --diffusion --out old.safetensors
-        --diffusion adds the diffusion refiner, trained with the regression head: a denoiser of what
+          likewise train --data photos/ --steps 2000 --out mine.safetensors
+          likewise train --task old --diffusion --out old.safetensors
+
+        --diffusion adds the diffusion refiner, trained with the regression head: a denoiser of what \
         the head misses, sampled by DDIM when the effect is applied (likewise apply --steps).
-        With --flow it trains the flow network of the transformation estimator instead, supervised
-        by the built-in tasks' true displacements, and saves its weights alone — how the weights
+        With --flow it trains the flow network of the transformation estimator instead, supervised \
+        by the built-in tasks' true displacements, and saves its weights alone — how the weights \
         shipped in Sources/Models/Resources/flow.safetensors were made:
-          likewise train --flow --steps 4000 --out Sources/Models/Resources/flow.safetensors
+          likewise train --flow --steps 4000 \\
+            --out Sources/Models/Resources/flow.safetensors
         """
     )
 

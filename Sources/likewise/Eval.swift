@@ -7,32 +7,32 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train each method on the same pairs and score them on held-out pairs.",
         discussion: """
-        Rows: identity (the source returned unchanged), n2n (the n-to-n editor, --pairing structural
-        or implicit), one2one (the same head trained directly as a correction of x) and pix2pix (the
-        same U-Net regressing y from x with no residual) on the same --pairs pairs with the same
-        steps, and pix2pix on --large pairs (the baseline with far more data; 0 skips it). Held-out
-        pairs come from a seed training never sees. Each row has whole-image PSNR and SSIM, and
-        edit_psnr: PSNR over the pixels the edit changes (truth differs from source by more than
-        0.02, dilated 2 px), with edit_cover, that region's share — whole-image PSNR cannot tell a
-        small edit from none. Prints a table; --json writes the rows, --png a picture of a few
-        held-out examples as each method edits them. The pairs come from a built-in --task or from
+        Rows: identity (the source returned unchanged), n2n (the n-to-n editor, --pairing structural \
+        or implicit), one2one (the same head trained directly as a correction of x) and pix2pix (the \
+        same U-Net regressing y from x with no residual) on the same --pairs pairs with the same \
+        steps, and pix2pix on --large pairs (the baseline with far more data; 0 skips it). Held-out \
+        pairs come from a seed training never sees. Each row has whole-image PSNR and SSIM, and \
+        edit_psnr: PSNR over the pixels the edit changes (truth differs from source by more than \
+        0.02, dilated 2 px), with edit_cover, that region's share — whole-image PSNR cannot tell a \
+        small edit from none. Prints a table; --json writes the rows, --png a picture of a few \
+        held-out examples as each method edits them. The pairs come from a built-in --task or from \
         --data DIR (your own pairs: --pairs of them, drawn by --seed, train; the rest are held out).
         Every method gets the same --steps, or the same wall-clock --budget in seconds (the default:
         240 s a method, which keeps a task's rows under 20 minutes on 2 cores).
-        n2n's transformation estimator is the learned flow network with a colour grid
-        (--flow-estimator horn-schunck: the classical one). With --diffusion, n2n is trained with the
-        diffusion refiner and scored twice: its regression head alone ("diffusion": false) and
+        n2n's transformation estimator is the learned flow network with a colour grid \
+        (--flow-estimator horn-schunck: the classical one). With --diffusion, n2n is trained with the \
+        diffusion refiner and scored twice: its regression head alone ("diffusion": false) and \
         sampled with --sample-steps DDIM steps ("diffusion": true). Every row also has sharpness:
-        the output's spectral energy above a quarter of the sampling rate over the truth's (1 is
-        the truth's detail; regression's blur shows below 1). With --vae, two VAEs are trained on
-        n2n's cases for as many steps as n2n had — with skip images (x_j and the nearest training
-        pair's target carried onto it) and without — and their held-out reconstructions of the
-        targets are scored: rows "vae" and "vae-noskip", the ceiling of any editor working in such
-        a latent; --vae-ablations adds the skip VAE without its noise injection ("vae-nonoise") and
-        without its frequency loss ("vae-nofrequency"). With --full-size N, a task's held-out pairs
-        are also drawn at N px (the same scenes, exact truth) and every method is scored there too,
-        its edits brought back from the working size by each lift (rows with "size" and "lift"),
-        beside "colour-fit": a global quadratic RGB polynomial least-squares fitted on the training
+        the output's spectral energy above a quarter of the sampling rate over the truth's (1 is \
+        the truth's detail; regression's blur shows below 1). With --vae, two VAEs are trained on \
+        n2n's cases for as many steps as n2n had — with skip images (x_j and the nearest training \
+        pair's target carried onto it) and without — and their held-out reconstructions of the \
+        targets are scored: rows "vae" and "vae-noskip", the ceiling of any editor working in such \
+        a latent; --vae-ablations adds the skip VAE without its noise injection ("vae-nonoise") and \
+        without its frequency loss ("vae-nofrequency"). With --full-size N, a task's held-out pairs \
+        are also drawn at N px (the same scenes, exact truth) and every method is scored there too, \
+        its edits brought back from the working size by each lift (rows with "size" and "lift"), \
+        beside "colour-fit": a global quadratic RGB polynomial least-squares fitted on the training \
         pairs, a photographer's preset; outside_psnr is the PSNR where the edit changes nothing.
         With --data, the held-out pairs are scored so too, each at its own size ("size": 0).
         Build with `swift build -c release` first.

@@ -25,8 +25,8 @@ struct Install: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Install the Likewise kernelspec so that Jupyter lists the kernel.",
         discussion: """
-        Writes kernel.json (argv pointing at this binary) and the logos into
-        share/jupyter/kernels/likewise under the chosen prefix: --user (the default) is
+        Writes kernel.json (argv pointing at this binary) and the logos into \
+        share/jupyter/kernels/likewise under the chosen prefix: --user (the default) is \
         ~/.local/share/jupyter, --sys-prefix the active Python environment's prefix.
         """
     )

@@ -31,10 +31,10 @@ struct TrainBench: ParsableCommand {
         discussion: """
         Each network (head: the regression U-Net; flow: Mx's flow network; vae: the VAE; denoiser:
         the diffusion U-Net) at the preset's batch and size, on a fixed batch of random inputs:
-        the median seconds of a training step (forward, backward, clipping, AdamW) and of a forward
-        pass, GFLOP/s of the convolutions and matrix products counted in a step, and the resident
-        memory before and after the timed steps and its peak. `--profile` adds where an average
-        step spends its time, by op kind and pass. bench/torch_reference.py times the same networks
+        the median seconds of a training step (forward, backward, clipping, AdamW) and of a forward \
+        pass, GFLOP/s of the convolutions and matrix products counted in a step, and the resident \
+        memory before and after the timed steps and its peak. `--profile` adds where an average \
+        step spends its time, by op kind and pass. bench/torch_reference.py times the same networks \
         in PyTorch; bench/compare.sh runs both. Build with `swift build -c release` first.
         """
     )
@@ -78,13 +78,13 @@ struct EditBench: ParsableCommand {
         commandName: "edit",
         abstract: "Seconds per edit of a structural diffusion editor, and what its networks take of it.",
         discussion: """
-        A structural editor with the diffusion refiner on 20 pairs of a built-in task (trained a
-        few steps: the time does not depend on the weights) edits a held-out source with 1 and 4
-        references, by the head alone and with 10 DDIM steps. Each line gives the median seconds
-        of the whole edit and of its networks' forward passes alone: the flow network once per
-        reference, the head on the references' batch, the denoiser once per DDIM step — the
-        composition bench/torch_reference.py times in PyTorch. The rest of an edit is choosing the
-        references, fitting the colour grids, warping and fusing. `--profile` adds the time by op
+        A structural editor with the diffusion refiner on 20 pairs of a built-in task (trained a \
+        few steps: the time does not depend on the weights) edits a held-out source with 1 and 4 \
+        references, by the head alone and with 10 DDIM steps. Each line gives the median seconds \
+        of the whole edit and of its networks' forward passes alone: the flow network once per \
+        reference, the head on the references' batch, the denoiser once per DDIM step — the \
+        composition bench/torch_reference.py times in PyTorch. The rest of an edit is choosing the \
+        references, fitting the colour grids, warping and fusing. `--profile` adds the time by op \
         kind of an average edit. Build with `swift build -c release` first.
         """
     )

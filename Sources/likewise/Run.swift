@@ -70,7 +70,7 @@ struct Run: ParsableCommand {
         The script's statements run in order in one session. Unlike a notebook cell, which shows \
         its last expression, every expression statement of the script shows its value (info(m) on \
         line 3 prints its table); show(…) displays, print(…) writes to standard output. Pictures go \
-        to --out as 001.png, 002.png, …
+        to --out as 001.png, 002.png, … \
         On an error the message (file:line:column, with a caret) goes to standard error and the \
         exit status is 1; everything displayed before it is still written.
 

@@ -27,6 +27,9 @@ check "it prints" 'grep -q "pairs: 3" "$work/good.out"'
 check "it writes each picture as a numbered PNG" '[[ -f "$work/good/001.png" && -f "$work/good/002.png" ]]'
 check "the PNGs are PNG" '[[ $(head -c 4 "$work/good/001.png" | od -An -c | tr -d " ") == "211PNG" ]]'
 
+# Help is wrapped once, by the argument parser, at the terminal's width: never mid-sentence.
+check "every command's help breaks lines only where the parser wraps them" 'python3 "$(dirname "$0")/help_lines.py" "$bin" > "$work/help-lines.out" || { cat "$work/help-lines.out"; false; }'
+
 # A script shows every expression statement's value, not only the last as a cell does.
 cat > "$work/values.lw" <<'LW'
 let a = 6
