@@ -50,6 +50,19 @@ struct InterpreterTests {
         #expect(run(i, "let x = 1") == "")
     }
 
+    @Test func splitShufflesByTheSessionSeedUnlessToldToKeepTheOrder() {
+        let i = ScriptInterpreter()
+        run(i, "let many = synth(\"old\", count: 12, size: 32, seed: 1)")
+        let names = (0..<12).map { run(i, "many[\($0)].name") }
+        func test(_ call: String) -> [String] { (0..<3).map { run(i, "\(call).test[\($0)].name") } }
+        #expect(test("split(many, train: 9, shuffle: false)") == Array(names[9...]))
+        let shuffled = test("split(many, train: 9)")
+        #expect(shuffled != Array(names[9...]) && Set(shuffled).isSubset(of: names))
+        #expect(test("split(many, train: 9)") == shuffled, "the session seed: the same split each time")
+        #expect(test("split(many, train: 9, seed: 5)") != shuffled)
+        #expect(run(i, "let s = split(many, train: 0.75)\ns.train.count + s.test.count") == "12")
+    }
+
     @Test func aScriptShowsEveryExpressionStatementWhereACellShowsItsLast() {
         let code = "let a = 6\na * 7\nprint(\"between\")\nlet b = a\nfor k in 0..<2 { k }\n\"last\""
         let cell = RecordingSink(), script = RecordingSink()

@@ -59,8 +59,15 @@ extension CommandSet {
         Command("split", [
             Parameter(nil, "pairs", .pairs, "the pairs to split"),
             Parameter("train", "train", .number, default: .number(0.8), "the training share: a fraction below 1, or a count"),
-        ], summary: "Pairs split into .train and .test, in order.") { call, _ in
-            let pairs = try call.pairs("pairs")
+            Parameter("shuffle", "shuffle", .bool, default: .bool(true), "shuffle the pairs first (false: split them in order)"),
+            Parameter("seed", "seed", .seed, default: .null, shown: "the session seed", "the shuffle's seed"),
+        ], summary: "Pairs split into .train and .test, shuffled by the session seed first (shuffle: false keeps their order).",
+        doc: "Pairs are usually named by where they came from (the crops of one photograph side by side): split in order,\nthe held-out pairs would all be of the last photographs, and training would see none of them.") { call, session in
+            var pairs = try call.pairs("pairs")
+            if try call.bool("shuffle") {
+                var rng = RandomGenerator(seed: UInt64(call.has("seed") ? try call.integer("seed") : session.seed))
+                pairs.shuffle(using: &rng)
+            }
             let share = try call.number("train")
             guard share >= 0, share <= Double(pairs.count), share < 1 || share == share.rounded() else {
                 throw ScriptError(.value, "split: train must be a fraction below 1 or a whole count up to \(pairs.count), got \(Value.format(share))")
