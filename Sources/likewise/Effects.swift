@@ -151,14 +151,8 @@ struct Apply: ParsableCommand {
         do { sampling = try editor.sampling(steps: steps, eta: eta, seed: seed) } catch { throw ValidationError("\(effect): \(error)") }
         let report: FolderEdit.Report
         do {
-            let started = Date()
             let job = FolderEdit(input: input, output: output, references: refs, sampling: sampling, recursive: recursive, overwrite: overwrite)
-            report = try job.run(with: editor, progress: { k, total, name in
-                // Images a second over those done so far (a skipped one counts: it took no time).
-                let seconds = Date().timeIntervalSince(started), rate = seconds > 0 ? Double(k) / seconds : 0
-                let pace = k > 0 ? String(format: "  %.2f images/s  ETA %.0f s", rate, Double(total - k) / max(rate, 1e-9)) : ""
-                progress.show("apply: \(k + 1)/\(total) \(name)" + pace)
-            })
+            report = try job.run(with: editor, progress: { progress.show($0.description) })
         } catch let error as ImageError {
             throw ValidationError("\(error)")
         }

@@ -32,8 +32,12 @@ struct FolderEditTests {
         #expect(flat.notes == ["note: 1 subfolder not read (--recursive, or recursive: true, edits them too)"], "and it says so")
         let job = FolderEdit(input: dir + "/in", output: dir + "/out", recursive: true)
         #expect(try job.names() == ["top.png", "trip/day two/p.JPG", "trip/wide.png"])
-        let report = try job.run(with: editor())
+        var seen: [FolderEdit.Progress] = []
+        let report = try job.run(with: editor(), progress: { seen.append($0) })
         #expect(report.edited == 3 && report.failures.isEmpty)
+        // The progress line: which file, how many, and after the first the pace and what is left.
+        #expect(seen.map(\.name) == ["top.png", "trip/day two/p.JPG", "trip/wide.png"] && seen[0].description == "apply: 1/3 top.png")
+        #expect(seen[2].filesPerSecond != nil && seen[2].description.range(of: #"^apply: 3/3 trip/wide.png  [0-9.]+ images/s  ETA [0-9]+ s$"#, options: .regularExpression) != nil)
         let wide = try Image(contentsOf: dir + "/out/trip/wide.png")
         #expect(wide.width == 61 && wide.height == 37)
         let edited = try Image.decodeJPEG([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/out/trip/day two/p.JPG"))), name: "p")

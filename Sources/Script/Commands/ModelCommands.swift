@@ -127,9 +127,7 @@ extension CommandSet {
             let editor = try call.object("model", as: EffectModel.self).editor
             let job = FolderEdit(input: try call.string("input"), output: try call.string("output"), references: refs,
                                  sampling: try sampling(of: call, for: editor), recursive: try call.bool("recursive"), overwrite: try call.bool("overwrite"))
-            let report = try job.run(with: editor, checkInterrupt: session.checkInterrupt) { k, total, name in
-                session.progress("apply: \(k + 1)/\(total) \(name)", id: "apply")
-            }
+            let report = try job.run(with: editor, checkInterrupt: session.checkInterrupt) { session.progress($0.description, id: "apply") }
             session.print("apply: \(report.edited) edited, \(report.skipped) already done, \(report.failures.count) unreadable")
             report.notes.forEach(session.print)
             if !report.failures.isEmpty {
