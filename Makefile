@@ -56,6 +56,7 @@ bench: release
 	.build/release/likewise bench train --profile
 	.build/release/likewise bench edit
 	.build/release/likewise bench apply
+	.build/release/likewise bench memory
 	scripts/python-venv.sh
 	.venv/bin/pip install --quiet --disable-pip-version-check ipykernel
 	.venv/bin/python bench/kernel.py .build/release/likewise
