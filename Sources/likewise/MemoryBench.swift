@@ -8,10 +8,10 @@ struct MemoryBench: ParsableCommand {
         commandName: "memory",
         abstract: "Resident memory over a long training run, every 500 steps: whether it stays flat.",
         discussion: """
-        An editor of --preset trains --steps steps on 8 pairs of a built-in task, and the resident \\
-        set is read every 500 steps. A notebook trains one model for hours: memory that grows with \\
-        the steps (a kept graph, a cache never emptied) ends the session. The last line gives the \\
-        resident set at the end over that at step 500; the target is at most 1.1. Build with \\
+        An editor of --preset trains --steps steps on 8 pairs of a built-in task, and the resident \
+        set is read every 500 steps. A notebook trains one model for hours: memory that grows with \
+        the steps (a kept graph, a cache never emptied) ends the session. The last line gives the \
+        resident set at the end over that at step 500; the target is at most 1.1. Build with \
         `swift build -c release` first.
         """
     )
