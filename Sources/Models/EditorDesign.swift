@@ -210,22 +210,13 @@ public enum PairingRequest: Sendable, Equatable {
 }
 
 /// How Mx estimates the flow between two sources.
-public enum FlowMethod: String, CaseIterable, Sendable, Codable {
+public enum FlowMethod: String, NamedChoice, Sendable, Codable {
+    public static let choiceName = "flow estimator"
+
     /// The flow network (`FlowNetwork`), with the weights shipped in the package.
     case learned
     /// The classical Horn–Schunck estimator, with its default settings.
     case hornSchunck = "horn-schunck"
-
-    /// Every method's name.
-    public static let names = allCases.map(\.rawValue)
-
-    /// The method called `name` (one of `names`).
-    public init(named name: String) throws {
-        guard let method = FlowMethod(rawValue: name) else {
-            throw EngineError.invalidArgument(op: "flow", message: "unknown flow estimator '\(name)'; the estimators are \(FlowMethod.names.joined(separator: ", "))")
-        }
-        self = method
-    }
 
     /// The method of `estimator` (nil for an estimator of no method here).
     public init?(of estimator: any FlowEstimator) {

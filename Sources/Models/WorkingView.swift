@@ -2,7 +2,9 @@ import Engine
 
 /// How an image of any aspect becomes the square the networks work at (`EditorDesign.size`).
 /// Either way the edit comes back at the image's own size through the design's `Lift`.
-public enum WorkingView: String, CaseIterable, Sendable, Codable {
+public enum WorkingView: String, NamedChoice, Sendable, Codable {
+    public static let choiceName = "view"
+
     /// Scaled whole to the square, its aspect not kept: a 4:3 photo is squeezed 4:3, and the
     /// networks see every pixel of the square as the photo's.
     case squeeze
@@ -10,16 +12,6 @@ public enum WorkingView: String, CaseIterable, Sendable, Codable {
     /// rest repeating its edge pixels (`Image.letterboxed`): shapes keep their proportions, at the
     /// cost of the square's pixels the photo does not fill.
     case pad
-
-    public static let names = allCases.map(\.rawValue)
-
-    /// The view called `name` (one of `names`).
-    public init(named name: String) throws {
-        guard let view = WorkingView(rawValue: name) else {
-            throw EngineError.invalidArgument(op: "view", message: "the view must be one of \(WorkingView.names.joined(separator: ", ")), got \"\(name)\"")
-        }
-        self = view
-    }
 
     /// `image` as the networks see it in a `side × side` square, and the region of the square
     /// that shows it (the whole square when squeezed, or when the image is square).

@@ -4,7 +4,9 @@
 /// base misses at the working size scaled up bilinearly: at the working size itself every lift
 /// with a remainder gives the networks' edit exactly, and at full resolution they differ in what
 /// they keep of the photo's own detail.
-public enum Lift: String, CaseIterable, Sendable, Codable {
+public enum Lift: String, NamedChoice, Sendable, Codable {
+    public static let choiceName = "lift"
+
     /// The networks' output scaled up bilinearly (the base is nothing): the baseline, which loses
     /// every detail finer than the working size.
     case upsample
@@ -19,17 +21,6 @@ public enum Lift: String, CaseIterable, Sendable, Codable {
     /// `grid`, plus what the grid misses at the working size scaled up: sharp colour edits and,
     /// blurred, the rest.
     case residual
-
-    /// Every lift's name.
-    public static let names = allCases.map(\.rawValue)
-
-    /// The lift called `name` (one of `names`).
-    public init(named name: String) throws {
-        guard let lift = Lift(rawValue: name) else {
-            throw EngineError.invalidArgument(op: "lift", message: "the lift must be one of \(Lift.names.joined(separator: ", ")), got \"\(name)\"")
-        }
-        self = lift
-    }
 
     /// `edit` — the networks' output for `low`, which is `source` scaled to the edit's size — at
     /// `source`'s size, in [0, 1]. An edit already at `source`'s size is returned as it is.
