@@ -57,6 +57,7 @@ bench: release
 	.build/release/likewise bench edit
 	.build/release/likewise bench apply
 	.build/release/likewise bench memory
+	.build/release/likewise bench lift
 	scripts/python-venv.sh
 	.venv/bin/pip install --quiet --disable-pip-version-check ipykernel
 	.venv/bin/python bench/kernel.py .build/release/likewise

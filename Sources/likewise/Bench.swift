@@ -7,7 +7,7 @@ import PNGCodec
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the engine and print one JSON object a line.",
-        subcommands: [OpsBench.self, ImagesBench.self, FlowBench.self, EditorBench.self, TrainBench.self, EditBench.self, ApplyBench.self, MemoryBench.self]
+        subcommands: [OpsBench.self, ImagesBench.self, FlowBench.self, EditorBench.self, TrainBench.self, EditBench.self, ApplyBench.self, MemoryBench.self, LiftBench.self]
     )
 }
 
