@@ -98,7 +98,7 @@ public struct FolderEdit: Sendable {
         let found = FileManager.default.contents(atPath: recordPath).flatMap { try? JSONDecoder().decode(Record.self, from: $0) }
         if let found, found != record, !overwrite {
             let what = found.effect != record.effect ? "another effect's edits" : "edits made with other settings (references, steps, eta or seed)"
-            throw ImageError.unwritable(path: output, reason: "holds \(what): give a new output folder, or --overwrite (overwrite: true) to redo every file")
+            throw ImageError.unwritable(path: output, reason: "holds \(what): give a new output folder, or overwrite it (likewise apply --overwrite; apply(…, overwrite: true) in the language) to redo every file")
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]

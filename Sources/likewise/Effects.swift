@@ -149,13 +149,10 @@ struct Apply: ParsableCommand {
         for warning in editor.loadWarnings { FileHandle.standardError.write(Data("warning: \(effect): \(warning)\n".utf8)) }
         let sampling: Sampling
         do { sampling = try editor.sampling(steps: steps, eta: eta, seed: seed) } catch { throw ValidationError("\(effect): \(error)") }
-        let report: FolderEdit.Report
-        do {
-            let job = FolderEdit(input: input, output: output, references: refs, sampling: sampling, recursive: recursive, overwrite: overwrite)
-            report = try job.run(with: editor, progress: { progress.show($0.description) })
-        } catch let error as ImageError {
-            throw ValidationError("\(error)")
-        }
+        // A folder's problem (missing, empty, another effect's edits) is the run's failure, exit
+        // status 1 — not a usage error with the usage printed after it.
+        let job = FolderEdit(input: input, output: output, references: refs, sampling: sampling, recursive: recursive, overwrite: overwrite)
+        let report = try job.run(with: editor, progress: { progress.show($0.description) })
         progress.show("apply: \(report.edited) edited, \(report.skipped) already done, \(report.failures.count) unreadable", done: true)
         for note in report.notes { FileHandle.standardError.write(Data((note + "\n").utf8)) }
         guard report.failures.isEmpty else {

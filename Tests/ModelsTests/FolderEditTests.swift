@@ -75,7 +75,7 @@ struct FolderEditTests {
         try other.train(until: 1)
         let before = try Data(contentsOf: URL(fileURLWithPath: dir + "/out/p0.png"))
         let refused = #expect(throws: ImageError.self) { try job.run(with: other) }
-        #expect(refused?.description == "\(dir)/out: cannot write: holds another effect's edits: give a new output folder, or --overwrite (overwrite: true) to redo every file")
+        #expect(refused?.description == "\(dir)/out: cannot write: holds another effect's edits: give a new output folder, or overwrite it (likewise apply --overwrite; apply(…, overwrite: true) in the language) to redo every file")
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/out/p0.png")) == before)
         // Asked to overwrite, it edits every file again, and the folder is then the new effect's.
         let redone = try FolderEdit(input: dir + "/in", output: dir + "/out", overwrite: true).run(with: other)
