@@ -76,9 +76,7 @@ public final class Editor {
         guard let pairing = design.pairing.fixed else {
             throw EngineError.invalidArgument(op: "editor", message: "an auto design is resolved to a pairing before an editor is built (Editor.build)")
         }
-        guard pairs.count >= 2 else {
-            throw EngineError.invalidArgument(op: "editor", message: "an effect needs at least 2 pairs, got \(pairs.count)")
-        }
+        try Editor.requireEnoughPairs(pairs.count)
         if let flowEstimator, FlowMethod(of: flowEstimator) != design.flow {
             throw EngineError.invalidArgument(op: "editor", message: "the design's flow is \(design.flow.rawValue), and the estimator given is \(flowEstimator.name)")
         }
@@ -111,6 +109,12 @@ public final class Editor {
                               rateScale: { $0.hasPrefix(EditorScope.flow + ".") ? Editor.flowRateScale : 1 })
         carried = Array(repeating: nil, count: pairs.count * pairs.count)
         if preparesCases { try prepareCases(checkInterrupt: checkInterrupt, progress: progress) }
+    }
+
+    /// Throws unless `count` pairs are enough for an effect: two at least (n-to-n needs a
+    /// reference besides the case).
+    static func requireEnoughPairs(_ count: Int) throws {
+        guard count >= 2 else { throw EngineError.invalidArgument(op: "editor", message: "an effect needs at least 2 pairs, got \(count)") }
     }
 
     /// The flow network's rate, end to end, as a multiple of the head's: it starts pretrained,

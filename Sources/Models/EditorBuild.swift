@@ -10,6 +10,7 @@ extension Editor {
     public static func build(pairs: [Pair], design: EditorDesign, checkInterrupt: () throws -> Void = {},
                              say: (String) -> Void = { _ in }, progress: (String) -> Void = { _ in }) throws -> Editor {
         // Refused before minutes of refining and choosing (an auto design costs as structural).
+        try Editor.requireEnoughPairs(pairs.count)
         try EditorCost(design: design, pairs: pairs.count).checkFits()
         // The sources at the size the flow will see, scaled only when there is refining to do
         // (Editor.init scales the pairs for itself).

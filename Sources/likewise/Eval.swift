@@ -208,7 +208,8 @@ struct Eval: ParsableCommand {
         var all = try Pair.load(from: folder)
         if let note = Pair.conversionNote(all) { print(note) }
         guard all.count > pairs else {
-            throw ValidationError("\(folder) has \(all.count) pairs: --pairs \(pairs) leaves none to hold out")
+            let advice = all.count >= 3 ? "give fewer, e.g. --pairs \(min(max(2, all.count * 3 / 4), all.count - 1))" : "evaluating needs 3 pairs at least (2 to train, 1 held out)"
+            throw ValidationError("\(folder) has \(all.count) pairs: --pairs \(pairs) leaves none to hold out; \(advice)")
         }
         var rng = RandomGenerator(seed: seed)
         all.shuffle(using: &rng)

@@ -44,6 +44,10 @@ struct ModelCommandsTests {
         #expect(run(i, "info(model(pairs, preset: \"tiny\", pairing: \"one2one\", view: \"pad\"))").contains("pad: every image's aspect kept"))
         #expect(run(i, "model(pairs, preset: \"tiny\", view: \"crop\")").contains("view must be one of squeeze, pad"))
         #expect(run(i, "model(pairs, preset: \"tiny\", size: 40)").contains("the working size must be a multiple of 16 from 32 to 256 px, got 40"))
+        // One pair is refused before auto says anything of a pairing it would choose.
+        let lone = RecordingSink()
+        #expect(run(i, "model(synth(\"old\", count: 1, size: 32), preset: \"tiny\")", lone).contains("an effect needs at least 2 pairs, got 1"))
+        #expect(!lone.output.contains("pairing"), "\(lone.output)")
         let table = run(i, "evaluate(m, test)")
         #expect(table.hasPrefix("method    PSNR") && table.contains("identity") && table.contains("one2one"), "\(table)")
         // Its numbers are members, the same as the table shows.
