@@ -2,6 +2,7 @@
 kernel is in the middle of the work — a training step, a folder being edited, a DDIM step —
 through the real kernel. The reply must come within one unit of that work plus a slack, say
 KeyboardInterrupt, leave the model at the last step it reported, and leave the session working."""
+import json
 import os
 import re
 import shutil
@@ -82,13 +83,17 @@ class InterruptWhileWorkRuns(unittest.TestCase):
         image = time.monotonic() - started
         out = os.path.join(self.work, "out")
         self.interrupt_after(f'apply(m, "{folder}", "{out}")', r"apply: (\d+)/", image)
-        done = sorted(os.listdir(out))
+        # Whole pictures, and the run's record (whole JSON: it names the effect that wrote them).
+        done = sorted(n for n in os.listdir(out) if n != ".likewise-apply")
         self.assertLess(len(done), 40, "the folder finished before the interrupt")
         self.assertFalse([n for n in done if not n.endswith(".png")], "a partial file was left behind")
+        with open(os.path.join(out, ".likewise-apply")) as f:
+            self.assertEqual(len(json.load(f)["effect"]), 64, "the record names the effect by its SHA-256")
         self.ok(f'let again = apply(m, "{folder}", "{out}")')
         self.assertEqual(int(self.value("again")), 40 - len(done), "a second run edits only what is left")
-        self.assertEqual(len(os.listdir(out)), 40)
-        for name in os.listdir(out):
+        edited = [n for n in os.listdir(out) if n != ".likewise-apply"]
+        self.assertEqual(len(edited), 40)
+        for name in edited:
             self.ok(f'let check = image("{out}/{name}")')
 
     def test_a_diffusion_edit_stops_within_a_ddim_step(self):

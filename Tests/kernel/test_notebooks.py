@@ -81,7 +81,7 @@ class NotebookFolder(unittest.TestCase):
         self.assertIn("identity", table.outputs[0]["data"]["text/html"])
         out = os.path.join(self.folder, "out", "quickstart")
         self.assertTrue(os.path.exists(os.path.join(out, "effect.safetensors")))
-        self.assertEqual(sorted(os.listdir(os.path.join(out, "edited"))), [f"photo{k}.png" for k in range(4)])
+        self.assertEqual(sorted(os.listdir(os.path.join(out, "edited"))), [".likewise-apply"] + [f"photo{k}.png" for k in range(4)])
 
     def test_flow_and_colour_scores_the_flow_against_the_truth(self):
         nb = self.run_notebook("02-flow-and-colour")
@@ -116,7 +116,7 @@ class NotebookFolder(unittest.TestCase):
         self.assertIn("in 600 × 900 out 600 × 900", printed)
         self.assertIn("apply: 2 edited, 0 already done, 0 unreadable", printed)
         edited = os.path.join(self.folder, "out", "own", "edited")
-        self.assertEqual(sorted(os.listdir(edited)), ["astronaut.jpg", "coffee_portrait.jpg"])
+        self.assertEqual(sorted(os.listdir(edited)), [".likewise-apply", "astronaut.jpg", "coffee_portrait.jpg"])
 
     def test_why_n_to_n_follows_three_models_on_held_out_pairs(self):
         nb = self.run_notebook("05-why-n-to-n")
