@@ -110,7 +110,7 @@ extension Editor {
         let flowEstimator: any FlowEstimator
         switch design.flow {
         case .learned:
-            guard meta["editor.flow"] == "learned" else { throw mismatch("its editor.flow is not the learned flow its design names") }
+            guard meta["editor.flow"] == FlowMethod.learned.rawValue else { throw mismatch("its editor.flow is not the learned flow its design names") }
             let network = try FlowNetwork()
             // End to end, the flow's weights are the trainer's (`model.flow.…`).
             let scope = EditorScope.flow + "."
@@ -149,7 +149,7 @@ extension Editor {
     /// `editor.flow`: `learned`, or the classical estimator's settings as JSON.
     private func flowDescription() throws -> String {
         switch flowEstimator {
-        case is FlowNetwork: return "learned"
+        case is FlowNetwork: return FlowMethod.learned.rawValue
         case let classical as HornSchunck: return String(decoding: try JSONEncoder().encode(classical), as: UTF8.self)
         default: throw CheckpointError.invalid(path: "(writing)", reason: "a flow estimator of type \(type(of: flowEstimator)) cannot be saved")
         }
@@ -174,7 +174,7 @@ extension Editor {
             return rate
         }
         return try EditorDesign(preset: EditorPreset.named(meta["editor.preset"] ?? ""), pairing: .fixed(pairing), diffusion: diffusion,
-                                learningRate: rate, seed: seed, flow: meta["editor.flow"] == "learned" ? .learned : .hornSchunck,
+                                learningRate: rate, seed: seed, flow: meta["editor.flow"] == FlowMethod.learned.rawValue ? .learned : .hornSchunck,
                                 endToEnd: endToEnd, ablation: EditorAblation(rawValue: ablationName), transformChannels: transformChannels,
                                 augments: augments)
     }

@@ -32,7 +32,7 @@ public final class FlowNetwork: FlowEstimator {
 
     public let parameters: Parameters
     let block: [Conv2D]
-    public var name: String { "learned" }
+    public var name: String { FlowMethod.learned.rawValue }
 
     /// A network with weights drawn from `seed` (the last layer starts at zero: no flow).
     public init(seed: UInt64 = 1, parameters: Parameters = Parameters()) throws {

@@ -9,6 +9,19 @@ import Foundation
 /// The VAE's skip images are what an editor has when it edits x_j: x_j itself and, for the
 /// n-to-n pairings, the nearest training pair's target carried onto it.
 public enum LatentCeiling {
+    /// A VAE of the ceiling's table: its row's name and which of the paper's three parts it has.
+    public struct Variant: Sendable {
+        public let name: String
+        public let skips: Bool, noiseInjection: Bool, frequencyLoss: Bool
+
+        /// The skip VAE and its ablation without skips: the ceiling with and without the paper's skips.
+        public static let withAndWithoutSkips = [Variant(name: "vae", skips: true, noiseInjection: true, frequencyLoss: true),
+                                                 Variant(name: "vae-noskip", skips: false, noiseInjection: true, frequencyLoss: true)]
+        /// The skip VAE without each of its other two parts.
+        public static let ablations = [Variant(name: "vae-nonoise", skips: true, noiseInjection: false, frequencyLoss: true),
+                                       Variant(name: "vae-nofrequency", skips: true, noiseInjection: true, frequencyLoss: false)]
+    }
+
     /// A VAE for `editor`'s preset with a latent `latentSide` pixels on a side (default a
     /// quarter of the image's, 16×16 at 64 px; half where the preset has two widths) and 4
     /// channels: one of the preset's widths per

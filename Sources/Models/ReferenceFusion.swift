@@ -3,6 +3,9 @@ import Foundation
 
 /// How an edit with several references becomes one image.
 extension Editor {
+    /// How many training pairs an edit may fuse, as every front end checks it.
+    public static let referenceCounts = 1...64
+
     /// A function that fuses a prediction per reference `[R, H, W, 3]` into one image, each
     /// reference weighted per pixel by how closely its carried source matches x there.
     func fusion(of carriedSources: [[Float]], onto input: Image) throws -> (Tensor) throws -> Image {

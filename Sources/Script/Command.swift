@@ -164,6 +164,11 @@ public struct Invocation {
         }
     }
 
+    public func image(_ name: String) throws -> Image {
+        guard case let .image(image) = value(name) else { throw wrong(name, "an Image", value(name)) }
+        return image
+    }
+
     /// The argument as the engine object type `T`.
     public func object<T: ScriptObject>(_ name: String, as type: T.Type) throws -> T {
         guard case let .object(object) = value(name), let typed = object as? T else { throw wrong(name, "a \(T.typeName)", value(name)) }

@@ -40,7 +40,7 @@ struct Train: ParsableCommand {
     @Option(help: "Training steps (default: the preset's).") var steps: Int?
     @Option(help: "Seed of the drawn pairs and the weights.") var seed: UInt64 = 1
     @Option(help: "Where to save the effect.") var out: String
-    @Option(help: "The flow estimator of a structural effect: \(FlowMethod.names.joined(separator: " or ")).") var flowEstimator = "learned"
+    @Option(help: "The flow estimator of a structural effect: \(FlowMethod.names.joined(separator: " or ")).") var flowEstimator = FlowMethod.learned.rawValue
     @Option(help: "First refine the learned flow without labels on the pairs' sources for this many steps.") var refineFlow = 0
     @Flag(help: "Add the diffusion refiner (a denoiser of the head's residual, sampled by DDIM).") var diffusion = false
     @Flag(help: "Train Mx's flow network with the head, end to end (n-to-n pairings; with auto, when it chooses one).") var endToEnd = false
@@ -138,7 +138,7 @@ struct Apply: ParsableCommand {
     @Flag(help: "Edit every image again, replacing the files already in OUT_DIR (without it, OUT_DIR must hold this effect's edits at these settings, or nothing).") var overwrite = false
 
     func validate() throws {
-        guard (1...64).contains(refs) else { throw ValidationError("--refs must be 1…64, got \(refs)") }
+        guard Editor.referenceCounts.contains(refs) else { throw ValidationError("--refs must be \(Editor.referenceCounts.lowerBound)…\(Editor.referenceCounts.upperBound), got \(refs)") }
         // Checked again against the effect once it is loaded (steps need diffusion).
         do { _ = try Sampling(steps: steps ?? 0, eta: eta, seed: seed) } catch { throw ValidationError("\(error)") }
     }

@@ -55,7 +55,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Seed of the training pairs and the weights.") var seed: UInt64 = 1
     @Option(help: "Write the rows as JSON here.") var json: String?
     @Option(help: "Write a picture of held-out examples, as each method edits them, here.") var png: String?
-    @Option(help: "n2n's flow estimator: \(FlowMethod.names.joined(separator: " or ")).") var flowEstimator = "learned"
+    @Option(help: "n2n's flow estimator: \(FlowMethod.names.joined(separator: " or ")).") var flowEstimator = FlowMethod.learned.rawValue
     @Flag(help: "Train n2n with the diffusion refiner; score its head alone and its samples.") var diffusion = false
     @Option(help: "DDIM steps of n2n's samples with --diffusion (1…\(Sampling.maximumSteps)).") var sampleSteps = Sampling.standard.steps
     @Option(help: "DDIM's eta for n2n's samples with --diffusion (0: deterministic).") var eta = 0.0
@@ -79,13 +79,13 @@ struct Eval: ParsableCommand {
         guard (2...1000).contains(pairs) else { throw ValidationError("--pairs must be 2…1000, got \(pairs)") }
         guard (1...10_000).contains(heldout) else { throw ValidationError("--heldout must be 1…10000, got \(heldout)") }
         guard large == 0 || (2...100_000).contains(large) else { throw ValidationError("--large must be 0 or 2…100000, got \(large)") }
-        guard (1...64).contains(refs) else { throw ValidationError("--refs must be 1…64, got \(refs)") }
-        guard pairing == "auto" || Pairing(rawValue: pairing)?.carriesReferences == true else {
-            throw ValidationError("--pairing must be structural, implicit or auto, got \(pairing)")
-        }
-        do { _ = try FlowMethod(named: flowEstimator) } catch { throw ValidationError("\(error)") }
-        do { _ = try WorkingView(named: view) } catch { throw ValidationError("\(error)") }
-        if let size { guard EditorDesign.sizes.contains(size) else { throw ValidationError("--size must be a multiple of 16 from 32 to 256, got \(size)") } }
+        guard Editor.referenceCounts.contains(refs) else { throw ValidationError("--refs must be \(Editor.referenceCounts.lowerBound)…\(Editor.referenceCounts.upperBound), got \(refs)") }
+        // n2n's design, checked where every design's rules live; eval adds only that n2n is n-to-n.
+        do {
+            let design = try EditorDesign(preset: EditorPreset.named(preset), size: size, view: WorkingView(named: view), pairing: PairingRequest(named: pairing),
+                                          diffusion: diffusion, seed: seed, flow: FlowMethod(named: flowEstimator))
+            guard design.pairing.fixed?.carriesReferences ?? true else { throw ValidationError("--pairing must be structural, implicit or auto, got \(pairing)") }
+        } catch let error as ValidationError { throw error } catch { throw ValidationError("\(error)") }
         guard sampleSteps >= 1 else { throw ValidationError("--sample-steps must be 1…\(Sampling.maximumSteps), got \(sampleSteps)") }
         do { _ = try Sampling(steps: sampleSteps, eta: eta) } catch { throw ValidationError("\(error)") }
     }
@@ -124,7 +124,7 @@ struct Eval: ParsableCommand {
         let examples = Array(test.prefix(4))
         var columns: [(String, [Image])] = [("source", examples.map(\.source)), ("truth", examples.map(\.target))]
         let flow = try FlowMethod(named: flowEstimator)
-        let n2n = try Pairing(rawValue: pairing) ?? {
+        let n2n = try PairingRequest(named: pairing).fixed ?? {
             let choice = try PairingChoice.choose(among: [.structural, .implicit], for: Array(training.prefix(pairs)),
                                                   design: EditorDesign(preset: settings, size: side, view: view, seed: seed, flow: flow), flowEstimator: try flow.estimator())
             print("n2n pairing \(choice.reason)")
@@ -154,7 +154,7 @@ struct Eval: ParsableCommand {
             if let budget { try editor.train(forSeconds: budget - Date().timeIntervalSince(started), progress: progress) }
             else { try editor.train(until: steps ?? settings.steps, progress: progress) }
             let seconds = Date().timeIntervalSince(started)
-            for sampling in design.diffusion ? [.headOnly, try Sampling(steps: sampleSteps, eta: eta)] : [Sampling.headOnly] {
+            for sampling in design.diffusion ? [.headOnly, try editor.sampling(steps: sampleSteps, eta: eta)] : [Sampling.headOnly] {
                 rows.append(try EvaluationRow.score(method: method, diffusion: sampling.steps > 0, pairs: count, steps: editor.trainer.step,
                                                     trainSeconds: seconds, on: test) {
                     try editor.edit($0, references: refs, sampling: sampling).image
@@ -169,11 +169,10 @@ struct Eval: ParsableCommand {
                 }
             }
             guard vae, method == "n2n" else { continue }
-            let ablations = vaeAblations ? [("vae-nonoise", true, false, true), ("vae-nofrequency", true, true, false)] : []
-            for (name, skips, noise, frequency) in [("vae", true, true, true), ("vae-noskip", false, true, true)] + ablations {
-                let started = Date()
-                let autoencoder = try VAE(LatentCeiling.configuration(for: editor, skips: skips, noiseInjection: noise, frequencyLoss: frequency,
-                                                                      latentSide: latentSide), seed: seed)
+            for variant in LatentCeiling.Variant.withAndWithoutSkips + (vaeAblations ? LatentCeiling.Variant.ablations : []) {
+                let (name, started) = (variant.name, Date())
+                let autoencoder = try VAE(LatentCeiling.configuration(for: editor, skips: variant.skips, noiseInjection: variant.noiseInjection,
+                                                                      frequencyLoss: variant.frequencyLoss, latentSide: latentSide), seed: seed)
                 try LatentCeiling.train(autoencoder, on: editor, steps: editor.trainer.step, seed: seed, progress: { p in
                     if p.step % 100 == 0 { FileHandle.standardError.write(Data(String(format: "%@ step %d/%d loss %.4f\n", name, p.step, p.totalSteps, p.loss).utf8)) }
                 })

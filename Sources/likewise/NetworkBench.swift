@@ -18,9 +18,11 @@ struct NetworkBenchOptions: ParsableArguments {
             Threads.setCount(threads)
         }
         guard runs >= 1 else { throw ValidationError("--runs must be ≥ 1, got \(runs)") }
-        let preset = try EditorPreset.named(self.preset), side = size ?? preset.size
-        guard EditorDesign.sizes.contains(side) else { throw ValidationError("--size must be a multiple of 16 from 32 to 256, got \(side)") }
-        return (preset, side)
+        // The size is checked where a design's rules live.
+        do {
+            let design = try EditorDesign(preset: EditorPreset.named(preset), size: size)
+            return (design.preset, design.size)
+        } catch { throw ValidationError("\(error)") }
     }
 }
 

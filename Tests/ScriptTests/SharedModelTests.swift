@@ -44,6 +44,7 @@ struct SharedModelTests {
         // This thread is the subshell: it reads the model between two of the training's steps…
         #expect(run(i, "info(m)").contains("one2one"))
         #expect(Int(run(i, "m.steps")) ?? 0 >= 1)
+        #expect(Int(run(i, "lossPlot(m).width")) ?? 0 > 0, "the loss so far is drawn")
         // …and is told who has it when it would work on it too.
         let busy = "this Model is busy: train in the cell that begins 'train(m, steps: 100000, plot: false)' is still running."
         #expect(run(i, "train(m, steps: 1, plot: false)").contains("ValueError: 1:1: train: " + busy))

@@ -49,7 +49,7 @@ extension CommandSet {
             Parameter("width", "width", .integer(1...Image.maximumSide), "the region's width"),
             Parameter("height", "height", .integer(1...Image.maximumSide), "the region's height"),
         ], summary: "A region of an image, at full resolution: to look closely at what an edit kept.") { call, _ in
-            guard case let .image(image) = call.value("image") else { throw ScriptError(.type, "crop: image must be an Image") }
+            let image = try call.image("image")
             do {
                 return .image(try image.cropped(x: call.integer("x"), y: call.integer("y"), width: call.integer("width"), height: call.integer("height")))
             } catch let ImageError.invalidSize(reason) {

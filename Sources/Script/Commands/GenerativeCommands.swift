@@ -61,9 +61,8 @@ extension CommandSet {
             Parameter("seed", "seed", .seed, default: .number(0), "the noise's seed"),
         ], summary: "The diffusion forward process: the image at a few noise levels t, as a strip.",
         doc: "z_t = α(t)·x + σ(t)·ε on the image mapped to [−1, 1], with the cosine schedule's α² = ᾱ(t) and σ² = 1 − ᾱ(t);\nunder each picture its t and ᾱ. A diffusion model learns to undo one small piece of this at a time.") { call, _ in
-            guard case let .image(image) = call.value("image"), case let .array(values) = call.value("t") else {
-                throw ScriptError(.type, "noise: image must be an Image and t an array of numbers")
-            }
+            let image = try call.image("image")
+            guard case let .array(values) = call.value("t") else { throw ScriptError(.type, "noise: t must be an array of numbers") }
             let times = try values.map { value -> Double in
                 guard case let .number(t) = value, (0...1).contains(t) else { throw ScriptError(.value, "noise: each t must be a number in 0…1, got \(value.described)") }
                 return t
@@ -92,7 +91,7 @@ extension CommandSet {
         ], summary: "The DDIM path of an edit: the image, the regression head's edit, then what each step estimates, as a strip.",
         doc: "The sampler starts from noise and, at each of its steps, estimates the residual the head missed; the strip shows the\nhead's edit plus that estimate after every step (at most 12 shown, evenly spaced), ending at the edit that edit(...)\nreturns with the same steps and seed.") { call, session in
             let editor = try call.object("model", as: EffectModel.self).editor
-            guard case let .image(given) = call.value("image") else { throw ScriptError(.type, "trajectory: image must be an Image") }
+            let given = try call.image("image")
             let (steps, refs) = (try call.integer("steps"), try call.integer("refs"))
             let sampling = try editor.sampling(steps: steps, seed: UInt64(call.integer("seed")))
             // Every tile at the working size, where the sampler runs.

@@ -4,7 +4,7 @@ import Models
 
 extension ParameterType {
     /// How many training pairs an edit fuses as references.
-    static let references = ParameterType.integer(1...64)
+    static let references = ParameterType.integer(Editor.referenceCounts)
 }
 
 /// How an edit is sampled, for the commands that edit: DDIM steps, η and the noise's seed.
@@ -32,7 +32,7 @@ extension CommandSet {
             Parameter("lift", "lift", .choice(Lift.names), default: .string(EditorDesign.defaultLift.rawValue), "how an edit comes back at its image's own size: \(Lift.names.joined(separator: ", "))"),
             Parameter("pairing", "pairing", .choice(PairingRequest.names), default: .string("auto"), "auto, structural or implicit (n-to-n), one2one or pix2pix (direct)"),
             Parameter("seed", "seed", .seed, default: .null, shown: "the session seed", "the weights' and the training order's seed"),
-            Parameter("flow", "flow", .choice(FlowMethod.names), default: .string("learned"), "the flow estimator: learned or horn-schunck"),
+            Parameter("flow", "flow", .choice(FlowMethod.names), default: .string(FlowMethod.learned.rawValue), "the flow estimator: learned or horn-schunck"),
             Parameter("refineFlow", "refineFlow", .integer(0...EditorDesign.maximumFlowRefinement), default: .number(0), "steps refining the learned flow on these pairs' sources, without labels, first"),
             Parameter("diffusion", "diffusion", .bool, default: .bool(false), "add the diffusion refiner: a denoiser that samples what the regression head misses"),
             Parameter("endToEnd", "endToEnd", .bool, default: .bool(false), "train the learned flow with the head: the editor's loss reaches Mx (n-to-n pairings)"),
@@ -106,7 +106,7 @@ extension CommandSet {
             Parameter("lift", "lift", .choice(Lift.names), default: .null, shown: "the model's", "how the edit comes back at the image's own size: \(Lift.names.joined(separator: ", "))"),
         ] + samplingParameters, summary: "An image edited by the model, at the image's own size; prints the training pairs it used as references.") { call, session in
             let refs = try call.integer("refs")
-            guard case let .image(image) = call.value("image") else { throw ScriptError(.type, "edit: image must be an Image") }
+            let image = try call.image("image")
             let editor = try call.object("model", as: EffectModel.self).editor
             let (edited, references) = try editor.edit(image, references: refs, sampling: sampling(of: call, for: editor),
                                                        lift: call.has("lift") ? Lift(named: call.string("lift")) : nil,
@@ -138,20 +138,20 @@ extension CommandSet {
         Command("tune", [
             Parameter(nil, "model", .workedOn("Model"), "the model"),
             Parameter(nil, "image", .image, "the image to edit"),
-            Parameter("refs", "refs", .integer, default: .number(1), "references to start from (structural and implicit models)"),
+            Parameter("refs", "refs", .references, default: .number(1), "references to start from (structural and implicit models; at most 8)"),
             Parameter("strength", "strength", .number(0...1), default: .number(1), "how strongly to apply the edit, to start from"),
             Parameter("steps", "steps", .integer(0...Tuning.maximumSteps), default: .null, shown: "the model's", "DDIM steps to start from (models with diffusion)"),
             Parameter("seed", "seed", .integer(0...Tuning.maximumSeed), default: .number(0), "the sampling noise's seed to start from (models with diffusion)"),
         ], summary: "An edit with sliders for its knobs (references, strength, DDIM steps, seed) that re-render it; returns the values chosen (a Tuning).",
         doc: "In a notebook the sliders are Jupyter widgets: moving one re-renders the image. Read the values back with\nt.refs, t.strength, t.steps, t.seed and t.image (as drawn: at most 512 px); save(t, path) writes the edit at those\nvalues at the image's own size. A model without diffusion has no steps or seed sliders.\nWhere there are no widgets (likewise run) it shows the edit at the values given.") { call, session in
             let editor = try call.object("model", as: EffectModel.self).editor
-            guard case let .image(image) = call.value("image") else { throw ScriptError(.type, "tune: image must be an Image") }
+            let image = try call.image("image")
             let (refs, strength) = (try call.integer("refs"), try call.number("strength"))
             let sampling = try sampling(of: call, for: editor)
-            let tuning = try Tuning(editor: editor, source: image, refs: refs, strength: strength, steps: sampling.steps, seed: Int(sampling.seed))
-            guard (1...tuning.maximumRefs).contains(refs) else {
-                throw ScriptError(.value, "tune: refs must be 1…\(tuning.maximumRefs) for this \(editor.pairing.rawValue) model, got \(refs)")
+            guard refs <= Tuning.maximumRefs(of: editor) else {
+                throw ScriptError(.value, "tune: refs must be 1…\(Tuning.maximumRefs(of: editor)) for this \(editor.pairing.rawValue) model, got \(refs)")
             }
+            let tuning = try Tuning(editor: editor, source: image, refs: refs, strength: strength, steps: sampling.steps, seed: Int(sampling.seed))
             if let channel = session.sink.comms {
                 let column = try tuning.openWidgets(in: session, on: channel)
                 session.sink.display(DisplayBundle(text: tuning.summary, widget: column), id: nil)
@@ -181,12 +181,10 @@ extension CommandSet {
         Command("flow", [
             Parameter(nil, "from", .image, "the reference source x_i"),
             Parameter(nil, "to", .image, "the target source x_j (the same size)"),
-            Parameter("estimator", "estimator", .choice(FlowMethod.names), default: .string("learned"), "the flow estimator: learned or horn-schunck"),
+            Parameter("estimator", "estimator", .choice(FlowMethod.names), default: .string(FlowMethod.learned.rawValue), "the flow estimator: learned or horn-schunck"),
         ], summary: "What the transformation estimator sees between two sources: the flow, and the reference carried onto the target (a Flow).",
         doc: "The flow field in the standard colour wheel with arrows, then from, to, from carried onto to (warped by the flow and\nrecoloured by the colour grid) and their difference; a line gives the mean displacement. The flow comes from the learned\nnetwork (shipped weights) or from Horn–Schunck; the colour from a 4×4 grid of affine colour maps.") { call, session in
-            guard case let .image(from) = call.value("from"), case let .image(to) = call.value("to") else {
-                throw ScriptError(.type, "flow: from and to must be Images")
-            }
+            let (from, to) = (try call.image("from"), try call.image("to"))
             guard from.width == to.width, from.height == to.height else {
                 throw ScriptError(.value, "flow: the images must be one size, got \(from.width)×\(from.height) and \(to.width)×\(to.height)")
             }

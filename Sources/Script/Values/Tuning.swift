@@ -29,7 +29,7 @@ public final class Tuning: ScriptObject, @unchecked Sendable {
     }
 
     /// The most references a slider offers: every training pair, up to 8.
-    var maximumRefs: Int { editor.pairing.carriesReferences ? min(editor.pairs.count, 8) : 1 }
+    static func maximumRefs(of editor: Editor) -> Int { editor.pairing.carriesReferences ? min(editor.pairs.count, 8) : 1 }
     /// The longest side a tuned edit is drawn at.
     static let side = 512
     /// The most DDIM steps the steps slider offers.
@@ -98,7 +98,7 @@ public final class Tuning: ScriptObject, @unchecked Sendable {
         // A direct model has no references to choose, a regression model no sampling: their
         // columns leave those sliders out.
         if editor.pairing.carriesReferences {
-            slider("references", Double(refs), 1...Double(maximumRefs), step: 1, integer: true) { self.refs = Int($0) }
+            slider("references", Double(refs), 1...Double(Tuning.maximumRefs(of: editor)), step: 1, integer: true) { self.refs = Int($0) }
         }
         slider("strength", strength, 0...1, step: 0.05, integer: false) { self.strength = $0 }
         if editor.hasDiffusion {
