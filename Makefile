@@ -35,13 +35,23 @@ test: deps
 ## of their own. Optimised, as users run the code (with testing enabled for @testable imports):
 ## the same tests took 10 minutes on the debug build and 1.5 here. Left out: the test that
 ## training improves every pairing — four models trained for its numbers, which the sanitizers
-## do not change, on paths the other training tests cover.
+## do not change, on paths the other training tests cover. Then the kernel built so, driven over
+## ZeroMQ by the wire fuzzer, the kernel tests and the interrupt tests (about a minute): a report
+## of either sanitizer is written to out/test-logs/asan-kernel.* (a C one also stops the kernel,
+## failing its test), and any such file fails the run.
 SANITIZE = -c release -Xswiftc -enable-testing --sanitize=address -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined \
   --scratch-path .build-sanitize
 sanitize: deps
+	scripts/python-venv.sh
 	$(SWIFT) build --build-tests $(SANITIZE)
+	$(SWIFT) build --product likewise $(SANITIZE)
 	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt $(SWIFT) test --skip-build $(SANITIZE) --filter 'EngineTests|ModelsTests|ScriptTests' \
 	  --skip 'trainingImprovesEveryPairingOnHeldOutPairs'
+	mkdir -p out/test-logs && rm -f out/test-logs/asan-kernel.*
+	ASAN_OPTIONS=log_path=$(CURDIR)/out/test-logs/asan-kernel LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt \
+	  LIKEWISE_BIN=$(CURDIR)/.build-sanitize/release/likewise .venv/bin/python -m pytest -q -rfEs \
+	  Tests/kernel/test_wire_fuzz.py Tests/kernel/test_kernel.py Tests/kernel/test_interrupt.py
+	@if ls out/test-logs/asan-kernel.* > /dev/null 2>&1; then cat out/test-logs/asan-kernel.*; echo "the kernel under the sanitizers reported the above"; exit 1; fi
 
 ## Speed targets (release build): convolutions against this machine's sgemm, the passes between
 ## them on one thread and two, allocations per step, PNG encoding, task drawing, the flow

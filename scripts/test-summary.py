@@ -50,14 +50,20 @@ cli = re.findall(r"^(\d+) passed, (\d+) failed$", read("cli"), re.M)
 names.extend(f"cli: {check}" for check in re.findall(r"^FAILED: (.*)$", read("cli"), re.M))
 row("cli", int(cli[-1][0]) if cli else 0, int(cli[-1][1]) if cli else 0, [])
 
-# pytest -rfEs: its closing line, a SKIPPED line with the reason for each skip, a FAILED or ERROR line for each failure.
-kernel = read("kernel")
-closing = [line for line in kernel.splitlines() if re.search(r"\b(passed|failed|error|errors)\b.* in [\d.]+s", line)]
-def count(word, line=closing[-1] if closing else ""):
-    return sum(int(n) for n in re.findall(rf"(?<!subtests )\b(\d+) {word}\b", line.replace("subtests passed", "")))
-skips = re.findall(r"^SKIPPED \[\d+\] (.*)$", kernel, re.M)
-names.extend(f"kernel: {test}" for test in re.findall(r"^(?:FAILED|ERROR) (\S+)", kernel, re.M))
-row("kernel", count("passed"), count("failed") + count("errors?"), skips)
+# pytest -rfEs: its closing line, a SKIPPED line with the reason for each skip, a FAILED or ERROR
+# line for each failure. The kernel's tests, and those the sanitizers' runner drives the kernel
+# built under them with.
+def pytest_row(name, text):
+    closing = [line for line in text.splitlines() if re.search(r"\b(passed|failed|error|errors)\b.* in [\d.]+s", line)]
+    def count(word, line=closing[-1] if closing else ""):
+        return sum(int(n) for n in re.findall(rf"(?<!subtests )\b(\d+) {word}\b", line.replace("subtests passed", "")))
+    skips = re.findall(r"^SKIPPED \[\d+\] (.*)$", text, re.M)
+    names.extend(f"{name}: {test}" for test in re.findall(r"^(?:FAILED|ERROR) (\S+)", text, re.M))
+    row(name, count("passed"), count("failed") + count("errors?"), skips)
+
+
+pytest_row("kernel", read("kernel"))
+pytest_row("sanitize-kernel", read("sanitize"))
 
 problems.extend(f"{runner} failed" for runner in os.environ.get("FAILED_RUNNERS", "").splitlines() if runner)
 for name in names:
