@@ -63,6 +63,31 @@ struct RenderTests {
         #expect(BitmapFont.rows("×")[3] == 0b00100 && BitmapFont.rows("×")[1] == 0b10001)
     }
 
+    @Test func descendersReachBelowTheBaselineAndALabelRunsUpTheAxis() throws {
+        // g, j, p, q and y ink the two rows under the baseline, on the same x-height as a and n;
+        // no other letter does, and the line still holds them.
+        for letter: Character in ["g", "j", "p", "q", "y"] {
+            let rows = BitmapFont.rows(letter)
+            #expect(rows.count == 9 && rows[7] != 0 && rows[8] != 0 && rows[6] != 0, "\(letter)")
+        }
+        #expect(BitmapFont.rows("g") != BitmapFont.rows("9"))
+        for letter in "abcdefhiklmnorstuvwxz0123456789" { #expect(BitmapFont.rows(letter).count == 7, "\(letter)") }
+        #expect(BitmapFont.lineHeight >= 9)
+        // Upward, 'I' lies on its side: its bar (column 2, all seven rows) runs along a row, read
+        // from the bottom; the label is centred on the given y.
+        var canvas = try Canvas(width: 20, height: 20)
+        canvas.text("I", x: 4, upwardCentredOn: 10, .black)
+        for row in 0..<7 { #expect(canvas.image[4 + row, 10 + 2 - 3] == .black) }
+        #expect(canvas.image[4 + 3, 10 + 2 - 4] == .white, "between the serifs the bar alone")
+        var plot = LinePlot([.init("", points: [(0, 1), (10, 2)])], xLabel: "step", yLabel: "loss")
+        plot.width = 200; plot.height = 160
+        let image = try plot.render()
+        // The y label's ink, in the few columns beside the axis, runs as far down as the word is long.
+        let inked = (0..<image.height).filter { y in (0..<12).contains { x in image[x, y].r < 0.6 } }
+        let span = (inked.last ?? 0) - (inked.first ?? 0) + 1
+        #expect(span >= Canvas.textWidth("loss") - 4 && span <= Canvas.textWidth("loss"), "\(inked)")
+    }
+
     @Test func linePlotsPutPointsWhereTheAxesSay() throws {
         var plot = LinePlot([.init("a", points: [(0, 0), (10, 10)]), .init("b", points: [(0, 10), (10, 0)])], title: "t", xLabel: "x", yLabel: "y")
         plot.width = 300; plot.height = 200

@@ -1,15 +1,17 @@
 /// A 5×7 pixel font for ASCII 32…126 and the few other characters captions use (× in sizes, …
 /// and — in text), drawn for this project, so captions, axes and legends need no font files. Each
-/// glyph is seven rows of five columns ('#' is ink); characters outside the set draw as a hollow
-/// box.
+/// glyph is seven rows of five columns ('#' is ink), the baseline under the seventh; g, j, p, q
+/// and y have two rows more, below it, so that "training" does not read "trainin9". Characters
+/// outside the set draw as a hollow box.
 enum BitmapFont {
-    static let glyphWidth = 5, glyphHeight = 7
-    /// Horizontal advance and line height in font pixels (one pixel of space on each).
+    static let glyphWidth = 5
+    /// Horizontal advance and line height in font pixels: a pixel of space after each glyph, and
+    /// under the baseline the two rows a descender takes.
     static let advance = 6, lineHeight = 9
 
-    /// Seven rows of ink for `character`.
+    /// The rows of ink for `character`, from its top: seven, or nine for a descender.
     static func rows(_ character: Character) -> [UInt8] {
-        if let glyph = beyondASCII[character] { return glyph }
+        if let glyph = descending[character] ?? beyondASCII[character] { return glyph }
         guard let ascii = character.asciiValue, ascii >= 32, ascii <= 126 else { return missing }
         return table[Int(ascii) - 32]
     }
@@ -18,6 +20,15 @@ enum BitmapFont {
         "×": glyph(".....|#...#|.#.#.|..#..|.#.#.|#...#|....."),
         "…": glyph(".....|.....|.....|.....|.....|.....|#.#.#"),
         "—": glyph(".....|.....|.....|#####|.....|.....|....."),
+    ]
+
+    /// The letters that reach below the baseline, their bowls and stems on the x-height of the others.
+    private static let descending: [Character: [UInt8]] = [
+        "g": glyph(".....|.....|.####|#...#|#...#|#...#|.####|....#|.###."),
+        "j": glyph("...#.|.....|..##.|...#.|...#.|...#.|...#.|#..#.|.##.."),
+        "p": glyph(".....|.....|####.|#...#|#...#|#...#|####.|#....|#...."),
+        "q": glyph(".....|.....|.####|#...#|#...#|#...#|.####|....#|....#"),
+        "y": glyph(".....|.....|#...#|#...#|#...#|#...#|.####|....#|.###."),
     ]
 
     private static func glyph(_ line: Substring) -> [UInt8] {

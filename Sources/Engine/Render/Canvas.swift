@@ -93,6 +93,20 @@ public struct Canvas {
         }
     }
 
+    /// Writes `text` turned a quarter to the left, read from bottom to top, centred vertically on
+    /// `centreY`, its glyphs' tops at column x: an axis label that runs along a vertical axis.
+    public mutating func text(_ text: String, x: Int, upwardCentredOn centreY: Int, _ colour: RGB = .black, scale: Int = 1) {
+        var along = centreY + Canvas.textWidth(text, scale: scale) / 2
+        for character in text {
+            for (row, bits) in BitmapFont.rows(character).enumerated() {
+                for column in 0..<BitmapFont.glyphWidth where bits & (1 << (BitmapFont.glyphWidth - 1 - column)) != 0 {
+                    fill(x: x + row * scale, y: along - (column + 1) * scale, width: scale, height: scale, colour)
+                }
+            }
+            along -= BitmapFont.advance * scale
+        }
+    }
+
     /// Writes `text` centred horizontally on `centreX`.
     public mutating func text(_ text: String, centreX: Int, y: Int, _ colour: RGB = .black, scale: Int = 1) {
         self.text(text, x: centreX - Canvas.textWidth(text, scale: scale) / 2, y: y, colour, scale: scale)

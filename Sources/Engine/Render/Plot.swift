@@ -62,12 +62,7 @@ public struct LinePlot {
         canvas.fill(x: left, y: bottom, width: plotWidth + 1, height: 1, axis)
         if !title.isEmpty { canvas.text(title, centreX: (left + right) / 2, y: 6, Figure.ink) }
         if !xLabel.isEmpty { canvas.text(xLabel, centreX: (left + right) / 2, y: canvas.height - line, axis) }
-        if !yLabel.isEmpty {
-            // No rotated text in a bitmap font: the label stands letter by letter, top to bottom.
-            for (i, ch) in yLabel.prefix(max(plotHeight / line, 1)).enumerated() {
-                canvas.text(String(ch), x: 4, y: top + i * line, axis)
-            }
-        }
+        if !yLabel.isEmpty { canvas.text(yLabel, x: 3, upwardCentredOn: (top + bottom) / 2, axis) }
         for (k, points) in usable.enumerated() {
             let colour = LinePlot.palette[k % LinePlot.palette.count]
             let mapped = points.map { SIMD2(px($0.x), py(logY ? log10($0.y) : $0.y)) }
