@@ -196,6 +196,12 @@ class JupyterLabInABrowser(unittest.TestCase):
         self.browser.get(f"http://127.0.0.1:{self.port}/lab/tree/01-quickstart.ipynb?token={self.token}")
         self.wait("the notebook on an idle Likewise kernel",
                   lambda: self.kernel_idle() and any("Likewise" in e.text for e in self.css(".jp-KernelName")))
+        # Opened on its kernel and saved, the notebook is byte for byte as it is in git: nothing
+        # JupyterLab fills in or writes its own way shows up as a change the user did not make.
+        self.browser.execute_script("return window.jupyterapp.commands.execute('docmanager:save')")
+        with open(os.path.join(self.work, "Notebooks", "01-quickstart.ipynb"), encoding="utf-8") as saved, \
+                open(os.path.join(ROOT, "Notebooks", "01-quickstart.ipynb"), encoding="utf-8") as committed:
+            self.assertEqual(saved.read(), committed.read(), "JupyterLab changed the quickstart by opening and saving it")
         # The language is highlighted: the editor marks keywords and strings with spans.
         self.assertTrue(self.css(".jp-CodeCell .cm-line span"), "no highlighted tokens in the code cells")
         self.menu("Run", "Run All Cells")

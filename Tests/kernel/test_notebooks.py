@@ -10,6 +10,7 @@ import unittest
 
 import nbformat
 import pytest
+from jupyter_client.manager import start_new_kernel
 from nbclient import NotebookClient
 
 NOTEBOOKS = os.path.join(os.path.dirname(__file__), "..", "..", "Notebooks")
@@ -45,10 +46,23 @@ class NotebookFolder(unittest.TestCase):
     def test_every_notebook_is_clean_in_git_and_has_a_parameters_cell(self):
         names = sorted(n[:-6] for n in os.listdir(NOTEBOOKS) if n.endswith(".ipynb"))
         self.assertEqual(names, sorted(PICTURES))
+        # JupyterLab writes the kernel's language_info and kernelspec into a notebook it opens: a
+        # notebook that holds anything else shows as modified before the user has touched it.
+        km, kc = start_new_kernel(kernel_name="likewise")
+        try:
+            kc.kernel_info()
+            language_info = kc.get_shell_msg(timeout=30)["content"]["language_info"]
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
         for name in names:
             nb = nbformat.read(os.path.join(NOTEBOOKS, name + ".ipynb"), as_version=4)
             nbformat.validate(nb)
-            self.assertEqual(nb.metadata.kernelspec.name, "likewise", name)
+            self.assertEqual(nb.metadata.kernelspec, {"name": "likewise", "display_name": "Likewise", "language": "likewise"}, name)
+            self.assertEqual(nb.metadata.language_info, language_info, name)
+            # Written as Jupyter writes it (sorted keys, one-space indent): a save changes no byte.
+            with open(os.path.join(NOTEBOOKS, name + ".ipynb"), encoding="utf-8") as f:
+                self.assertEqual(f.read(), nbformat.writes(nb) + "\n", f"{name} is not as Jupyter writes it")
             code = [c for c in nb.cells if c.cell_type == "code"]
             self.assertIn("parameters", code[0].metadata.get("tags", []), name)
             for cell in code:
