@@ -47,7 +47,7 @@ public struct EditorDesign: Sendable, Equatable {
     /// The view a design takes unless told otherwise (chosen in docs/RESULTS.md).
     public static let defaultView = WorkingView.squeeze
     /// The lift an edit takes unless told otherwise (chosen in docs/RESULTS.md).
-    public static let defaultLift = Lift.residual
+    public static let defaultLift = Lift.adaptive
 
     /// A design, checked: `size` (nil: the preset's) one of `sizes`; `learningRate` (nil: the preset's) in (0, 1]; `flowRefinement` in
     /// 0…`maximumFlowRefinement`, and only of the learned flow; end to end only with the learned

@@ -20,7 +20,7 @@ struct ModelCommandsTests {
         #expect(run(i, "let pairs = synth(\"old\", count: 3, size: 32, seed: 1)\nlet m = model(pairs, preset: \"tiny\", pairing: \"one2one\")\nm")
                 == "Model one2one, preset tiny, 3 pairs, 0 steps")
         let info = run(i, "info(m)")
-        for row in ["pairing +one2one", "working size +32×32", "lift +residual", "flow +learned", "FLOPs a step +[0-9.]+ G", "memory +about [0-9]+ MB", "parameters +[0-9]+"] {
+        for row in ["pairing +one2one", "working size +32×32", "lift +adaptive", "flow +learned", "FLOPs a step +[0-9.]+ G", "memory +about [0-9]+ MB", "parameters +[0-9]+"] {
             #expect(info.range(of: row, options: .regularExpression) != nil, "\(row) in \(info)")
         }
         let sink = RecordingSink()
@@ -38,7 +38,7 @@ struct ModelCommandsTests {
         // A larger image comes back at its own size, by the model's lift or the one asked for.
         run(i, "let big = synth(\"old\", count: 1, size: 80, seed: 9)[0].source")
         #expect(run(i, "edit(m, big).width") == "80" && run(i, "edit(m, big, lift: \"upsample\").height") == "80")
-        #expect(run(i, "edit(m, big, lift: \"bicubic\")").contains("lift must be one of upsample, detail, grid, residual"))
+        #expect(run(i, "edit(m, big, lift: \"bicubic\")").contains("lift must be one of upsample, detail, grid, residual, adaptive"))
         #expect(run(i, "info(model(pairs, preset: \"tiny\", pairing: \"one2one\", size: 48, lift: \"grid\"))")
                     .range(of: "working size +48×48.*\n.*view +squeeze.*\n.*lift +grid", options: .regularExpression) != nil)
         #expect(run(i, "info(model(pairs, preset: \"tiny\", pairing: \"one2one\", view: \"pad\"))").contains("pad: every image's aspect kept"))

@@ -119,7 +119,7 @@ check "eval --full-size scores each method at that size through every lift, besi
 import json, sys
 rows = json.load(open(sys.argv[1]))[\"rows\"]
 named = [(r[\"method\"], r.get(\"size\"), r.get(\"lift\")) for r in rows]
-lifts = [\"upsample\", \"detail\", \"grid\", \"residual\"]
+lifts = [\"upsample\", \"detail\", \"grid\", \"residual\", \"adaptive\"]
 expected = [(\"identity\", None, None), (\"identity\", 64, None), (\"colour-fit\", None, None), (\"colour-fit\", 64, None)]
 for method in [\"n2n\", \"one2one\", \"pix2pix\"]:
     expected += [(method, None, None)] + [(method, 64, lift) for lift in lifts]
@@ -157,7 +157,7 @@ assert [r[\"method\"] for r in working] == [\"identity\", \"colour-fit\", \"n2n\
 assert all(r[\"steps\"] >= 5 and r[\"train_seconds\"] < 6 for r in working[2:]), working
 # Each held-out photo is scored at its own size too (size 0), every method through every lift.
 own = [(r[\"method\"], r.get(\"lift\")) for r in d[\"rows\"] if r.get(\"size\") == 0]
-lifts = [\"upsample\", \"detail\", \"grid\", \"residual\"]
+lifts = [\"upsample\", \"detail\", \"grid\", \"residual\", \"adaptive\"]
 assert own == [(\"identity\", None), (\"colour-fit\", None)] + [(m, l) for m in [\"n2n\", \"one2one\", \"pix2pix\"] for l in lifts], own
 " "$work/own.json"'
 "$bin" eval --task nosuch > /dev/null 2> "$work/eval-bad.err"
