@@ -33,9 +33,9 @@ public enum Lift: String, NamedChoice, Sendable, Codable {
     case adaptive
 
     /// The grid's misfit at which `adaptive` keeps e^−1 of the photo's detail: a fifth of the
-    /// colour range. Measured with every task's true edit (`likewise bench lift`): 0.1 closed the
-    /// gate on blue_eyes' recoloured irises (−4 dB), 0.3 and above let the open eye through on
-    /// sleepy (−2 dB against 0.2); docs/RESULTS.md has the table.
+    /// colour range. Measured with every task's true edit at 256 px (`likewise bench lift`): 0.1
+    /// closed the gate on blue_eyes' recoloured irises (3.2 dB under 0.2), 0.3 let more of the open
+    /// eye through on sleepy (0.8 dB under 0.2); docs/RESULTS.md has the numbers.
     public static let adaptiveTolerance: Float = 0.2
 
     /// `edit` — the networks' output for `low`, which is `source` scaled to the edit's size — at
