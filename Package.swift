@@ -53,15 +53,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // What the test targets share: the finite-difference gradient checker, a seed to replay
-        // and a watchdog that fails a hang for every fuzz test.
+        // What the test targets share: the finite-difference gradient checker, a seed to replay,
+        // a watchdog that fails a hang for every fuzz test, and every suite's time limit.
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
         // Saves checkpoints in a loop, for the test that kills it in the middle of a save.
         .executableTarget(name: "checkpoint-writer", dependencies: ["Models", "Engine"], path: "Tests/CheckpointWriter"),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Engine", "TestSupport"]),
         .testTarget(name: "ScriptTests", dependencies: ["Script", "Engine", "Models", "TestSupport"]),
-        .testTarget(name: "KernelTests", dependencies: ["Kernel"]),
-        .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CZMQ", "CPNG", "CJPEG"]),
+        .testTarget(name: "KernelTests", dependencies: ["Kernel", "TestSupport"]),
+        .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CZMQ", "CPNG", "CJPEG", "TestSupport"]),
     ]
 )

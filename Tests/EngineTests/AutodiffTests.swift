@@ -2,6 +2,7 @@
 import TestSupport
 import Testing
 
+@Suite(.hangLimit)
 struct AutodiffTests {
     @Test func gradientsAccumulateAcrossBackwardCallsUntilZeroed() throws {
         let w = try Tensor(shape: [2], scalars: [1, 2]).requiringGrad()

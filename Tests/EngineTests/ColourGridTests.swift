@@ -1,6 +1,8 @@
 @testable import Engine
 import Testing
+import TestSupport
 
+@Suite(.hangLimit)
 struct ColourGridTests {
     func texture(_ size: Int, seed: UInt64 = 3) throws -> Image {
         var rng = RandomGenerator(seed: seed)

@@ -1,7 +1,9 @@
 @testable import Engine
 import Testing
+import TestSupport
 
 /// The global colour fit that eval's "colour-fit" row is.
+@Suite(.hangLimit)
 struct ColourPolynomialTests {
     func noise(_ side: Int, seed: UInt64) throws -> Image {
         var rng = RandomGenerator(seed: seed)

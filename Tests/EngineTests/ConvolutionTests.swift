@@ -2,6 +2,7 @@
 import TestSupport
 import Testing
 
+@Suite(.hangLimit)
 struct ConvolutionTests {
     /// The definition, one multiply-add at a time.
     func naiveConvolution(_ x: Tensor, _ w: Tensor, stride: Int, padding: Int) -> [Float] {
@@ -57,7 +58,7 @@ extension ConvolutionTests {
 /// the im2col path, forward and every gradient: kernel sizes, strides, paddings, output channels
 /// in masked and whole registers and in chunks of up to 96, input channels that are not
 /// multiples of the weight gradient's blocks, and rows that are not multiples of the pixel blocks.
-@Suite(.enabled(if: ConvolutionGeometry.directKernelsAvailable, "this CPU has no AVX-512: every convolution takes the im2col path"))
+@Suite(.hangLimit, .enabled(if: ConvolutionGeometry.directKernelsAvailable, "this CPU has no AVX-512: every convolution takes the im2col path"))
 struct DirectConvolutionTests {
     // (kernel, stride, padding, Cin, Cout)
     @Test(arguments: [(3, 1, 1, 3, 16), (3, 1, 0, 12, 16), (1, 1, 0, 5, 32), (5, 1, 2, 33, 16), (3, 1, 2, 8, 32), (5, 1, 4, 1, 32),

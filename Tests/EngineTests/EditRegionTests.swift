@@ -1,7 +1,9 @@
 @testable import Engine
 import Foundation
 import Testing
+import TestSupport
 
+@Suite(.hangLimit)
 struct EditRegionTests {
     /// A grey 10×8 source and a truth with one changed pixel at (4, 3).
     func dotEdit() throws -> (Image, Image) {

@@ -3,6 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 
+@Suite(.hangLimit)
 struct ElementwiseTests {
     @Test func broadcastingAddsABiasToEveryPixel() throws {
         let x = try Tensor(shape: [1, 2, 1, 2], scalars: [1, 2, 3, 4])

@@ -7,6 +7,7 @@ import Testing
 /// the inputs and now and then sizes that split across threads: every forward call must return a
 /// tensor or throw an `EngineError`, and the backward of every forward that succeeded must succeed.
 /// A trap would end this test process, so reaching the end is the proof.
+@Suite(.hangLimit)
 struct EngineFuzzTests {
     @Test func randomCallsReturnOrThrowButNeverTrap() throws {
         let seed = Fuzzing.seed(default: 20261125)

@@ -3,6 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 
+@Suite(.hangLimit)
 struct FourierTransformTests {
     @Test func matchesTheDefinition() throws {
         let (n, h, w, c) = (2, 4, 6, 2)

@@ -2,6 +2,7 @@
 import TestSupport
 import Testing
 
+@Suite(.hangLimit)
 struct GroupNormTests {
     @Test func normalisesEachGroupToZeroMeanAndUnitVariance() throws {
         let x = try random([2, 3, 3, 4], low: -3, high: 5)

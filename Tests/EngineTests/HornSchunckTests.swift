@@ -1,6 +1,8 @@
 @testable import Engine
 import Testing
+import TestSupport
 
+@Suite(.hangLimit)
 struct HornSchunckTests {
     /// A smooth random texture, and the same texture moved by `shift` pixels (content at p in the
     /// first is at p + shift in the second).

@@ -1,6 +1,8 @@
 @testable import Engine
 import Testing
+import TestSupport
 
+@Suite(.hangLimit)
 struct ImageGeometryTests {
     func ramp(_ w: Int, _ h: Int) throws -> Image {
         try Image(width: w, height: h, pixels: (0..<(w * h * 3)).map { Float($0 / 3) / Float(w * h) })

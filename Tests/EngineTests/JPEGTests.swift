@@ -7,6 +7,7 @@ import Testing
 /// form a camera or an editor makes — baseline, progressive, grey, CMYK, each EXIF orientation,
 /// an ICC profile — read as Pillow reads them; Likewise's own files read back; damaged, oversized
 /// and mutated files refused by name, never a crash.
+@Suite(.hangLimit)
 struct JPEGTests {
     static let python = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.venv/bin/python").standardized.path
 

@@ -2,6 +2,7 @@
 import TestSupport
 import Testing
 
+@Suite(.hangLimit)
 struct LayoutTests {
     @Test func reshapeAndRowsShareStorage() throws {
         let x = try random([4, 2, 3])

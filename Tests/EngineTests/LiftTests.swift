@@ -1,9 +1,11 @@
 @testable import Engine
 import Foundation
 import Testing
+import TestSupport
 
 /// The lifts and the bilateral grid under them: an edit made at a low resolution, brought back
 /// at a photo's own size, against the same edit made at full resolution.
+@Suite(.hangLimit)
 struct LiftTests {
     /// A photo-like image: smooth shading with fine texture (what a downscale loses) and a dark
     /// and a light half, so that luma separates regions. The texture differs between the

@@ -2,6 +2,7 @@
 import TestSupport
 import Testing
 
+@Suite(.hangLimit)
 struct LossesTests {
     @Test func lossesHaveTheirTextbookValues() throws {
         let a = try Tensor(shape: [4], scalars: [1, 2, 3, 4]), b = try Tensor(shape: [4], scalars: [2, 2, 1, 4])

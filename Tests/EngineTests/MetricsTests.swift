@@ -1,7 +1,9 @@
 @testable import Engine
 import Foundation
 import Testing
+import TestSupport
 
+@Suite(.hangLimit)
 struct MetricsTests {
     func noise(_ w: Int, _ h: Int, seed: UInt64) throws -> Image {
         var rng = RandomGenerator(seed: seed)

@@ -2,6 +2,7 @@
 import TestSupport
 import Testing
 
+@Suite(.hangLimit)
 struct OpInfoTests {
     @Test(arguments: OpInfo.catalog)
     func gradientsMatchFiniteDifferencesOnEverySample(_ op: OpInfo) throws {

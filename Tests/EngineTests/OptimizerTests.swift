@@ -2,6 +2,7 @@
 import TestSupport
 import Testing
 
+@Suite(.hangLimit)
 struct OptimizerTests {
     @Test func adamMinimisesAQuadratic() throws {
         let x = try Tensor(shape: [2], scalars: [3, -2]).requiringGrad()

@@ -6,6 +6,7 @@ import Testing
 /// longjmp stays in C). The mutations know the file's structure and repair every chunk's CRC, so
 /// a mutant gets past the CRC check into libpng's header, palette, transparency and row decoders
 /// and into zlib's inflater, instead of dying at the first checksum.
+@Suite(.hangLimit)
 struct PNGFuzzTests {
     struct Chunk { var type: [UInt8]; var data: [UInt8] }
 

@@ -3,6 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 
+@Suite(.hangLimit)
 struct PNGTests {
     struct Format: CustomTestStringConvertible, Sendable {
         let colourType: UInt8, bitDepth: Int, interlaced: Bool

@@ -3,6 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 
+@Suite(.hangLimit)
 struct PairsTests {
     /// A fresh folder, removed after `body`.
     func withFolder(_ body: (String) throws -> Void) throws {

@@ -2,7 +2,7 @@
 import TestSupport
 import Testing
 
-@Suite("Profile")
+@Suite("Profile", .hangLimit)
 struct ProfileTests {
     /// A convolution, SiLU, a loss and its backward, profiled.
     private func profiledStep() throws -> Profile {

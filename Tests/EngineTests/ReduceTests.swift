@@ -2,6 +2,7 @@
 import TestSupport
 import Testing
 
+@Suite(.hangLimit)
 struct ReduceTests {
     @Test func sumAndMeanOverAxes() throws {
         let x = try Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])

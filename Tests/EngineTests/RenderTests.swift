@@ -1,6 +1,8 @@
 @testable import Engine
 import Testing
+import TestSupport
 
+@Suite(.hangLimit)
 struct RenderTests {
     @Test func aPhotoIsShownShrunkWithItsSizeAndASmallImageEnlarged() throws {
         let photo = try Image(width: 3000, height: 2000, colour: RGB(0.2, 0.5, 0.8))

@@ -2,6 +2,7 @@
 import TestSupport
 import Testing
 
+@Suite(.hangLimit)
 struct ResampleTests {
     @Test func nearestRepeatsEachPixel() throws {
         let x = try Tensor(shape: [1, 1, 2, 1], scalars: [1, 2])

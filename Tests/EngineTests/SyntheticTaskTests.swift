@@ -1,6 +1,8 @@
 @testable import Engine
 import Testing
+import TestSupport
 
+@Suite(.hangLimit)
 struct SyntheticTaskTests {
     @Test(arguments: SyntheticTask.Kind.allCases)
     func everyTaskIsDeterministicForASeedAndVariesAcrossSeeds(kind: SyntheticTask.Kind) throws {

@@ -61,6 +61,7 @@ struct ThreadedCase: Sendable, CustomTestStringConvertible {
     ]
 }
 
+@Suite(.hangLimit)
 struct ThreadsTests {
     /// Forward and backward with `count` threads; returns the output, the inputs' gradients, and how
     /// many loops were split across threads.

@@ -2,6 +2,7 @@
 import TestSupport
 import Testing
 
+@Suite(.hangLimit)
 struct WarpTests {
     @Test func warpRecoversAKnownTranslation() throws {
         // Sampling at x + 2 reads the pixel two columns to the right.

@@ -1,10 +1,12 @@
 @testable import Engine
 import Foundation
 import Testing
+import TestSupport
 
 /// The engine's worker pool: every chunk of every job runs exactly once, whoever runs it; jobs
 /// from several tasks at once all complete; a loop inside a chunk stays on its thread; a sleeping
 /// worker wakes for the next job.
+@Suite(.hangLimit)
 struct WorkerPoolTests {
     /// Runs `jobs` jobs of `chunks` chunks on `pool`, each chunk counting itself in its own slot.
     private func countRuns(on pool: WorkerPool, chunks: Int, jobs: Int) -> [Int] {

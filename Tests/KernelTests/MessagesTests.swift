@@ -1,9 +1,11 @@
 import Foundation
 @testable import Kernel
 import Testing
+import TestSupport
 
 /// The request structs decode the protocol's snake_case fields, fill in its defaults, and name the
 /// field at fault; the reply structs encode what the protocol spells.
+@Suite(.hangLimit)
 struct MessagesTests {
     func message(_ type: String, _ json: String) -> WireMessage {
         let content = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] ?? [:]

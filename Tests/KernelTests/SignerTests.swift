@@ -1,7 +1,9 @@
 import Foundation
 @testable import Kernel
 import Testing
+import TestSupport
 
+@Suite(.hangLimit)
 struct SignerTests {
     @Test func signsWithHMACSHA256() {
         // RFC 4231, test case 2: key "Jefe", data "what do ya want for nothing?".
@@ -33,6 +35,7 @@ struct SignerTests {
     }
 }
 
+@Suite(.hangLimit)
 struct WireMessageTests {
     func frames(_ signer: Signer, type: String = "kernel_info_request", extra: [Data] = []) -> [Data] {
         let header = WireMessage.json(["msg_id": "1", "msg_type": type, "session": "s", "username": "u", "version": "5.5"])
@@ -86,6 +89,7 @@ struct WireMessageTests {
     }
 }
 
+@Suite(.hangLimit)
 struct ConnectionFileTests {
     func write(_ text: String) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("likewise-cf-\(UInt32.random(in: 0...UInt32.max)).json").path

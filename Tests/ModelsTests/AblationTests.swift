@@ -2,8 +2,10 @@ import Engine
 import Foundation
 @testable import Models
 import Testing
+import TestSupport
 
 /// The paper's condition ablations: each switch takes away what it says and nothing else.
+@Suite(.hangLimit)
 struct AblationTests {
     let pairs: [Pair]
     init() throws { pairs = try SyntheticTask(.blueEyes).pairs(count: 3, size: 32, seed: 31) }

@@ -5,6 +5,7 @@ import Synchronization
 import Testing
 import TestSupport
 
+@Suite(.hangLimit)
 struct CheckpointTests {
     static func scratch() throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likewise-ckpt-\(UInt32.random(in: 0...UInt32.max))").path

@@ -4,6 +4,7 @@ import Foundation
 import TestSupport
 import Testing
 
+@Suite(.hangLimit)
 struct DiffusionTests {
     @Test func theCosineScheduleHasItsClosedForms() throws {
         #expect(NoiseSchedule.alphaBar(0) == 1)

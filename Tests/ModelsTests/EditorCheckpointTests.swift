@@ -2,7 +2,9 @@ import Engine
 import Foundation
 @testable import Models
 import Testing
+import TestSupport
 
+@Suite(.hangLimit)
 struct EditorCheckpointTests {
     func editor(_ pairing: Pairing = .structural) throws -> Editor {
         let pairs = try SyntheticTask(.blueEyes).pairs(count: 3, size: 32, seed: 11)

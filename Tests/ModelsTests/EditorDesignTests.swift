@@ -2,8 +2,10 @@ import Engine
 import Foundation
 @testable import Models
 import Testing
+import TestSupport
 
 /// The design: the one place an effect's knobs are checked, what `auto` turns off, and its JSON.
+@Suite(.hangLimit)
 struct EditorDesignTests {
     func refusal(_ make: () throws -> EditorDesign) -> String? {
         (#expect(throws: EngineError.self) { _ = try make() })?.description

@@ -2,7 +2,9 @@ import Engine
 import Foundation
 @testable import Models
 import Testing
+import TestSupport
 
+@Suite(.hangLimit)
 struct EditorTests {
     /// A flow estimator cheap enough for a debug build; the editor's logic does not depend on its quality.
     static let quickFlow: HornSchunck = {
@@ -153,6 +155,7 @@ struct EditorTests {
     }
 }
 
+@Suite(.hangLimit)
 struct EditorCostTests {
     @Test(arguments: EditorPreset.all)
     func theCountedParametersAreTheBuiltOnes(_ preset: EditorPreset) throws {
@@ -177,6 +180,7 @@ struct EditorCostTests {
     }
 }
 
+@Suite(.hangLimit)
 struct PairingChoiceTests {
     @Test func autoTriesEachCandidateOnHeldOutPairsAndSaysWhy() throws {
         let pairs = try SyntheticTask(.blueEyes).pairs(count: 5, size: 32, seed: 20)

@@ -2,9 +2,11 @@ import Engine
 import Foundation
 @testable import Models
 import Testing
+import TestSupport
 
 /// Mx trained with the editor: the flow network's weights move with the head's, and what it
 /// carries in a training step is what the fixed path carries.
+@Suite(.hangLimit)
 struct EndToEndTests {
     @Test func theCarryWithGradientsIsTheFixedCarry() throws {
         let pairs = try SyntheticTask(.old).pairs(count: 3, size: 32, seed: 21)

@@ -4,6 +4,7 @@ import Foundation
 import TestSupport
 import Testing
 
+@Suite(.hangLimit)
 struct FlowNetworkTests {
     @Test func itEstimatesAFlowAtEveryLevelDownToFourPixels() throws {
         let network = try FlowNetwork(seed: 1)
@@ -121,6 +122,7 @@ struct FlowNetworkTests {
     }
 }
 
+@Suite(.hangLimit)
 struct FlowTrainingSetTests {
     @Test func aMovedImageAndItsFlowAgree() throws {
         // Warping the moved image by the true flow gives the image back where the flow is valid.

@@ -2,9 +2,11 @@ import Engine
 import Foundation
 @testable import Models
 import Testing
+import TestSupport
 
 /// A folder of photos edited into another: at their own sizes, the tree kept with `recursive`,
 /// colour profiles carried, and the folders that would lose or re-edit photos refused.
+@Suite(.hangLimit)
 struct FolderEditTests {
     func scratch() throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likewise-folder-\(UInt32.random(in: 0...UInt32.max))").path

@@ -1,7 +1,9 @@
 import Engine
 @testable import Models
 import Testing
+import TestSupport
 
+@Suite(.hangLimit)
 struct PairSamplerTests {
     @Test func anEpochIsEveryOrderedPairOfDistinctPairsOnce() throws {
         var sampler = try PairSampler(pairs: 5, seed: 1)
@@ -39,6 +41,7 @@ struct PairSamplerTests {
     }
 }
 
+@Suite(.hangLimit)
 struct AugmentationTests {
     func ramp() throws -> Image {
         var pixels: [Float] = []

@@ -1,10 +1,12 @@
 import Engine
 @testable import Models
 import Testing
+import TestSupport
 
 /// Each pairing's conditioning of the head, on small tensors whose values say where they came
 /// from: the input's channels in the documented order, centred, and the base the head's output
 /// is added to.
+@Suite(.hangLimit)
 struct PairingConditioningTests {
     /// A `[1, 2, 2, 3]` image of one value.
     static func image(_ value: Float) throws -> Tensor { try Tensor(shape: [1, 2, 2, 3], scalars: Array(repeating: value, count: 12)) }

@@ -1,7 +1,9 @@
 import Engine
 @testable import Models
 import Testing
+import TestSupport
 
+@Suite(.hangLimit)
 struct ParametersTests {
     @Test func parametersAreNamedByScope() throws {
         let parameters = Parameters()

@@ -10,6 +10,7 @@ import TestSupport
 /// to 700 px, square and not, with what photographs have — gradients, texture, clipped
 /// highlights and shadows — written by Likewise's encoder and by Pillow's in several colour types,
 /// loaded with and without `size:`, for every pairing, with diffusion and without.
+@Suite(.hangLimit)
 struct SavedEffectTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures").standardized.path
     static let python = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.venv/bin/python").standardized.path

@@ -1,8 +1,10 @@
 import Engine
 @testable import Models
 import Testing
+import TestSupport
 
 /// The ops, the tape, the optimiser and the trainer learning together.
+@Suite(.hangLimit)
 struct TrainerTests {
     func trainer(_ network: ToyNetwork, steps: Int = 150, emaDecay: Float? = nil) throws -> Trainer {
         try Trainer(parameters: network.parameters, schedule: LearningRateSchedule(peak: 1e-2, warmupSteps: 10, totalSteps: steps),

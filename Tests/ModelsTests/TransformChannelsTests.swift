@@ -2,9 +2,11 @@ import Engine
 import Foundation
 @testable import Models
 import Testing
+import TestSupport
 
 /// Mx as channels of the head's input: what the channels hold, how an augmentation changes them
 /// with the images, and an editor that reads them.
+@Suite(.hangLimit)
 struct TransformChannelsTests {
     /// A constant flow and a 1×1 grid of one colour map, as a `Transformation` at `side` px.
     static func uniform(flow: (Float, Float), colour matrix: [Float], side: Int = 16) throws -> Transformation {

@@ -3,6 +3,7 @@
 import TestSupport
 import Testing
 
+@Suite(.hangLimit)
 struct UNetTests {
     static let tiny = UNetConfiguration(inputChannels: 5, outputChannels: 3, widths: [4, 8], groups: 2, attention: true, zeroOutput: false)
 

@@ -4,6 +4,7 @@ import Foundation
 import TestSupport
 import Testing
 
+@Suite(.hangLimit)
 struct VAETests {
     static let tiny = VAEConfiguration(widths: [4, 8, 8], groups: 2, latentChannels: 2, skipChannels: 3)
 
@@ -72,6 +73,7 @@ struct VAETests {
     }
 }
 
+@Suite(.hangLimit)
 struct LatentCeilingTests {
     @Test func aVAETrainedOnAnEditorsCasesIsScoredOnHeldOutTargets() throws {
         let pairs = try SyntheticTask(.sleepy).pairs(count: 3, size: 32, seed: 9)

@@ -1,9 +1,11 @@
 import Engine
 @testable import Models
 import Testing
+import TestSupport
 
 /// How an editor's networks see images of any aspect: squeezed whole, or letterboxed with their
 /// aspect kept — in its training pairs and in an edit, which comes back at the image's own size.
+@Suite(.hangLimit)
 struct WorkingViewTests {
     /// `count` pairs of a task drawn at 64 px and cut to 64×40: wider than tall, as photos are.
     static func widePairs(_ count: Int, seed: UInt64) throws -> [Pair] {

@@ -9,6 +9,7 @@ import Testing
 /// session: every call ends in a value or an error that names its command or parameter, nothing
 /// is written outside the scratch folder, and the session still works after. A value that killed the process (`synth("old", size: 4000000000)` once did,
 /// overflowing `size * size`) kills this test.
+@Suite(.hangLimit)
 struct ArgumentFuzzTests {
     /// A call of each command that runs, as (label, argument) pairs: the baseline each extreme
     /// value is put into. `D` stands for the scratch folder.

@@ -2,6 +2,7 @@ import Engine
 import Foundation
 @testable import Script
 import Testing
+import TestSupport
 
 /// A kind of value that the language does not know: one conformance makes it usable.
 struct Counter: ScriptObject {
@@ -24,6 +25,7 @@ extension CommandSet {
     ])
 }
 
+@Suite(.hangLimit)
 struct CommandSetTests {
     func run(_ i: ScriptInterpreter, _ code: String) -> String {
         switch i.execute(code, sink: RecordingSink()) {
@@ -73,6 +75,7 @@ struct CommandSetTests {
     }
 }
 
+@Suite(.hangLimit)
 struct ReferenceTests {
     @Test func docsDSLIsTheGeneratedReference() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/DSL.md").standardized.path

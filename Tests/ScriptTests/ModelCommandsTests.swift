@@ -3,7 +3,9 @@ import Foundation
 @testable import Models
 @testable import Script
 import Testing
+import TestSupport
 
+@Suite(.hangLimit)
 struct ModelCommandsTests {
     func run(_ i: ScriptInterpreter, _ code: String, _ sink: RecordingSink = RecordingSink()) -> String {
         switch i.execute(code, sink: sink) {

@@ -1,7 +1,9 @@
 @testable import Script
 import Testing
+import TestSupport
 
 /// Golden tests: each construct of the language and the tree it parses to.
+@Suite(.hangLimit)
 struct ParserTests {
     static let golden: [(String, String)] = [
         ("1 + 2 * 3", "(+ 1 (* 2 3))"),

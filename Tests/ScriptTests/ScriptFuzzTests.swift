@@ -9,6 +9,7 @@ import Testing
 /// insert digits (so commands are asked for huge workloads), non-ASCII text, and file commands
 /// over a folder of good and broken PNGs. A cell still running after a second is
 /// interrupted, as a user would; one that does not stop fails the watchdog.
+@Suite(.hangLimit)
 struct ScriptFuzzTests {
     /// A scratch folder two levels deep: a mutated path either stays inside it or names nothing.
     static func scratch() throws -> String {

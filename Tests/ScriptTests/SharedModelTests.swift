@@ -2,10 +2,12 @@ import Foundation
 @testable import Script
 import Synchronization
 import Testing
+import TestSupport
 
 /// A subshell's cell runs while the main shell's is between two steps of its work (the kernel's
 /// subshells drive the interpreter from two threads, as here): it may read the model the other is
 /// training, and may not train or edit with it too.
+@Suite(.hangLimit)
 struct SharedModelTests {
     /// A sink that signals once the cell reports a training step.
     final class StepSignal: DisplaySink, @unchecked Sendable {

@@ -3,8 +3,10 @@ import CJPEG
 import CPNG
 import CZMQ
 import Testing
+import TestSupport
 
 /// The system libraries are found by pkg-config, link, and are versions we build against.
+@Suite(.hangLimit)
 struct SystemLibrariesTests {
     @Test func openBLASMultipliesAMatrix() {
         let a: [Float] = [1, 2, 3, 4], b: [Float] = [5, 6, 7, 8]
