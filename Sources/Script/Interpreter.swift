@@ -157,11 +157,8 @@ public final class ScriptInterpreter: Interpreter {
         let prefix = String(chars[start..<end])
         var candidates: [(String, String)] = []
         if start > 0, chars[start - 1] == "." {
-            // Members of the variable before the dot.
-            var s = start - 1
-            while s > 0, chars[s - 1].isLetter || chars[s - 1].isNumber || chars[s - 1] == "_" { s -= 1 }
-            if let binding = session.lookup(String(chars[s..<(start - 1)])) {
-                candidates = Evaluator.members(of: binding.value).map { ($0.0, "member") }
+            if let receiver = receiverValue(chars, dot: start - 1) {
+                candidates = Evaluator.members(of: receiver).map { ($0.0, "member") }
             }
         } else {
             if let command = enclosingCommand(chars, before: start) {
@@ -174,6 +171,30 @@ public final class ScriptInterpreter: Interpreter {
         var seen = Set<String>()
         let chosen = candidates.filter { $0.0.hasPrefix(prefix) && $0.0 != prefix && seen.insert($0.0).inserted }
         return Completions(matches: chosen.map(\.0), start: start, end: end, kinds: chosen.map(\.1))
+    }
+
+    /// The value before a member's dot — `p`, `p[0]`, `m.design`, `ps[i + 1].source` — when the
+    /// expression is one that evaluating cannot change anything with: names, members, indices,
+    /// literals and operators, no command calls (a `train(…)` is never run to complete its name).
+    private func receiverValue(_ chars: [Character], dot: Int) -> Value? {
+        var s = dot
+        scan: while s > 0 {
+            switch chars[s - 1] {
+            case let c where c.isLetter || c.isNumber || c == "_" || c == ".": s -= 1
+            case "]", ")":
+                var depth = 0
+                repeat {
+                    s -= 1
+                    if chars[s] == "]" || chars[s] == ")" { depth += 1 }
+                    if chars[s] == "[" || chars[s] == "(" { depth -= 1 }
+                } while depth > 0 && s > 0
+                if depth > 0 { return nil }
+            default: break scan
+            }
+        }
+        guard s < dot, let statements = try? Parser.parse(String(chars[s..<dot])), statements.count == 1,
+              case let .expression(expression) = statements[0], expression.callsNothing else { return nil }
+        return try? Evaluator(session: session).evaluate(expression)
     }
 
     /// Names the cell itself declares before the cursor (`let`, `var`, `for`), not yet run.

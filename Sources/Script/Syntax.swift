@@ -21,6 +21,17 @@ indirect enum Expression {
             return l
         }
     }
+
+    /// True when no command is called anywhere in the expression, so evaluating it only reads.
+    var callsNothing: Bool {
+        switch self {
+        case .number, .string, .bool, .null, .name: return true
+        case let .array(items, _): return items.allSatisfy(\.callsNothing)
+        case let .unary(_, e, _), let .member(e, _, _): return e.callsNothing
+        case let .binary(_, a, b, _), let .range(a, b, _, _), let .index(a, b, _): return a.callsNothing && b.callsNothing
+        case .call: return false
+        }
+    }
 }
 
 /// `label: value` in a call; the label is nil for a positional argument.

@@ -3,6 +3,7 @@ import Foundation
 @testable import Script
 import Synchronization
 import Testing
+import TestSupport
 
 /// Collects what an interpreter shows.
 final class RecordingSink: DisplaySink {
@@ -22,6 +23,7 @@ final class RecordingSink: DisplaySink {
     }
 }
 
+@Suite(.hangLimit)
 struct InterpreterTests {
     /// Runs `code`; returns the result's text, or the error's traceback joined.
     @discardableResult
@@ -268,6 +270,14 @@ struct InterpreterTests {
         #expect(i.complete("synth(\"old\", co", cursor: 15).matches.contains("count:"))
         #expect(i.complete("pairs.c", cursor: 7).matches == ["count"])
         #expect(i.complete("pa", cursor: 2).matches == ["pairs"])
+        // After an index, a member or a bracketed expression: the members of its value.
+        #expect(i.complete("pairs[0].sou", cursor: 12).matches == ["source"])
+        #expect(i.complete("pairs[1 - 1].source.w", cursor: 21).matches == ["width"])
+        #expect(i.complete("pairs.sources[0].he", cursor: 19).matches == ["height"])
+        #expect(i.complete("show(pairs[0].ta", cursor: 16).matches == ["target"])
+        // A receiver that would call a command is not run to complete a name after it.
+        #expect(i.complete("synth(\"old\", count: 1, size: 8)[0].sou", cursor: 38).matches.isEmpty)
+        #expect(i.complete("pairs[9].sou", cursor: 12).matches.isEmpty)
     }
 
     @Test func inspectionShowsSignatureAndDoc() {
