@@ -216,28 +216,30 @@ public struct Command: Sendable {
 
     /// Matches call arguments to parameters (labelled ones by label, the rest in order) and checks
     /// each against its parameter's type; `blockRunner` is how the command runs its block.
-    func bind(_ arguments: [(label: String?, value: Value, location: SourceLocation)], block: [Statement]?,
+    /// Each argument carries two places: its label's, where a wrong or repeated label is shown, and
+    /// its value's, where a value of the wrong type or out of range is.
+    func bind(_ arguments: [(label: String?, value: Value, location: SourceLocation, valueLocation: SourceLocation)], block: [Statement]?,
               at location: SourceLocation, blockRunner: @escaping ([Statement]) throws -> Value) throws -> Invocation {
         var values: [String: Value] = [:], rest: [Value] = []
         var positional = parameters.filter { $0.label == nil }.makeIterator()
-        func check(_ argument: (label: String?, value: Value, location: SourceLocation), against p: Parameter) throws {
+        func check(_ argument: (label: String?, value: Value, location: SourceLocation, valueLocation: SourceLocation), against p: Parameter) throws {
             // nil stands for "not given" where the parameter has a default.
             if case .null = argument.value, p.defaultText != nil { return }
             guard p.type.accepts(argument.value) else {
                 throw ScriptError(.type, "\(name): \(p.label ?? p.name) must be \(p.type.expected), got \(argument.value.described)\n  \(signature)",
-                                  at: argument.location)
+                                  at: argument.valueLocation)
             }
             if let range = p.type.range, let text = p.type.rangeText, case let .number(v) = argument.value, !range.contains(v) {
-                throw ScriptError(.value, "\(name): \(p.label ?? p.name) must be \(text), got \(Value.format(v))", at: argument.location)
+                throw ScriptError(.value, "\(name): \(p.label ?? p.name) must be \(text), got \(Value.format(v))", at: argument.valueLocation)
             }
             if let choices = p.type.choices, case let .string(text) = argument.value, !choices.contains(text) {
                 let hint = Suggestion.closest(to: text, in: choices).map { "; did you mean \"\($0)\"?" } ?? ""
                 throw ScriptError(.value, "\(name): \(p.label ?? p.name) must be one of \(choices.joined(separator: ", ")), got \"\(text)\"\(hint)",
-                                  at: argument.location)
+                                  at: argument.valueLocation)
             }
             if p.type.isPath, case let .string(path) = argument.value, path.isEmpty || path.contains("\u{0}") {
                 throw ScriptError(.value, "\(name): \(p.label ?? p.name) must be a path, got \(path.isEmpty ? "an empty String" : "a String holding a NUL character")",
-                                  at: argument.location)
+                                  at: argument.valueLocation)
             }
         }
         for argument in arguments {

@@ -123,7 +123,7 @@ struct Evaluator {
             throw ScriptError(.name, "unknown command '\(name)'\(hint)", at: nameLocation, length: length)
         }
         try session.step(at: location)
-        let values = try arguments.map { (label: $0.label, value: try evaluate($0.value), location: $0.location) }
+        let values = try arguments.map { (label: $0.label, value: try evaluate($0.value), location: $0.location, valueLocation: $0.value.start) }
         let invocation = try command.bind(values, block: block, at: nameLocation) { [self] in try runBlock($0) }
         do {
             let held = try session.hold(invocation.workedOn, for: name)

@@ -22,6 +22,16 @@ indirect enum Expression {
         }
     }
 
+    /// Where the expression's text begins (`location` is its operator's: the `(` of a call, the
+    /// `+` of a sum), for a caret under a whole argument.
+    var start: SourceLocation {
+        switch self {
+        case let .binary(_, e, _, _), let .range(e, _, _, _), let .call(e, _, _, _), let .index(e, _, _), let .member(e, _, _):
+            return e.start
+        default: return location
+        }
+    }
+
     /// True when no command is called anywhere in the expression, so evaluating it only reads.
     var callsNothing: Bool {
         switch self {

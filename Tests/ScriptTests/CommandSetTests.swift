@@ -58,11 +58,13 @@ struct CommandSetTests {
 
     @Test func bindingChecksEveryArgumentsTypeAndNamesTheParameter() {
         let i = ScriptInterpreter(commands: CommandSet.standard + [.counting])
-        #expect(run(i, "synth(\"old\", count: \"many\")").hasPrefix("TypeError: 1:14: synth: count must be a whole number, got String \"many\""))
-        #expect(run(i, "synth(\"old\", count: 2.5)").hasPrefix("TypeError: 1:14: synth: count must be a whole number, got Number 2.5"))
+        #expect(run(i, "synth(\"old\", count: \"many\")").hasPrefix("TypeError: 1:21: synth: count must be a whole number, got String \"many\""))
+        #expect(run(i, "synth(\"old\", count: 2.5)").hasPrefix("TypeError: 1:21: synth: count must be a whole number, got Number 2.5"))
         #expect(run(i, "bump(3)").hasPrefix("TypeError: 1:6: bump: counter must be a Counter, got Number 3\n  bump(_ counter: Counter)"))
         #expect(run(i, "bump(vars())").hasPrefix("TypeError: 1:6: bump: counter must be a Counter, got Table"))
-        #expect(run(i, "grid(synth(\"old\", count: 1, size: 32), columns: true)").hasPrefix("TypeError: 1:40: grid: columns must be a whole number, got Bool true"))
+        // The caret goes under the value, the whole of it: a call's name, a sum's first term.
+        #expect(run(i, "synth(\"old\", count: 2 + 0.5)").hasPrefix("TypeError: 1:21: synth: count must be a whole number, got Number 2.5"))
+        #expect(run(i, "grid(synth(\"old\", count: 1, size: 32), columns: true)").hasPrefix("TypeError: 1:49: grid: columns must be a whole number, got Bool true"))
         // nil where a parameter has a default means "not given".
         #expect(run(i, "synth(\"old\", count: 1, size: 32, seed: nil).count") == "1")
         #expect(run(i, "bump(nil)").hasPrefix("TypeError: 1:6: bump: counter must be a Counter, got nil\n"))

@@ -101,7 +101,7 @@ struct InterpreterTests {
         #expect(run(i, "pars") == "NameError: 1:1: unknown name 'pars' — did you mean 'pairs'?\n  pars\n  ^^^^")
         #expect(run(i, "synth(\"old\", cnt: 3)").hasPrefix("ArgumentError: 1:14: synth has no argument 'cnt:'; did you mean 'count:'?\n  synth(_ task: String, count: Int = 8, size: Int = 64, seed: Int = the session seed)"))
         #expect(run(i, "synth(3)").hasPrefix("TypeError: 1:7: synth: task must be a String, got Number 3"))
-        #expect(run(i, "synth(\"old\", size: 16)") .hasPrefix("ValueError: 1:14: synth: size must be 32…1024, got 16"))
+        #expect(run(i, "synth(\"old\", size: 16)") .hasPrefix("ValueError: 1:20: synth: size must be 32…1024, got 16"))
         #expect(run(i, "pairs.colour").hasPrefix("NameError: 1:6: Pairs has no member 'colour'"))
     }
 
