@@ -114,6 +114,22 @@ struct RenderTests {
         #expect(throws: Never.self) { try LinePlot([.init("huge", values: [-Double.greatestFiniteMagnitude, .greatestFiniteMagnitude])]).render() }
     }
 
+    @Test func aLongStripWrapsIntoEvenRowsThatAJupyterOutputShowsUnscaled() throws {
+        let tile = try Image(width: 64, height: 64, colour: RGB(0.5, 0.5, 0.5))
+        let one = try Figure.comparison([Figure.Tile(tile, title: "x")])
+        // A trajectory's fourteen tiles: 128 px each on screen, six fit a row, so rows of 5, 5, 4.
+        let heading = "DDIM, 100 steps from noise: the head's edit plus each step's estimate of what it missed"
+        let long = try Figure.comparison((0..<14).map { Figure.Tile(tile, title: "step \($0)") }, heading: heading)
+        #expect(long.width <= Figure.rowWidth)
+        #expect(long.width >= 2 * Figure.margin + Canvas.textWidth(heading))
+        let rowHeight = one.height - Figure.margin
+        #expect((long.height - Figure.margin - Canvas.lineHeight() - Figure.margin / 2) / rowHeight == 3)
+        #expect(long.width < 6 * (128 + Figure.margin))
+        // Few tiles stay in one row, as before.
+        let three = try Figure.strip([tile, tile, tile], captions: ["a", "b", "c"])
+        #expect(three.height == one.height && three.width > 3 * 128)
+    }
+
     @Test func pairGridsPlaceSourcesAboveTargets() throws {
         let pairs = try (0..<3).map { i in
             Pair(name: "\(i)", source: try Image(width: 64, height: 64, colour: RGB(1, 0, 0)), target: try Image(width: 64, height: 64, colour: RGB(0, 0, 1)))

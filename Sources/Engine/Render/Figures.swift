@@ -44,7 +44,7 @@ public enum Figure {
         let labelWidth = rowLabels.isEmpty ? 0 : (rowLabels.map { Canvas.textWidth($0) }.max() ?? 0) + margin
         let headingHeight = heading.isEmpty ? 0 : line + margin / 2
         let columns = rows.map(\.count).max() ?? 1
-        var canvas = try Canvas(width: margin + labelWidth + columns * (cellWidth + margin),
+        var canvas = try Canvas(width: max(margin + labelWidth + columns * (cellWidth + margin), 2 * margin + Canvas.textWidth(heading)),
                                 height: margin + headingHeight + rows.count * (cellHeight + margin))
         if !heading.isEmpty { canvas.text(heading, x: margin, y: margin, ink) }
         for (r, row) in rows.enumerated() {
@@ -97,14 +97,36 @@ public enum Figure {
     /// PNG of tens of megabytes); the value, and what `save` writes, keep every pixel.
     public static let displaySide = 1024
 
-    /// Images in a row, each with its caption: a denoising trajectory, a sweep.
+    /// Images in a row, each with its caption: a denoising trajectory, a sweep; wrapped onto more
+    /// rows when one would be wider than `rowWidth`.
     public static func strip(_ images: [Image], captions: [String] = [], heading: String = "") throws -> Image {
-        try layout([images.enumerated().map { Tile($0.element, title: $0.offset < captions.count ? captions[$0.offset] : "") }], heading: heading)
+        try layout(wrapped(images.enumerated().map { Tile($0.element, title: $0.offset < captions.count ? captions[$0.offset] : "") }),
+                   heading: heading)
     }
 
-    /// Images side by side, a title above each and its metrics printed under it.
+    /// How wide a row of tiles may be before it wraps: about what JupyterLab's output area shows
+    /// unscaled at its default width. A wider strip is shrunk to fit there, and fourteen tiles of a
+    /// trajectory came out at 59 % with captions no one could read.
+    public static let rowWidth = 900
+
+    /// `tiles` in rows no wider than `rowWidth` (one tile a row at least), the rows as evenly
+    /// filled as the count allows: fourteen that fit six a row go as 5, 5, 4, not 6, 6, 2.
+    static func wrapped(_ tiles: [Tile]) -> [[Tile]] {
+        guard !tiles.isEmpty else { return [] }
+        let scale = displayScale(tiles.map(\.image))
+        // A large image is shrunk by `layout` when its row is full, to 256 px at the least.
+        let imageWidth = tiles.map { min($0.image.width * scale, 256) }.max() ?? 0
+        let textWidth = tiles.flatMap { [$0.title] + $0.lines }.map { Canvas.textWidth($0) }.max() ?? 0
+        let perRow = max(1, (rowWidth - margin) / (max(imageWidth, textWidth) + margin))
+        let rows = (tiles.count + perRow - 1) / perRow
+        let filled = (tiles.count + rows - 1) / rows
+        return stride(from: 0, to: tiles.count, by: filled).map { Array(tiles[$0..<min($0 + filled, tiles.count)]) }
+    }
+
+    /// Images side by side, a title above each and its metrics printed under it, wrapped onto more
+    /// rows when one would be wider than `rowWidth`.
     public static func comparison(_ tiles: [Tile], heading: String = "") throws -> Image {
-        try layout([tiles], heading: heading)
+        try layout(wrapped(tiles), heading: heading)
     }
 
     /// A table of text: a header row, a rule, the rows; each column as wide as its widest cell.
