@@ -107,6 +107,45 @@ struct RenderTests {
         #expect(LinePlot.label(0.001) == "0.001" && LinePlot.label(25000) == "2e+04" && LinePlot.label(2.5) == "2.5")
     }
 
+    @Test func aLegendCoversNoLineGoingToAFreeCornerOrBesideThePlot() throws {
+        // Curves rising to the top right, as held-out scores do over training (the old legend's
+        // corner): the legend moves to a free one. Two crossing diagonals leave no corner free: it
+        // goes beside the plot.
+        let rising = [LinePlot.Series("rising, the longer name", points: [(0, 0), (10, 9)]), .init("also rising", points: [(0, 1), (10, 10)])]
+        let crossing = [LinePlot.Series("up, a long name", points: [(0, 0), (10, 10)]), .init("down, a long name", points: [(0, 10), (10, 0)])]
+        for series in [rising, crossing] {
+            let image = try LinePlot(series, title: "t", xLabel: "x", yLabel: "y").render()
+            // The plot area's columns: the longest run of the x axis's colour in any row.
+            func isAxis(_ p: RGB) -> Bool { abs(p.r - 0.25) < 0.02 && abs(p.g - 0.25) < 0.02 && abs(p.b - 0.3) < 0.02 }
+            var axis = 0..<0
+            for y in 0..<image.height {
+                var start = 0
+                for x in 0...image.width {
+                    if x < image.width && isAxis(image[x, y]) { continue }
+                    if x - start > axis.count { axis = start..<x }
+                    start = x + 1
+                }
+            }
+            #expect(axis.count > 300, "the plot keeps most of the width: \(axis)")
+            // A pixel of a line, drawn smooth: the line's colour over white, at least 30 % of it.
+            func tinted(_ p: RGB, by c: RGB) -> Bool {
+                let d = SIMD3(c.r - 1, c.g - 1, c.b - 1), q = SIMD3(p.r - 1, p.g - 1, p.b - 1)
+                let alpha = (q * d).sum() / (d * d).sum(), off = q - alpha * d
+                return alpha > 0.3 && (off * off).sum().squareRoot() < 0.1
+            }
+            // Each line runs across the plot: no more than 3 columns in a row without it (where
+            // the other line crosses it on top); a legend over it would hide a name's width.
+            for k in series.indices {
+                let colour = LinePlot.palette[k]
+                let hidden = (axis.lowerBound + 10..<axis.upperBound - 1).filter { x in !(0..<image.height).contains { tinted(image[x, $0], by: colour) } }
+                let runs = zip(hidden, hidden.dropFirst()).reduce(into: [1]) { runs, pair in
+                    if pair.1 == pair.0 + 1 { runs[runs.count - 1] += 1 } else { runs.append(1) }
+                }
+                #expect(hidden.isEmpty || runs.max()! <= 3, "\(series[k].name): hidden at x \(hidden)")
+            }
+        }
+    }
+
     @Test func logPlotsSkipWhatTheyCannotShow() throws {
         let plot = LinePlot([.init("loss", values: [1, 0.1, 0, -1, .nan, 0.01, .infinity])], logY: true)
         #expect(throws: Never.self) { try plot.render() }

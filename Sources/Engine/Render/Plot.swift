@@ -40,7 +40,32 @@ public struct LinePlot {
 
         let left = 10 + (yTickTexts.map { Canvas.textWidth($0) }.max() ?? 0) + (yLabel.isEmpty ? 0 : line + 2)
         let top = title.isEmpty ? 10 : line + 12
-        let right = canvas.width - 12, bottom = canvas.height - line - 8 - (xLabel.isEmpty ? 0 : line)
+        let bottom = canvas.height - line - 8 - (xLabel.isEmpty ? 0 : line)
+        let named = series.count > 1 || series.contains { !$0.name.isEmpty }
+        let legendWidth = named ? (series.map { Canvas.textWidth($0.name) }.max() ?? 0) + 28 : 0
+        let legendHeight = series.count * line + 4
+        // The legend sits in the first corner of the plot area (top right, top left, bottom right,
+        // bottom left) that no line or point passes through, else beside the plot, which narrows.
+        func mapped(right: Int) -> [[SIMD2<Float>]] {
+            let plotWidth = Float(max(right - left, 1)), plotHeight = Float(max(bottom - top, 1))
+            return usable.map { points in points.map { p in
+                SIMD2(Float(left) + Float((p.x - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound)) * plotWidth,
+                      Float(bottom) - Float(((logY ? log10(p.y) : p.y) - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound)) * plotHeight)
+            } }
+        }
+        var right = canvas.width - 12
+        var lines = mapped(right: right)
+        var legend: (x: Int, y: Int)? = nil
+        if named {
+            let corners = [(right - legendWidth - 4, top + 4), (left + 6, top + 4),
+                           (right - legendWidth - 4, bottom - legendHeight - 4), (left + 6, bottom - legendHeight - 4)]
+            legend = corners.first { LinePlot.clear(lines, x: $0.0, y: $0.1, width: legendWidth, height: legendHeight) }.map { (x: $0.0, y: $0.1) }
+            if legend == nil {
+                right = canvas.width - legendWidth - 16
+                lines = mapped(right: right)
+                legend = (right + 8, top)
+            }
+        }
         let plotWidth = max(right - left, 1), plotHeight = max(bottom - top, 1)
         func px(_ x: Double) -> Float { Float(left) + Float((x - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound)) * Float(plotWidth) }
         func py(_ y: Double) -> Float { Float(bottom) - Float((y - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound)) * Float(plotHeight) }
@@ -63,21 +88,38 @@ public struct LinePlot {
         if !title.isEmpty { canvas.text(title, centreX: (left + right) / 2, y: 6, Figure.ink) }
         if !xLabel.isEmpty { canvas.text(xLabel, centreX: (left + right) / 2, y: canvas.height - line, axis) }
         if !yLabel.isEmpty { canvas.text(yLabel, x: 3, upwardCentredOn: (top + bottom) / 2, axis) }
-        for (k, points) in usable.enumerated() {
+        for (k, points) in lines.enumerated() {
             let colour = LinePlot.palette[k % LinePlot.palette.count]
-            let mapped = points.map { SIMD2(px($0.x), py(logY ? log10($0.y) : $0.y)) }
-            if mapped.count == 1 { canvas.disc(centre: mapped[0], radius: 2, colour) }
-            for (a, b) in zip(mapped, mapped.dropFirst()) { canvas.line(from: a, to: b, colour, thickness: 1.5) }
+            if points.count == 1 { canvas.disc(centre: points[0], radius: 2, colour) }
+            for (a, b) in zip(points, points.dropFirst()) { canvas.line(from: a, to: b, colour, thickness: 1.5) }
         }
-        // Legend in the top-right corner of the plot area.
-        for (k, s) in series.enumerated() where series.count > 1 || !s.name.isEmpty {
-            let colour = LinePlot.palette[k % LinePlot.palette.count]
-            let x = right - Canvas.textWidth(s.name) - 26, y = top + 6 + k * line
-            canvas.fill(x: x - 2, y: y - 2, width: Canvas.textWidth(s.name) + 28, height: line, .white)
-            canvas.fill(x: x, y: y + 3, width: 16, height: 2, colour)
-            canvas.text(s.name, x: x + 20, y: y, Figure.ink)
+        if let legend {
+            canvas.fill(x: legend.x, y: legend.y, width: legendWidth, height: legendHeight, .white)
+            for (k, s) in series.enumerated() {
+                let colour = LinePlot.palette[k % LinePlot.palette.count]
+                let x = legend.x + 2, y = legend.y + 2 + k * line
+                canvas.fill(x: x, y: y + 3, width: 16, height: 2, colour)
+                canvas.text(s.name, x: x + 20, y: y, Figure.ink)
+            }
         }
         return canvas.image
+    }
+
+    /// Whether a box of the canvas is clear of every line through `series`' points (and of the
+    /// lines' thickness and the points' discs, 3 px either side).
+    static func clear(_ series: [[SIMD2<Float>]], x: Int, y: Int, width: Int, height: Int) -> Bool {
+        let (x0, y0, x1, y1) = (Float(x - 3), Float(y - 3), Float(x + width + 3), Float(y + height + 3))
+        func inside(_ p: SIMD2<Float>) -> Bool { p.x >= x0 && p.x <= x1 && p.y >= y0 && p.y <= y1 }
+        for points in series {
+            if points.contains(where: inside) { return false }
+            for (a, b) in zip(points, points.dropFirst()) {
+                let span = max(abs(b.x - a.x), abs(b.y - a.y))
+                guard span.isFinite else { return false }
+                let steps = Int(min(span, 1e5))
+                if steps > 0, (1..<steps).contains(where: { inside(a + (b - a) * Float($0) / Float(steps)) }) { return false }
+            }
+        }
+        return true
     }
 
     /// The span of `values`, widened when empty or flat so that the axes can still be drawn.
