@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` and `make test`.
 SWIFT ?= swift
 
-.PHONY: demo test sanitize deps build release bench clean
+.PHONY: demo test sanitize deps build release bench notebooks clean
 
 deps:
 	@scripts/install-deps.sh
@@ -71,6 +71,12 @@ bench: release
 	scripts/python-venv.sh
 	.venv/bin/pip install --quiet --disable-pip-version-check ipykernel
 	.venv/bin/python bench/kernel.py .build/release/likewise
+
+## Every notebook of Notebooks/ run in the full profile on the release kernel, written with its
+## outputs to docs/notebooks/ — the pictures and numbers the notebooks' text talks about
+## (scripts/run-notebooks.sh; about 20 minutes here).
+notebooks: deps
+	scripts/run-notebooks.sh
 
 clean:
 	rm -rf .build .build-sanitize out
