@@ -21,6 +21,8 @@ demo: release
 ## line's and the Jupyter kernel's (driven by jupyter_client and jupyter_kernel_test from a venv,
 ## which also lets Swift tests read checkpoints with the safetensors package and write PNGs with
 ## Pillow; the notebooks run by nbclient and papermill, and in JupyterLab in Debian's Chromium),
+## the PyTorch bridge's (python/likewise_torch, with PyPI's torch in .venv-torch, installed
+## while the build runs),
 ## then the engine's, models', PNG codec's and language's tests again under the sanitizers. Each
 ## runner has a time limit; the end gives each one's counts, and a skip not allowed by
 ## Tests/allowed-skips.txt fails the run (scripts/test.sh).
@@ -35,7 +37,8 @@ test: deps
 ## of their own. Optimised, as users run the code (with testing enabled for @testable imports):
 ## the same tests took 10 minutes on the debug build and 1.5 here. Left out: the test that
 ## training improves every pairing — four models trained for its numbers, which the sanitizers
-## do not change, on paths the other training tests cover. Then the kernel built so, driven over
+## do not change, on paths the other training tests cover — and the PyTorch bridge's parity,
+## whose other side is Python. Then the kernel built so, driven over
 ## ZeroMQ by the wire fuzzer, the kernel tests and the interrupt tests (about a minute): a report
 ## of either sanitizer is written to out/test-logs/asan-kernel.* (a C one also stops the kernel,
 ## failing its test), and any such file fails the run.
@@ -46,7 +49,7 @@ sanitize: deps
 	$(SWIFT) build --build-tests $(SANITIZE)
 	$(SWIFT) build --product likewise $(SANITIZE)
 	LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt $(SWIFT) test --skip-build $(SANITIZE) --filter 'EngineTests|ModelsTests|ScriptTests' \
-	  --skip 'trainingImprovesEveryPairingOnHeldOutPairs'
+	  --skip 'trainingImprovesEveryPairingOnHeldOutPairs|TorchBridgeTests'
 	mkdir -p out/test-logs && rm -f out/test-logs/asan-kernel.*
 	ASAN_OPTIONS=log_path=$(CURDIR)/out/test-logs/asan-kernel LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt \
 	  LIKEWISE_BIN=$(CURDIR)/.build-sanitize/release/likewise .venv/bin/python -m pytest -q -rfEs \

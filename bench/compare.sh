@@ -4,7 +4,8 @@
 # THREADS, the edit (`likewise bench edit` against the forward passes an edit makes in PyTorch),
 # and 3×3 convolutions against this machine's sgemm (`likewise bench ops`). Ends with the tables
 # of docs/PERFORMANCE.md and one JSON line of ratios.
-# PyTorch goes into a venv of its own (TORCH_VENV, default .venv-torch; `make test` never needs it).
+# PyTorch comes from .venv-torch (scripts/torch-venv.sh, pinned: the venv of the bridge's tests),
+# and its networks are the bridge's (python/likewise_torch).
 # Environment: THREADS (2), RUNS (20, medians), PRESET (small), SIZE (the networks' side; default
 # the preset's), OUT (out/compare), LIKEWISE (the binary; default: the release build, built first).
 set -euo pipefail
@@ -13,12 +14,8 @@ threads=${THREADS:-2} runs=${RUNS:-20} preset=${PRESET:-small} out=${OUT:-out/co
 sized=(); [ -z "${SIZE:-}" ] || sized=(--size "$SIZE")
 likewise=${LIKEWISE:-.build/release/likewise}
 [ -n "${LIKEWISE:-}" ] || swift build -c release --product likewise > /dev/null
-venv=${TORCH_VENV:-.venv-torch}
-if ! "$venv/bin/python" -c "import torch" 2> /dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check torch
-fi
-torch=("$venv/bin/python" bench/torch_reference.py --preset "$preset" "${sized[@]}" --runs "$runs")
+scripts/torch-venv.sh
+torch=(.venv-torch/bin/python bench/torch_reference.py --preset "$preset" "${sized[@]}" --runs "$runs")
 mkdir -p "$out"
 # Each side's runs alternate, so that a change in the machine's load falls on both.
 for t in 1 "$threads"; do

@@ -63,6 +63,7 @@ def pytest_row(name, text):
 
 
 pytest_row("kernel", read("kernel"))
+pytest_row("bridge", read("bridge"))
 pytest_row("sanitize-kernel", read("sanitize"))
 
 problems.extend(f"{runner} failed" for runner in os.environ.get("FAILED_RUNNERS", "").splitlines() if runner)

@@ -22,11 +22,20 @@ run() {
   ((status == 0)) || failed_runners+=("$name (exit $status)")
 }
 
+# PyTorch for the bridge's tests installs (3 minutes of mostly download and unpacking) while the
+# build compiles; the swift runner needs it (TorchBridgeTests), so it is waited for first.
+timeout 20m scripts/torch-venv.sh > "$logs/torch-venv.log" 2>&1 &
+torch_venv=$!
 run build 30m swift build --build-tests
+if ! wait "$torch_venv"; then
+  cat "$logs/torch-venv.log"
+  failed_runners+=("torch-venv (scripts/torch-venv.sh could not make .venv-torch; its output is above and in $logs/torch-venv.log)")
+fi
 run swift 30m swift test --skip-build
 run cli-build 15m swift build --product likewise
 run cli 20m bash Tests/cli/run.sh .build/debug/likewise
 run kernel 40m env LIKEWISE_BIN="$PWD/.build/debug/likewise" .venv/bin/python -m pytest -q -rfEs Tests/kernel
+run bridge 10m .venv-torch/bin/python -m pytest -q -rfEs Tests/bridge
 run sanitize 40m make --no-print-directory sanitize
 
 # Counts from each runner's own closing lines, and the skips with their reasons.

@@ -1,0 +1,91 @@
+import Engine
+import Foundation
+@testable import Models
+import Testing
+import TestSupport
+
+/// The PyTorch bridge (python/likewise_torch) builds each saved effect's networks from its
+/// design, loads its weights, and computes what Likewise computes: for every pairing, with the
+/// refiner, with Mx's channels, end to end, the head's, the denoiser's and the flow network's
+/// outputs on the same inputs agree within 1e-4 (and the flow's input normalisation with them).
+/// PyTorch comes from .venv-torch (scripts/torch-venv.sh; make test makes it): without it this
+/// fails, saying how to make it.
+@Suite(.hangLimit)
+struct TorchBridgeTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path
+    static let python = root + "/.venv-torch/bin/python"
+
+    /// Runs `python -m likewise_torch.MODULE arguments…` with the package from the source tree;
+    /// its exit status and what it printed.
+    static func bridge(_ module: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        try #require(FileManager.default.isExecutableFile(atPath: python),
+                     "\(python) is missing: scripts/torch-venv.sh makes it (make test runs it first)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-m", "likewise_torch.\(module)"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(["PYTHONPATH": root + "/python/likewise_torch"]) { $1 }
+        let output = Pipe()
+        (process.standardOutput, process.standardError) = (output, output)
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    /// The designs compared: every pairing, with and without the refiner, Mx's channels, Mx end
+    /// to end, and the small preset's four levels.
+    static func design(_ index: Int) throws -> EditorDesign {
+        switch index {
+        case 0: return try EditorDesign(preset: .tiny, pairing: .structural, diffusion: true, seed: 3)
+        case 1: return try EditorDesign(preset: .tiny, pairing: .implicit, diffusion: true, seed: 4)
+        case 2: return try EditorDesign(preset: .tiny, pairing: .one2one, diffusion: true, seed: 5)
+        case 3: return try EditorDesign(preset: .tiny, pairing: .pix2pix, seed: 6)
+        case 4: return try EditorDesign(preset: .tiny, pairing: .structural, seed: 7, transformChannels: true)
+        case 5: return try EditorDesign(preset: .tiny, pairing: .implicit, seed: 8, endToEnd: true)
+        default: return try EditorDesign(preset: .small, pairing: .structural, diffusion: true, seed: 9)
+        }
+    }
+
+    @Test(arguments: 0..<7)
+    func theBridgesNetworksComputeWhatLikewisesDo(index: Int) throws {
+        let design = try TorchBridgeTests.design(index)
+        let dir = try CheckpointTests.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pairs = try SyntheticTask(.old).pairs(count: 3, size: design.size, seed: 11)
+        let editor = try Editor(pairs: pairs, design: design, flowEstimator: FlowNetwork.pretrained(), preparesCases: false)
+        // Every weight moved off its initial value, as training moves it, so that zeroed outputs
+        // and unit norms hide nothing: by a fifth of itself and a little more, which keeps the
+        // outputs at the size a trained effect's are (a few units).
+        var rng = RandomGenerator(seed: UInt64(index))
+        for tensor in editor.parameters.tensors {
+            tensor.withUnsafeMutableBufferPointer { values in
+                for k in values.indices { values[k] = values[k] * (1 + 0.2 * rng.normal()) + 0.01 * rng.normal() }
+            }
+        }
+        try editor.save(to: dir + "/effect.safetensors")
+
+        let (n, side, channels) = (2, design.size, editor.conditioning.inputChannels)
+        var io: [(name: String, tensor: Tensor)] = []
+        try Autodiff.withoutGradients {
+            let input = try Tensor.randomUniform([n, side, side, channels], low: -1, high: 1, using: &rng)
+            io += [("head.input", input), ("head.output", try editor.head(input))]
+            if let refiner = editor.refiner {
+                let noisy = try Tensor.randomUniform([n, side, side, refiner.denoiser.configuration.inputChannels], low: -1, high: 1, using: &rng)
+                let times: [Float] = [0.07, 0.83]
+                io += [("denoiser.input", noisy), ("denoiser.times", try Tensor(shape: [n], scalars: times)),
+                       ("denoiser.output", try refiner.denoiser(noisy, times: times))]
+            }
+            if let flow = editor.flowEstimator as? FlowNetwork {
+                let (first, second) = (pairs[0].source, pairs[1].source)
+                let (a, b) = (try FlowNetwork.normalised(first), try FlowNetwork.normalised(second))
+                io += [("flow.first", try Image.batch([first])), ("flow.second", try Image.batch([second])),
+                       ("flow.first.normalised", a), ("flow.output", try flow.finestFlow(a, b))]
+            }
+        }
+        try Checkpoint(tensors: io).write(to: dir + "/outputs.safetensors")
+        let (status, output) = try TorchBridgeTests.bridge("parity", [dir + "/effect.safetensors", dir + "/outputs.safetensors"])
+        #expect(status == 0, "\(design.summary), \(design.preset.name): \(output)")
+        let compared = output.split(separator: "\n").filter { $0.contains("largest |difference|") }.count
+        #expect(compared == 1 + (design.diffusion ? 1 : 0) + 2, "\(design.summary): compared \(compared) outputs: \(output)")
+    }
+}
