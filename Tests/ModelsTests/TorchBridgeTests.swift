@@ -7,7 +7,9 @@ import TestSupport
 /// The PyTorch bridge (python/likewise_torch) builds each saved effect's networks from its
 /// design, loads its weights, and computes what Likewise computes: for every pairing, with the
 /// refiner, with Mx's channels, end to end, the head's, the denoiser's and the flow network's
-/// outputs on the same inputs agree within 1e-4 (and the flow's input normalisation with them).
+/// outputs on the same inputs agree within 1e-4 (and the flow's input normalisation with them),
+/// and the edit at the working size — Mx carrying each reference, the head, the fusion of 1 or 4
+/// references — within 1/255.
 /// PyTorch comes from .venv-torch (scripts/torch-venv.sh; make test makes it): without it this
 /// fails, saying how to make it.
 @Suite(.hangLimit)
@@ -33,7 +35,7 @@ struct TorchBridgeTests {
     }
 
     /// The designs compared: every pairing, with and without the refiner, Mx's channels, Mx end
-    /// to end, and the small preset's four levels.
+    /// to end, both ablations, and the small preset's four levels.
     static func design(_ index: Int) throws -> EditorDesign {
         switch index {
         case 0: return try EditorDesign(preset: .tiny, pairing: .structural, diffusion: true, seed: 3)
@@ -42,16 +44,18 @@ struct TorchBridgeTests {
         case 3: return try EditorDesign(preset: .tiny, pairing: .pix2pix, seed: 6)
         case 4: return try EditorDesign(preset: .tiny, pairing: .structural, seed: 7, transformChannels: true)
         case 5: return try EditorDesign(preset: .tiny, pairing: .implicit, seed: 8, endToEnd: true)
+        case 6: return try EditorDesign(preset: .tiny, pairing: .structural, seed: 10, ablation: .noTransformation)
+        case 7: return try EditorDesign(preset: .tiny, pairing: .implicit, seed: 11, ablation: .noSource)
         default: return try EditorDesign(preset: .small, pairing: .structural, diffusion: true, seed: 9)
         }
     }
 
-    @Test(arguments: 0..<7)
+    @Test(arguments: 0..<9)
     func theBridgesNetworksComputeWhatLikewisesDo(index: Int) throws {
         let design = try TorchBridgeTests.design(index)
         let dir = try CheckpointTests.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let pairs = try SyntheticTask(.old).pairs(count: 3, size: design.size, seed: 11)
+        let pairs = try SyntheticTask(.old).pairs(count: 5, size: design.size, seed: 11)
         let editor = try Editor(pairs: pairs, design: design, flowEstimator: FlowNetwork.pretrained(), preparesCases: false)
         // Every weight moved off its initial value, as training moves it, so that zeroed outputs
         // and unit norms hide nothing: by a fifth of itself and a little more, which keeps the
@@ -82,10 +86,21 @@ struct TorchBridgeTests {
                        ("flow.first.normalised", a), ("flow.output", try flow.finestFlow(a, b))]
             }
         }
+        // Edits at the working size of an image no pair holds: with 1 and 4 references for the
+        // n-to-n pairings (nearest first, as an edit chooses them), the head alone for the direct ones.
+        let x = try SyntheticTask(.old).pairs(count: 1, size: design.size, seed: 12)[0].source
+        let referenceCounts = editor.conditioning.carriesReferences ? [1, 4] : [0]
+        for k in referenceCounts {
+            let references = try editor.nearest(to: x, count: k)
+            let edited = try editor.edit(x, using: references, sampling: .headOnly)
+            io += [("edit.\(k).x", try Image.batch([x])), ("edit.\(k).references", try Tensor(shape: [references.count], scalars: references.map(Float.init))),
+                   ("edit.\(k).output", try Image.batch([edited]))]
+        }
         try Checkpoint(tensors: io).write(to: dir + "/outputs.safetensors")
         let (status, output) = try TorchBridgeTests.bridge("parity", [dir + "/effect.safetensors", dir + "/outputs.safetensors"])
         #expect(status == 0, "\(design.summary), \(design.preset.name): \(output)")
         let compared = output.split(separator: "\n").filter { $0.contains("largest |difference|") }.count
-        #expect(compared == 1 + (design.diffusion ? 1 : 0) + 2, "\(design.summary): compared \(compared) outputs: \(output)")
+        let expected = 1 + (design.diffusion ? 1 : 0) + (editor.flowEstimator is FlowNetwork ? 2 : 0) + referenceCounts.count
+        #expect(compared == expected, "\(design.summary): compared \(compared) outputs: \(output)")
     }
 }

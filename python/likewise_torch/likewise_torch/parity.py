@@ -5,17 +5,20 @@
 OUTPUTS holds what Likewise computed with EFFECT's networks (Tests/ModelsTests/TorchBridgeTests
 writes it), NHWC as Likewise keeps images: `head.input` → `head.output`; `denoiser.input` and
 `denoiser.times` → `denoiser.output`; `flow.first` and `flow.second` (images in [0, 1]) →
-`flow.first.normalised` and `flow.output`, the finest flow of the normalised pair. Prints the
-largest difference of each and exits 1 when one exceeds the tolerance (1e-4).
+`flow.first.normalised` and `flow.output`, the finest flow of the normalised pair; and for each
+edit K, `edit.K.x` (at the working size) and `edit.K.references` (pair indices) →
+`edit.K.output`, the working-size edit. Prints the largest difference of each and exits 1 when a
+network's exceeds 1e-4 or an edit's 1/255 (one level of an 8-bit image).
 """
 import sys
 
 import torch
 from safetensors.torch import load_file
 
-from . import load, normalise
+from . import load, networks_edit, normalise
 
 TOLERANCE = 1e-4
+EDIT_TOLERANCE = 1 / 255
 
 
 def main(effect_path, outputs_path):
@@ -31,6 +34,11 @@ def main(effect_path, outputs_path):
             first, second = normalise(nchw(io["flow.first"])), normalise(nchw(io["flow.second"]))
             checks.append(("normalise", first, io["flow.first.normalised"]))
             checks.append(("flow", effect.flow(first, second), io["flow.output"]))
+    edits = sorted(name[len("edit."):-len(".x")] for name in io if name.startswith("edit.") and name.endswith(".x"))
+    for k in edits:
+        references = [int(i) for i in io[f"edit.{k}.references"].tolist()]
+        ours = networks_edit(effect, nchw(io[f"edit.{k}.x"])[0], references)[None]
+        checks.append((f"edit {k} (references {references})", ours, io[f"edit.{k}.output"]))
     failed = False
     for name, ours, theirs in checks:
         ours = ours.permute(0, 2, 3, 1)
@@ -40,9 +48,10 @@ def main(effect_path, outputs_path):
             continue
         difference = (ours - theirs).abs().max().item()
         scale = theirs.abs().max().item()
-        ok = difference <= TOLERANCE
+        tolerance = EDIT_TOLERANCE if name.startswith("edit") else TOLERANCE
+        ok = difference <= tolerance
         failed |= not ok
-        print(f"{name}: largest |difference| {difference:.3g} (outputs up to {scale:.3g}){'' if ok else f' > {TOLERANCE}'}")
+        print(f"{name}: largest |difference| {difference:.3g} (outputs up to {scale:.3g}){'' if ok else f' > {tolerance:.3g}'}")
     return 1 if failed else 0
 
 

@@ -1,0 +1,76 @@
+"""An effect's edit at its working size, as Likewise's networks make it (Editor.networksEdit in
+Sources/Models/Editor.swift): for the n-to-n pairings each reference pair carried into x's frame by
+Mx, the head's prediction per reference, fused per pixel by how well each carried source matches
+x; for the direct pairings the head on x alone. The regression head only: the DDIM refiner, the
+choice of references, the working view and the lift to a photo's own size are not here yet.
+"""
+import torch
+
+from . import mx
+from .effect import EffectError
+
+FUSION_SCALE = 0.05  # a reference's weight at a pixel: exp(−|carried source − x| / 0.05)
+
+
+def head_input(effect, x, reference):
+    """The head's input `[C, S, S]` and what its output is added to (PairingConditioning.swift),
+    for x and, for the n-to-n pairings, a carried reference (source, target, Mx channels or None)."""
+    design = effect.design
+    pairing = design["pairing"]
+    if pairing == "pix2pix":
+        return x * 2 - 1, torch.zeros_like(x)
+    if pairing == "one2one":
+        return x * 2 - 1, x
+    source, target, transform = reference
+    if design.get("ablation") == "no-xj":
+        images, base = [target], target
+    elif pairing == "implicit":
+        images, base = [x, source, target], x
+    else:  # structural: the reference's edit carried onto x is where the output starts
+        carried_edit = x + target - source
+        images, base = [x, carried_edit, source, target], carried_edit
+    centred = torch.cat(images) * 2 - 1
+    return (centred if transform is None else torch.cat([centred, transform])), base
+
+
+def carried(effect, i, x):
+    """Training pair i's source and target carried into x's frame (as they are under the
+    `no-flow-colour` ablation), with Mx's channels when the head reads them."""
+    design = effect.design
+    source, target = effect.sources[i], effect.targets[i]
+    if design.get("ablation") == "no-flow-colour":
+        return source, target, None
+    if effect.flow is None:
+        raise EffectError(f"{effect.path}: its flow is {design.get('flow')!r}; the bridge runs the learned flow network only")
+    flow, grid = mx.transformation(effect.flow, source, x)
+    return (mx.carry(flow, grid, source), mx.carry(flow, grid, target),
+            mx.channels(flow, grid) if design.get("transform_channels") else None)
+
+
+def fusion_weights(carried_sources, x):
+    """`[R, S, S]`: each reference's share of each pixel, exp(−mean |carried source − x| / 0.05)
+    normalised over the references."""
+    error = torch.stack([(s - x).abs().sum(0) / 3 for s in carried_sources])
+    weights = torch.exp(-error / FUSION_SCALE)
+    return weights / weights.sum(0).clamp(min=1e-12)
+
+
+@torch.no_grad()
+def networks_edit(effect, x, references=()):
+    """x (`[3, S, S]` in [0, 1], at the working size) edited by the head with the training pairs
+    `references` (indices) for the n-to-n pairings, clamped to [0, 1]."""
+    size = effect.design.get("size") or effect.sources.shape[-1]
+    if tuple(x.shape) != (3, size, size):
+        raise EffectError(f"the working-size edit takes an image [3, {size}, {size}], got {list(x.shape)}")
+    if effect.design["pairing"] in ("one2one", "pix2pix"):
+        inputs, base = head_input(effect, x, None)
+        return (effect.head(inputs[None])[0] + base).clamp(0, 1)
+    if not references:
+        raise EffectError(f"a {effect.design['pairing']} effect's edit needs at least one reference")
+    if not all(0 <= i < len(effect.sources) for i in references):
+        raise EffectError(f"references must be pair indices 0..<{len(effect.sources)}, got {list(references)}")
+    items = [carried(effect, i, x) for i in references]
+    inputs, bases = zip(*(head_input(effect, x, item) for item in items))
+    predictions = effect.head(torch.stack(inputs)) + torch.stack(bases)
+    weights = fusion_weights([item[0] for item in items], x)
+    return (weights[:, None] * predictions).sum(0).clamp(0, 1)
