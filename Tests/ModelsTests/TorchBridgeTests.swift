@@ -8,8 +8,9 @@ import TestSupport
 /// design, loads its weights, and computes what Likewise computes: for every pairing, with the
 /// refiner, with Mx's channels, end to end, the head's, the denoiser's and the flow network's
 /// outputs on the same inputs agree within 1e-4 (and the flow's input normalisation with them),
-/// and the edit at the working size — Mx carrying each reference, the head, the fusion of 1 or 4
-/// references — within 1/255.
+/// the edit at the working size — Mx carrying each reference, the head, the fusion of 1 or 4
+/// references — and the whole edit of an image at its own size — the view, the references
+/// chosen (the same), the lift — within 1/255.
 /// PyTorch comes from .venv-torch (scripts/torch-venv.sh; make test makes it): without it this
 /// fails, saying how to make it.
 @Suite(.hangLimit)
@@ -35,15 +36,15 @@ struct TorchBridgeTests {
     }
 
     /// The designs compared: every pairing, with and without the refiner, Mx's channels, Mx end
-    /// to end, both ablations, and the small preset's four levels.
+    /// to end, both ablations, both views, every lift, and the small preset's four levels.
     static func design(_ index: Int) throws -> EditorDesign {
         switch index {
         case 0: return try EditorDesign(preset: .tiny, pairing: .structural, diffusion: true, seed: 3)
-        case 1: return try EditorDesign(preset: .tiny, pairing: .implicit, diffusion: true, seed: 4)
-        case 2: return try EditorDesign(preset: .tiny, pairing: .one2one, diffusion: true, seed: 5)
-        case 3: return try EditorDesign(preset: .tiny, pairing: .pix2pix, seed: 6)
-        case 4: return try EditorDesign(preset: .tiny, pairing: .structural, seed: 7, transformChannels: true)
-        case 5: return try EditorDesign(preset: .tiny, pairing: .implicit, seed: 8, endToEnd: true)
+        case 1: return try EditorDesign(preset: .tiny, lift: .residual, pairing: .implicit, diffusion: true, seed: 4)
+        case 2: return try EditorDesign(preset: .tiny, lift: .grid, pairing: .one2one, diffusion: true, seed: 5)
+        case 3: return try EditorDesign(preset: .tiny, view: .pad, lift: .detail, pairing: .pix2pix, seed: 6)
+        case 4: return try EditorDesign(preset: .tiny, lift: .upsample, pairing: .structural, seed: 7, transformChannels: true)
+        case 5: return try EditorDesign(preset: .tiny, view: .pad, pairing: .implicit, seed: 8, endToEnd: true)
         case 6: return try EditorDesign(preset: .tiny, pairing: .structural, seed: 10, ablation: .noTransformation)
         case 7: return try EditorDesign(preset: .tiny, pairing: .implicit, seed: 11, ablation: .noSource)
         default: return try EditorDesign(preset: .small, pairing: .structural, diffusion: true, seed: 9)
@@ -96,11 +97,20 @@ struct TorchBridgeTests {
             io += [("edit.\(k).x", try Image.batch([x])), ("edit.\(k).references", try Tensor(shape: [references.count], scalars: references.map(Float.init))),
                    ("edit.\(k).output", try Image.batch([edited]))]
         }
+        // Whole edits of photo-like images at their own odd sizes, larger and smaller than the
+        // working size: the view, the references chosen, the networks, the lift.
+        for (k, (width, height)) in [(1, (45, 71)), (4, (97, 50)), (2, (21, 17))] {
+            let photo = try Image(width: width, height: height,
+                                  pixels: SavedEffectTests.photoLike(width: width, height: height, using: &rng).map { Float($0) / 255 })
+            let (edited, references) = try editor.edit(photo, references: k, sampling: .headOnly)
+            io += [("photo.\(k).x", try Image.batch([photo])), ("photo.\(k).output", try Image.batch([edited])),
+                   ("photo.\(k).references", try Tensor(shape: [max(references.count, 1)], scalars: references.isEmpty ? [-1] : references.map(Float.init)))]
+        }
         try Checkpoint(tensors: io).write(to: dir + "/outputs.safetensors")
         let (status, output) = try TorchBridgeTests.bridge("parity", [dir + "/effect.safetensors", dir + "/outputs.safetensors"])
         #expect(status == 0, "\(design.summary), \(design.preset.name): \(output)")
         let compared = output.split(separator: "\n").filter { $0.contains("largest |difference|") }.count
-        let expected = 1 + (design.diffusion ? 1 : 0) + (editor.flowEstimator is FlowNetwork ? 2 : 0) + referenceCounts.count
+        let expected = 1 + (design.diffusion ? 1 : 0) + (editor.flowEstimator is FlowNetwork ? 2 : 0) + referenceCounts.count + 3
         #expect(compared == expected, "\(design.summary): compared \(compared) outputs: \(output)")
     }
 }

@@ -1,13 +1,16 @@
-"""An effect's edit at its working size, as Likewise's networks make it (Editor.networksEdit in
-Sources/Models/Editor.swift): for the n-to-n pairings each reference pair carried into x's frame by
-Mx, the head's prediction per reference, fused per pixel by how well each carried source matches
-x; for the direct pairings the head on x alone. The regression head only: the DDIM refiner, the
-choice of references, the working view and the lift to a photo's own size are not here yet.
+"""An effect's edit, as Likewise makes it (Editor.edit in Sources/Models/Editor.swift): the image
+fitted to the working size by the design's view, the training pairs whose sources look most like
+it chosen as references, the networks' edit there — for the n-to-n pairings each reference
+carried into x's frame by Mx, the head's prediction per reference, fused per pixel by how well
+each carried source matches x; for the direct pairings the head on x alone — and the lift that
+brings it back at the image's own size. The regression head only: the DDIM refiner's sampling is
+not here yet.
 """
 import torch
 
-from . import mx
+from . import geometry, mx
 from .effect import EffectError
+from .lift import lifted
 
 FUSION_SCALE = 0.05  # a reference's weight at a pixel: exp(−|carried source − x| / 0.05)
 
@@ -74,3 +77,29 @@ def networks_edit(effect, x, references=()):
     predictions = effect.head(torch.stack(inputs)) + torch.stack(bases)
     weights = fusion_weights([item[0] for item in items], x)
     return (weights[:, None] * predictions).sum(0).clamp(0, 1)
+
+
+def nearest(effect, x, count):
+    """The `count` training pairs whose sources are nearest to x (at the working size): the
+    squared difference of 16×16 thumbnails, nearest first."""
+    probe = geometry.resized(x, 16, 16)
+    distances = [((geometry.resized(source, 16, 16) - probe) ** 2).sum().item() for source in effect.sources]
+    return sorted(range(len(distances)), key=distances.__getitem__)[:count]
+
+
+@torch.no_grad()
+def edit(effect, image, references=1, lift=None):
+    """`image` (`[3, H, W]` in [0, 1], any size) edited by the effect, at its own size, and the
+    training pairs it used as references (none for the direct pairings). `lift` (upsample,
+    detail, grid, residual, adaptive) defaults to the effect's own."""
+    if not 1 <= references <= 64:
+        raise EffectError(f"references must be 1…64, got {references}")
+    design = effect.design
+    size = design.get("size") or effect.sources.shape[-1]
+    low, (left, top, width, height) = geometry.fitted(image, size, design.get("view", "squeeze"))
+    carries = design["pairing"] in ("structural", "implicit")
+    chosen = nearest(effect, low, min(references, len(effect.sources))) if carries else []
+    square = networks_edit(effect, low, chosen)
+    if (width, height) != (size, size):
+        square, low = square[:, top:top + height, left:left + width], low[:, top:top + height, left:left + width]
+    return lifted(lift or design.get("lift", "adaptive"), square, low, image), chosen

@@ -7,7 +7,8 @@ writes it), NHWC as Likewise keeps images: `head.input` → `head.output`; `deno
 `denoiser.times` → `denoiser.output`; `flow.first` and `flow.second` (images in [0, 1]) →
 `flow.first.normalised` and `flow.output`, the finest flow of the normalised pair; and for each
 edit K, `edit.K.x` (at the working size) and `edit.K.references` (pair indices) →
-`edit.K.output`, the working-size edit. Prints the largest difference of each and exits 1 when a
+`edit.K.output`, the working-size edit; and for each whole edit K, `photo.K.x` (at its own size) →
+`photo.K.output` and `photo.K.references` (the pairs chosen; −1 for none). Prints the largest difference of each and exits 1 when a
 network's exceeds 1e-4 or an edit's 1/255 (one level of an 8-bit image).
 """
 import sys
@@ -15,7 +16,7 @@ import sys
 import torch
 from safetensors.torch import load_file
 
-from . import load, networks_edit, normalise
+from . import edit, load, networks_edit, normalise
 
 TOLERANCE = 1e-4
 EDIT_TOLERANCE = 1 / 255
@@ -40,6 +41,14 @@ def main(effect_path, outputs_path):
         ours = networks_edit(effect, nchw(io[f"edit.{k}.x"])[0], references)[None]
         checks.append((f"edit {k} (references {references})", ours, io[f"edit.{k}.output"]))
     failed = False
+    photos = sorted(name[len("photo."):-len(".x")] for name in io if name.startswith("photo.") and name.endswith(".x"))
+    for k in photos:
+        ours, chosen = edit(effect, nchw(io[f"photo.{k}.x"])[0], references=int(k))
+        theirs = [int(i) for i in io[f"photo.{k}.references"].tolist() if i >= 0]
+        if chosen != theirs:
+            print(f"photo {k}: references {chosen}, Likewise's {theirs}")
+            failed = True
+        checks.append((f"edit of a {ours.shape[2]}×{ours.shape[1]} image, {k} references", ours[None], io[f"photo.{k}.output"]))
     for name, ours, theirs in checks:
         ours = ours.permute(0, 2, 3, 1)
         if ours.shape != theirs.shape:
