@@ -9,8 +9,8 @@ import TestSupport
 /// refiner, with Mx's channels, end to end, the head's, the denoiser's and the flow network's
 /// outputs on the same inputs agree within 1e-4 (and the flow's input normalisation with them),
 /// the edit at the working size — Mx carrying each reference, the head, the fusion of 1 or 4
-/// references — and the whole edit of an image at its own size — the view, the references
-/// chosen (the same), the lift — within 1/255.
+/// references, with the refiner's DDIM steps from Likewise's own noise — and the whole edit of an
+/// image at its own size — the view, the references chosen (the same), the lift — within 1/255.
 /// PyTorch comes from .venv-torch (scripts/torch-venv.sh; make test makes it): without it this
 /// fails, saying how to make it.
 @Suite(.hangLimit)
@@ -94,23 +94,35 @@ struct TorchBridgeTests {
         for k in referenceCounts {
             let references = try editor.nearest(to: x, count: k)
             let edited = try editor.edit(x, using: references, sampling: .headOnly)
-            io += [("edit.\(k).x", try Image.batch([x])), ("edit.\(k).references", try Tensor(shape: [references.count], scalars: references.map(Float.init))),
+            io += [("edit.\(k).x", try Image.batch([x])),
+                   ("edit.\(k).references", try Tensor(shape: [max(references.count, 1)], scalars: references.isEmpty ? [-1] : references.map(Float.init))),
                    ("edit.\(k).output", try Image.batch([edited]))]
+        }
+        // With diffusion, the same edits sampled by the refiner: DDIM from the seed's noise, with η's fresh noise.
+        let sampling = try Sampling(steps: 4, eta: 0.5, seed: 9)
+        for k in editor.hasDiffusion ? referenceCounts : [] {
+            let references = try editor.nearest(to: x, count: k)
+            let edited = try editor.edit(x, using: references, sampling: sampling)
+            io += [("sampled.\(k).x", try Image.batch([x])), ("sampled.\(k).output", try Image.batch([edited])),
+                   ("sampled.\(k).references", try Tensor(shape: [max(references.count, 1)], scalars: references.isEmpty ? [-1] : references.map(Float.init))),
+                   ("sampled.\(k).sampling", try Tensor(shape: [3], scalars: [Float(sampling.steps), Float(sampling.eta), Float(sampling.seed)]))]
         }
         // Whole edits of photo-like images at their own odd sizes, larger and smaller than the
         // working size: the view, the references chosen, the networks, the lift.
+        // The first with the effect's default sampling (10 DDIM steps with diffusion), the others the head's.
         for (k, (width, height)) in [(1, (45, 71)), (4, (97, 50)), (2, (21, 17))] {
             let photo = try Image(width: width, height: height,
                                   pixels: SavedEffectTests.photoLike(width: width, height: height, using: &rng).map { Float($0) / 255 })
-            let (edited, references) = try editor.edit(photo, references: k, sampling: .headOnly)
+            let (edited, references) = try editor.edit(photo, references: k, sampling: k == 1 ? nil : .headOnly)
             io += [("photo.\(k).x", try Image.batch([photo])), ("photo.\(k).output", try Image.batch([edited])),
+                   ("photo.\(k).steps", try Tensor(shape: [1], scalars: [k == 1 ? -1 : 0])),
                    ("photo.\(k).references", try Tensor(shape: [max(references.count, 1)], scalars: references.isEmpty ? [-1] : references.map(Float.init)))]
         }
         try Checkpoint(tensors: io).write(to: dir + "/outputs.safetensors")
         let (status, output) = try TorchBridgeTests.bridge("parity", [dir + "/effect.safetensors", dir + "/outputs.safetensors"])
         #expect(status == 0, "\(design.summary), \(design.preset.name): \(output)")
         let compared = output.split(separator: "\n").filter { $0.contains("largest |difference|") }.count
-        let expected = 1 + (design.diffusion ? 1 : 0) + (editor.flowEstimator is FlowNetwork ? 2 : 0) + referenceCounts.count + 3
+        let expected = 1 + (design.diffusion ? 1 : 0) + (editor.flowEstimator is FlowNetwork ? 2 : 0) + referenceCounts.count * (design.diffusion ? 2 : 1) + 3
         #expect(compared == expected, "\(design.summary): compared \(compared) outputs: \(output)")
     }
 }

@@ -92,3 +92,33 @@ def test_what_is_not_an_effect_is_refused_by_name(tmp_path):
     checkpoint = rewritten(tmp_path, STRUCTURAL, lambda t, m: [m.pop(k) for k in list(m) if k.startswith("editor.") and k != "editor.format"])
     with pytest.raises(lt.EffectError, match="holds no effect's design"):
         lt.load(checkpoint)
+
+
+@pytest.mark.parametrize("name, references, steps", [("structural-tiny", 2, 0), ("one2one-diffusion-tiny", 1, 3)])
+def test_an_edit_is_the_bytes_likewise_wrote(name, references, steps):
+    """The fixture effects' edits of x at the working size, as that build's `likewise apply`
+    wrote them (Tests/Fixtures/effects/README.md): with the refiner's DDIM steps from seed 5."""
+    from likewise_torch.geometry import resized
+    from likewise_torch.images import eight_bit, read_image
+    from PIL import Image
+    x, _ = read_image(str(EFFECTS / "x.png"))
+    edited, chosen = lt.load(str(EFFECTS / f"{name}.safetensors")).edit(resized(x, 32, 32), references=references, steps=steps, seed=5)
+    expected = np.asarray(Image.open(EFFECTS / f"{name}-x.png").convert("RGB"))
+    np.testing.assert_array_equal(eight_bit(edited), expected)
+    assert len(chosen) == (references if name.startswith("structural") else 0)
+
+
+def test_edit_file_writes_the_photo_at_its_own_size(tmp_path):
+    from likewise_torch.images import eight_bit, read_image
+    from PIL import Image
+    effect = lt.load(STRUCTURAL)
+    for out in ("edited.png", "edited.jpg"):
+        effect.edit_file(str(EFFECTS / "x.png"), str(tmp_path / out), references=2)
+    x, _ = read_image(str(EFFECTS / "x.png"))
+    edited, _ = effect.edit(x, references=2)
+    written = np.asarray(Image.open(tmp_path / "edited.png"))
+    assert written.shape == (40, 40, 3)
+    np.testing.assert_array_equal(written, eight_bit(edited))
+    assert Image.open(tmp_path / "edited.jpg").format == "JPEG"
+    with pytest.raises(lt.EffectError, match="steps: 3 needs an effect with diffusion"):
+        effect.edit(x, steps=3)

@@ -3,12 +3,12 @@ fitted to the working size by the design's view, the training pairs whose source
 it chosen as references, the networks' edit there — for the n-to-n pairings each reference
 carried into x's frame by Mx, the head's prediction per reference, fused per pixel by how well
 each carried source matches x; for the direct pairings the head on x alone — and the lift that
-brings it back at the image's own size. The regression head only: the DDIM refiner's sampling is
-not here yet.
+brings it back at the image's own size; with diffusion, the refiner's DDIM sample of the head's
+residual added before the fusion.
 """
 import torch
 
-from . import geometry, mx
+from . import diffusion, geometry, mx
 from .effect import EffectError
 from .lift import lifted
 
@@ -58,23 +58,47 @@ def fusion_weights(carried_sources, x):
     return weights / weights.sum(0).clamp(min=1e-12)
 
 
+def predict(effect, inputs, bases, steps, eta, seed):
+    """The head's prediction for a batch of inputs and bases, plus the refiner's DDIM residual
+    when `steps` > 0."""
+    prediction = effect.head(inputs) + bases
+    if steps == 0:
+        return prediction
+    if effect.denoiser is None:
+        raise EffectError(f"steps: {steps} needs an effect with diffusion; this one is regression only")
+    condition = torch.cat([inputs, prediction * 2 - 1], dim=1)
+    return prediction + diffusion.sample(effect.denoiser, condition, steps, eta, seed)
+
+
+def sampling_steps(effect, steps):
+    """`steps`, or the effect's default: 10 DDIM steps with diffusion, the head alone without."""
+    steps = (10 if effect.denoiser is not None else 0) if steps is None else steps
+    if not 0 <= steps <= 100:
+        raise EffectError(f"steps must be 0…100, got {steps}")
+    return steps
+
+
 @torch.no_grad()
-def networks_edit(effect, x, references=()):
-    """x (`[3, S, S]` in [0, 1], at the working size) edited by the head with the training pairs
-    `references` (indices) for the n-to-n pairings, clamped to [0, 1]."""
+def networks_edit(effect, x, references=(), steps=None, eta=0.0, seed=0):
+    """x (`[3, S, S]` in [0, 1], at the working size) edited with the training pairs
+    `references` (indices) for the n-to-n pairings, clamped to [0, 1]; `steps` DDIM steps of the
+    refiner (default: the effect's, 10 with diffusion), η and the noise's seed as in Likewise."""
+    steps = sampling_steps(effect, steps)
+    if not 0 <= eta <= 1:
+        raise EffectError(f"eta must be 0…1, got {eta}")
     size = effect.design.get("size") or effect.sources.shape[-1]
     if tuple(x.shape) != (3, size, size):
         raise EffectError(f"the working-size edit takes an image [3, {size}, {size}], got {list(x.shape)}")
     if effect.design["pairing"] in ("one2one", "pix2pix"):
         inputs, base = head_input(effect, x, None)
-        return (effect.head(inputs[None])[0] + base).clamp(0, 1)
+        return predict(effect, inputs[None], base[None], steps, eta, seed)[0].clamp(0, 1)
     if not references:
         raise EffectError(f"a {effect.design['pairing']} effect's edit needs at least one reference")
     if not all(0 <= i < len(effect.sources) for i in references):
         raise EffectError(f"references must be pair indices 0..<{len(effect.sources)}, got {list(references)}")
     items = [carried(effect, i, x) for i in references]
     inputs, bases = zip(*(head_input(effect, x, item) for item in items))
-    predictions = effect.head(torch.stack(inputs)) + torch.stack(bases)
+    predictions = predict(effect, torch.stack(inputs), torch.stack(bases), steps, eta, seed)
     weights = fusion_weights([item[0] for item in items], x)
     return (weights[:, None] * predictions).sum(0).clamp(0, 1)
 
@@ -88,10 +112,11 @@ def nearest(effect, x, count):
 
 
 @torch.no_grad()
-def edit(effect, image, references=1, lift=None):
+def edit(effect, image, references=1, lift=None, steps=None, eta=0.0, seed=0):
     """`image` (`[3, H, W]` in [0, 1], any size) edited by the effect, at its own size, and the
     training pairs it used as references (none for the direct pairings). `lift` (upsample,
-    detail, grid, residual, adaptive) defaults to the effect's own."""
+    detail, grid, residual, adaptive) defaults to the effect's own; `steps`, `eta` and `seed` are
+    the refiner's sampling (see `networks_edit`)."""
     if not 1 <= references <= 64:
         raise EffectError(f"references must be 1…64, got {references}")
     design = effect.design
@@ -99,7 +124,7 @@ def edit(effect, image, references=1, lift=None):
     low, (left, top, width, height) = geometry.fitted(image, size, design.get("view", "squeeze"))
     carries = design["pairing"] in ("structural", "implicit")
     chosen = nearest(effect, low, min(references, len(effect.sources))) if carries else []
-    square = networks_edit(effect, low, chosen)
+    square = networks_edit(effect, low, chosen, steps, eta, seed)
     if (width, height) != (size, size):
         square, low = square[:, top:top + height, left:left + width], low[:, top:top + height, left:left + width]
     return lifted(lift or design.get("lift", "adaptive"), square, low, image), chosen

@@ -91,6 +91,20 @@ class Effect:
     targets: torch.Tensor
     steps: int
 
+    def edit(self, image, references=1, lift=None, steps=None, eta=0.0, seed=0):
+        """`image` (`[3, H, W]` in [0, 1]) edited at its own size, and the references used (see
+        `likewise_torch.edit`)."""
+        from .edit import edit
+        return edit(self, image, references, lift, steps, eta, seed)
+
+    def edit_file(self, source, destination, references=1, lift=None, steps=None, eta=0.0, seed=0):
+        """Edits the PNG or JPEG at `source` and writes it to `destination` (PNG, or JPEG by its
+        name), at its own size, with its colour profile, as `likewise apply` does."""
+        from .images import read_image, write_image
+        image, profile = read_image(source)
+        edited, _ = self.edit(image, references, lift, steps, eta, seed)
+        write_image(edited, destination, profile)
+
 
 def read(path):
     """(tensors, metadata) of a Likewise checkpoint, each tensor checked against its SHA-256."""

@@ -7,9 +7,12 @@ writes it), NHWC as Likewise keeps images: `head.input` → `head.output`; `deno
 `denoiser.times` → `denoiser.output`; `flow.first` and `flow.second` (images in [0, 1]) →
 `flow.first.normalised` and `flow.output`, the finest flow of the normalised pair; and for each
 edit K, `edit.K.x` (at the working size) and `edit.K.references` (pair indices) →
-`edit.K.output`, the working-size edit; and for each whole edit K, `photo.K.x` (at its own size) →
-`photo.K.output` and `photo.K.references` (the pairs chosen; −1 for none). Prints the largest difference of each and exits 1 when a
-network's exceeds 1e-4 or an edit's 1/255 (one level of an 8-bit image).
+`edit.K.output`, the working-size edit of the head alone; for each whole edit K, `photo.K.x` (at
+its own size) and `photo.K.steps` (DDIM steps, −1 for the effect's default) → `photo.K.output`
+and `photo.K.references` (the pairs chosen; −1 for none); for each sampled edit K, `sampled.K.x`,
+`sampled.K.references` and `sampled.K.sampling` (steps, η, seed) → `sampled.K.output`, the
+working-size edit with the refiner's DDIM steps. Prints the largest difference of each and exits
+1 when a network's exceeds 1e-4 or an edit's 1/255 (one level of an 8-bit image).
 """
 import sys
 
@@ -37,13 +40,19 @@ def main(effect_path, outputs_path):
             checks.append(("flow", effect.flow(first, second), io["flow.output"]))
     edits = sorted(name[len("edit."):-len(".x")] for name in io if name.startswith("edit.") and name.endswith(".x"))
     for k in edits:
-        references = [int(i) for i in io[f"edit.{k}.references"].tolist()]
-        ours = networks_edit(effect, nchw(io[f"edit.{k}.x"])[0], references)[None]
+        references = [int(i) for i in io[f"edit.{k}.references"].tolist() if i >= 0]
+        ours = networks_edit(effect, nchw(io[f"edit.{k}.x"])[0], references, steps=0)[None]
         checks.append((f"edit {k} (references {references})", ours, io[f"edit.{k}.output"]))
+    for k in sorted(name[len("sampled."):-len(".x")] for name in io if name.startswith("sampled.") and name.endswith(".x")):
+        references = [int(i) for i in io[f"sampled.{k}.references"].tolist() if i >= 0]
+        steps, eta, seed = io[f"sampled.{k}.sampling"].tolist()
+        ours = networks_edit(effect, nchw(io[f"sampled.{k}.x"])[0], references, int(steps), eta, int(seed))[None]
+        checks.append((f"edit {k} sampled in {int(steps)} DDIM steps, eta {eta:g}", ours, io[f"sampled.{k}.output"]))
     failed = False
     photos = sorted(name[len("photo."):-len(".x")] for name in io if name.startswith("photo.") and name.endswith(".x"))
     for k in photos:
-        ours, chosen = edit(effect, nchw(io[f"photo.{k}.x"])[0], references=int(k))
+        steps = int(io[f"photo.{k}.steps"].item())
+        ours, chosen = edit(effect, nchw(io[f"photo.{k}.x"])[0], references=int(k), steps=None if steps < 0 else steps)
         theirs = [int(i) for i in io[f"photo.{k}.references"].tolist() if i >= 0]
         if chosen != theirs:
             print(f"photo {k}: references {chosen}, Likewise's {theirs}")
