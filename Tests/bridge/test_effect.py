@@ -74,6 +74,10 @@ def test_layouts_convert_both_ways():
     (lambda t, m: m.update({"editor.pairing": "sideways"}), "unknown pairing 'sideways'"),
     (lambda t, m: m.update({"editor.preset": "huge"}), "unknown preset 'huge'"),
     (lambda t, m: m.update({"editor.format": "1"}), "editor format '1'"),
+    (lambda t, m: m.update({"editor.design": json.dumps({"version": 1, "preset": "tiny", "pairing": "structural", "view": "fisheye"})}),
+     "its design's view is 'fisheye', which this bridge does not know (it knows squeeze, pad)"),
+    (lambda t, m: m.update({"editor.design": json.dumps({"version": 1, "preset": "tiny", "pairing": "structural", "lift": "magic"})}),
+     "its design's lift is 'magic'"),
 ])
 def test_a_file_that_does_not_fit_its_design_is_refused_naming_why(tmp_path, change, message):
     path = rewritten(tmp_path, STRUCTURAL, change)
@@ -122,3 +126,11 @@ def test_edit_file_writes_the_photo_at_its_own_size(tmp_path):
     assert Image.open(tmp_path / "edited.jpg").format == "JPEG"
     with pytest.raises(lt.EffectError, match="steps: 3 needs an effect with diffusion"):
         effect.edit(x, steps=3)
+
+
+def test_an_effect_with_the_classical_flow_loads_and_says_it_cannot_carry(tmp_path):
+    path = rewritten(tmp_path, STRUCTURAL, lambda t, m: m.update({"editor.flow": "{}"}))
+    effect = lt.load(path)
+    assert effect.flow is None and effect.design["flow"] == "horn-schunck"
+    with pytest.raises(lt.EffectError, match="the bridge runs the learned flow network only"):
+        effect.edit(torch.rand(3, 32, 32))

@@ -19,6 +19,13 @@ EDITOR_FORMAT = "2"
 DESIGN_VERSION = 1
 TRANSFORM_CHANNELS = 14  # Mx's flow and colour maps as the head's channels (Transformation.swift)
 PAIRINGS = ("structural", "implicit", "one2one", "pix2pix")
+# The design's knobs with a closed set of values (EditorDesign.swift), each checked on loading.
+KNOBS = {
+    "view": ("squeeze", "pad"),
+    "lift": ("upsample", "detail", "grid", "residual", "adaptive"),
+    "flow": ("learned", "horn-schunck"),
+    "ablation": (None, "no-flow-colour", "no-xj"),
+}
 
 
 class EffectError(ValueError):
@@ -155,6 +162,10 @@ def load(path):
         raise EffectError(f"{path}: unknown pairing {design.get('pairing')!r}")
     if design.get("preset") not in PRESETS:
         raise EffectError(f"{path}: unknown preset {design.get('preset')!r}")
+    for knob, known in KNOBS.items():
+        if knob in design and design[knob] not in known:
+            raise EffectError(f"{path}: its design's {knob} is {design[knob]!r}, which this bridge does not know "
+                              f"(it knows {', '.join(str(k) for k in known)})")
     preset = PRESETS[design["preset"]]
     widths, groups = preset["widths"], preset["groups"]
     channels = head_input_channels(design)
