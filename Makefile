@@ -77,7 +77,7 @@ bench: release
 
 ## Every notebook of Notebooks/ run in the full profile on the release kernel, written with its
 ## outputs to docs/notebooks/ — the pictures and numbers the notebooks' text talks about
-## (scripts/run-notebooks.sh; about 20 minutes here).
+## (scripts/run-notebooks.sh; about 30 minutes here).
 notebooks: deps
 	scripts/run-notebooks.sh
 

@@ -5,16 +5,19 @@
 # kernelspec of .build/release/likewise is installed into a temporary Jupyter root, and every
 # per-user Jupyter place is moved there (Tests/kernel/isolation.py), so the user's Jupyter is
 # neither read nor changed; the notebooks run in a copy of Notebooks/, so their out/ stays out of
-# the tree. Written as Jupyter writes a notebook (nbformat, sorted keys), without timings, so a
-# rerun changes only what the run changed. Names given as arguments (05-why-n-to-n) run only those.
+# the tree. Each PNG is re-encoded losslessly at Pillow's highest compression (a third smaller; the
+# pixels are the kernel's). Written as Jupyter writes a notebook (nbformat, sorted keys), without
+# timings. Names given as arguments (05-why-n-to-n) run only those.
 #
-# About 20 minutes on this machine's two cores, most of it training: 03's VAEs and diffusion editor
-# and 05's three models take the longest.
+# About 31 minutes on this machine's two cores (shared with other work), nearly all of it training:
+# 01 5 min, 02 1 s, 03 11 min (two VAEs and the diffusion editor), 04 5 min, 05 9 min.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product likewise
 scripts/python-venv.sh
 exec .venv/bin/python - "$@" <<'EOF'
+import base64
+import io
 import os
 import shutil
 import subprocess
@@ -24,9 +27,24 @@ import time
 
 import nbformat
 from nbclient import NotebookClient
+from PIL import Image
 
 sys.path.insert(0, os.path.join("Tests", "kernel"))
 from isolation import isolated_environment  # noqa: E402
+
+
+def compress(nb):
+    """Each PNG output re-encoded losslessly with Pillow's optimize, where that is smaller."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "image/png" in data:
+                png = base64.b64decode(data["image/png"])
+                smaller = io.BytesIO()
+                Image.open(io.BytesIO(png)).save(smaller, "PNG", optimize=True)
+                if len(smaller.getvalue()) < len(png):
+                    data["image/png"] = base64.b64encode(smaller.getvalue()).decode("ascii")
+
 
 names = sys.argv[1:] or sorted(n[:-6] for n in os.listdir("Notebooks") if n.endswith(".ipynb"))
 root = tempfile.mkdtemp(prefix="likewise-run-notebooks-")
@@ -44,6 +62,7 @@ try:
         nb = nbformat.read(os.path.join(folder, name + ".ipynb"), as_version=4)
         NotebookClient(nb, timeout=3600, kernel_name="likewise", record_timing=False,
                        resources={"metadata": {"path": folder}}).execute()
+        compress(nb)
         with open(os.path.join("docs", "notebooks", name + ".ipynb"), "w", encoding="utf-8") as f:
             nbformat.write(nb, f, version=nbformat.NO_CONVERT)
         print(f"{name}: {time.monotonic() - started:.0f} s -> docs/notebooks/{name}.ipynb", flush=True)
