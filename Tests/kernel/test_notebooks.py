@@ -1,5 +1,6 @@
 """The notebooks in Notebooks/, as a user runs them: top to bottom on the installed kernel (with
-LIKEWISE_PROFILE=ci, which shrinks every run), and swept by papermill with parameters."""
+LIKEWISE_PROFILE=ci, which shrinks every run), and swept by papermill with parameters; and their
+full runs published in docs/notebooks/ (make notebooks), which must be of the same cells."""
 import base64
 import os
 import shutil
@@ -14,8 +15,9 @@ from jupyter_client.manager import start_new_kernel
 from nbclient import NotebookClient
 
 NOTEBOOKS = os.path.join(os.path.dirname(__file__), "..", "..", "Notebooks")
+PUBLISHED = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "notebooks")
 # How many PNG pictures each notebook must show at least, with the ci profile.
-PICTURES = {"01-quickstart": 7, "02-flow-and-colour": 7, "03-vae-and-diffusion": 8, "04-your-own-photographs": 5, "05-why-n-to-n": 3}
+PICTURES = {"01-quickstart": 7, "02-flow-and-colour": 7, "03-vae-and-diffusion": 8, "04-your-own-photographs": 5, "05-why-n-to-n": 4}
 
 
 def pngs(cell):
@@ -71,6 +73,10 @@ class NotebookFolder(unittest.TestCase):
     def run_notebook(self, name):
         nb = nbformat.read(os.path.join(self.folder, name + ".ipynb"), as_version=4)
         NotebookClient(nb, timeout=600, kernel_name="likewise", resources={"metadata": {"path": self.folder}}).execute()
+        # The profile cell says that a quick run's numbers mean nothing, and where the full run is.
+        profile = next(c for c in nb.cells if c.cell_type == "code" and "LIKEWISE_PROFILE" in c.source)
+        self.assertIn("its numbers and pictures are not meaningful", text_of(profile), name)
+        self.assertIn(f"docs/notebooks/{name}.ipynb", text_of(profile), name)
         return nb
 
     def check_pictures(self, name, nb):
@@ -137,8 +143,14 @@ class NotebookFolder(unittest.TestCase):
         self.check_pictures("05-why-n-to-n", nb)
         printed = "".join(text_of(c) for c in nb.cells)
         for pairing in ["structural", "one2one", "pix2pix"]:
-            self.assertRegex(printed, pairing + r": [0-9.]+ dB where the edit is \(identity [0-9.]+ dB\), [0-9.]+ dB whole image")
-        self.assertEqual(printed.count("trained 5 steps in"), 6)
+            self.assertRegex(printed, pairing + r": [0-9.]+ dB where the edit is \(identity [0-9.]+ dB\), [0-9.]+ dB whole image; "
+                                                r"on its training pairs [0-9.]+ dB where the edit is")
+        # plot: false, as the text says: one progress line updated in place, a summary a round, no loss plot.
+        training = next(c for c in nb.cells if c.cell_type == "code" and "plot: false" in c.source)
+        self.assertEqual(text_of(training).count("trained 5 steps in"), 6)
+        self.assertEqual(sum("train: step" in o.get("data", {}).get("text/plain", "") for o in training.outputs), 1,
+                         training.outputs)
+        self.assertEqual(len(pngs(training)), 1)  # the held-out plot, drawn at the end
 
     def test_papermill_sweeps_a_notebook_with_parameters(self):
         papermill = os.path.join(os.path.dirname(sys.executable), "papermill")
@@ -154,6 +166,36 @@ class NotebookFolder(unittest.TestCase):
             outputs[task] = [p for c in nb.cells for p in pngs(c)]
         # The parameters reached the kernel: the pictures of the two runs differ.
         self.assertNotEqual(outputs["old"][0], outputs["sleepy"][0])
+
+
+class PublishedNotebooks(unittest.TestCase):
+    """docs/notebooks/: each notebook of Notebooks/ with the outputs of a full run."""
+
+    def test_each_notebook_is_published_with_the_outputs_of_its_own_cells(self):
+        names = sorted(n for n in os.listdir(NOTEBOOKS) if n.endswith(".ipynb"))
+        self.assertEqual(sorted(n for n in os.listdir(PUBLISHED) if n.endswith(".ipynb")), names)
+        for name in names:
+            source = nbformat.read(os.path.join(NOTEBOOKS, name), as_version=4)
+            path = os.path.join(PUBLISHED, name)
+            published = nbformat.read(path, as_version=4)
+            nbformat.validate(published)
+            with open(path, encoding="utf-8") as f:
+                self.assertEqual(f.read(), nbformat.writes(published) + "\n", f"docs/notebooks/{name} is not as nbformat writes it")
+            self.assertEqual(published.metadata.kernelspec, source.metadata.kernelspec, name)
+            # The same cells, text and code: what a reader sees is what the code in Notebooks/ shows.
+            self.assertEqual([(c.cell_type, c.source) for c in published.cells], [(c.cell_type, c.source) for c in source.cells],
+                             f"docs/notebooks/{name} is not of Notebooks/{name}'s cells: run make notebooks")
+            code = [c for c in published.cells if c.cell_type == "code"]
+            # Run top to bottom in one session, without an error, in the full profile.
+            self.assertEqual([c.execution_count for c in code], list(range(1, len(code) + 1)), name)
+            for k, cell in enumerate(code):
+                self.assertEqual([o for o in cell.outputs if o.output_type == "error"], [], f"{name}: code cell {k}")
+                # Only the parameters and the profile cell, which bind names, may show nothing.
+                if k > 1:
+                    self.assertTrue(cell.outputs, f"{name}: code cell {k} shows nothing:\n{cell.source}")
+            printed = "".join(text_of(c) for c in code)
+            self.assertNotIn("not meaningful", printed, f"{name} was published from a quick run")
+            self.assertTrue(any(pngs(c) for c in code), name)
 
 
 class LikewiseTranslatorTests(unittest.TestCase):
