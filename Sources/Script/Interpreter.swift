@@ -68,6 +68,7 @@ public final class ScriptInterpreter: Interpreter {
         defer { session.gate.leave() }
         session.sink = sink
         session.steps = 0
+        session.printedNotes = []
         let firstLine = code.split(separator: "\n", omittingEmptySubsequences: true).first.map { String($0.trimmingCharacters(in: .whitespaces)) } ?? ""
         session.cellLine = firstLine.count > 60 ? String(firstLine.prefix(57)) + "…" : firstLine
         session.scopes = [session.scopes[0]]

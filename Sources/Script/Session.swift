@@ -28,6 +28,8 @@ public final class Session {
     private var held: [ObjectIdentifier: String] = [:]
     /// The first line of the running cell, to name it to another.
     var cellLine = ""
+    /// The notes the running cell has printed with `printOnce`.
+    var printedNotes: Set<String> = []
 
     /// The commands this session's cells can call.
     public let commands: CommandRegistry
@@ -138,4 +140,10 @@ public final class Session {
 
     /// Writes text as `print` does.
     public func print(_ text: String) { sink.stream(text + "\n", toStandardError: false) }
+
+    /// Prints `note` unless the running cell has printed it already: a row of three edits of one
+    /// image says its references once, not three times.
+    func printOnce(_ note: String) {
+        if printedNotes.insert(note).inserted { print(note) }
+    }
 }

@@ -84,6 +84,13 @@ struct ModelCommandsTests {
         let edit = RecordingSink()
         run(i, "let s = model(synth(\"blue_eyes\", count: 3, size: 32), preset: \"tiny\", pairing: \"structural\", flow: \"horn-schunck\")\nlet e = edit(s, synth(\"blue_eyes\", count: 3, size: 32)[1].source, refs: 2)", edit)
         #expect(edit.output.hasPrefix("references: blue_eyes_1, blue_eyes_"), "\(edit.output)")
+        // A cell that edits one image three times says its references once; the next cell says them again.
+        let row = RecordingSink()
+        run(i, "let x = synth(\"blue_eyes\", count: 3, size: 32)[1].source\n[edit(s, x, refs: 2), edit(s, x, refs: 2), edit(s, x, refs: 2)].count", row)
+        #expect(row.output.components(separatedBy: "references: ").count == 2, "\(row.output)")
+        let again = RecordingSink()
+        run(i, "edit(s, x, refs: 2).width", again)
+        #expect(again.output.hasPrefix("references: blue_eyes_1, blue_eyes_"), "\(again.output)")
     }
 
     @Test func stoppingTrainingKeepsTheLastFinishedStep() throws {

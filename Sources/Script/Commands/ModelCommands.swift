@@ -104,14 +104,14 @@ extension CommandSet {
             Parameter(nil, "image", .image, "the image to edit"),
             Parameter("refs", "refs", .references, default: .number(1), "training pairs fused as references (structural models)"),
             Parameter("lift", "lift", .choice(Lift.names), default: .null, shown: "the model's", "how the edit comes back at the image's own size: \(Lift.names.joined(separator: ", "))"),
-        ] + samplingParameters, summary: "An image edited by the model, at the image's own size; prints the training pairs it used as references.") { call, session in
+        ] + samplingParameters, summary: "An image edited by the model, at the image's own size; prints the training pairs it used as references (once a cell).") { call, session in
             let refs = try call.integer("refs")
             let image = try call.image("image")
             let editor = try call.object("model", as: EffectModel.self).editor
             let (edited, references) = try editor.edit(image, references: refs, sampling: sampling(of: call, for: editor),
                                                        lift: call.has("lift") ? Lift(named: call.string("lift")) : nil,
                                                        checkInterrupt: session.checkInterrupt)
-            if !references.isEmpty { session.print("references: " + references.map { editor.pairs[$0].name }.joined(separator: ", ")) }
+            if !references.isEmpty { session.printOnce("references: " + references.map { editor.pairs[$0].name }.joined(separator: ", ")) }
             return .image(edited)
         },
         Command("apply", [
