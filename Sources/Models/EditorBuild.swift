@@ -5,10 +5,14 @@ extension Editor {
     /// on the pairs' sources first when the design asks (once, for the pairing's choice and the
     /// editor alike); the pairing chosen on held-out pairs when the design leaves it to `auto`
     /// (`PairingChoice`); and the switches the chosen pairing cannot take turned off
-    /// (`EditorDesign.resolved(to:)`). `say` hears what the user should read — why the pairing was
-    /// chosen, what was turned off — and `progress` how far the work is.
-    public static func build(pairs: [Pair], design: EditorDesign, checkInterrupt: () throws -> Void = {},
+    /// (`EditorDesign.resolved(to:)`), within `autoBudget` seconds when given. `say` hears what
+    /// the user should read — the choice's plan, why the pairing was chosen, what was turned off —
+    /// and `progress` how far the work is.
+    public static func build(pairs: [Pair], design: EditorDesign, autoBudget: Double? = nil, checkInterrupt: () throws -> Void = {},
                              say: (String) -> Void = { _ in }, progress: (String) -> Void = { _ in }) throws -> Editor {
+        if autoBudget != nil, design.pairing != .auto {
+            throw EngineError.invalidArgument(op: "editor", message: "a budget caps auto's choice of the pairing; this design's pairing is \(design.pairing.name)")
+        }
         // Refused before minutes of refining and choosing (an auto design costs as structural).
         try Editor.requireEnoughPairs(pairs.count)
         try EditorCost(design: design, pairs: pairs.count).checkFits()
@@ -22,8 +26,8 @@ extension Editor {
         let flow = try design.flow.estimator(refinedOn: sources, steps: design.flowRefinement, checkInterrupt: checkInterrupt)
         var resolved = design
         if design.pairing == .auto {
-            let choice = try PairingChoice.choose(for: pairs, design: design, flowEstimator: flow, checkInterrupt: checkInterrupt,
-                                                  progress: { progress("choosing the pairing — \($0)") })
+            let choice = try PairingChoice.choose(for: pairs, design: design, budget: autoBudget, flowEstimator: flow, checkInterrupt: checkInterrupt,
+                                                  say: say, progress: { progress("choosing the pairing — \($0)") })
             say("pairing \(choice.reason)")
             let turnedOff: [String]
             (resolved, turnedOff) = try design.resolved(to: choice.pairing)

@@ -37,6 +37,7 @@ struct Train: ParsableCommand {
     @Option(help: "How the networks see an image of any aspect: squeeze (scaled whole to the square) or pad (its aspect kept, the rest of the square its edges repeated).") var view = EditorDesign.defaultView.rawValue
     @Option(help: "How an edit comes back at its image's own size: \(Lift.names.joined(separator: ", ")).") var lift = EditorDesign.defaultLift.rawValue
     @Option(help: "Pairing: auto (first trains structural, implicit and one2one for a tenth of the preset's steps each — 200 for small — and keeps the best on held-out pairs), or one of \(Pairing.names).") var pairing = "auto"
+    @Option(help: "With --pairing auto, the seconds its choice of the pairing may take: each candidate trains the steps that fit.") var autoBudget: Double?
     @Option(help: "Training steps (default: the preset's).") var steps: Int?
     @Option(help: "Seed of the drawn pairs and the weights.") var seed: UInt64 = 1
     @Option(help: "Where to save the effect.") var out: String
@@ -73,7 +74,7 @@ struct Train: ParsableCommand {
         let training = try task.map { try SyntheticTask(named: $0).pairs(count: pairs, size: design.size, seed: seed) }
             ?? Pair.load(from: data ?? "")
         if let note = Pair.conversionNote(training) { progress.show(note, done: true) }
-        let editor = try Editor.build(pairs: training, design: design, say: { progress.show($0, done: true) },
+        let editor = try Editor.build(pairs: training, design: design, autoBudget: autoBudget, say: { progress.show($0, done: true) },
                                       progress: { progress.show($0) })
         let total = steps ?? settings.steps
         try editor.train(until: total, progress: { p in

@@ -77,9 +77,13 @@ struct ModelCommandsTests {
         let sink = RecordingSink()
         let pairing = run(i, "let m = model(synth(\"blue_eyes\", count: 4, size: 32), preset: \"tiny\", flow: \"horn-schunck\")\nm.pairing", sink)
         #expect(pairing.range(of: "^(structural|implicit|one2one)$", options: .regularExpression) != nil, "\(pairing)")
-        #expect(sink.output.range(of: "^pairing (structural|implicit|one2one): [0-9.]+ dB where the edit is, on 1 held-out pairs after 30 steps each \\(",
-                                  options: .regularExpression) != nil, "\(sink.output)")
-        #expect(sink.progress.contains { $0.hasPrefix("model: choosing the pairing — implicit: step ") })
+        // The plan first, then the choice and why.
+        let lines = sink.output.split(separator: "\n").map(String.init)
+        #expect(lines.first == "auto: trying structural, implicit, one2one for 30 steps each on 3 pairs, scored on 1 held out", "\(sink.output)")
+        #expect(lines.dropFirst().first?.range(of: "^pairing (structural|implicit|one2one): [0-9.]+ dB where the edit is, on 1 held-out pairs after 30 steps each \\(",
+                                               options: .regularExpression) != nil, "\(sink.output)")
+        #expect(sink.progress.contains { $0.range(of: "^model: choosing the pairing — implicit: step [0-9]+/30, about [0-9]+ s left$", options: .regularExpression) != nil },
+                "\(sink.progress.suffix(3))")
         // An n-to-n edit says which training pairs it used, nearest first.
         let edit = RecordingSink()
         run(i, "let s = model(synth(\"blue_eyes\", count: 3, size: 32), preset: \"tiny\", pairing: \"structural\", flow: \"horn-schunck\")\nlet e = edit(s, synth(\"blue_eyes\", count: 3, size: 32)[1].source, refs: 2)", edit)
@@ -91,6 +95,19 @@ struct ModelCommandsTests {
         let again = RecordingSink()
         run(i, "edit(s, x, refs: 2).width", again)
         #expect(again.output.hasPrefix("references: blue_eyes_1, blue_eyes_"), "\(again.output)")
+    }
+
+    @Test func aBudgetCapsAutosChoiceAndSaysSo() throws {
+        let i = ScriptInterpreter()
+        let sink = RecordingSink()
+        run(i, "let pairs = synth(\"old\", count: 4, size: 32)\nlet m = model(pairs, preset: \"tiny\", flow: \"horn-schunck\", budget: 0.01)", sink)
+        let lines = sink.output.split(separator: "\n").map(String.init)
+        #expect(lines.first == "auto: trying structural, implicit, one2one for 30 steps each on 3 pairs, scored on 1 held out (fewer steps if they would take over 0 s)", "\(sink.output)")
+        // No step fits a hundredth of a second: every candidate trains the fewest steps, alike.
+        #expect(lines.dropFirst().first?.hasPrefix("auto: 5 steps each, to fit 0 s at ") == true, "\(sink.output)")
+        #expect(lines.dropFirst(2).first?.contains("on 1 held-out pairs after 5 steps each") == true, "\(sink.output)")
+        #expect(run(i, "model(pairs, preset: \"tiny\", pairing: \"one2one\", budget: 10)").contains("a budget caps auto's choice of the pairing; this design's pairing is one2one"))
+        #expect(run(i, "model(pairs, preset: \"tiny\", budget: -1)").contains("the budget must be a positive number of seconds, got -1"))
     }
 
     @Test func stoppingTrainingKeepsTheLastFinishedStep() throws {

@@ -173,6 +173,11 @@ assert own == [(\"identity\", None), (\"colour-fit\", None)] + [(m, l) for m in 
 status=$?
 check "an unknown task is an error naming the tasks" '[[ $status -ne 0 ]] && grep -q "unknown task .nosuch.; the built-in tasks are blue_eyes" "$work/eval-bad.err"'
 
+# train --pairing auto says its plan first; --auto-budget caps the choice (no step fits 0.01 s: the fewest, 5).
+"$bin" train --task old --pairs 4 --preset tiny --steps 2 --flow-estimator horn-schunck --auto-budget 0.01 --out "$work/auto.safetensors" > "$work/auto.out" 2>&1
+status=$?
+check "auto says its plan and fits its budget" '[[ $status -eq 0 ]] && grep -q "^auto: trying structural, implicit, one2one for 30 steps each on 3 pairs, scored on 1 held out (fewer steps if they would take over 0 s)$" "$work/auto.out" && grep -q "^auto: 5 steps each, to fit 0 s at " "$work/auto.out" && grep -q "after 5 steps each" "$work/auto.out"'
+
 # likewise train saves an effect; likewise apply edits a folder with it, resumably, and lists what
 # it could not read.
 "$bin" train --task blue_eyes --pairs 3 --preset tiny --pairing structural --steps 3 --out "$work/effect.safetensors" > "$work/train.out" 2> "$work/train.err"

@@ -39,6 +39,7 @@ extension CommandSet {
             Parameter("transformChannels", "transformChannels", .bool, default: .bool(false), "give the head Mx's flow and colour maps as input channels too (n-to-n pairings)"),
             Parameter("ablation", "ablation", .choice(["none"] + EditorAblation.allCases.map(\.rawValue)), default: .string("none"), "take a condition away to measure it: none, no-flow-colour or no-xj (n-to-n pairings)"),
             Parameter("lr", "lr", .number, default: .null, shown: "the preset's", "the learning rate's peak (warm-up, then cosine decay to a twentieth)"),
+            Parameter("budget", "budget", .number, default: .null, shown: "none", "with pairing: \"auto\", the seconds its choice may take: each candidate trains the steps that fit"),
         ], summary: "An effect to train from pairs.",
         doc: "structural: each output starts from a training pair's edit carried onto the new image by flow and colour,\nand the network learns a correction (N pairs give N·(N−1) cases). implicit: the network sees the carried reference\nbut starts from x. one2one: the network learns x → y directly as a correction of x; pix2pix: with no residual.\nauto: holds out a few pairs, trains structural, implicit and one2one briefly on the rest, keeps the best where the\nedit is, and prints why. diffusion: true trains, with the head, a denoiser of the residual between target and head;\nedit then samples it with DDIM (steps: 0 gives the head's output alone). endToEnd: true trains a copy of the learned\nflow network in every step with the head (through the warp and a differentiable colour fit; slower steps).\ntransformChannels: true also gives the network Mx itself — the flow and each pixel's colour map — as input channels.\nThe networks work at size × size: every pair, and every image edited, is fitted to it by the view (squeeze: scaled whole;\npad: its aspect kept, in a square its edges fill); an edit comes back at its image's own size by the lift (adaptive: a bilateral grid of colour maps plus what it misses scaled up,\nand the plain upsampling where no colour map explains the edit, as where a shape moved).") { call, session in
             let design = try EditorDesign(
@@ -49,8 +50,9 @@ extension CommandSet {
                 flowRefinement: call.integer("refineFlow"), endToEnd: call.bool("endToEnd"),
                 ablation: call.string("ablation") == "none" ? nil : EditorAblation(rawValue: call.string("ablation")),
                 transformChannels: call.bool("transformChannels"))
-            let editor = try Editor.build(pairs: call.pairs("pairs"), design: design, checkInterrupt: session.checkInterrupt,
-                                          say: session.print, progress: { session.progress("model: " + $0, id: "model") })
+            let editor = try Editor.build(pairs: call.pairs("pairs"), design: design, autoBudget: call.has("budget") ? call.number("budget") : nil,
+                                          checkInterrupt: session.checkInterrupt, say: session.print,
+                                          progress: { session.progress("model: " + $0, id: "model") })
             return .object(EffectModel(editor: editor))
         },
         Command("info", [Parameter(nil, "model", .object("Model"), "the model")],
