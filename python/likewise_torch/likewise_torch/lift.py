@@ -119,22 +119,27 @@ def gates(edit, mapped_low):
 
 def lifted(lift, edit, low, source):
     """`edit` — the networks' output for `low`, which is `source` at the edit's size — at
-    `source`'s size, in [0, 1]; an edit already at that size comes back as it is."""
+    `source`'s size, in [0, 1]; an edit already at that size comes back as it is. Each lift is a
+    base from the full-size photo plus, but for `grid`, what the base misses at the edit's size
+    scaled up (Lift.lifted)."""
     if lift not in LIFTS:
         raise ValueError(f"unknown lift {lift!r}: the lifts are {', '.join(LIFTS)}")
     _, height, width = source.shape
     if edit.shape == source.shape:
         return edit
-    grid = bilateral_fit(low, edit) if lift in ("grid", "residual", "adaptive") else None
-    base = mapped(grid, source) if grid is not None else (source if lift == "detail" else torch.zeros_like(source))
-    if lift == "grid":
-        return base.clamp(0, 1)
-    remainder = {"upsample": lambda: edit, "detail": lambda: edit - low}.get(lift, lambda: None)()
-    if lift == "residual":
-        remainder = edit - mapped(grid, low)
-    if lift == "adaptive":
+    if lift == "upsample":
+        base, remainder = torch.zeros_like(source), edit
+    elif lift == "detail":
+        base, remainder = source, edit - low
+    else:
+        grid = bilateral_fit(low, edit)
+        base = mapped(grid, source)
+        if lift == "grid":
+            return base.clamp(0, 1)
         mapped_low = mapped(grid, low)
-        gate = gates(edit, mapped_low)
-        remainder = edit - gate * mapped_low
-        base = upsampled(gate[None], width, height) * base
+        if lift == "residual":
+            remainder = edit - mapped_low
+        else:  # adaptive: the grid's photo where it explains the edit, the scaled-up edit where not
+            gate = gates(edit, mapped_low)
+            base, remainder = upsampled(gate[None], width, height) * base, edit - gate * mapped_low
     return (base + upsampled(remainder, width, height)).clamp(0, 1)
