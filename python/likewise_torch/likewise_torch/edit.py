@@ -45,9 +45,9 @@ def carried(effect, i, x):
         return source, target, None
     if effect.flow is None:
         raise EffectError(f"{effect.path}: its flow is {design.get('flow')!r}; the bridge runs the learned flow network only")
-    flow, grid = mx.transformation(effect.flow, source, x)
-    return (mx.carry(flow, grid, source), mx.carry(flow, grid, target),
-            mx.channels(flow, grid) if design.get("transform_channels") else None)
+    flows, grids = mx.transformations(effect.flow, source[None], x[None])
+    return (mx.carried(flows, grids, source[None])[0], mx.carried(flows, grids, target[None])[0],
+            mx.channels(flows, grids)[0] if design.get("transform_channels") else None)
 
 
 def fusion_weights(carried_sources, x):

@@ -5,7 +5,7 @@ float32 in [0, 1]; the fits in float64 and solved as Likewise solves them."""
 
 import torch
 
-from .mx import IDENTITY, solve
+from .mx import IDENTITY
 
 LIFTS = ("upsample", "detail", "grid", "residual", "adaptive")
 CELL_SIDE, LEVELS = 8, 8
@@ -31,6 +31,33 @@ def luma_level(value, levels):
     position = (value * levels - 0.5).clamp(0, levels - 1)
     l0 = position.long().clamp(max=levels - 1)
     return l0, (l0 + 1).clamp(max=levels - 1), position - l0.float()
+
+
+def solve(a, b):
+    """a·x = b for a 4×4 `a` and 4×3 `b` (nested lists of floats) by Gaussian elimination with
+    partial pivoting, as Likewise solves it; None when a pivot is at most 1e-12."""
+    a, b = [row[:] for row in a], [row[:] for row in b]
+    n = len(a)
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(a[r][col]))
+        if abs(a[pivot][col]) <= 1e-12:
+            return None
+        a[col], a[pivot] = a[pivot], a[col]
+        b[col], b[pivot] = b[pivot], b[col]
+        for row in range(col + 1, n):
+            factor = a[row][col] / a[col][col]
+            for k in range(col, n):
+                a[row][k] -= factor * a[col][k]
+            for k in range(len(b[0])):
+                b[row][k] -= factor * b[col][k]
+    x = [[0.0] * len(b[0]) for _ in range(n)]
+    for row in reversed(range(n)):
+        for k in range(len(b[0])):
+            total = b[row][k]
+            for j in range(row + 1, n):
+                total -= a[row][j] * x[j][k]
+            x[row][k] = total / a[row][row]
+    return x
 
 
 def solve_map(a, b, prior, strength):

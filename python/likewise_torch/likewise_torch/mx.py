@@ -3,8 +3,9 @@ Transformation.swift, Sources/Engine/Flow/ColourGrid*.swift): the learned flow f
 training pair's source, and a 4×4 grid of affine colour maps fitted under that flow, which carry
 the pair's source and target into the image's frame.
 
-Images are NCHW float32 in [0, 1]; the colour grid is `[rows, columns, 12]` (per cell a row-major
-3×4 map RGB′ = M·[R, G, B, 1]). The fit runs in float64 as Likewise's does.
+Images are NCHW float32 in [0, 1], a batch of them at once (the cases of a training step, or the
+references of an edit); each colour grid is `[rows, columns, 12]` (per cell a row-major 3×4 map
+RGB′ = M·[R, G, B, 1]). The fit runs in float64 as Likewise's does.
 """
 import torch
 import torch.nn.functional as F
@@ -35,92 +36,68 @@ def cell_shares(height, width, columns=CELLS, rows=CELLS):
     return shares.reshape(height * width, rows * columns)
 
 
-def solve(a, b):
-    """a·x = b for a 4×4 `a` and 4×3 `b` (nested lists of floats) by Gaussian elimination with
-    partial pivoting, as Likewise solves it; None when a pivot is at most 1e-12."""
-    a, b = [row[:] for row in a], [row[:] for row in b]
-    n = len(a)
-    for col in range(n):
-        pivot = max(range(col, n), key=lambda r: abs(a[r][col]))
-        if abs(a[pivot][col]) <= 1e-12:
-            return None
-        a[col], a[pivot] = a[pivot], a[col]
-        b[col], b[pivot] = b[pivot], b[col]
-        for row in range(col + 1, n):
-            factor = a[row][col] / a[col][col]
-            for k in range(col, n):
-                a[row][k] -= factor * a[col][k]
-            for k in range(len(b[0])):
-                b[row][k] -= factor * b[col][k]
-    x = [[0.0] * len(b[0]) for _ in range(n)]
-    for row in reversed(range(n)):
-        for k in range(len(b[0])):
-            total = b[row][k]
-            for j in range(row + 1, n):
-                total -= a[row][j] * x[j][k]
-            x[row][k] = total / a[row][row]
-    return x
+def fit_colour_grids(sources, targets, weights=None, columns=CELLS, rows=CELLS, ridge=RIDGE):
+    """The grids (`[N, rows, columns, 12]`) whose maps best turn each of `sources` into its
+    target (`[N, 3, H, W]` each), per cell the ridge-regularised least squares A·X = B with
+    A = Σ c·s·sᵀ + λI, B = Σ c·s·tᵀ + λE (s = [r, g, b, 1], c = weight × share,
+    λ = ridge·max(Σ c, 1)); pixels with a weight that is not positive or values that are not
+    finite take no part. In float64 and differentiable (end to end, the editor's loss reaches
+    the flow through the fit); the ridge keeps every A positive definite, so every cell solves."""
+    n, _, h, w = sources.shape
+    s = torch.cat([sources.reshape(n, 3, -1), sources.new_ones(n, 1, h * w)], 1).transpose(1, 2).to(torch.float64)
+    t = targets.reshape(n, 3, -1).transpose(1, 2).to(torch.float64)
+    weight = s.new_ones(n, h * w) if weights is None else weights.reshape(n, -1).to(torch.float64)
+    usable = (weight > 0) & weight.isfinite() & s.isfinite().all(2) & t.isfinite().all(2)
+    shares = cell_shares(h, w, columns, rows).to(device=s.device, dtype=torch.float64)
+    c = torch.where(usable[..., None], weight[..., None] * shares, 0.0)
+    s, t = torch.where(usable[..., None], s, 0.0), torch.where(usable[..., None], t, 0.0)
+    a = torch.einsum("npc,npi,npj->ncij", c, s, s)
+    b = torch.einsum("npc,npi,npj->ncij", c, s, t)
+    lam = ridge * c.sum(1).clamp(min=1)
+    a = a + lam[..., None, None] * torch.eye(4, dtype=torch.float64, device=s.device)
+    b = b + lam[..., None, None] * torch.eye(4, 3, dtype=torch.float64, device=s.device)
+    maps = torch.linalg.solve(a, b).transpose(2, 3)  # [N, cells, 3, 4]: row-major 3×4 per cell
+    return maps.reshape(n, rows, columns, 12).to(sources.dtype)
 
 
-def fit_colour_grid(source, target, weights=None, columns=CELLS, rows=CELLS, ridge=RIDGE):
-    """The grid (`[rows, columns, 12]`) whose maps best turn `source` into `target` (`[3, H, W]`
-    each), per cell the ridge-regularised least squares A·X = B with A = Σ c·s·sᵀ + λI,
-    B = Σ c·s·tᵀ + λE (s = [r, g, b, 1], c = weight × share, λ = ridge·max(Σ c, 1)); pixels with
-    a weight that is not positive or values that are not finite take no part; a cell that cannot
-    be solved keeps the identity."""
-    _, h, w = source.shape
-    s = torch.cat([source.reshape(3, -1), torch.ones(1, h * w)]).t().to(torch.float64)
-    t = target.reshape(3, -1).t().to(torch.float64)
-    weight = torch.ones(h * w, dtype=torch.float64) if weights is None else weights.reshape(-1).to(torch.float64)
-    usable = (weight > 0) & weight.isfinite() & s.isfinite().all(1) & t.isfinite().all(1)
-    c = torch.where(usable[:, None], weight[:, None] * cell_shares(h, w, columns, rows).to(torch.float64), 0.0)
-    s, t = torch.where(usable[:, None], s, 0.0), torch.where(usable[:, None], t, 0.0)
-    a = torch.einsum("pc,pi,pj->cij", c, s, s)
-    b = torch.einsum("pc,pi,pj->cij", c, s, t)
-    lam = ridge * c.sum(0).clamp(min=1)
-    a = a + lam[:, None, None] * torch.eye(4, dtype=torch.float64)
-    b = b + lam[:, None, None] * torch.eye(4, 3, dtype=torch.float64)
-    grid = []
-    for cell in range(rows * columns):
-        x = solve(a[cell].tolist(), b[cell].tolist())
-        grid.append(IDENTITY if x is None else [x[col][row] for row in range(3) for col in range(4)])
-    return torch.tensor(grid, dtype=torch.float32).reshape(rows, columns, 12)
+def apply_colour_grids(grids, images):
+    """`images` (`[N, 3, H, W]`) with every pixel mapped by the blend of its cells' maps in its
+    own grid (`[N, rows, columns, 12]`), not clamped."""
+    n, _, h, w = images.shape
+    _, rows, columns, _ = grids.shape
+    s = torch.cat([images.reshape(n, 3, -1), images.new_ones(n, 1, h * w)], 1)  # [N, 4, P]
+    maps = grids.reshape(n, rows * columns, 3, 4)
+    per_cell = torch.einsum("nkp,ncrk->npcr", s, maps)  # each cell's map of each pixel
+    shares = cell_shares(h, w, columns, rows).to(images.device)
+    return torch.einsum("pc,npcr->nrp", shares, per_cell).reshape(n, 3, h, w)
 
 
-def apply_colour_grid(grid, image):
-    """`image` (`[3, H, W]`) with every pixel mapped by the blend of its cells' maps, not clamped."""
-    _, h, w = image.shape
-    rows, columns, _ = grid.shape
-    s = torch.cat([image.reshape(3, -1), torch.ones(1, h * w)]).t()  # [P, 4]
-    maps = grid.reshape(rows * columns, 3, 4)
-    per_cell = torch.einsum("pk,crk->pcr", s, maps)  # each cell's map of each pixel
-    return torch.einsum("pc,pcr->rp", cell_shares(h, w, columns, rows), per_cell).reshape(3, h, w)
+def flow_lands_inside(flows):
+    """`[N, H, W]`: 1 where p + flow(p) lies inside the image (where `warp` samples it), else 0."""
+    _, _, h, w = flows.shape
+    ys, xs = torch.meshgrid(torch.arange(h, dtype=flows.dtype, device=flows.device),
+                            torch.arange(w, dtype=flows.dtype, device=flows.device), indexing="ij")
+    x, y = xs + flows[:, 0], ys + flows[:, 1]
+    return ((x >= 0) & (x <= w - 1) & (y >= 0) & (y <= h - 1)).to(flows.dtype)
 
 
-def flow_lands_inside(flow):
-    """`[H, W]`: 1 where p + flow(p) lies inside the image (where `warp` samples it), else 0."""
-    _, h, w = flow.shape
-    ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float32), torch.arange(w, dtype=torch.float32), indexing="ij")
-    x, y = xs + flow[0], ys + flow[1]
-    return ((x >= 0) & (x <= w - 1) & (y >= 0) & (y <= h - 1)).float()
+def transformations(flow_network, references, frames):
+    """Mx from each of `references` to its frame (`[N, 3, H, W]` each): the flows `[N, 2, H, W]`
+    (frame pixel p corresponds to p + flow(p) in the reference) and the colour grids fitted under
+    them. Differentiable in the flow network's weights."""
+    flows = flow_network(normalise(frames), normalise(references))
+    return flows, fit_colour_grids(warp(references, flows), frames, flow_lands_inside(flows))
 
 
-def transformation(flow_network, reference, frame):
-    """Mx from `reference` to `frame` (`[3, H, W]` each): the flow `[2, H, W]` (frame pixel p
-    corresponds to p + flow(p) in the reference) and the colour grid fitted under it."""
-    flow = flow_network(normalise(frame[None]), normalise(reference[None]))[0]
-    aligned = warp(reference[None], flow[None])[0]
-    return flow, fit_colour_grid(aligned, frame, flow_lands_inside(flow))
+def carried(flows, grids, images):
+    """`images`, each of its reference's frame, warped into the other and recoloured."""
+    return apply_colour_grids(grids, warp(images, flows))
 
 
-def carry(flow, grid, image):
-    """`image`, of the reference's frame, warped into the other and recoloured."""
-    return apply_colour_grid(grid, warp(image[None], flow[None])[0])
-
-
-def channels(flow, grid):
-    """Mx as the head's channels, `[14, H, W]`: the flow in eighths of the side, then each
+def channels(flows, grids):
+    """Mx as the head's channels, `[N, 14, H, W]`: the flow in eighths of the side, then each
     pixel's colour map less the identity (the grid resized bilinearly to the image)."""
-    _, h, w = flow.shape
-    maps = F.interpolate(grid.permute(2, 0, 1)[None], size=(h, w), mode="bilinear", align_corners=False)[0]
-    return torch.cat([flow * (FLOW_CHANNEL_UNIT / max(h, w)), maps - torch.tensor(IDENTITY)[:, None, None]])
+    _, _, h, w = flows.shape
+    maps = F.interpolate(grids.permute(0, 3, 1, 2), size=(h, w), mode="bilinear", align_corners=False)
+    identity = torch.tensor(IDENTITY, dtype=maps.dtype, device=maps.device)[None, :, None, None]
+    return torch.cat([flows * (FLOW_CHANNEL_UNIT / max(h, w)), maps - identity], 1)
