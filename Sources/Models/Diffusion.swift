@@ -82,16 +82,17 @@ public struct DiffusionRefiner {
         denoiser = try UNet(parameters, configuration, using: &rng)
     }
 
-    /// The loss on a batch: each residual `[N, H, W, 3]` noised to a time drawn uniformly in
-    /// [0, 1], the denoiser's x̂₀ against the scaled residual, weighted per item by
+    /// The loss on a batch: each residual `[N, H, W, 3]` noised to its time with its noise (the
+    /// `draws`), the denoiser's x̂₀ against the scaled residual, weighted per item by
     /// min(1/σ², 6) and per pixel half evenly, half by `weights` (the edit region's balanced
     /// weights, as the head's loss). With the balanced weights alone, the 97 % of blue_eyes'
     /// pixels outside its edit were learned so loosely that 10 DDIM steps left visible noise
     /// there (whole-image PSNR 5.5 dB below the head's at 600 steps).
-    public func loss(residual: Tensor, condition: Tensor, weights: Tensor, using rng: inout RandomGenerator) throws -> Tensor {
-        let n = residual.shape[0]
-        let times = (0..<n).map { _ in rng.nextUnit() }
-        let noise = try Tensor.randomNormal(residual.shape, using: &rng)
+    public func loss(residual: Tensor, condition: Tensor, weights: Tensor, draws: Draws) throws -> Tensor {
+        let (n, times, noise) = (residual.shape[0], draws.times, draws.noise)
+        guard times.count == n, noise.shape == residual.shape else {
+            throw EngineError.shapeMismatch(op: "DiffusionRefiner.loss", lhs: noise.shape, rhs: residual.shape, expected: "a time and noise for each residual")
+        }
         let (alpha, sigma) = try DiffusionRefiner.coefficients(times)
         let x0 = try residual * DiffusionRefiner.residualScale
         let z = try alpha * x0 + sigma * noise
@@ -101,6 +102,18 @@ public struct DiffusionRefiner {
         })
         let predicted = try denoiser(Tensor.concat([z, condition]), times: times)
         return try Tensor.weightedMSELoss(predicted, x0, weights: (weights + 1) * 0.5 * perItem)
+    }
+
+    /// What the loss of a batch draws: a time for each item, uniform in [0, 1), then the noise
+    /// `[N, side, side, 3]` added to its residual.
+    public struct Draws {
+        public let times: [Float]
+        public let noise: Tensor
+
+        public init(count: Int, side: Int, using rng: inout RandomGenerator) throws {
+            times = (0..<count).map { _ in rng.nextUnit() }
+            noise = try Tensor.randomNormal([count, side, side, 3], using: &rng)
+        }
     }
 
     /// A residual for each item of `condition` `[N, H, W, C]`, sampled by DDIM in

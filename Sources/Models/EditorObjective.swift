@@ -3,14 +3,25 @@ import Foundation
 
 /// What the editor minimises: the loss of one augmented batch of training cases.
 extension Editor {
-    /// The loss of one augmented batch of cases.
+    /// The loss of the next batch: its cases from the sampler, each one's augmentation and then
+    /// the refiner's draws from the editor's generator.
     func batchLoss() throws -> Tensor {
+        let cases = (0..<preset.batch).map { _ in
+            let (i, j) = sampler.next()
+            return TrainingCase(reference: i, target: j, augmentation: augments ? Augmentation.random(using: &rng) : .none)
+        }
+        let draws = try refiner.map { _ in try DiffusionRefiner.Draws(count: cases.count, side: size, using: &rng) }
+        return try loss(of: cases, draws: draws)
+    }
+
+    /// The loss of `cases`, with the refiner's `draws` (needed with diffusion): what a step
+    /// minimises, given what it drew (the PyTorch bridge's training is checked against it).
+    func loss(of cases: [TrainingCase], draws: DiffusionRefiner.Draws?) throws -> Tensor {
         var frames: [Image] = [], targets: [Image] = [], weights: [Tensor] = []
         // Case (i, j) learns pair j's target; the n-to-n pairings carry pair i into its frame.
         var references: (sources: [Image], targets: [Image], channels: [Tensor])? = conditioning.carriesReferences ? ([], [], []) : nil
-        for _ in 0..<preset.batch {
-            let (i, j) = sampler.next()
-            let augmentation = augments ? Augmentation.random(using: &rng) : .none
+        for trainingCase in cases {
+            let (i, j, augmentation) = (trainingCase.reference, trainingCase.target, trainingCase.augmentation)
             let x = try augmentation.applied(to: pairs[j].source), y = try augmentation.applied(to: pairs[j].target)
             if references != nil {
                 // End to end, the reference is carried in the step, from the same augmented frame.
@@ -47,7 +58,15 @@ extension Editor {
             + Tensor.frequencyLoss(prediction, target) * 0.1
         if let photometric { loss = try loss + photometric * Editor.photometricWeight }
         guard let refiner else { return loss }
+        guard let draws else { throw EngineError.invalidArgument(op: "loss", message: "an editor with diffusion needs the refiner's draws") }
         let guess = prediction.detached()
-        return try loss + refiner.loss(residual: target - guess, condition: refinerCondition(input, guess), weights: weight, using: &rng)
+        return try loss + refiner.loss(residual: target - guess, condition: refinerCondition(input, guess), weights: weight, draws: draws)
     }
+}
+
+/// One training case: pair `target`'s source and target to learn, pair `reference` carried into
+/// its frame (for the n-to-n pairings), and the augmentation all its images get.
+struct TrainingCase {
+    let reference: Int, target: Int
+    let augmentation: Augmentation
 }

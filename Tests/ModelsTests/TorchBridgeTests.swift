@@ -10,7 +10,9 @@ import TestSupport
 /// outputs on the same inputs agree within 1e-4 (and the flow's input normalisation with them),
 /// the edit at the working size — Mx carrying each reference, the head, the fusion of 1 or 4
 /// references, with the refiner's DDIM steps from Likewise's own noise — and the whole edit of an
-/// image at its own size — the view, the references chosen (the same), the lift — within 1/255.
+/// image at its own size — the view, the references chosen (the same), the lift — within 1/255;
+/// and a training step's loss on the same cases, augmentations and diffusion draws, and its
+/// gradient's norm, each within 1e-5 of itself (3e-7 seen).
 /// PyTorch comes from .venv-torch (scripts/torch-venv.sh; make test makes it): without it this
 /// fails, saying how to make it.
 @Suite(.hangLimit)
@@ -118,11 +120,39 @@ struct TorchBridgeTests {
                    ("photo.\(k).steps", try Tensor(shape: [1], scalars: [k == 1 ? -1 : 0])),
                    ("photo.\(k).references", try Tensor(shape: [max(references.count, 1)], scalars: references.isEmpty ? [-1] : references.map(Float.init)))]
         }
+        io += try TorchBridgeTests.trainingLoss(of: editor, seed: UInt64(index))
         try Checkpoint(tensors: io).write(to: dir + "/outputs.safetensors")
         let (status, output) = try TorchBridgeTests.bridge("parity", [dir + "/effect.safetensors", dir + "/outputs.safetensors"])
         #expect(status == 0, "\(design.summary), \(design.preset.name): \(output)")
         let compared = output.split(separator: "\n").filter { $0.contains("largest |difference|") }.count
-        let expected = 1 + (design.diffusion ? 1 : 0) + (editor.flowEstimator is FlowNetwork ? 2 : 0) + referenceCounts.count * (design.diffusion ? 2 : 1) + 3
+        let expected = 1 + (design.diffusion ? 1 : 0) + (editor.flowEstimator is FlowNetwork ? 2 : 0) + referenceCounts.count * (design.diffusion ? 2 : 1) + 3 + 2
         #expect(compared == expected, "\(design.summary): compared \(compared) outputs: \(output)")
+    }
+
+    /// A training step's loss on fixed cases, each augmented (when the design augments), and
+    /// fixed diffusion draws, and the global norm of its gradient: `train.cases` (reference,
+    /// target), `train.augmentations` (flip, scale, offsets, brightness, contrast, three gains),
+    /// `train.times` and `train.noise` → `train.loss` and `train.gradient_norm`.
+    static func trainingLoss(of editor: Editor, seed: UInt64) throws -> [(name: String, tensor: Tensor)] {
+        var rng = RandomGenerator(seed: 100 + seed)
+        let cases = [(0, 1), (2, 0), (4, 3)].map {
+            TrainingCase(reference: $0.0, target: $0.1, augmentation: editor.augments ? .random(using: &rng) : .none)
+        }
+        let draws = try DiffusionRefiner.Draws(count: cases.count, side: editor.size, using: &rng)
+        editor.parameters.zeroGrad()
+        let loss = try editor.loss(of: cases, draws: editor.hasDiffusion ? draws : nil)
+        try loss.backward()
+        let squares = editor.parameters.tensors.reduce(0.0) { sum, tensor in
+            sum + (tensor.grad?.scalars.reduce(0.0) { $0 + Double($1) * Double($1) } ?? 0)
+        }
+        let augmentations = cases.flatMap { c -> [Float] in
+            let a = c.augmentation
+            return [a.flip ? 1 : 0, a.scale, a.offsetX, a.offsetY, a.brightness, a.contrast, a.gains.x, a.gains.y, a.gains.z]
+        }
+        return [("train.cases", try Tensor(shape: [cases.count, 2], scalars: cases.flatMap { [Float($0.reference), Float($0.target)] })),
+                ("train.augmentations", try Tensor(shape: [cases.count, 9], scalars: augmentations)),
+                ("train.times", try Tensor(shape: [cases.count], scalars: draws.times)), ("train.noise", draws.noise),
+                ("train.loss", try Tensor(shape: [1], scalars: [loss.scalar])),
+                ("train.gradient_norm", try Tensor(shape: [1], scalars: [Float(squares.squareRoot())]))]
     }
 }

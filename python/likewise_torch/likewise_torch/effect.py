@@ -139,12 +139,17 @@ def migrated_design(metadata, path):
     (Editor.migratedDesign in Sources/Models/EditorCheckpoint.swift)."""
     if "editor.preset" not in metadata or "editor.pairing" not in metadata:
         raise EffectError(f"{path}: holds no effect's design (a checkpoint of something else, not an effect)")
-    flag = lambda key: metadata.get(key, "false") == "true"
+    flag = lambda key, default="false": metadata.get(key, default) == "true"
     ablation = metadata.get("editor.ablation", "none")
-    return dict(preset=metadata["editor.preset"], pairing=metadata["editor.pairing"], diffusion=flag("editor.diffusion"),
-                end_to_end=flag("editor.end_to_end"), transform_channels=flag("editor.transform_channels"),
-                ablation=None if ablation == "none" else ablation, flow="learned" if metadata.get("editor.flow") == "learned" else "horn-schunck",
-                version=1)
+    design = dict(preset=metadata["editor.preset"], pairing=metadata["editor.pairing"], diffusion=flag("editor.diffusion"),
+                  end_to_end=flag("editor.end_to_end"), transform_channels=flag("editor.transform_channels"),
+                  flow="learned" if metadata.get("editor.flow") == "learned" else "horn-schunck",
+                  augments=flag("editor.augments", "true"), seed=int(metadata.get("editor.seed", "1")), version=1)
+    if ablation != "none":
+        design["ablation"] = ablation
+    if "editor.learning_rate" in metadata:
+        design["learning_rate"] = float(metadata["editor.learning_rate"])
+    return design
 
 
 def load(path):

@@ -12,11 +12,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # Likewise's presets (Sources/Models/EditorPreset.swift): the working size, the U-Nets' widths
-# and group-norm groups, the training batch.
+# and group-norm groups, the training batch, the default training length and peak rate.
 PRESETS = {
-    "tiny": dict(size=32, widths=[8, 16], groups=4, batch=4),
-    "small": dict(size=64, widths=[16, 32, 64, 96], groups=8, batch=8),
-    "base": dict(size=128, widths=[32, 64, 128, 192], groups=8, batch=8),
+    "tiny": dict(size=32, widths=[8, 16], groups=4, batch=4, steps=300, learning_rate=2e-3),
+    "small": dict(size=64, widths=[16, 32, 64, 96], groups=8, batch=8, steps=2000, learning_rate=1e-3),
+    "base": dict(size=128, widths=[32, 64, 128, 192], groups=8, batch=8, steps=3000, learning_rate=5e-4),
 }
 
 
@@ -110,7 +110,8 @@ class UNet(nn.Module):
 def warp(image, flow):
     """Engine's `warp`: `image` sampled bilinearly at p + flow(p) (pixels), zeros outside."""
     n, _, h, w = image.shape
-    ys, xs = torch.meshgrid(torch.arange(h, dtype=image.dtype), torch.arange(w, dtype=image.dtype), indexing="ij")
+    ys, xs = torch.meshgrid(torch.arange(h, dtype=image.dtype, device=image.device),
+                            torch.arange(w, dtype=image.dtype, device=image.device), indexing="ij")
     x = (xs + flow[:, 0]) * (2 / w) + (1 / w - 1)
     y = (ys + flow[:, 1]) * (2 / h) + (1 / h - 1)
     return F.grid_sample(image, torch.stack([x, y], dim=-1), mode="bilinear", padding_mode="zeros", align_corners=False)

@@ -11,8 +11,10 @@ edit K, `edit.K.x` (at the working size) and `edit.K.references` (pair indices) 
 its own size) and `photo.K.steps` (DDIM steps, −1 for the effect's default) → `photo.K.output`
 and `photo.K.references` (the pairs chosen; −1 for none); for each sampled edit K, `sampled.K.x`,
 `sampled.K.references` and `sampled.K.sampling` (steps, η, seed) → `sampled.K.output`, the
-working-size edit with the refiner's DDIM steps. Prints the largest difference of each and exits
-1 when a network's exceeds 1e-4 or an edit's 1/255 (one level of an 8-bit image).
+working-size edit with the refiner's DDIM steps; and a training step's `train.cases`,
+`train.augmentations`, `train.times` and `train.noise` → `train.loss` and `train.gradient_norm`.
+Prints the largest difference of each and exits 1 when a network's exceeds 1e-4, an edit's 1/255
+(one level of an 8-bit image), or the loss's or the gradient norm's 1e-5 of itself.
 """
 import sys
 
@@ -20,9 +22,13 @@ import torch
 from safetensors.torch import load_file
 
 from . import edit, load, networks_edit, normalise
+from .augment import Augmentation
+from .cases import Cases
+from .objective import Objective
 
 TOLERANCE = 1e-4
 EDIT_TOLERANCE = 1 / 255
+LOSS_TOLERANCE = GRADIENT_TOLERANCE = 1e-5  # relative
 
 
 def main(effect_path, outputs_path):
@@ -58,6 +64,14 @@ def main(effect_path, outputs_path):
             print(f"photo {k}: references {chosen}, Likewise's {theirs}")
             failed = True
         checks.append((f"edit of a {ours.shape[2]}×{ours.shape[1]} image, {k} references", ours[None], io[f"photo.{k}.output"]))
+    if "train.loss" in io:
+        loss, norm = training_step(effect, io)
+        for name, ours, theirs, tolerance in (("training loss", loss, io["train.loss"].item(), LOSS_TOLERANCE),
+                                              ("training gradient's norm", norm, io["train.gradient_norm"].item(), GRADIENT_TOLERANCE)):
+            difference = abs(ours - theirs) / max(abs(theirs), 1e-12)
+            ok = difference <= tolerance
+            failed |= not ok
+            print(f"{name}: largest |difference| {difference:.3g} of Likewise's {theirs:.6g}{'' if ok else f' > {tolerance:.3g}'}")
     for name, ours, theirs in checks:
         ours = ours.permute(0, 2, 3, 1)
         if ours.shape != theirs.shape:
@@ -71,6 +85,20 @@ def main(effect_path, outputs_path):
         failed |= not ok
         print(f"{name}: largest |difference| {difference:.3g} (outputs up to {scale:.3g}){'' if ok else f' > {tolerance:.3g}'}")
     return 1 if failed else 0
+
+
+def training_step(effect, io):
+    """The bridge's training loss on Likewise's cases, augmentations and diffusion draws, and the
+    global norm of its gradient over the trained networks."""
+    cases = [(int(i), int(j)) for i, j in io["train.cases"].tolist()]
+    augmentations = [Augmentation(flip=row[0] > 0.5, scale=row[1], offset_x=row[2], offset_y=row[3], brightness=row[4],
+                                  contrast=row[5], gains=tuple(row[6:9])) for row in io["train.augmentations"].tolist()]
+    batch = Cases(effect, len(cases), seed=0).assembled(cases, augmentations, io["train.times"], io["train.noise"].permute(0, 3, 1, 2))
+    objective = Objective(effect)
+    loss = objective(batch)
+    loss.backward()
+    squares = sum(p.grad.double().square().sum().item() for p in objective.parameters() if p.grad is not None)
+    return loss.item(), squares ** 0.5
 
 
 if __name__ == "__main__":
