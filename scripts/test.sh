@@ -35,7 +35,7 @@ run swift 30m swift test --skip-build
 run cli-build 15m swift build --product likewise
 run cli 20m bash Tests/cli/run.sh .build/debug/likewise
 run kernel 40m env LIKEWISE_BIN="$PWD/.build/debug/likewise" .venv/bin/python -m pytest -q -rfEs Tests/kernel
-run bridge 10m .venv-torch/bin/python -m pytest -q -rfEs Tests/bridge
+run bridge 15m env LIKEWISE_BIN="$PWD/.build/debug/likewise" .venv-torch/bin/python -m pytest -q -rfEs Tests/bridge
 run sanitize 40m make --no-print-directory sanitize
 
 # Counts from each runner's own closing lines, and the skips with their reasons.

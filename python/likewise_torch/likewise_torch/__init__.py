@@ -9,8 +9,12 @@
 The editor's networks are built from the effect's own design and loaded with strict name, shape
 and digest checks, and equal Likewise's outputs within 1e-4; an edit — the working view, the
 references chosen, Mx carrying each, the head, the refiner's DDIM steps from Likewise's own noise
-stream, the fusion, the lift — is within 1/255 of Likewise's (make test checks both). Training
-in PyTorch is not here yet.
+stream, the fusion, the lift — is within 1/255 of Likewise's (make test checks both).
+
+    python -m likewise_torch.train effect.safetensors --data pairs/ --steps 2000 --out more.safetensors
+    torchrun --nproc_per_node=8 -m likewise_torch.train …   # the same, on 8 processes
+
+trains it further as Likewise trains it and writes an effect Likewise loads (see `train.py`).
 """
 from .edit import edit, nearest, networks_edit
 from .effect import Effect, EffectError, head_input_channels, load
