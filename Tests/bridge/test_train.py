@@ -5,6 +5,7 @@ name. That a training step's loss and gradient equal Likewise's on the same case
 Tests/ModelsTests/TorchBridgeTests.swift's."""
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 
@@ -205,3 +206,28 @@ def test_the_processes_share_every_epoch_each_case_once():
     assert [streams[0].case(k) for k in range(7)] != [streams[0].case(k) for k in range(7, 14)]  # epochs differ
     with pytest.raises(lt.EffectError, match="2 cases, fewer than the 3 processes"):
         Cases(type("Effect", (), dict(sources=torch.zeros(2, 3, 8, 8), targets=torch.zeros(2, 3, 8, 8), design=dict(pairing="one2one"))), 4, 7, 0, 3)
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_ctrl_c_keeps_the_last_finished_step(design, tmp_path, processes):
+    out = tmp_path / "stopped.safetensors"
+    launcher = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={processes}"] if processes > 1 else [sys.executable]
+    environment = {**os.environ, "PYTHONPATH": str(PACKAGE), "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(launcher + ["-m", "likewise_torch.train", str(design), "--out", str(out), "--steps", "5000"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment)
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if line.startswith("step "):
+            break
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=120)
+    said = "".join(seen) + output
+    # torchrun itself reports the signal with a traceback of its own; the processes stop cleanly.
+    assert process.returncode != 0 and "stopped after step" in said and "likewise_torch" not in said.split("stopped after step")[1], said
+    assert processes > 1 or "Traceback" not in said, said
+    _, metadata = contents(out)
+    step = int(metadata["step"])
+    assert 3 <= step < 5002, said
+    tensors, _ = contents(out)
+    assert len(tensors["trainer.losses"]) == step  # whole: the weights and curve of one finished step

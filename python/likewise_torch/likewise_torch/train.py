@@ -14,12 +14,14 @@ schedule to a twentieth of the peak, the gradient's global norm clipped to 1.
 
 Under torchrun each process draws the preset's batch of its own cases (see `cases.py`), and
 DistributedDataParallel averages the gradients: gloo on CPU, nccl on CUDA. Process 0 writes OUT
-every --save-every steps and at the end, atomically; `--resume` continues from OUT when it is
-there, drawing the cases and augmentations the uninterrupted run would have drawn.
+every --save-every steps, at the end and when Ctrl-C or SIGTERM stops the run (after the step
+under way), atomically; `--resume` continues from OUT when it is there, drawing the cases and
+augmentations the uninterrupted run would have drawn.
 """
 import argparse
 import math
 import os
+import signal
 import sys
 import time
 
@@ -168,7 +170,12 @@ def train(args, world, rank, device, say):
         f"{', with diffusion' if effect.denoiser is not None else ''}, steps {start} → {target}, "
         f"batch {preset['batch']} × {world} process{'es' if world > 1 else ''} on {device.type}")
     began, last_said = time.time(), 0.0
+    interrupted = Interrupt(world, device)
     for step in range(start, target):
+        if interrupted():
+            save()
+            say(f"stopped after step {step}; saved {args.out} (run again with --resume to go on)")
+            raise SystemExit(130)
         batch = {k: (v.to(device) if torch.is_tensor(v) else v) for k, v in cases.batch(step).items()}
         loss = model(batch)
         if not torch.isfinite(loss):
@@ -200,6 +207,27 @@ def train(args, world, rank, device, say):
         say(f"{source} already has {start} steps; nothing to train")
         save()
     say(f"saved {args.out}: {len(losses)} steps")
+
+
+class Interrupt:
+    """Whether Ctrl-C (SIGINT) or SIGTERM came: asked between steps, so that a run stops with the
+    weights of its last finished step, and under torchrun agreed by every process (a scalar
+    all-reduce a step), so that they all stop after the same one."""
+
+    def __init__(self, world, device):
+        self.world, self.device, self.requested = world, device, False
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signal_number, self.request)
+
+    def request(self, *_):
+        self.requested = True
+
+    def __call__(self):
+        if self.world == 1:
+            return self.requested
+        flag = torch.tensor([float(self.requested)], device=self.device)  # nccl reduces GPU tensors only
+        dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+        return flag.item() > 0
 
 
 def restore_moments(optimizer, networks, moments, step, path):
