@@ -5,6 +5,7 @@ name. That a training step's loss and gradient equal Likewise's on the same case
 Tests/ModelsTests/TorchBridgeTests.swift's."""
 import os
 import pathlib
+import shutil
 import signal
 import subprocess
 import sys
@@ -179,6 +180,16 @@ def test_bad_input_is_refused_by_name(design, tmp_path):
     assert "--size must be a multiple of 16" in refused(design, "--size", 50, "--out", tmp_path / "out.safetensors")
     assert "no such file" in refused(tmp_path / "missing.safetensors", "--out", tmp_path / "out.safetensors")
     assert not (tmp_path / "out.safetensors").exists()
+    # A resumed run goes on as it started: another size or other pairs are refused, not ignored.
+    started = tmp_path / "started.safetensors"
+    shutil.copy(design, started)
+    assert "trained with size 32, not 48" in refused(design, "--out", started, "--resume", "--size", 48, "--data", PHOTOS)
+    assert "trained on other pairs than" in refused(design, "--out", started, "--resume", "--data", PHOTOS)
+
+
+def test_the_out_folder_is_made_before_training(design, tmp_path):
+    out = tmp_path / "new" / "deeper" / "one.safetensors"
+    assert "saved" in train(design, "--out", out, "--steps", 1) and contents(out)[1]["step"] == "3"
 
 
 def test_an_augmentation_carries_mx_with_its_images():

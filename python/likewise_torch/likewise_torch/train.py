@@ -10,13 +10,17 @@ Training is Likewise's own (EditorObjective.swift, Trainer.swift): the n-to-n ca
 epochs, each case's images augmented alike, the edit region's balanced L1 + squared + frequency
 loss, the refiner's loss with diffusion, end to end the flow's too; AdamW (β 0.9/0.999, ε 1e-8,
 weight decay 1e-4, the flow end to end at a tenth of the rate) on the linear warm-up + cosine
-schedule to a twentieth of the peak, the gradient's global norm clipped to 1.
+schedule to a twentieth of the peak (its length the longer of the effect's — the preset's steps,
+or as far as it was trained — and this run's end: a short run ends with the rate still high, as in
+Likewise), the gradient's global norm clipped to 1.
 
 Under torchrun each process draws the preset's batch of its own cases (see `cases.py`), and
 DistributedDataParallel averages the gradients: gloo on CPU, nccl on CUDA. Process 0 writes OUT
 every --save-every steps, at the end and when Ctrl-C or SIGTERM stops the run (after the step
-under way), atomically; `--resume` continues from OUT when it is there, drawing the cases and
-augmentations the uninterrupted run would have drawn.
+under way), atomically; `--resume` continues from OUT when it is there, with the size, rate and
+pairs it started with, drawing the cases and augmentations the uninterrupted run would have drawn.
+torchrun adds a report of its own when a process fails or is interrupted (a traceback ending in
+SignalException after Ctrl-C): the line above it is this command's.
 """
 import argparse
 import math
@@ -100,6 +104,10 @@ def training_state(path):
 
 def prepared(args, say):
     """The effect to train from (OUT when resuming), with the pairs and working size asked for."""
+    folder = os.path.dirname(os.path.abspath(args.out))
+    os.makedirs(folder, exist_ok=True)  # as Likewise's save makes it: found missing at the first save, it would cost the steps before
+    if not os.access(folder, os.W_OK):
+        raise EffectError(f"{args.out}: its folder {folder} cannot be written")
     source = args.out if args.resume and os.path.exists(args.out) else args.effect
     if source != args.effect:
         say(f"resuming from {args.out}")
@@ -110,12 +118,20 @@ def prepared(args, say):
     design.setdefault("size", effect.sources.shape[-1])
     if args.size and args.size != design["size"] and not args.data:
         raise EffectError(f"{source}: its pairs are saved at {design['size']} px; --size {args.size} needs --data with the photographs")
-    if source == args.effect:  # a resumed run's OUT already holds the size and pairs asked for
+    if source == args.effect:
         design["size"] = args.size or design["size"]
         if args.learning_rate:
             design["learning_rate"] = args.learning_rate
         if args.data:
             effect.names, effect.sources, effect.targets = fitted_pairs(args.data, design)
+    else:  # a resumed run goes on as it started: OUT holds the size, rate and pairs it was asked for
+        asked = dict(size=args.size, learning_rate=args.learning_rate)
+        for knob, value in asked.items():
+            if value is not None and value != design.get(knob):
+                raise EffectError(f"{source}: it was trained with {knob.replace('_', ' ')} {design.get(knob)}, not {value}: "
+                                  "resume with the settings it started with, or train into another --out")
+        if args.data and fitted_pairs(args.data, design)[0] != effect.names:
+            raise EffectError(f"{source}: it was trained on other pairs than {args.data}'s: resume with the same --data, or train into another --out")
     if len(effect.names) < 2:
         raise EffectError(f"an effect needs at least 2 pairs, got {len(effect.names)}")
     return effect, source
@@ -126,7 +142,7 @@ def main(argv=None):
     world, rank = int(os.environ.get("WORLD_SIZE", 1)), int(os.environ.get("RANK", 0))
     device = torch.device(args.device if args.device != "cuda" else f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}")
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise SystemExit("--device cuda: no CUDA GPU is visible to PyTorch here")
+        raise SystemExit("error: --device cuda: no CUDA GPU is visible to PyTorch here")
     if world > 1:
         if device.type == "cuda":
             torch.cuda.set_device(device)
@@ -205,8 +221,8 @@ def train(args, world, rank, device, say):
                 f"{speed:.2f} steps/s  about {(target - done) / max(speed, 1e-9):.0f} s left")
     if start >= target:
         say(f"{source} already has {start} steps; nothing to train")
-        save()
-    say(f"saved {args.out}: {len(losses)} steps")
+        return
+    say(f"saved {args.out}: {len(losses)} step{'s' if len(losses) != 1 else ''}")
 
 
 class Interrupt:
