@@ -1,35 +1,66 @@
 """The Markdown table of docs/RESULTS.md from `likewise eval --json` files: per task, each row's
 whole-image / edit-region PSNR, and how n2n@N stands against the other rows where the edit is.
 With `eval --diffusion` the files hold n2n twice — its regression head and its diffusion samples —
-and the table gains the samples' column and the sharpness of both (1 is the truth's detail)."""
+and the table gains the samples' column and the sharpness of both (1 is the truth's detail).
+With `eval --seeds N` each cell is the mean over the seeds with the edit PSNR's standard
+deviation, and the last column the paired difference's 95 % interval, in bold when it leaves out 0."""
 import json
 import sys
 
 documents = [json.load(open(path)) for path in sys.argv[1:]]
 diffusion = any(row.get("diffusion") for d in documents for row in d["rows"])
+seeds = max((len(d["summary"]["seeds"]) for d in documents if d.get("summary")), default=1)
 head = "| task (cover) | identity | n2n@N | " + ("n2n@N diffusion | " if diffusion else "") + \
     "one2one@N | pix2pix@N | pix2pix@large | " + ("sharpness n2n / diffusion | " if diffusion else "") + \
     ("n2n diffusion − best other @N (edit) |" if diffusion else "n2n − best other @N (edit) |")
+print(f"over {seeds} seeds: whole-image PSNR / edit PSNR ± its standard deviation\n" if seeds > 1 else "", end="")
 print(head)
 print("|---" * (head.count("|") - 1) + "|")
+
+
+def key(method, diffusion, pairs, document_pairs):
+    name = method if method == "identity" or pairs == document_pairs else method + "@large"
+    return name + ("+diffusion" if diffusion else "")
+
+
 for d in documents:
-    rows = d["rows"]
-    def cell(row):
-        edit = row["edit_psnr"]
-        return f'{row["psnr"]:.2f} / {edit:.2f}' if edit is not None else f'{row["psnr"]:.2f} / —'
-    by = {}
-    for row in rows:
-        key = row["method"] if row["method"] == "identity" or row["pairs"] == d["pairs"] else row["method"] + "@large"
-        by[key + ("+diffusion" if row.get("diffusion") else "")] = row
-    n2n = by.get("n2n+diffusion", by["n2n"])["edit_psnr"]
-    others = [by[k]["edit_psnr"] for k in ("one2one", "pix2pix") if k in by]
+    summary = d.get("summary")
+    rows = [r for r in d["rows"] if r.get("size") is None and r.get("seed", d["rows"][0].get("seed")) == d["rows"][0].get("seed")]
+    by = {key(r["method"], r.get("diffusion"), r["pairs"], d["pairs"]): r for r in rows}
+    spread = {}
+    if summary:
+        spread = {key(r["method"], r["diffusion"], r["pairs"], d["pairs"]): r for r in summary["rows"] if r.get("size") is None}
+
+    def cell(name):
+        if name in spread:
+            r = spread[name]
+            edit = r["edit_psnr"]
+            return f'{r["psnr"]["mean"]:.2f} / ' + (f'{edit["mean"]:.2f} ± {edit["sd"]:.2f}' if edit else "—")
+        r = by[name]
+        return f'{r["psnr"]:.2f} / {r["edit_psnr"]:.2f}' if r["edit_psnr"] is not None else f'{r["psnr"]:.2f} / —'
+
+    def edit(name):
+        return spread[name]["edit_psnr"]["mean"] if name in spread else by[name]["edit_psnr"]
+
+    n2n = "n2n+diffusion" if "n2n+diffusion" in by else "n2n"
+    others = [k for k in ("one2one", "pix2pix") if k in by]
+    best = max(others, key=edit)
     cover = by["identity"]["edit_cover"] * 100
-    large = cell(by["pix2pix@large"]) + f' (@{by["pix2pix@large"]["pairs"]})' if "pix2pix@large" in by else "—"
-    cells = [f'`{d["task"]}` ({cover:.1f} %)', cell(by["identity"]), cell(by["n2n"])]
+    large = cell("pix2pix@large") + f' (@{by["pix2pix@large"]["pairs"]})' if "pix2pix@large" in by else "—"
+    cells = [f'`{d["task"]}` ({cover:.1f} %)', cell("identity"), cell("n2n")]
     if diffusion:
-        cells.append(cell(by["n2n+diffusion"]))
-    cells += [cell(by["one2one"]), cell(by["pix2pix"]), large]
+        cells.append(cell("n2n+diffusion"))
+    cells += [cell("one2one"), cell("pix2pix"), large]
     if diffusion:
         cells.append(f'{by["n2n"]["sharpness"]:.3f} / {by["n2n+diffusion"]["sharpness"]:.3f}')
-    cells.append(f'{n2n - max(others):+.2f} dB')
+    difference = f'{edit(n2n) - edit(best):+.2f} dB'
+    if summary:
+        label = lambda k: k.replace("+diffusion", "+diffusion@" + str(d["pairs"])) if "+diffusion" in k else f'{k}@{d["pairs"]}'
+        for x in summary["differences"]:
+            if {x["first"], x["second"]} == {label(n2n), label(best)}:
+                sign = 1 if x["first"] == label(n2n) else -1
+                low, high = sorted((sign * x["low"], sign * x["high"]))
+                interval = f'[{low:+.2f}, {high:+.2f}]'
+                difference += f" {'**' + interval + '**' if low > 0 or high < 0 else interval}"
+    cells.append(difference + f" ({best})")
     print("| " + " | ".join(cells) + " |")

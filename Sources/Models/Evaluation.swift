@@ -27,10 +27,13 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
     public var sharpness: Double?
     public var steps: Int
     public var trainSeconds: Double
+    /// The seed of the training pairs, the weights and the held-out draw, when `likewise eval`
+    /// ran over several (nil otherwise).
+    public var seed: UInt64?
 
     enum CodingKeys: String, CodingKey {
         case method, diffusion, pairs, psnr, ssim, editPSNR = "edit_psnr", editCover = "edit_cover", outsidePSNR = "outside_psnr",
-             sharpness, steps, trainSeconds = "train_seconds", size, lift
+             sharpness, steps, trainSeconds = "train_seconds", size, lift, seed
     }
 
     public init(method: String, diffusion: Bool = false, pairs: Int, psnr: Double, ssim: Double, editPSNR: Double?, editCover: Double,

@@ -35,6 +35,11 @@ struct Eval: ParsableCommand {
         beside "colour-fit": a global quadratic RGB polynomial least-squares fitted on the training \
         pairs, a photographer's preset; outside_psnr is the PSNR where the edit changes nothing.
         With --data, the held-out pairs are scored so too, each at its own size ("size": 0).
+        One run's numbers move by up to 1.5 dB: --seeds N repeats the whole evaluation for N \
+        seeds (each its own training pairs, weights and held-out draw), then prints every row as \
+        mean ± standard deviation and each difference between methods where the edit is, paired \
+        by seed, with its 95 % interval — "real" when the interval leaves out zero; --json adds \
+        them as "summary".
         Build with `swift build -c release` first.
         """
     )
@@ -53,6 +58,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Also train pix2pix on this many pairs (the baseline with far more data); 0 skips it.") var large = 1000
     @Option(help: "n2n's pairing: structural, implicit, or auto (chosen between them on held-out training pairs).") var pairing = "structural"
     @Option(help: "Seed of the training pairs and the weights.") var seed: UInt64 = 1
+    @Option(help: "Run the whole evaluation for this many seeds (--seed, --seed + 1, …: each its own training pairs, weights and held-out draw) and summarise every row as mean ± standard deviation, with the differences between methods where the edit is and their 95 % intervals.") var seeds = 1
     @Option(help: "Write the rows as JSON here.") var json: String?
     @Option(help: "Write a picture of held-out examples, as each method edits them, here.") var png: String?
     @Option(help: "n2n's flow estimator: \(FlowMethod.names.joined(separator: " or ")).") var flowEstimator = FlowMethod.learned.rawValue
@@ -78,6 +84,7 @@ struct Eval: ParsableCommand {
         if let budget { guard budget > 0, budget <= 86_400 else { throw ValidationError("--budget must be 0…86400 seconds, got \(budget)") } }
         guard (2...1000).contains(pairs) else { throw ValidationError("--pairs must be 2…1000, got \(pairs)") }
         guard (1...10_000).contains(heldout) else { throw ValidationError("--heldout must be 1…10000, got \(heldout)") }
+        guard (1...30).contains(seeds) else { throw ValidationError("--seeds must be 1…30, got \(seeds)") }
         guard large == 0 || (2...100_000).contains(large) else { throw ValidationError("--large must be 0 or 2…100000, got \(large)") }
         guard Editor.referenceCounts.contains(refs) else { throw ValidationError("--refs must be \(Editor.referenceCounts.lowerBound)…\(Editor.referenceCounts.upperBound), got \(refs)") }
         // n2n's design, checked where every design's rules live; eval adds only that n2n is n-to-n.
@@ -91,10 +98,41 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
+        let seedList = (0..<UInt64(seeds)).map { seed &+ $0 }
+        var runs: [Run] = []
+        for (k, seed) in seedList.enumerated() {
+            if seeds > 1 { print("\(k == 0 ? "" : "\n")seed \(seed) (\(k + 1) of \(seeds))") }
+            var run = try evaluate(seed: seed, drawsExamples: k == 0)
+            if seeds > 1 { for i in run.rows.indices { run.rows[i].seed = seed } }
+            runs.append(run)
+        }
+        let summary = try EvaluationSummary(seeds: seedList, runs: runs.map(\.rows))
+        if seeds > 1 { report(summary) }
+        if let json {
+            let first = runs[0]
+            let document = EvaluationDocument(task: first.name, pairs: pairs, heldout: first.heldout, preset: preset, size: first.side, view: view,
+                                              pairing: first.pairing, flowEstimator: flowEstimator, rows: runs.flatMap(\.rows),
+                                              summary: seeds > 1 ? summary : nil)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(document).write(to: URL(fileURLWithPath: json), options: .atomic)
+        }
+    }
+
+    /// One seed's evaluation: its task or folder name, rows, held-out count, working size and n2n's pairing.
+    struct Run {
+        let name: String
+        var rows: [EvaluationRow]
+        let heldout: Int, side: Int, pairing: String
+    }
+
+    /// The whole evaluation with `seed`'s training pairs, weights and held-out draw; it prints
+    /// each row as it comes, and writes --png when `drawsExamples`.
+    private func evaluate(seed: UInt64, drawsExamples: Bool) throws -> Run {
         let settings = try EditorPreset.named(preset)
         let budget = steps == nil ? self.budget ?? 240 : nil
         let side = size ?? settings.size
-        let (name, training, ownTest) = try data.map { try ownPairs(in: $0) } ?? builtInPairs(size: side)
+        let (name, training, ownTest) = try data.map { try ownPairs(in: $0, seed: seed) } ?? builtInPairs(size: side, seed: seed)
         // A folder's held-out pairs are scored at the working size, as the networks see them, and
         // at their own sizes through every lift.
         let view = try WorkingView(named: self.view)
@@ -183,19 +221,13 @@ struct Eval: ParsableCommand {
                 columns.append((name, try examples.map { try LatentCeiling.reconstruct($0, with: autoencoder, editor: editor) }))
             }
         }
-        if let json {
-            let document = EvaluationDocument(task: name, pairs: pairs, heldout: test.count, preset: preset, size: side, view: view.rawValue,
-                                              pairing: n2n.rawValue, flowEstimator: flowEstimator, rows: rows)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(document).write(to: URL(fileURLWithPath: json), options: .atomic)
-        }
-        if let png { try examplesFigure(examples, columns, task: name).write(to: png) }
+        if let png, drawsExamples { try examplesFigure(examples, columns, task: name).write(to: png) }
+        return Run(name: name, rows: rows, heldout: test.count, side: side, pairing: n2n.rawValue)
     }
 
     /// A built-in task's training pairs (--pairs, or --large if more) and held-out pairs from a
     /// seed far from any training seed.
-    private func builtInPairs(size: Int) throws -> (String, [Pair], [Pair]) {
+    private func builtInPairs(size: Int, seed: UInt64) throws -> (String, [Pair], [Pair]) {
         let name = task ?? "blue_eyes"
         let chosen = try SyntheticTask(named: name)
         return (name, try chosen.pairs(count: max(pairs, large), size: size, seed: seed),
@@ -203,7 +235,7 @@ struct Eval: ParsableCommand {
     }
 
     /// A folder's pairs, shuffled by --seed: the first --pairs train, up to --heldout of the rest are held out.
-    private func ownPairs(in folder: String) throws -> (String, [Pair], [Pair]) {
+    private func ownPairs(in folder: String, seed: UInt64) throws -> (String, [Pair], [Pair]) {
         var all = try Pair.load(from: folder)
         if let note = Pair.conversionNote(all) { print(note) }
         guard all.count > pairs else {
@@ -225,6 +257,23 @@ struct Eval: ParsableCommand {
             }
         }
         return try Figure.layout(rows, heading: "\(task): held-out examples, \(pairs) training pairs")
+    }
+
+    /// The rows over the seeds, then the differences where the edit is.
+    private func report(_ summary: EvaluationSummary) {
+        print("\nover \(summary.seeds.count) seeds (\(summary.seeds.map(String.init).joined(separator: ", "))): mean ± standard deviation")
+        for row in summary.rows {
+            print(row.label.padding(toLength: 28, withPad: " ", startingAt: 0)
+                  + "PSNR \(row.psnr.text)  SSIM " + String(format: "%.4f", row.ssim.mean)
+                  + "  edit PSNR \(row.editPSNR?.text ?? "—")  outside \(row.outsidePSNR?.text ?? "—")")
+        }
+        print("differences where the edit is, paired by seed, with their 95 % intervals (real: the interval leaves out 0)")
+        for d in summary.differences {
+            let interval = d.low.flatMap { low in d.high.map { String(format: "[%+.2f, %+.2f]", low, $0) } } ?? ""
+            print("\(d.first) − \(d.second)".padding(toLength: 40, withPad: " ", startingAt: 0)
+                  + String(format: "%+.2f", d.difference.mean) + (d.difference.sd.map { String(format: " ± %.2f", $0) } ?? "")
+                  + " dB  \(interval)  \(d.real ? "real" : "within the noise")")
+        }
     }
 
     private func report(_ row: EvaluationRow) {
@@ -249,9 +298,12 @@ struct EvaluationDocument: Codable {
     /// n2n's pairing and flow estimator.
     let pairing: String
     let flowEstimator: String
+    /// Every seed's rows (each with its `seed` under --seeds).
     let rows: [EvaluationRow]
+    /// Under --seeds, the rows over the seeds and the differences between methods.
+    let summary: EvaluationSummary?
 
     enum CodingKeys: String, CodingKey {
-        case task, pairs, heldout, preset, size, view, pairing, flowEstimator = "flow_estimator", rows
+        case task, pairs, heldout, preset, size, view, pairing, flowEstimator = "flow_estimator", rows, summary
     }
 }

@@ -113,6 +113,22 @@ for r in d[\"rows\"]:
 assert d[\"rows\"][0][\"edit_psnr\"] < d[\"rows\"][0][\"psnr\"]
 " "$work/eval.json"'
 check "eval draws the held-out examples: four rows of source, truth and five edits" '[[ $(png_size "$work/eval.png") == 824x637 ]]'
+# --seeds: the whole evaluation once a seed, each row with its seed, then the summary over them.
+"$bin" eval --task sleepy --preset tiny --pairs 3 --large 0 --steps 3 --heldout 3 --seed 5 --seeds 2 --json "$work/seeds.json" > "$work/seeds.out" 2> /dev/null
+status=$?
+check "eval --seeds 2 runs each seed and prints mean ± sd and the differences with intervals" '[[ $status -eq 0 ]] && grep -q "^seed 6 (2 of 2)" "$work/seeds.out" && grep -q "^over 2 seeds (5, 6): mean ± standard deviation" "$work/seeds.out" && grep -qE "^n2n@3 +PSNR [0-9.]+ ± [0-9.]+" "$work/seeds.out" && grep -qE "^n2n@3 − one2one@3 +[-+][0-9.]+ ± [0-9.]+ dB  \[[-+][0-9.]+, [-+][0-9.]+\]  (real|within the noise)" "$work/seeds.out"'
+check "eval --seeds --json has every seed's rows and the summary" 'python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [(r[\"method\"], r[\"seed\"]) for r in d[\"rows\"]] == [(m, s) for s in (5, 6) for m in (\"identity\", \"n2n\", \"one2one\", \"pix2pix\")], d[\"rows\"]
+s = d[\"summary\"]
+assert s[\"seeds\"] == [5, 6] and [r[\"label\"] for r in s[\"rows\"]] == [\"identity\", \"n2n@3\", \"one2one@3\", \"pix2pix@3\"]
+n2n = [r for r in d[\"rows\"] if r[\"method\"] == \"n2n\"]
+assert abs(s[\"rows\"][1][\"edit_psnr\"][\"mean\"] - (n2n[0][\"edit_psnr\"] + n2n[1][\"edit_psnr\"]) / 2) < 1e-9
+assert len(s[\"differences\"]) == 3 and all(x[\"low\"] <= x[\"difference\"][\"mean\"] <= x[\"high\"] for x in s[\"differences\"])
+" "$work/seeds.json"'
+"$bin" eval --task sleepy --seeds 0 > /dev/null 2> "$work/seeds-bad.err"
+check "eval --seeds 0 is refused" 'grep -q "seeds must be 1…30, got 0" "$work/seeds-bad.err"'
 # Trained a little on a task whose edit covers the face, both editors beat the identity where the
 # edit is on held-out pairs: a broken training would leave them at it. (Measured: identity 15.21,
 # n2n 22.72, one2one 21.66 dB after 30 steps at tiny; pix2pix, from scratch, 15.88.)

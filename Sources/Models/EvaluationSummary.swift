@@ -1,0 +1,97 @@
+import Engine
+import Foundation
+
+/// An evaluation repeated over seeds — each seed its own training pairs, weights and held-out
+/// draw — summarised: every row's mean and standard deviation, and the differences between the
+/// methods where the edit is, paired by seed, with a 95 % interval. One run's numbers move by up
+/// to 1.5 dB, so a difference is called real only when its interval leaves out zero.
+public struct EvaluationSummary: Codable, Sendable, Equatable {
+    /// The seeds the runs used, in order.
+    public let seeds: [UInt64]
+    public let rows: [Row]
+    /// Every pair of trained methods scored at the working size, where the edit is.
+    public let differences: [Difference]
+
+    /// A number over the seeds: its mean and sample standard deviation (nil for one seed).
+    public struct Spread: Codable, Sendable, Equatable {
+        public let mean: Double, sd: Double?
+
+        public init(_ values: [Double]) {
+            let n = Double(values.count), average = values.reduce(0, +) / n
+            mean = average
+            sd = values.count > 1 ? (values.reduce(0) { $0 + ($1 - average) * ($1 - average) } / (n - 1)).squareRoot() : nil
+        }
+
+        /// "28.71 ± 0.40" (or "28.71" for one seed).
+        public var text: String { String(format: "%.2f", mean) + (sd.map { String(format: " ± %.2f", $0) } ?? "") }
+    }
+
+    /// One row of the evaluation (a method, at a size and lift) over the seeds.
+    public struct Row: Codable, Sendable, Equatable {
+        /// What names the row in every run: "n2n@20", "n2n+diffusion@20", "one2one@20 @512 adaptive".
+        public let label: String
+        public let method: String, diffusion: Bool, pairs: Int
+        public let size: Int?, lift: String?
+        public let psnr: Spread, ssim: Spread
+        public let editPSNR: Spread?, outsidePSNR: Spread?
+
+        enum CodingKeys: String, CodingKey {
+            case label, method, diffusion, pairs, size, lift, psnr, ssim, editPSNR = "edit_psnr", outsidePSNR = "outside_psnr"
+        }
+    }
+
+    /// `first` − `second` where the edit is, paired by seed.
+    public struct Difference: Codable, Sendable, Equatable {
+        public let first: String, second: String
+        public let difference: Spread
+        /// The 95 % interval of the mean difference (Student's t over the seeds); nil for one seed.
+        public let low: Double?, high: Double?
+
+        /// Whether the interval leaves out zero: the difference is more than the seeds' noise.
+        public var real: Bool { guard let low, let high else { return false } ; return low > 0 || high < 0 }
+    }
+
+    /// The summary of `runs`, one list of rows a seed, each with the same rows in the same order.
+    public init(seeds: [UInt64], runs: [[EvaluationRow]]) throws {
+        guard !runs.isEmpty, runs.count == seeds.count else {
+            throw EngineError.invalidArgument(op: "evaluate", message: "one run of rows a seed: \(runs.count) runs for \(seeds.count) seeds")
+        }
+        let labels = runs[0].map(EvaluationSummary.label)
+        for (seed, run) in zip(seeds, runs) where run.map(EvaluationSummary.label) != labels {
+            throw EngineError.invalidArgument(op: "evaluate", message: "seed \(seed)'s rows (\(run.map(EvaluationSummary.label).joined(separator: ", "))) are not the first seed's")
+        }
+        self.seeds = seeds
+        let rows = labels.indices.map { k in
+            let column = runs.map { $0[k] }, first = column[0]
+            let edits = column.compactMap(\.editPSNR), outside = column.compactMap(\.outsidePSNR)
+            return Row(label: labels[k], method: first.method, diffusion: first.diffusion, pairs: first.pairs, size: first.size, lift: first.lift,
+                       psnr: Spread(column.map(\.psnr)), ssim: Spread(column.map(\.ssim)),
+                       editPSNR: edits.count == column.count ? Spread(edits) : nil, outsidePSNR: outside.count == column.count ? Spread(outside) : nil)
+        }
+        let compared = labels.indices.filter { runs[0][$0].size == nil && runs[0][$0].method != "identity" && rows[$0].editPSNR != nil }
+        self.rows = rows
+        differences = compared.flatMap { a in
+            compared.filter { $0 > a }.map { b in
+                let values = runs.map { ($0[a].editPSNR ?? 0) - ($0[b].editPSNR ?? 0) }
+                let spread = Spread(values)
+                let reach = spread.sd.map { EvaluationSummary.studentT95(degrees: values.count - 1) * $0 / Double(values.count).squareRoot() }
+                return Difference(first: labels[a], second: labels[b], difference: spread,
+                                  low: reach.map { spread.mean - $0 }, high: reach.map { spread.mean + $0 })
+            }
+        }
+    }
+
+    /// The name of a row in every run.
+    static func label(_ row: EvaluationRow) -> String {
+        row.method + (row.diffusion ? "+diffusion" : "") + (row.method == "identity" ? "" : "@\(row.pairs)")
+            + (row.size.map { $0 == 0 ? " @own" : " @\($0)" } ?? "") + (row.lift.map { " " + $0 } ?? "")
+    }
+
+    /// The two-sided 95 % quantile of Student's t with `degrees` degrees of freedom (1…30; the
+    /// normal's 1.96 beyond).
+    static func studentT95(degrees: Int) -> Double {
+        let table = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+                     2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+        return degrees >= 1 && degrees <= table.count ? table[degrees - 1] : 1.96
+    }
+}
