@@ -62,6 +62,10 @@ struct Eval: ParsableCommand {
     @Option(help: "Write the rows as JSON here.") var json: String?
     @Option(help: "Write a picture of held-out examples, as each method edits them, here.") var png: String?
     @Option(help: "n2n's flow estimator: \(FlowMethod.names.joined(separator: " or ")).") var flowEstimator = FlowMethod.learned.rawValue
+    @Flag(help: "Also train the baselines to their best: one2one on --pairs and pix2pix on --large, each until its edit PSNR on --validation pairs (drawn apart from training and the held-out set) has not improved for \(Eval.patience) checks --converge-every steps apart, up to --converge-cap steps, with the weights of its best check (rows one2one-converged, pix2pix-converged).") var converge = false
+    @Option(help: "With --converge, the most steps a baseline trains.") var convergeCap = 6000
+    @Option(help: "With --converge, the steps between two checks on the validation pairs.") var convergeEvery = 100
+    @Option(help: "With --converge, how many validation pairs.") var validation = 50
     @Flag(help: "Train n2n with the diffusion refiner; score its head alone and its samples.") var diffusion = false
     @Option(help: "DDIM steps of n2n's samples with --diffusion (1…\(Sampling.maximumSteps)).") var sampleSteps = Sampling.standard.steps
     @Option(help: "DDIM's eta for n2n's samples with --diffusion (0: deterministic).") var eta = 0.0
@@ -85,6 +89,12 @@ struct Eval: ParsableCommand {
         guard (2...1000).contains(pairs) else { throw ValidationError("--pairs must be 2…1000, got \(pairs)") }
         guard (1...10_000).contains(heldout) else { throw ValidationError("--heldout must be 1…10000, got \(heldout)") }
         guard (1...30).contains(seeds) else { throw ValidationError("--seeds must be 1…30, got \(seeds)") }
+        if converge {
+            guard data == nil else { throw ValidationError("--converge draws validation pairs from a built-in task: give --task, not --data") }
+            guard (1...100_000).contains(convergeEvery) else { throw ValidationError("--converge-every must be 1…100000, got \(convergeEvery)") }
+            guard (convergeEvery...1_000_000).contains(convergeCap) else { throw ValidationError("--converge-cap must be --converge-every (\(convergeEvery))…1000000, got \(convergeCap)") }
+            guard (1...10_000).contains(validation) else { throw ValidationError("--validation must be 1…10000, got \(validation)") }
+        }
         guard large == 0 || (2...100_000).contains(large) else { throw ValidationError("--large must be 0 or 2…100000, got \(large)") }
         guard Editor.referenceCounts.contains(refs) else { throw ValidationError("--refs must be \(Editor.referenceCounts.lowerBound)…\(Editor.referenceCounts.upperBound), got \(refs)") }
         // n2n's design, checked where every design's rules live; eval adds only that n2n is n-to-n.
@@ -118,6 +128,9 @@ struct Eval: ParsableCommand {
             try encoder.encode(document).write(to: URL(fileURLWithPath: json), options: .atomic)
         }
     }
+
+    /// With --converge: how many checks without improvement end training.
+    static let patience = 3
 
     /// One seed's evaluation: its task or folder name, rows, held-out count, working size and n2n's pairing.
     struct Run {
@@ -181,6 +194,11 @@ struct Eval: ParsableCommand {
         if conditionAblations { runs += try EditorAblation.allCases.map { ("n2n-\($0.rawValue)", try n2nDesign(ablation: $0), pairs) } }
         runs += [("one2one", try direct(.one2one), pairs), ("pix2pix", try direct(.pix2pix), pairs)]
         if large > 0 { runs.append(("pix2pix", try direct(.pix2pix), large)) }
+        if converge {
+            runs.append(("one2one-converged", try direct(.one2one), pairs))
+            if large > 0 { runs.append(("pix2pix-converged", try direct(.pix2pix), large)) }
+        }
+        let validationPairs = converge ? try SyntheticTask(named: name).pairs(count: validation, size: side, seed: seed &+ 2_000_003) : []
         for (method, design, count) in runs {
             let started = Date()
             let editor = try Editor(pairs: Array(training.prefix(count)), design: design)
@@ -189,11 +207,19 @@ struct Eval: ParsableCommand {
                     FileHandle.standardError.write(Data(String(format: "%@@%d step %d/%d loss %.4f (%.1f steps/s)\n", method, count, p.step, p.totalSteps, p.loss, p.stepsPerSecond).utf8))
                 }
             }
-            if let budget { try editor.train(forSeconds: budget - Date().timeIntervalSince(started), progress: progress) }
+            var keptStep: Int?  // a converged baseline keeps the weights of its best check
+            if method.hasSuffix("-converged") {
+                let result = try editor.trainUntilConverged(validation: validationPairs, every: convergeEvery, patience: Eval.patience,
+                                                            cap: convergeCap, progress: progress)
+                print("\(method)@\(count): best on validation at step \(result.bestStep) (\(String(format: "%.2f", result.bestEditPSNR)) dB where the edit is), stopped at \(result.stoppedAt)"
+                      + (result.stoppedAt >= convergeCap && result.bestStep + Eval.patience * convergeEvery > convergeCap ? " — the cap, before \(Eval.patience) checks without improvement" : ""))
+                keptStep = result.bestStep
+            } else if let budget { try editor.train(forSeconds: budget - Date().timeIntervalSince(started), progress: progress) }
             else { try editor.train(until: steps ?? settings.steps, progress: progress) }
             let seconds = Date().timeIntervalSince(started)
+            let trainedSteps = keptStep ?? editor.trainer.step
             for sampling in design.diffusion ? [.headOnly, try editor.sampling(steps: sampleSteps, eta: eta)] : [Sampling.headOnly] {
-                rows.append(try EvaluationRow.score(method: method, diffusion: sampling.steps > 0, pairs: count, steps: editor.trainer.step,
+                rows.append(try EvaluationRow.score(method: method, diffusion: sampling.steps > 0, pairs: count, steps: trainedSteps,
                                                     trainSeconds: seconds, on: test) {
                     try editor.edit($0, references: refs, sampling: sampling).image
                 })
@@ -202,7 +228,7 @@ struct Eval: ParsableCommand {
                                 try examples.map { try editor.edit($0.source, references: refs, sampling: sampling).image }))
             }
             for lift in Lift.allCases {
-                try scoreLarge(method, pairs: count, steps: editor.trainer.step, seconds: seconds, lift: lift) {
+                try scoreLarge(method, pairs: count, steps: trainedSteps, seconds: seconds, lift: lift) {
                     try editor.edit($0, references: refs, sampling: .headOnly, lift: lift).image
                 }
             }

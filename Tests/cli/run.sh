@@ -127,6 +127,17 @@ n2n = [r for r in d[\"rows\"] if r[\"method\"] == \"n2n\"]
 assert abs(s[\"rows\"][1][\"edit_psnr\"][\"mean\"] - (n2n[0][\"edit_psnr\"] + n2n[1][\"edit_psnr\"]) / 2) < 1e-9
 assert len(s[\"differences\"]) == 3 and all(x[\"low\"] <= x[\"difference\"][\"mean\"] <= x[\"high\"] for x in s[\"differences\"])
 " "$work/seeds.json"'
+# --converge: the baselines also trained until validation stops improving, with their best weights.
+"$bin" eval --task old --preset tiny --pairs 3 --large 4 --steps 2 --heldout 2 --converge --converge-every 4 --converge-cap 24 --validation 3 --json "$work/converge.json" > "$work/converge.out" 2> /dev/null
+status=$?
+check "eval --converge adds one2one and pix2pix trained to their best on validation pairs" '[[ $status -eq 0 ]] && grep -qE "^one2one-converged@3: best on validation at step [0-9]+ \([0-9.]+ dB where the edit is\), stopped at [0-9]+" "$work/converge.out" && python3 -c "
+import json, sys
+rows = json.load(open(sys.argv[1]))[\"rows\"]
+assert [(r[\"method\"], r[\"pairs\"]) for r in rows][-2:] == [(\"one2one-converged\", 3), (\"pix2pix-converged\", 4)], rows
+assert all(4 <= r[\"steps\"] <= 24 and r[\"steps\"] % 4 == 0 for r in rows[-2:]), rows
+" "$work/converge.json"'
+"$bin" eval --data "$work" --converge > /dev/null 2> "$work/converge-bad.err"
+check "eval --converge with --data is refused" 'grep -q "converge draws validation pairs from a built-in task" "$work/converge-bad.err"'
 "$bin" eval --task sleepy --seeds 0 > /dev/null 2> "$work/seeds-bad.err"
 check "eval --seeds 0 is refused" 'grep -q "seeds must be 1…30, got 0" "$work/seeds-bad.err"'
 # Trained a little on a task whose edit covers the face, both editors beat the identity where the
