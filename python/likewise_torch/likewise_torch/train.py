@@ -194,9 +194,13 @@ def train(args, world, rank, device, say):
             raise SystemExit(130)
         batch = {k: (v.to(device) if torch.is_tensor(v) else v) for k, v in cases.batch(step).items()}
         loss = model(batch)
-        if not torch.isfinite(loss):
+        value = loss.detach().clone()
+        if world > 1:  # the mean over the processes: one's non-finite loss stops them all, before any waits on another
+            dist.all_reduce(value)
+            value /= world
+        if not torch.isfinite(value):
             save()
-            raise EffectError(f"step {step + 1}: the loss is {loss.item()}; training stopped and kept the weights of step {step} (try a lower learning rate)")
+            raise EffectError(f"step {step + 1}: the loss is {value.item()}; training stopped and kept the weights of step {step} (try a lower learning rate)")
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         norm = torch.nn.utils.clip_grad_norm_(parameters, CLIP_NORM)
@@ -206,10 +210,6 @@ def train(args, world, rank, device, say):
         for group in optimizer.param_groups:
             group["lr"] = rate(step, peak, warmup, total) * group["scale"]
         optimizer.step()
-        value = loss.detach()
-        if world > 1:
-            dist.all_reduce(value)
-            value /= world
         losses.append(value.item())
         done = step + 1
         if done % args.save_every == 0 or done == target:
