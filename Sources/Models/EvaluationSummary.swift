@@ -11,6 +11,8 @@ public struct EvaluationSummary: Codable, Sendable, Equatable {
     public let rows: [Row]
     /// Every pair of trained methods scored at the working size, where the edit is.
     public let differences: [Difference]
+    /// Each `auto` row's regret over the seeds (none without one).
+    public let regrets: [Regret]
 
     /// A number over the seeds: its mean and sample standard deviation (nil for one seed).
     public struct Spread: Codable, Sendable, Equatable {
@@ -51,6 +53,18 @@ public struct EvaluationSummary: Codable, Sendable, Equatable {
         public var real: Bool { guard let low, let high else { return false } ; return low > 0 || high < 0 }
     }
 
+    /// What an `auto` row (a choice among `PairingChoice.candidates`, scored as the candidate it
+    /// chose) loses against the best candidate trained alike, where the edit is: the best
+    /// candidate's edit PSNR minus the row's, per seed — 0 when it chose the best.
+    public struct Regret: Codable, Sendable, Equatable {
+        public let label: String
+        public let regret: Spread
+        /// The largest over the seeds, and how many seeds chose the best.
+        public let worst: Double, choseBest: Int
+
+        enum CodingKeys: String, CodingKey { case label, regret, worst, choseBest = "chose_best" }
+    }
+
     /// The summary of `runs`, one list of rows a seed, each with the same rows in the same order.
     public init(seeds: [UInt64], runs: [[EvaluationRow]]) throws {
         guard !runs.isEmpty, runs.count == seeds.count else {
@@ -70,6 +84,11 @@ public struct EvaluationSummary: Codable, Sendable, Equatable {
         }
         let compared = labels.indices.filter { runs[0][$0].size == nil && runs[0][$0].method != "identity" && rows[$0].editPSNR != nil }
         self.rows = rows
+        let candidates = labels.indices.filter { k in runs[0][k].size == nil && PairingChoice.candidates.contains { $0.rawValue == runs[0][k].method } }
+        regrets = candidates.isEmpty ? [] : labels.indices.filter { runs[0][$0].size == nil && runs[0][$0].method.hasPrefix("auto") }.map { k in
+            let values = runs.map { run in max(0, (candidates.map { run[$0].editPSNR ?? run[$0].psnr }.max() ?? 0) - (run[k].editPSNR ?? run[k].psnr)) }
+            return Regret(label: labels[k], regret: Spread(values), worst: values.max() ?? 0, choseBest: values.filter { $0 == 0 }.count)
+        }
         differences = compared.flatMap { a in
             compared.filter { $0 > a }.map { b in
                 let values = runs.map { ($0[a].editPSNR ?? 0) - ($0[b].editPSNR ?? 0) }

@@ -66,6 +66,7 @@ struct Eval: ParsableCommand {
     @Option(help: "With --converge, the most steps a baseline trains.") var convergeCap = 6000
     @Option(help: "With --converge, the steps between two checks on the validation pairs.") var convergeEvery = 100
     @Option(help: "With --converge, how many validation pairs.") var validation = 50
+    @Flag(help: "Measure auto's regret: train each of auto's candidates (\(PairingChoice.candidates.map(\.rawValue).joined(separator: ", "))) in place of n2n and pix2pix@--pairs, then make auto's choice on the training pairs as `likewise train` would (row auto: two folds, two rounds of halving), with one split and two rounds (row auto-halving) and with one split and one round (row auto-single), each scored as the candidate it chose; the regret is its edit PSNR minus the best candidate's.") var regret = false
     @Flag(help: "Train n2n with the diffusion refiner; score its head alone and its samples.") var diffusion = false
     @Option(help: "DDIM steps of n2n's samples with --diffusion (1…\(Sampling.maximumSteps)).") var sampleSteps = Sampling.standard.steps
     @Option(help: "DDIM's eta for n2n's samples with --diffusion (0: deterministic).") var eta = 0.0
@@ -94,6 +95,12 @@ struct Eval: ParsableCommand {
             guard (1...100_000).contains(convergeEvery) else { throw ValidationError("--converge-every must be 1…100000, got \(convergeEvery)") }
             guard (convergeEvery...1_000_000).contains(convergeCap) else { throw ValidationError("--converge-cap must be --converge-every (\(convergeEvery))…1000000, got \(convergeCap)") }
             guard (1...10_000).contains(validation) else { throw ValidationError("--validation must be 1…10000, got \(validation)") }
+        }
+        if regret {
+            let others = [("--diffusion", diffusion), ("--end-to-end", endToEnd), ("--transform-channels", transformChannels),
+                          ("--condition-ablations", conditionAblations), ("--vae", vae)].filter(\.1).map(\.0)
+            guard others.isEmpty else { throw ValidationError("--regret trains auto's candidates as auto does, plain: not with \(others.joined(separator: ", "))") }
+            guard pairs >= 3 else { throw ValidationError("--regret needs --pairs 3 at least (auto holds some out), got \(pairs)") }
         }
         guard large == 0 || (2...100_000).contains(large) else { throw ValidationError("--large must be 0 or 2…100000, got \(large)") }
         guard Editor.referenceCounts.contains(refs) else { throw ValidationError("--refs must be \(Editor.referenceCounts.lowerBound)…\(Editor.referenceCounts.upperBound), got \(refs)") }
@@ -175,7 +182,7 @@ struct Eval: ParsableCommand {
         let examples = Array(test.prefix(4))
         var columns: [(String, [Image])] = [("source", examples.map(\.source)), ("truth", examples.map(\.target))]
         let flow = try FlowMethod(named: flowEstimator)
-        let n2n = try PairingRequest(named: pairing).fixed ?? {
+        let n2n = try regret ? .structural : PairingRequest(named: pairing).fixed ?? {
             let choice = try PairingChoice.choose(among: [.structural, .implicit], for: Array(training.prefix(pairs)),
                                                   design: EditorDesign(preset: settings, size: side, view: view, seed: seed, flow: flow), flowEstimator: try flow.estimator())
             print("n2n pairing \(choice.reason)")
@@ -188,11 +195,12 @@ struct Eval: ParsableCommand {
                              ablation: ablation, transformChannels: transformChannels)
         }
         let direct = { (pairing: PairingRequest) in try EditorDesign(preset: settings, size: side, view: view, pairing: pairing, seed: seed, flow: flow) }
-        var runs: [(method: String, design: EditorDesign, count: Int)] = [("n2n", try n2nDesign(), pairs)]
+        var runs: [(method: String, design: EditorDesign, count: Int)] = regret
+            ? try PairingChoice.candidates.map { ($0.rawValue, try direct(.fixed($0)), pairs) } : [("n2n", try n2nDesign(), pairs)]
         if endToEnd { runs.append(("n2n-e2e", try n2nDesign(endToEnd: true), pairs)) }
         if transformChannels { runs.append(("n2n-fc", try n2nDesign(transformChannels: true), pairs)) }
         if conditionAblations { runs += try EditorAblation.allCases.map { ("n2n-\($0.rawValue)", try n2nDesign(ablation: $0), pairs) } }
-        runs += [("one2one", try direct(.one2one), pairs), ("pix2pix", try direct(.pix2pix), pairs)]
+        if !regret { runs += [("one2one", try direct(.one2one), pairs), ("pix2pix", try direct(.pix2pix), pairs)] }
         if large > 0 { runs.append(("pix2pix", try direct(.pix2pix), large)) }
         if converge {
             runs.append(("one2one-converged", try direct(.one2one), pairs))
@@ -247,8 +255,36 @@ struct Eval: ParsableCommand {
                 columns.append((name, try examples.map { try LatentCeiling.reconstruct($0, with: autoencoder, editor: editor) }))
             }
         }
+        if regret {
+            for (method, plan) in [("auto", PairingChoice.Plan.standard), ("auto-halving", .halving), ("auto-single", .single)] {
+                rows.append(try scoreChoice(method, plan: plan, training: Array(training.prefix(pairs)), rows: rows,
+                                            design: EditorDesign(preset: settings, size: side, view: view, pairing: .auto, seed: seed, flow: flow)))
+                report(rows[rows.count - 1])
+            }
+        }
         if let png, drawsExamples { try examplesFigure(examples, columns, task: name).write(to: png) }
         return Run(name: name, rows: rows, heldout: test.count, side: side, pairing: n2n.rawValue)
+    }
+
+    /// Auto's choice by `plan` on `training`, as the row of the candidate it chose (trained by
+    /// itself, among `rows`) with the choice's seconds added; it prints the choice, its cost
+    /// and its regret.
+    private func scoreChoice(_ method: String, plan: PairingChoice.Plan, training: [Pair], rows: [EvaluationRow], design: EditorDesign) throws -> EvaluationRow {
+        let started = Date()
+        let choice = try PairingChoice.choose(for: training, design: design, plan: plan, trainingSteps: steps ?? design.preset.steps,
+                                              flowEstimator: try design.flow.estimator(),
+                                              say: { FileHandle.standardError.write(Data("\(method): \($0.dropFirst("auto: ".count))\n".utf8)) })
+        let seconds = Date().timeIntervalSince(started)
+        let candidates = rows.filter { row in row.size == nil && PairingChoice.candidates.contains { $0.rawValue == row.method } }
+        guard var row = candidates.first(where: { $0.method == choice.pairing.rawValue }),
+              let best = candidates.max(by: { ($0.editPSNR ?? $0.psnr) < ($1.editPSNR ?? $1.psnr) }) else {
+            throw ValidationError("auto chose \(choice.pairing.rawValue), which this evaluation did not train")
+        }
+        print("\(method) pairing \(choice.reason); the choice took \(String(format: "%.0f s, %.0f %%", seconds, 100 * seconds / max(row.trainSeconds, 1e-9))) of its training; "
+              + String(format: "regret %.2f dB where the edit is (best: %@)", (best.editPSNR ?? best.psnr) - (row.editPSNR ?? row.psnr), best.method))
+        row.method = method
+        row.trainSeconds += seconds
+        return row
     }
 
     /// A built-in task's training pairs (--pairs, or --large if more) and held-out pairs from a
@@ -299,6 +335,12 @@ struct Eval: ParsableCommand {
             print("\(d.first) − \(d.second)".padding(toLength: 40, withPad: " ", startingAt: 0)
                   + String(format: "%+.2f", d.difference.mean) + (d.difference.sd.map { String(format: " ± %.2f", $0) } ?? "")
                   + " dB  \(interval)  \(d.real ? "real" : "within the noise")")
+        }
+        if summary.regrets.isEmpty { return }
+        print("regret where the edit is: the best candidate's edit PSNR minus the choice's")
+        for r in summary.regrets {
+            print(r.label.padding(toLength: 28, withPad: " ", startingAt: 0)
+                  + "\(r.regret.text) dB, worst \(String(format: "%.2f", r.worst)) dB; chose the best on \(r.choseBest) of \(summary.seeds.count) seeds")
         }
     }
 

@@ -182,14 +182,39 @@ struct EditorCostTests {
 
 @Suite(.hangLimit)
 struct PairingChoiceTests {
-    @Test func autoTriesEachCandidateOnHeldOutPairsAndSaysWhy() throws {
+    @Test func autoHalvesTheCandidatesOverFoldsAndSaysWhy() throws {
         let pairs = try SyntheticTask(.blueEyes).pairs(count: 5, size: 32, seed: 20)
-        let choice = try PairingChoice.choose(for: pairs, design: EditorDesign(preset: .tiny, seed: 2, flow: .hornSchunck), steps: 3, flowEstimator: EditorTests.quickFlow)
-        #expect(choice.scores.map(\.pairing) == PairingChoice.candidates && choice.heldOut == 1 && choice.steps == 3)
-        let best = try #require(choice.scores.map(\.psnr).max())
-        #expect(choice.scores.first { $0.pairing == choice.pairing }?.psnr == best)
-        #expect(choice.reason.hasPrefix("\(choice.pairing.rawValue): ") && choice.reason.contains("on 1 held-out pairs after 3 steps each"))
+        var plan = ""
+        let choice = try PairingChoice.choose(for: pairs, design: EditorDesign(preset: .tiny, seed: 2, flow: .hornSchunck), steps: 3,
+                                              flowEstimator: EditorTests.quickFlow, say: { plan = $0 })
+        // Two folds of one held-out pair; round 1 all three for 3 steps, round 2 the better two to 9.
+        #expect(choice.scores.map(\.pairing) == PairingChoice.candidates && choice.heldOut == 1 && choice.folds == 2 && choice.steps == 9)
+        #expect(choice.scores.map(\.steps).sorted() == [3, 9, 9])
+        let finalists = choice.scores.filter { $0.steps == 9 }
+        #expect(choice.scores.first { $0.pairing == choice.pairing }?.psnr == finalists.map(\.psnr).max())
+        #expect(choice.reason.hasPrefix("\(choice.pairing.rawValue): ") && choice.reason.contains("on 2 folds of 1 held-out pairs after 9 steps")
+                && choice.reason.contains("after 3, then stopped"), "\(choice.reason)")
+        #expect(plan.contains("scored on 1 held out in each of 2 folds, the better half going on each round to 3× the steps (3, 9)"), "\(plan)")
+        // One split and one round: every candidate the same steps; the best of them chosen.
+        let single = try PairingChoice.choose(for: pairs, design: EditorDesign(preset: .tiny, seed: 2, flow: .hornSchunck), plan: .single, steps: 3,
+                                              flowEstimator: EditorTests.quickFlow)
+        #expect(single.folds == 1 && single.scores.map(\.steps) == [3, 3, 3] && single.reason.contains("on 1 held-out pairs after 3 steps"))
+        #expect(single.scores.first { $0.pairing == single.pairing }?.psnr == single.scores.map(\.psnr).max())
         let few = try PairingChoice.choose(for: Array(pairs.prefix(2)), design: EditorDesign(preset: .tiny, flow: .hornSchunck), flowEstimator: EditorTests.quickFlow)
         #expect(few.pairing == .structural && few.scores.isEmpty && few.reason.contains("untried"))
     }
+
+    @Test func theChoiceCostsItsShareOfTheRunItChoosesFor() throws {
+        // Standard over 3 candidates and 2 folds: 3·1 + 2·(3 − 1) = 7 first-round steps a fold.
+        #expect(PairingChoice.Plan.standard.cost(candidates: 3, folds: 2) == 14 && PairingChoice.Plan.single.cost(candidates: 3, folds: 1) == 3)
+        #expect(PairingChoice.Plan(folds: 1, rounds: 5).rounds(candidates: 4, first: 2).map(\.alive) == [4, 2])
+        #expect(PairingChoice.Plan(folds: 1, rounds: 3, growth: 2).rounds(candidates: 2, first: 2).map(\.steps) == [2])
+        // By default the whole choice is 30 % of the run: 0.3 · 200 / 3 = 20 steps a candidate.
+        let pairs = try SyntheticTask(.old).pairs(count: 3, size: 32, seed: 4)
+        var plan = ""
+        _ = try PairingChoice.choose(among: [.structural, .one2one, .implicit], for: pairs, design: EditorDesign(preset: .tiny, flow: .hornSchunck),
+                                     plan: .single, trainingSteps: 200, flowEstimator: EditorTests.quickFlow, say: { plan = $0 })
+        #expect(plan.hasPrefix("auto: trying structural, one2one, implicit for 20 steps each on 2 pairs, scored on 1 held out"), "\(plan)")
+    }
+
 }

@@ -44,6 +44,21 @@ struct EvaluationSummaryTests {
         #expect(summary.rows.last?.label == "n2n@20 @512 adaptive")
     }
 
+    @Test func autosRegretIsWhatItLosesAgainstTheBestCandidateEachSeed() throws {
+        // structural, implicit, one2one, then auto and auto-single scored as what they chose.
+        let seeds = [(28.0, 29.0, 30.0, 30.0, 28.0), (30.0, 29.0, 28.0, 30.0, 29.0), (29.0, 29.5, 29.2, 29.2, 29.5)]
+        let runs = seeds.map { s, i, o, auto, single in
+            [Self.row("identity", edit: 20), Self.row("structural", edit: s), Self.row("implicit", edit: i), Self.row("one2one", edit: o),
+             Self.row("auto", edit: auto), Self.row("auto-single", edit: single), Self.row("one2one", edit: 40, size: 512, lift: "adaptive")]
+        }
+        let summary = try EvaluationSummary(seeds: [1, 2, 3], runs: runs)
+        #expect(summary.regrets.map(\.label) == ["auto@20", "auto-single@20"])
+        let (auto, single) = (summary.regrets[0], summary.regrets[1])
+        #expect(abs(auto.regret.mean - 0.1) < 1e-9 && abs(auto.worst - 0.3) < 1e-9 && auto.choseBest == 2)
+        #expect(abs(single.regret.mean - 1) < 1e-9 && single.worst == 2 && single.choseBest == 1)
+        #expect(try EvaluationSummary(seeds: [1], runs: [[Self.row("n2n", edit: 28), Self.row("one2one", edit: 29)]]).regrets.isEmpty)
+    }
+
     @Test func oneSeedHasNoSpreadAndRunsThatDisagreeAreRefused() throws {
         let one = try EvaluationSummary(seeds: [7], runs: [[Self.row("n2n", edit: 28), Self.row("one2one", edit: 29)]])
         #expect(one.rows[0].editPSNR?.sd == nil && one.differences.count == 1 && !one.differences[0].real && one.differences[0].low == nil)

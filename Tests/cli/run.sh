@@ -136,6 +136,23 @@ rows = json.load(open(sys.argv[1]))[\"rows\"]
 assert [(r[\"method\"], r[\"pairs\"]) for r in rows][-2:] == [(\"one2one-converged\", 3), (\"pix2pix-converged\", 4)], rows
 assert all(4 <= r[\"steps\"] <= 24 and r[\"steps\"] % 4 == 0 for r in rows[-2:]), rows
 " "$work/converge.json"'
+# --regret: auto's candidates trained in full, then auto's choices scored as what they chose.
+"$bin" eval --task old --preset tiny --pairs 5 --large 0 --steps 10 --heldout 3 --seeds 2 --flow-estimator horn-schunck --regret --json "$work/regret.json" > "$work/regret.out" 2> /dev/null
+status=$?
+check "eval --regret trains the candidates, makes both choices and summarises the regret" '[[ $status -eq 0 ]] && grep -qE "^auto pairing (structural|implicit|one2one): .* on 2 folds of 1 held-out pairs after 15 steps .*; the choice took [0-9]+ s, [0-9]+ % of its training; regret [0-9.]+ dB where the edit is \(best: (structural|implicit|one2one)\)$" "$work/regret.out" && grep -qE "^auto-single pairing .* on 1 held-out pairs after 5 steps" "$work/regret.out" && grep -qE "^auto@5 +[0-9.]+ ± [0-9.]+ dB, worst [0-9.]+ dB; chose the best on [0-2] of 2 seeds$" "$work/regret.out" && python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+methods = [r[\"method\"] for r in d[\"rows\"] if r[\"seed\"] == 1]
+assert methods == [\"identity\", \"structural\", \"implicit\", \"one2one\", \"auto\", \"auto-halving\", \"auto-single\"], methods
+rows = {r[\"method\"]: r for r in d[\"rows\"] if r[\"seed\"] == 2}
+chosen = [m for m in (\"structural\", \"implicit\", \"one2one\") if rows[m][\"edit_psnr\"] == rows[\"auto\"][\"edit_psnr\"]]
+assert chosen and rows[\"auto\"][\"train_seconds\"] > rows[chosen[0]][\"train_seconds\"], rows
+best = max(rows[m][\"edit_psnr\"] for m in (\"structural\", \"implicit\", \"one2one\"))
+regret = {r[\"label\"]: r for r in d[\"summary\"][\"regrets\"]}
+assert set(regret) == {\"auto@5\", \"auto-halving@5\", \"auto-single@5\"} and regret[\"auto@5\"][\"worst\"] >= best - rows[\"auto\"][\"edit_psnr\"] - 1e-9, regret
+" "$work/regret.json"'
+"$bin" eval --task old --regret --diffusion > /dev/null 2> "$work/regret-bad.err"
+check "eval --regret with --diffusion is refused" 'grep -q "regret trains auto.s candidates as auto does, plain: not with --diffusion" "$work/regret-bad.err"'
 "$bin" eval --data "$work" --converge > /dev/null 2> "$work/converge-bad.err"
 check "eval --converge with --data is refused" 'grep -q "converge draws validation pairs from a built-in task" "$work/converge-bad.err"'
 "$bin" eval --task sleepy --seeds 0 > /dev/null 2> "$work/seeds-bad.err"
@@ -200,10 +217,11 @@ assert own == [(\"identity\", None), (\"colour-fit\", None)] + [(m, l) for m in 
 status=$?
 check "an unknown task is an error naming the tasks" '[[ $status -ne 0 ]] && grep -q "unknown task .nosuch.; the built-in tasks are blue_eyes" "$work/eval-bad.err"'
 
-# train --pairing auto says its plan first; --auto-budget caps the choice (no step fits 0.01 s: the fewest, 5).
+# train --pairing auto says its plan first; --auto-budget caps the choice (no step fits 0.01 s: the
+# fewest, 5 in the first round and 15 in the second).
 "$bin" train --task old --pairs 4 --preset tiny --steps 2 --flow-estimator horn-schunck --auto-budget 0.01 --out "$work/auto.safetensors" > "$work/auto.out" 2>&1
 status=$?
-check "auto says its plan and fits its budget" '[[ $status -eq 0 ]] && grep -q "^auto: trying structural, implicit, one2one for 30 steps each on 3 pairs, scored on 1 held out (fewer steps if they would take over 0 s)$" "$work/auto.out" && grep -q "^auto: 5 steps each, to fit 0 s at " "$work/auto.out" && grep -q "after 5 steps each" "$work/auto.out"'
+check "auto says its plan and fits its budget" '[[ $status -eq 0 ]] && grep -q "^auto: trying structural, implicit, one2one for 6 steps each on 3 pairs, scored on 1 held out in each of 2 folds, the better half going on each round to 3× the steps (6, 18) (fewer steps if they would take over 0 s)$" "$work/auto.out" && grep -q "^auto: 5 steps each in the first round, to fit 0 s at " "$work/auto.out" && grep -q "on 2 folds of 1 held-out pairs after 15 steps" "$work/auto.out"'
 
 # likewise train saves an effect; likewise apply edits a folder with it, resumably, and lists what
 # it could not read.
