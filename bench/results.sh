@@ -2,6 +2,7 @@
 # Reproduces the editor table of docs/RESULTS.md: `likewise eval` on every built-in task with the
 # same settings, each task's JSON and example picture in out/results/, then the table in Markdown.
 # Usage: bench/results.sh [extra eval options, e.g. --steps 600 --heldout 100 --seeds 3 --diffusion]
+# (with --regret: auto's table, each candidate and what each plan of auto chose and lost).
 # OUT (default out/results) is where the files go; LIKEWISE the binary (default the release build);
 # TASKS the tasks (default all six).
 set -euo pipefail

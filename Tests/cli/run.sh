@@ -151,6 +151,9 @@ best = max(rows[m][\"edit_psnr\"] for m in (\"structural\", \"implicit\", \"one2
 regret = {r[\"label\"]: r for r in d[\"summary\"][\"regrets\"]}
 assert set(regret) == {\"auto@5\", \"auto-halving@5\", \"auto-single@5\"} and regret[\"auto@5\"][\"worst\"] >= best - rows[\"auto\"][\"edit_psnr\"] - 1e-9, regret
 " "$work/regret.json"'
+python3 "$(dirname "$0")/../../bench/results_table.py" "$work/regret.json" > "$work/regret-table.out"
+status=$?
+check "results_table.py makes auto's table from eval --regret" '[[ $status -eq 0 ]] && grep -qE "^\| .old. \| [0-9.]+ ± [0-9.]+ \| [0-9.]+ ± [0-9.]+ \| [0-9.]+ ± [0-9.]+ \| (structural|implicit|one2one) [0-9.]+, (structural|implicit|one2one) [0-9.]+ \|" "$work/regret-table.out" && grep -qE "^auto-single: regret over 2 task-seeds mean [0-9.]+ dB, worst [0-9.]+ dB, the best chosen on [0-2]; the choice took [0-9]+ % of the chosen candidate" "$work/regret-table.out"'
 "$bin" eval --task old --regret --diffusion > /dev/null 2> "$work/regret-bad.err"
 check "eval --regret with --diffusion is refused" 'grep -q "regret trains auto.s candidates as auto does, plain: not with --diffusion" "$work/regret-bad.err"'
 "$bin" eval --data "$work" --converge > /dev/null 2> "$work/converge-bad.err"
