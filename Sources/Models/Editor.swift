@@ -221,7 +221,7 @@ public final class Editor {
     }
 
     /// x fitted to the working size, as the networks see it, and the part of it that shows x.
-    private func workingView(of x: Image) throws -> (image: Image, region: Image.Region) {
+    func workingView(of x: Image) throws -> (image: Image, region: Image.Region) {
         try Profile.phase("scale") { try design.view.fitted(x, to: size) }
     }
 
@@ -230,7 +230,12 @@ public final class Editor {
                       sampling: Sampling?, lift: Lift?, checkInterrupt: () throws -> Void,
                       onStep: (Int, Image) throws -> Void = { _, _ in }) throws -> Image {
         let square = try networksEdit(view.image, using: references, sampling: sampling ?? defaultSampling, checkInterrupt: checkInterrupt, onStep: onStep)
-        // The lift maps the part of the square that shows x (all of it, squeezed) onto x.
+        return try lifted(square.image, of: x, seen: view, lift: lift)
+    }
+
+    /// The networks' edit `square` of x's working view brought back at x's own size: the lift
+    /// maps the part of the square that shows x (all of it, squeezed) onto x.
+    func lifted(_ square: Image, of x: Image, seen view: (image: Image, region: Image.Region), lift: Lift?) throws -> Image {
         let fillsSquare = (view.region.width, view.region.height) == (size, size)
         let (edit, low) = fillsSquare ? (square, view.image) : (try square.cropped(to: view.region), try view.image.cropped(to: view.region))
         var lifted = try Profile.phase("lift") { try (lift ?? design.lift).lifted(edit, of: low, to: x) }
@@ -238,18 +243,20 @@ public final class Editor {
         return lifted
     }
 
-    /// The networks' edit of `input`, an image at the working size.
-    private func networksEdit(_ input: Image, using references: [Int], sampling: Sampling, checkInterrupt: () throws -> Void,
-                              onStep: (Int, Image) throws -> Void) throws -> Image {
+    /// The networks' edit of `input`, an image at the working size, and with `spread` how far
+    /// its references' predictions disagree at each pixel (`ReferenceFusion.spread`; nil for the
+    /// direct pairings, which have none).
+    func networksEdit(_ input: Image, using references: [Int], sampling: Sampling, spread: Bool = false, checkInterrupt: () throws -> Void,
+                      onStep: (Int, Image) throws -> Void = { _, _ in }) throws -> (image: Image, spread: [Float]?) {
         guard references.allSatisfy(pairs.indices.contains) else {
             throw EngineError.invalidArgument(op: "edit", message: "references must be pair indices 0..<\(pairs.count), got \(references)")
         }
         return try Autodiff.withoutGradients {
             guard conditioning.carriesReferences else {
-                return try Image(tensor: predict([(input, nil)], sampling: sampling) {
+                return (try Image(tensor: predict([(input, nil)], sampling: sampling) {
                     try checkInterrupt()
                     try onStep($0, Image(tensor: $1.clamped(to: 0...1)))
-                }.clamped(to: 0...1))
+                }.clamped(to: 0...1)), nil)
             }
             guard !references.isEmpty else { throw EngineError.invalidArgument(op: "edit", message: "a \(pairing.rawValue) editor needs at least one reference") }
             let items = try references.map { (x: input, reference: Optional(try carried($0, onto: input))) }
@@ -258,7 +265,8 @@ public final class Editor {
                 try checkInterrupt()
                 try onStep($0, fuse($1))
             }
-            return try Profile.phase("fuse") { try fuse(prediction) }
+            let fused = try Profile.phase("fuse") { try fuse(prediction) }
+            return (fused, spread ? fuse.spread(of: prediction, around: fused) : nil)
         }
     }
 }

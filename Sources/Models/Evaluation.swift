@@ -30,10 +30,13 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
     /// The seed of the training pairs, the weights and the held-out draw, when `likewise eval`
     /// ran over several (nil otherwise).
     public var seed: UInt64?
+    /// How well the spread of the method's references foretells its error on the held-out
+    /// pairs, when `likewise eval --calibration` measured it.
+    public var calibration: ConfidenceCalibration?
 
     enum CodingKeys: String, CodingKey {
         case method, diffusion, pairs, psnr, ssim, editPSNR = "edit_psnr", editCover = "edit_cover", outsidePSNR = "outside_psnr",
-             sharpness, steps, trainSeconds = "train_seconds", size, lift, seed
+             sharpness, steps, trainSeconds = "train_seconds", size, lift, seed, calibration
     }
 
     public init(method: String, diffusion: Bool = false, pairs: Int, psnr: Double, ssim: Double, editPSNR: Double?, editCover: Double,

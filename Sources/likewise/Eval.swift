@@ -67,6 +67,7 @@ struct Eval: ParsableCommand {
     @Option(help: "With --converge, the steps between two checks on the validation pairs.") var convergeEvery = 100
     @Option(help: "With --converge, how many validation pairs.") var validation = 50
     @Flag(help: "Measure auto's regret: train each of auto's candidates (\(PairingChoice.candidates.map(\.rawValue).joined(separator: ", "))) in place of n2n and pix2pix@--pairs, then make auto's choice on the training pairs as `likewise train` would (row auto: two folds, two rounds of halving), with one split and two rounds (row auto-halving) and with one split and one round (row auto-single), each scored as the candidate it chose; the regret is its edit PSNR minus the best candidate's.") var regret = false
+    @Option(help: "Also measure how well each n-to-n row's confidence (the spread of this many references' predictions, 2…64) foretells its error on the held-out pairs: the correlation, and the error of each fifth of the pixels by spread.") var calibration: Int?
     @Flag(help: "Train n2n with the diffusion refiner; score its head alone and its samples.") var diffusion = false
     @Option(help: "DDIM steps of n2n's samples with --diffusion (1…\(Sampling.maximumSteps)).") var sampleSteps = Sampling.standard.steps
     @Option(help: "DDIM's eta for n2n's samples with --diffusion (0: deterministic).") var eta = 0.0
@@ -101,6 +102,11 @@ struct Eval: ParsableCommand {
                           ("--condition-ablations", conditionAblations), ("--vae", vae)].filter(\.1).map(\.0)
             guard others.isEmpty else { throw ValidationError("--regret trains auto's candidates as auto does, plain: not with \(others.joined(separator: ", "))") }
             guard pairs >= 3 else { throw ValidationError("--regret needs --pairs 3 at least (auto holds some out), got \(pairs)") }
+        }
+        if let calibration {
+            guard (Editor.fewestConfidenceReferences...Editor.referenceCounts.upperBound).contains(calibration) else {
+                throw ValidationError("--calibration must be \(Editor.fewestConfidenceReferences)…\(Editor.referenceCounts.upperBound) references, got \(calibration)")
+            }
         }
         guard large == 0 || (2...100_000).contains(large) else { throw ValidationError("--large must be 0 or 2…100000, got \(large)") }
         guard Editor.referenceCounts.contains(refs) else { throw ValidationError("--refs must be \(Editor.referenceCounts.lowerBound)…\(Editor.referenceCounts.upperBound), got \(refs)") }
@@ -232,6 +238,10 @@ struct Eval: ParsableCommand {
                     try editor.edit($0, references: refs, sampling: sampling).image
                 })
                 report(rows[rows.count - 1])
+                if let calibration, editor.pairing.carriesReferences {
+                    rows[rows.count - 1].calibration = try ConfidenceCalibration.measure(editor, on: test, references: calibration, sampling: sampling)
+                    report(rows[rows.count - 1].calibration, of: "\(method)@\(count)" + (sampling.steps > 0 ? " diffusion" : ""))
+                }
                 columns.append(("\(method)@\(count)" + (sampling.steps > 0 ? " diffusion" : ""),
                                 try examples.map { try editor.edit($0.source, references: refs, sampling: sampling).image }))
             }
@@ -342,6 +352,14 @@ struct Eval: ParsableCommand {
             print(r.label.padding(toLength: 28, withPad: " ", startingAt: 0)
                   + "\(r.regret.text) dB, worst \(String(format: "%.2f", r.worst)) dB; chose the best on \(r.choseBest) of \(summary.seeds.count) seeds")
         }
+    }
+
+    private func report(_ calibration: ConfidenceCalibration?, of method: String) {
+        guard let c = calibration else { return }
+        print("\(method) calibration with \(c.references) references: spread–error correlation " + String(format: "%.2f", c.correlation)
+              + (c.editCorrelation.map { String(format: " (%.2f where the edit is)", $0) } ?? "")
+              + "; error by spread fifth, surest first: " + c.fifths.map { String(format: "%.4f", $0.error) }.joined(separator: " ")
+              + String(format: " — the least sure fifth errs %.1f× the surest", c.errorRatio))
     }
 
     private func report(_ row: EvaluationRow) {

@@ -99,6 +99,20 @@ struct ModelCommandsTests {
         #expect(again.output.hasPrefix("references: blue_eyes_1, blue_eyes_"), "\(again.output)")
     }
 
+    @Test func confidenceShowsTheEditBesideItsMapAndReturnsTheMapAtTheImagesSize() throws {
+        let i = ScriptInterpreter()
+        run(i, "let ps = synth(\"blue_eyes\", count: 5, size: 32, seed: 3)\nlet m = model(ps, preset: \"tiny\", pairing: \"structural\", flow: \"horn-schunck\")\ntrain(m, steps: 2)")
+        let sink = RecordingSink()
+        // A photo-like image of its own shape: the map is at its size.
+        #expect(run(i, "let c = confidence(m, crop(synth(\"blue_eyes\", count: 1, size: 64, seed: 40)[0].source, x: 3, y: 10, width: 50, height: 37), refs: 3)\n[c.width, c.height]", sink) == "[50, 37]")
+        #expect(sink.output.range(of: "^references: blue_eyes_[0-9], blue_eyes_[0-9], blue_eyes_[0-9]; mean spread [0-9.]+\n$", options: .regularExpression) != nil, "\(sink.output)")
+        #expect(sink.displays.count == 1 && sink.displays[0].png != nil, "the image, the edit and the map shown once")
+        // Bad input names the problem where it is.
+        #expect(run(i, "confidence(m, ps[0].source, refs: 1)").contains("refs must be 2…64, got 1"))
+        run(i, "let d = model(ps, preset: \"tiny\", pairing: \"one2one\")")
+        #expect(run(i, "confidence(d, ps[0].source)").contains("a one2one effect edits without references, so there are none to disagree"))
+    }
+
     @Test func aBudgetCapsAutosChoiceAndSaysSo() throws {
         let i = ScriptInterpreter()
         let sink = RecordingSink()

@@ -154,6 +154,19 @@ assert set(regret) == {\"auto@5\", \"auto-halving@5\", \"auto-single@5\"} and re
 python3 "$(dirname "$0")/../../bench/results_table.py" "$work/regret.json" > "$work/regret-table.out"
 status=$?
 check "results_table.py makes auto's table from eval --regret" '[[ $status -eq 0 ]] && grep -qE "^\| .old. \| [0-9.]+ ± [0-9.]+ \| [0-9.]+ ± [0-9.]+ \| [0-9.]+ ± [0-9.]+ \| (structural|implicit|one2one) [0-9.]+, (structural|implicit|one2one) [0-9.]+ \|" "$work/regret-table.out" && grep -qE "^auto-single: regret over 2 task-seeds mean [0-9.]+ dB, worst [0-9.]+ dB, the best chosen on [0-2]; the choice took [0-9]+ % of the chosen candidate" "$work/regret-table.out"'
+# --calibration: each n-to-n row says how well its references' spread foretells its error.
+"$bin" eval --task blue_eyes --preset tiny --pairs 4 --large 0 --steps 3 --heldout 2 --flow-estimator horn-schunck --calibration 3 --json "$work/calibration.json" > "$work/calibration.out" 2> /dev/null
+status=$?
+check "eval --calibration measures the n-to-n row's confidence against its error" '[[ $status -eq 0 ]] && grep -qE "^n2n@4 calibration with 3 references: spread–error correlation -?[0-9.]+ \(-?[0-9.]+ where the edit is\); error by spread fifth, surest first: [0-9.]+ [0-9.]+ [0-9.]+ [0-9.]+ [0-9.]+ — the least sure fifth errs [0-9.]+× the surest$" "$work/calibration.out" && python3 -c "
+import json, sys
+rows = {r[\"method\"]: r for r in json.load(open(sys.argv[1]))[\"rows\"]}
+c = rows[\"n2n\"][\"calibration\"]
+assert c[\"references\"] == 3 and len(c[\"fifths\"]) == 5 and -1 <= c[\"correlation\"] <= 1, c
+assert [f[\"spread\"] for f in c[\"fifths\"]] == sorted(f[\"spread\"] for f in c[\"fifths\"]), c
+assert \"calibration\" not in rows[\"one2one\"], rows[\"one2one\"]
+" "$work/calibration.json"'
+"$bin" eval --task old --calibration 1 > /dev/null 2> "$work/calibration-bad.err"
+check "eval --calibration 1 is refused" 'grep -q "calibration must be 2…64 references, got 1" "$work/calibration-bad.err"'
 "$bin" eval --task old --regret --diffusion > /dev/null 2> "$work/regret-bad.err"
 check "eval --regret with --diffusion is refused" 'grep -q "regret trains auto.s candidates as auto does, plain: not with --diffusion" "$work/regret-bad.err"'
 "$bin" eval --data "$work" --converge > /dev/null 2> "$work/converge-bad.err"

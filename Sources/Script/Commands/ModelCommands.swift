@@ -116,6 +116,28 @@ extension CommandSet {
             if !references.isEmpty { session.printOnce("references: " + references.map { editor.pairs[$0].name }.joined(separator: ", ")) }
             return .image(edited)
         },
+        Command("confidence", [
+            Parameter(nil, "model", .workedOn("Model"), "the model (structural or implicit)"),
+            Parameter(nil, "image", .image, "the image to edit"),
+            Parameter("refs", "refs", .integer(Editor.fewestConfidenceReferences...Editor.referenceCounts.upperBound), default: .number(4),
+                      "training pairs whose predictions are compared"),
+            Parameter("lift", "lift", .choice(Lift.names), default: .null, shown: "the model's", "how the edit comes back at the image's own size: \(Lift.names.joined(separator: ", "))"),
+        ] + samplingParameters, summary: "How sure the model is of its edit of an image, pixel by pixel: a map at the image's size (black: sure).",
+        doc: "The edit fuses the predictions of its refs nearest training pairs; where they agree the effect has seen the situation\nbefore, where they differ it is guessing. Shows the image, the edit and the map of the spread — the references' root-mean-\nsquare distance from the edit, black at 0, pale yellow at 0.1 (25 levels of 255) and above — and returns the map.\nlikewise eval --calibration measures how well the spread foretells the error on held-out pairs.") { call, session in
+            let image = try call.image("image")
+            let editor = try call.object("model", as: EffectModel.self).editor
+            let confidence = try editor.confidence(image, references: call.integer("refs"), sampling: sampling(of: call, for: editor),
+                                                   lift: call.has("lift") ? Lift(named: call.string("lift")) : nil, checkInterrupt: session.checkInterrupt)
+            let map = try confidence.map()
+            // Three photographs side by side are shown small; the map returned keeps every pixel.
+            let tiles = try [("image", image), ("edit", confidence.edit), ("spread", map)].map { title, shown in
+                Figure.Tile(max(shown.width, shown.height) > 288 ? try shown.shrunk(toFit: 288) : shown, title: title)
+            }
+            try session.show(.image(Figure.comparison(tiles, heading: "black: the references agree; pale yellow: they differ by 0.1 or more")))
+            session.print("references: " + confidence.references.map { editor.pairs[$0].name }.joined(separator: ", ")
+                          + String(format: "; mean spread %.4f", confidence.mean))
+            return .image(map)
+        },
         Command("apply", [
             Parameter(nil, "model", .workedOn("Model"), "the model"),
             Parameter(nil, "input", .path, "a folder of PNG and JPEG images"),
