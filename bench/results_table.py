@@ -16,7 +16,7 @@ CANDIDATES = ("structural", "implicit", "one2one")
 
 
 def regret_table():
-    plans = [m for m in ("auto", "auto-halving", "auto-single") if any(r["method"] == m for d in documents for r in d["rows"])]
+    plans = [m for m in ("auto", "auto-folds", "auto-single") if any(r["method"] == m for d in documents for r in d["rows"])]
     head = "| task | " + " | ".join(CANDIDATES) + " | " + " | ".join(f"{p}: chose, regret" for p in plans) + " |"
     print("edit PSNR over the seeds (mean ± sd); a plan's cell: its choice and regret on each seed\n")
     print(head)

@@ -14,7 +14,7 @@ import Foundation
 /// half one edit and half another — unless told to `overwrite`, which redoes every file.
 public struct FolderEdit: Sendable {
     /// How a run went.
-    public struct Report: Sendable, Equatable {
+    public struct Report: Sendable {
         public var edited = 0, skipped = 0
         /// "PATH: why" for each file that could not be read or edited.
         public var failures: [String] = []
@@ -26,12 +26,17 @@ public struct FolderEdit: Sendable {
         /// Of the files skipped, those kept in a folder with no record of the run that wrote them
         /// (written before runs were recorded, or by hand).
         public var keptUnrecorded = 0
+        /// With confidence maps, each edited file's mean spread (`EditConfidence.mean`), least
+        /// sure first.
+        public var spreads: [(name: String, mean: Double)] = []
         /// What a user should read beside the counts: which files reading changed, which
         /// subfolders were not read.
         public var notes: [String] {
             [Image.conversionNote(converted),
              subfoldersLeft > 0 ? "note: \(subfoldersLeft) subfolder\(subfoldersLeft == 1 ? "" : "s") not read (--recursive, or recursive: true, edits them too)" : nil,
-             keptUnrecorded > 0 ? "note: \(keptUnrecorded) file\(keptUnrecorded == 1 ? " was" : "s were") already there with no record of what made \(keptUnrecorded == 1 ? "it" : "them"), and kept (--overwrite, or overwrite: true, redoes them)" : nil]
+             keptUnrecorded > 0 ? "note: \(keptUnrecorded) file\(keptUnrecorded == 1 ? " was" : "s were") already there with no record of what made \(keptUnrecorded == 1 ? "it" : "them"), and kept (--overwrite, or overwrite: true, redoes them)" : nil,
+             spreads.isEmpty ? nil : "least sure: " + spreads.prefix(5).map { String(format: "%@ %.4f", $0.name, $0.mean) }.joined(separator: ", ")
+                + " (mean spread of the references' predictions; the maps show where)"]
                 .compactMap { $0 }
         }
     }
@@ -57,10 +62,14 @@ public struct FolderEdit: Sendable {
     public let recursive: Bool
     /// Whether files already in `output` are edited again (and the record replaced).
     public let overwrite: Bool
+    /// A folder for a confidence map of each edit (`Editor.confidence`), named as the edit, in the
+    /// same tree; nil: none.
+    public let confidence: String?
 
-    public init(input: String, output: String, references: Int = 1, sampling: Sampling? = nil, recursive: Bool = false, overwrite: Bool = false) {
+    public init(input: String, output: String, references: Int = 1, sampling: Sampling? = nil, recursive: Bool = false, overwrite: Bool = false,
+                confidence: String? = nil) {
         (self.input, self.output, self.references, self.sampling, self.recursive) = (input, output, references, sampling, recursive)
-        self.overwrite = overwrite
+        (self.overwrite, self.confidence) = (overwrite, confidence)
     }
 
     /// What a run writes into `output`, so that a later run knows whether the files there are its own.
@@ -123,6 +132,9 @@ public struct FolderEdit: Sendable {
         func resolved(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
         let (from, to) = (resolved(input), resolved(output))
         if from == to { throw ImageError.unwritable(path: output, reason: "is the input folder: the edits would replace the photos") }
+        if let confidence, [from, to].contains(resolved(confidence)) {
+            throw ImageError.unwritable(path: confidence, reason: "is the \(resolved(confidence) == from ? "input" : "output") folder: the confidence maps would replace \(resolved(confidence) == from ? "the photos" : "the edits")")
+        }
         if recursive, to.hasPrefix(from + "/") {
             throw ImageError.unwritable(path: output, reason: "is inside the input folder: with --recursive its edits would be edited again")
         }
@@ -158,6 +170,15 @@ public struct FolderEdit: Sendable {
     public func run(with editor: Editor, checkInterrupt: () throws -> Void = {},
                     progress: (Progress) -> Void = { _ in }) throws -> Report {
         let started = Date()
+        if confidence != nil {
+            // Refused before any file is edited, not once for each.
+            guard editor.pairing.carriesReferences else {
+                throw EngineError.invalidArgument(op: "apply", message: "a \(editor.pairing.rawValue) effect edits without references, so there are none to disagree: confidence maps need a structural or implicit effect")
+            }
+            guard references >= Editor.fewestConfidenceReferences else {
+                throw EngineError.invalidArgument(op: "apply", message: "confidence maps compare references: give \(Editor.fewestConfidenceReferences) or more, got \(references)")
+            }
+        }
         let files = try names()
         // Nothing to do is a mistaken path far more often than a finished job (that one lists its
         // files as already done).
@@ -182,11 +203,13 @@ public struct FolderEdit: Sendable {
             }
             let seconds = Date().timeIntervalSince(started)
             progress(Progress(done: k, total: files.count, name: name, filesPerSecond: k > 0 && seconds > 0 ? Double(k) / seconds : nil))
-            let folder = (destination as NSString).deletingLastPathComponent
-            do {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            } catch {
-                throw ImageError.unwritable(path: folder, reason: error.localizedDescription)
+            let written = [destination] + (confidence.map { [path($0, name)] } ?? [])
+            for folder in written.map({ ($0 as NSString).deletingLastPathComponent }) {
+                do {
+                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                } catch {
+                    throw ImageError.unwritable(path: folder, reason: error.localizedDescription)
+                }
             }
             guard ImageFormat(extensionOf: name) != nil else {
                 report.failures.append("\(path(input, name)): unsupported format (\(ImageFormat.supported))")
@@ -195,7 +218,14 @@ public struct FolderEdit: Sendable {
             do {
                 let source = try Image(contentsOf: path(input, name))
                 if let conversion = source.conversion { report.converted.append("\(path(input, name)): \(conversion)") }
-                try editor.edit(source, references: references, sampling: sampling, checkInterrupt: checkInterrupt).image.write(to: destination)
+                if let confidence {
+                    let sure = try editor.confidence(source, references: references, sampling: sampling, checkInterrupt: checkInterrupt)
+                    try sure.edit.write(to: destination)
+                    try sure.map().write(to: path(confidence, name))
+                    report.spreads.append((name, sure.mean))
+                } else {
+                    try editor.edit(source, references: references, sampling: sampling, checkInterrupt: checkInterrupt).image.write(to: destination)
+                }
                 report.edited += 1
             } catch let error as ImageError {
                 report.failures.append("\(error)")  // names the file already
@@ -203,6 +233,7 @@ public struct FolderEdit: Sendable {
                 report.failures.append("\(path(input, name)): \(error)")
             }
         }
+        report.spreads.sort { $0.mean > $1.mean }
         return report
     }
 }

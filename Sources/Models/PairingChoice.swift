@@ -2,11 +2,12 @@ import Engine
 import Foundation
 
 /// The `auto` pairing: which way of learning suits this user's effect, decided on their own
-/// pairs. The pairs are split into folds, each holding a few out; every candidate trains on each
-/// fold's rest and is scored where the edit happens on its held-out pairs, averaged over the
-/// folds. Successive halving spends the time where it matters: after each round the worse half
-/// of the candidates stop, and the rest train on for `growth` times as many steps, so the final
-/// comparison is made between the close ones, trained longest. The best is chosen, and the
+/// pairs. A few pairs are held out; every candidate trains on the rest and is scored where the
+/// edit happens on them. Successive halving spends the time where it matters: after each round
+/// the worse half of the candidates stop, and the rest train on for `growth` times as many steps,
+/// so the final comparison is made between the close ones, trained longest. A plan may also
+/// average the scores over folds, each holding other pairs out — measured, it costs more than it
+/// gives within the same time (docs/RESULTS.md, "auto's regret"). The best is chosen, and the
 /// scores say why.
 public struct PairingChoice: Sendable {
     /// The candidates, in the order they are tried (ties go to the earlier).
@@ -21,12 +22,13 @@ public struct PairingChoice: Sendable {
             (self.folds, self.rounds, self.growth) = (max(folds, 1), max(rounds, 1), max(growth, 1))
         }
 
-        /// What `auto` does.
-        public static let standard = Plan(folds: 2, rounds: 2)
-        /// One split, one round: every candidate the same short run, scored on one held-out set.
+        /// What `auto` does: one split, two rounds.
+        public static let standard = Plan(folds: 1, rounds: 2)
+        /// Two folds, two rounds: within the same steps each candidate is scored on twice the
+        /// held-out pairs, after a third of the steps.
+        public static let folded = Plan(folds: 2, rounds: 2)
+        /// One split, one round: every candidate the same run, scored on one held-out set.
         public static let single = Plan(folds: 1, rounds: 1)
-        /// One split, halving: what the folds add is `standard` against it.
-        public static let halving = Plan(folds: 1, rounds: 2)
 
         /// Each round's candidates and steps (cumulative) when `count` candidates start and the
         /// first round trains `first` steps: a round halves the candidates (rounding up) and

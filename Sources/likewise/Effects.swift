@@ -36,7 +36,7 @@ struct Train: ParsableCommand {
     @Option(help: "Working size: the side of the square the networks see every image at, a multiple of 16 from 32 to 256 (default: the preset's).") var size: Int?
     @Option(help: "How the networks see an image of any aspect: squeeze (scaled whole to the square) or pad (its aspect kept, the rest of the square its edges repeated).") var view = EditorDesign.defaultView.rawValue
     @Option(help: "How an edit comes back at its image's own size: \(Lift.names.joined(separator: ", ")).") var lift = EditorDesign.defaultLift.rawValue
-    @Option(help: "Pairing: auto (first tries structural, implicit and one2one on two folds of your pairs, each holding a fifth out, the better two going on to 3× the steps — 42 then 126 for small, 30 % of the preset's steps in all — and keeps the best where the edit is on the held-out pairs), or one of \(Pairing.names).") var pairing = "auto"
+    @Option(help: "Pairing: auto (first trains structural, implicit and one2one on your pairs but a fifth held out, the better two going on to 3× the steps — 85 then 255 for small, 30 % of the preset's steps in all — and keeps the best where the edit is on the held-out pairs), or one of \(Pairing.names).") var pairing = "auto"
     @Option(help: "With --pairing auto, the seconds its choice of the pairing may take: the first round trains the steps that fit.") var autoBudget: Double?
     @Option(help: "Training steps (default: the preset's).") var steps: Int?
     @Option(help: "Seed of the drawn pairs and the weights.") var seed: UInt64 = 1
@@ -137,9 +137,13 @@ struct Apply: ParsableCommand {
     @Option(help: "Seed of the sampling noise.") var seed: UInt64 = 0
     @Flag(help: "Edit the images of every subfolder too, keeping the folder tree.") var recursive = false
     @Flag(help: "Edit every image again, replacing the files already in OUT_DIR (without it, OUT_DIR must hold this effect's edits at these settings, or nothing).") var overwrite = false
+    @Option(help: "Also write a confidence map of each edit into this folder, named as the edit: where the --refs references' predictions disagree (black: they agree; pale yellow: by 0.1 or more). Structural and implicit effects, --refs 2 or more; the least sure images are listed at the end.") var confidence: String?
 
     func validate() throws {
         guard Editor.referenceCounts.contains(refs) else { throw ValidationError("--refs must be \(Editor.referenceCounts.lowerBound)…\(Editor.referenceCounts.upperBound), got \(refs)") }
+        if confidence != nil, refs < Editor.fewestConfidenceReferences {
+            throw ValidationError("--confidence compares the references' predictions: give --refs \(Editor.fewestConfidenceReferences) or more, got \(refs)")
+        }
         // Checked again against the effect once it is loaded (steps need diffusion).
         do { _ = try Sampling(steps: steps ?? 0, eta: eta, seed: seed) } catch { throw ValidationError("\(error)") }
     }
@@ -152,7 +156,8 @@ struct Apply: ParsableCommand {
         do { sampling = try editor.sampling(steps: steps, eta: eta, seed: seed) } catch { throw ValidationError("\(effect): \(error)") }
         // A folder's problem (missing, empty, another effect's edits) is the run's failure, exit
         // status 1 — not a usage error with the usage printed after it.
-        let job = FolderEdit(input: input, output: output, references: refs, sampling: sampling, recursive: recursive, overwrite: overwrite)
+        let job = FolderEdit(input: input, output: output, references: refs, sampling: sampling, recursive: recursive, overwrite: overwrite,
+                             confidence: confidence)
         let report = try job.run(with: editor, progress: { progress.show($0.description) })
         progress.show("apply: \(report.edited) edited, \(report.skipped) already done, \(report.failures.count) unreadable", done: true)
         for note in report.notes { FileHandle.standardError.write(Data((note + "\n").utf8)) }

@@ -66,7 +66,7 @@ struct Eval: ParsableCommand {
     @Option(help: "With --converge, the most steps a baseline trains.") var convergeCap = 6000
     @Option(help: "With --converge, the steps between two checks on the validation pairs.") var convergeEvery = 100
     @Option(help: "With --converge, how many validation pairs.") var validation = 50
-    @Flag(help: "Measure auto's regret: train each of auto's candidates (\(PairingChoice.candidates.map(\.rawValue).joined(separator: ", "))) in place of n2n and pix2pix@--pairs, then make auto's choice on the training pairs as `likewise train` would (row auto: two folds, two rounds of halving), with one split and two rounds (row auto-halving) and with one split and one round (row auto-single), each scored as the candidate it chose; the regret is its edit PSNR minus the best candidate's.") var regret = false
+    @Flag(help: "Measure auto's regret: train each of auto's candidates (\(PairingChoice.candidates.map(\.rawValue).joined(separator: ", "))) in place of n2n and pix2pix@--pairs, then make auto's choice on the training pairs as `likewise train` would (row auto: one split, two rounds of halving), with two folds and two rounds (row auto-folds) and with one split and one round (row auto-single), each scored as the candidate it chose; the regret is its edit PSNR minus the best candidate's.") var regret = false
     @Option(help: "Also measure how well each n-to-n row's confidence (the spread of this many references' predictions, 2…64) foretells its error on the held-out pairs: the correlation, and the error of each fifth of the pixels by spread.") var calibration: Int?
     @Flag(help: "Train n2n with the diffusion refiner; score its head alone and its samples.") var diffusion = false
     @Option(help: "DDIM steps of n2n's samples with --diffusion (1…\(Sampling.maximumSteps)).") var sampleSteps = Sampling.standard.steps
@@ -266,7 +266,7 @@ struct Eval: ParsableCommand {
             }
         }
         if regret {
-            for (method, plan) in [("auto", PairingChoice.Plan.standard), ("auto-halving", .halving), ("auto-single", .single)] {
+            for (method, plan) in [("auto", PairingChoice.Plan.standard), ("auto-folds", .folded), ("auto-single", .single)] {
                 rows.append(try scoreChoice(method, plan: plan, training: Array(training.prefix(pairs)), rows: rows,
                                             design: EditorDesign(preset: settings, size: side, view: view, pairing: .auto, seed: seed, flow: flow)))
                 report(rows[rows.count - 1])

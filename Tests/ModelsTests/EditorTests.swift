@@ -185,7 +185,7 @@ struct PairingChoiceTests {
     @Test func autoHalvesTheCandidatesOverFoldsAndSaysWhy() throws {
         let pairs = try SyntheticTask(.blueEyes).pairs(count: 5, size: 32, seed: 20)
         var plan = ""
-        let choice = try PairingChoice.choose(for: pairs, design: EditorDesign(preset: .tiny, seed: 2, flow: .hornSchunck), steps: 3,
+        let choice = try PairingChoice.choose(for: pairs, design: EditorDesign(preset: .tiny, seed: 2, flow: .hornSchunck), plan: .folded, steps: 3,
                                               flowEstimator: EditorTests.quickFlow, say: { plan = $0 })
         // Two folds of one held-out pair; round 1 all three for 3 steps, round 2 the better two to 9.
         #expect(choice.scores.map(\.pairing) == PairingChoice.candidates && choice.heldOut == 1 && choice.folds == 2 && choice.steps == 9)
@@ -195,6 +195,10 @@ struct PairingChoiceTests {
         #expect(choice.reason.hasPrefix("\(choice.pairing.rawValue): ") && choice.reason.contains("on 2 folds of 1 held-out pairs after 9 steps")
                 && choice.reason.contains("after 3, then stopped"), "\(choice.reason)")
         #expect(plan.contains("scored on 1 held out in each of 2 folds, the better half going on each round to 3× the steps (3, 9)"), "\(plan)")
+        // auto's own plan: one split, the same two rounds.
+        let standard = try PairingChoice.choose(for: pairs, design: EditorDesign(preset: .tiny, seed: 2, flow: .hornSchunck), steps: 3,
+                                                flowEstimator: EditorTests.quickFlow)
+        #expect(standard.folds == 1 && standard.scores.map(\.steps).sorted() == [3, 9, 9] && standard.reason.contains("on 1 held-out pairs after 9 steps"))
         // One split and one round: every candidate the same steps; the best of them chosen.
         let single = try PairingChoice.choose(for: pairs, design: EditorDesign(preset: .tiny, seed: 2, flow: .hornSchunck), plan: .single, steps: 3,
                                               flowEstimator: EditorTests.quickFlow)
@@ -205,8 +209,9 @@ struct PairingChoiceTests {
     }
 
     @Test func theChoiceCostsItsShareOfTheRunItChoosesFor() throws {
-        // Standard over 3 candidates and 2 folds: 3·1 + 2·(3 − 1) = 7 first-round steps a fold.
-        #expect(PairingChoice.Plan.standard.cost(candidates: 3, folds: 2) == 14 && PairingChoice.Plan.single.cost(candidates: 3, folds: 1) == 3)
+        // Two rounds over 3 candidates: 3·1 + 2·(3 − 1) = 7 first-round steps a fold.
+        #expect(PairingChoice.Plan.standard.cost(candidates: 3, folds: 1) == 7 && PairingChoice.Plan.folded.cost(candidates: 3, folds: 2) == 14)
+        #expect(PairingChoice.Plan.single.cost(candidates: 3, folds: 1) == 3)
         #expect(PairingChoice.Plan(folds: 1, rounds: 5).rounds(candidates: 4, first: 2).map(\.alive) == [4, 2])
         #expect(PairingChoice.Plan(folds: 1, rounds: 3, growth: 2).rounds(candidates: 2, first: 2).map(\.steps) == [2])
         // By default the whole choice is 30 % of the run: 0.3 · 200 / 3 = 20 steps a candidate.

@@ -79,12 +79,12 @@ struct ModelCommandsTests {
         #expect(pairing.range(of: "^(structural|implicit|one2one)$", options: .regularExpression) != nil, "\(pairing)")
         // The plan first, then the choice and why.
         let lines = sink.output.split(separator: "\n").map(String.init)
-        // 30 % of the tiny preset's 300 steps over 2 folds and 2 rounds (14 first-round steps): 6, then 18.
-        #expect(lines.first == "auto: trying structural, implicit, one2one for 6 steps each on 3 pairs, scored on 1 held out in each of 2 folds, "
-                + "the better half going on each round to 3× the steps (6, 18)", "\(sink.output)")
-        #expect(lines.dropFirst().first?.range(of: "^pairing (structural|implicit|one2one): [0-9.]+ dB where the edit is, on 2 folds of 1 held-out pairs after 18 steps \\(",
+        // 30 % of the tiny preset's 300 steps over 2 rounds (7 first-round steps): 12, then 36.
+        #expect(lines.first == "auto: trying structural, implicit, one2one for 12 steps each on 3 pairs, scored on 1 held out, "
+                + "the better half going on each round to 3× the steps (12, 36)", "\(sink.output)")
+        #expect(lines.dropFirst().first?.range(of: "^pairing (structural|implicit|one2one): [0-9.]+ dB where the edit is, on 1 held-out pairs after 36 steps \\(",
                                                options: .regularExpression) != nil, "\(sink.output)")
-        #expect(sink.progress.contains { $0.range(of: "^model: choosing the pairing — implicit fold 2/2: step [0-9]+/6, about [0-9]+ s left$", options: .regularExpression) != nil },
+        #expect(sink.progress.contains { $0.range(of: "^model: choosing the pairing — implicit: step [0-9]+/12, about [0-9]+ s left$", options: .regularExpression) != nil },
                 "\(sink.progress.suffix(3))")
         // An n-to-n edit says which training pairs it used, nearest first.
         let edit = RecordingSink()
@@ -118,11 +118,11 @@ struct ModelCommandsTests {
         let sink = RecordingSink()
         run(i, "let pairs = synth(\"old\", count: 4, size: 32)\nlet m = model(pairs, preset: \"tiny\", flow: \"horn-schunck\", budget: 0.01)", sink)
         let lines = sink.output.split(separator: "\n").map(String.init)
-        #expect(lines.first == "auto: trying structural, implicit, one2one for 6 steps each on 3 pairs, scored on 1 held out in each of 2 folds, "
-                + "the better half going on each round to 3× the steps (6, 18) (fewer steps if they would take over 0 s)", "\(sink.output)")
+        #expect(lines.first == "auto: trying structural, implicit, one2one for 12 steps each on 3 pairs, scored on 1 held out, "
+                + "the better half going on each round to 3× the steps (12, 36) (fewer steps if they would take over 0 s)", "\(sink.output)")
         // No step fits a hundredth of a second: every candidate trains the fewest steps in the first round, alike.
         #expect(lines.dropFirst().first?.hasPrefix("auto: 5 steps each in the first round, to fit 0 s at ") == true, "\(sink.output)")
-        #expect(lines.dropFirst(2).first?.contains("on 2 folds of 1 held-out pairs after 15 steps") == true, "\(sink.output)")
+        #expect(lines.dropFirst(2).first?.contains("on 1 held-out pairs after 15 steps") == true, "\(sink.output)")
         #expect(run(i, "model(pairs, preset: \"tiny\", pairing: \"one2one\", budget: 10)").contains("a budget caps auto's choice of the pairing; this design's pairing is one2one"))
         #expect(run(i, "model(pairs, preset: \"tiny\", budget: -1)").contains("the budget must be a positive number of seconds, got -1"))
     }

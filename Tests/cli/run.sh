@@ -139,17 +139,17 @@ assert all(4 <= r[\"steps\"] <= 24 and r[\"steps\"] % 4 == 0 for r in rows[-2:])
 # --regret: auto's candidates trained in full, then auto's choices scored as what they chose.
 "$bin" eval --task old --preset tiny --pairs 5 --large 0 --steps 10 --heldout 3 --seeds 2 --flow-estimator horn-schunck --regret --json "$work/regret.json" > "$work/regret.out" 2> /dev/null
 status=$?
-check "eval --regret trains the candidates, makes both choices and summarises the regret" '[[ $status -eq 0 ]] && grep -qE "^auto pairing (structural|implicit|one2one): .* on 2 folds of 1 held-out pairs after 15 steps .*; the choice took [0-9]+ s, [0-9]+ % of its training; regret [0-9.]+ dB where the edit is \(best: (structural|implicit|one2one)\)$" "$work/regret.out" && grep -qE "^auto-single pairing .* on 1 held-out pairs after 5 steps" "$work/regret.out" && grep -qE "^auto@5 +[0-9.]+ ± [0-9.]+ dB, worst [0-9.]+ dB; chose the best on [0-2] of 2 seeds$" "$work/regret.out" && python3 -c "
+check "eval --regret trains the candidates, makes each plan's choice and summarises the regret" '[[ $status -eq 0 ]] && grep -qE "^auto pairing (structural|implicit|one2one): .* on 1 held-out pairs after 15 steps .*; the choice took [0-9]+ s, [0-9]+ % of its training; regret [0-9.]+ dB where the edit is \(best: (structural|implicit|one2one)\)$" "$work/regret.out" && grep -qE "^auto-folds pairing .* on 2 folds of 1 held-out pairs after 15 steps" "$work/regret.out" && grep -qE "^auto-single pairing .* on 1 held-out pairs after 5 steps" "$work/regret.out" && grep -qE "^auto@5 +[0-9.]+ ± [0-9.]+ dB, worst [0-9.]+ dB; chose the best on [0-2] of 2 seeds$" "$work/regret.out" && python3 -c "
 import json, sys
 d = json.load(open(sys.argv[1]))
 methods = [r[\"method\"] for r in d[\"rows\"] if r[\"seed\"] == 1]
-assert methods == [\"identity\", \"structural\", \"implicit\", \"one2one\", \"auto\", \"auto-halving\", \"auto-single\"], methods
+assert methods == [\"identity\", \"structural\", \"implicit\", \"one2one\", \"auto\", \"auto-folds\", \"auto-single\"], methods
 rows = {r[\"method\"]: r for r in d[\"rows\"] if r[\"seed\"] == 2}
 chosen = [m for m in (\"structural\", \"implicit\", \"one2one\") if rows[m][\"edit_psnr\"] == rows[\"auto\"][\"edit_psnr\"]]
 assert chosen and rows[\"auto\"][\"train_seconds\"] > rows[chosen[0]][\"train_seconds\"], rows
 best = max(rows[m][\"edit_psnr\"] for m in (\"structural\", \"implicit\", \"one2one\"))
 regret = {r[\"label\"]: r for r in d[\"summary\"][\"regrets\"]}
-assert set(regret) == {\"auto@5\", \"auto-halving@5\", \"auto-single@5\"} and regret[\"auto@5\"][\"worst\"] >= best - rows[\"auto\"][\"edit_psnr\"] - 1e-9, regret
+assert set(regret) == {\"auto@5\", \"auto-folds@5\", \"auto-single@5\"} and regret[\"auto@5\"][\"worst\"] >= best - rows[\"auto\"][\"edit_psnr\"] - 1e-9, regret
 " "$work/regret.json"'
 python3 "$(dirname "$0")/../../bench/results_table.py" "$work/regret.json" > "$work/regret-table.out"
 status=$?
@@ -237,7 +237,7 @@ check "an unknown task is an error naming the tasks" '[[ $status -ne 0 ]] && gre
 # fewest, 5 in the first round and 15 in the second).
 "$bin" train --task old --pairs 4 --preset tiny --steps 2 --flow-estimator horn-schunck --auto-budget 0.01 --out "$work/auto.safetensors" > "$work/auto.out" 2>&1
 status=$?
-check "auto says its plan and fits its budget" '[[ $status -eq 0 ]] && grep -q "^auto: trying structural, implicit, one2one for 6 steps each on 3 pairs, scored on 1 held out in each of 2 folds, the better half going on each round to 3× the steps (6, 18) (fewer steps if they would take over 0 s)$" "$work/auto.out" && grep -q "^auto: 5 steps each in the first round, to fit 0 s at " "$work/auto.out" && grep -q "on 2 folds of 1 held-out pairs after 15 steps" "$work/auto.out"'
+check "auto says its plan and fits its budget" '[[ $status -eq 0 ]] && grep -q "^auto: trying structural, implicit, one2one for 12 steps each on 3 pairs, scored on 1 held out, the better half going on each round to 3× the steps (12, 36) (fewer steps if they would take over 0 s)$" "$work/auto.out" && grep -q "^auto: 5 steps each in the first round, to fit 0 s at " "$work/auto.out" && grep -q "on 1 held-out pairs after 15 steps" "$work/auto.out"'
 
 # likewise train saves an effect; likewise apply edits a folder with it, resumably, and lists what
 # it could not read.
@@ -310,6 +310,13 @@ check "apply writes a JPEG back as a JPEG under its own name" '[[ $(head -c 3 "$
 "$bin" apply "$work/effect.safetensors" "$work/photos/a.png" "$work/nope" > /dev/null 2> "$work/apply-file.err"
 status=$?
 check "apply on a file says it is not a folder" '[[ $status -ne 0 ]] && grep -q "photos/a.png: is a file, not a folder of images" "$work/apply-file.err"'
+# --confidence: a map beside each edit, named as it, at its size; the least sure listed.
+"$bin" apply "$work/effect.safetensors" "$work/photos" "$work/sure-out" --refs 2 --confidence "$work/sure-maps" > /dev/null 2> "$work/sure.err"
+status=$?
+check "apply --confidence writes a map of each edit at its size and lists the least sure" '[[ $status -eq 1 ]] && [[ $(png_size "$work/sure-maps/e.png") == 57x31 && $(png_size "$work/sure-out/e.png") == 57x31 && -f "$work/sure-maps/d.JPG" && ! -e "$work/sure-maps/broken.png" ]] && grep -qE "^least sure: [a-e]\.(png|JPG) [0-9.]+, [a-e]\.(png|JPG) [0-9.]+, " "$work/sure.err"'
+"$bin" apply "$work/effect.safetensors" "$work/photos" "$work/sure-out2" --confidence "$work/sure-maps2" > /dev/null 2> "$work/sure-one.err"
+"$bin" apply "$work/effect.safetensors" "$work/photos" "$work/sure-out3" --refs 2 --confidence "$work/sure-out3" > /dev/null 2> "$work/sure-same.err"
+check "apply --confidence with one reference, or into the output folder, is refused" 'grep -q "confidence compares the references. predictions: give --refs 2 or more, got 1" "$work/sure-one.err" && grep -q "is the output folder: the confidence maps would replace the edits" "$work/sure-same.err"'
 mkdir -p "$work/tree/2026/june"
 cp "$work/photos/a.png" "$work/tree/top.png" && cp "$work/photos/e.png" "$work/tree/2026/june/e.png" && cp "$work/photos/d.JPG" "$work/tree/2026/d.JPG"
 "$bin" apply "$work/effect.safetensors" "$work/tree" "$work/tree-out" --recursive > /dev/null 2> "$work/tree.err"
