@@ -17,6 +17,7 @@ struct ArgumentFuzzTests {
         "apply": [(nil, "m"), (nil, "\"D/in\""), (nil, "\"D/out\"")],
         "ceiling": [(nil, "v"), (nil, "p")],
         "clear": [],
+        "confidence": [(nil, "m"), (nil, "x")],
         "crop": [(nil, "x"), ("x", "1"), ("y", "1"), ("width", "4"), ("height", "3")],
         "edit": [(nil, "m"), (nil, "x")],
         "endPointError": [(nil, "f"), (nil, "t")],
