@@ -37,7 +37,7 @@ extension Editor {
                            checkInterrupt: () throws -> Void = {}) throws -> EditConfidence {
         guard conditioning.carriesReferences else {
             throw EngineError.invalidArgument(op: "confidence", message: "a \(pairing.rawValue) effect edits without references, so there are none to disagree: "
-                                                + "confidence compares the references of a structural or implicit effect")
+                                                + "confidence compares the references of an n-to-n effect (structural, implicit or combined)")
         }
         guard k >= Editor.fewestConfidenceReferences else {
             throw EngineError.invalidArgument(op: "confidence", message: "confidence compares references: give \(Editor.fewestConfidenceReferences) or more, got \(k)")

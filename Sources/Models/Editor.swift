@@ -5,7 +5,7 @@ import Foundation
 /// images, with a U-Net regression head over the pairing it was built with and, when built with
 /// diffusion, a `DiffusionRefiner` that samples what the head misses.
 ///
-/// For the n-to-n pairings (`.structural`, `.implicit`) every ordered case (i, j) of the
+/// For the n-to-n pairings (`.structural`, `.implicit`, `.combined`) every ordered case (i, j) of the
 /// training pairs is prepared once: the transformation from x_i to x_j, and y_i and x_i carried
 /// into x_j's frame. A training step draws a batch of cases, augments the images of each alike,
 /// and minimises the balanced edit-region L1 and squared error plus the frequency loss of the

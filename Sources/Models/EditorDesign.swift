@@ -80,6 +80,9 @@ public struct EditorDesign: Sendable, Equatable {
         if let ablation, let direct {
             throw refuse("the \(ablation.rawValue) ablation takes a condition from an n-to-n editor; a \(direct) editor has none to take")
         }
+        if ablation == .noSource, pairing == .combined {
+            throw refuse("the \(EditorAblation.noSource.rawValue) ablation takes x_j away, and combined falls back to x_j's own correction; choose structural or implicit")
+        }
         if transformChannels {
             if let direct { throw refuse("transform channels are Mx's between a reference and x; a \(direct) editor has no reference") }
             guard ablation != .noTransformation else { throw refuse("without flow or colour there is no Mx to give the head as channels") }
@@ -113,6 +116,8 @@ public struct EditorDesign: Sendable, Equatable {
 
     /// The head's input channels (see `PairingConditioning`).
     var headInputChannels: Int { largestPairing.conditioning(ablation: ablation, transformChannels: transformChannels).inputChannels }
+    /// The head's output channels (see `PairingConditioning`).
+    var headOutputChannels: Int { largestPairing.conditioning(ablation: ablation, transformChannels: transformChannels).outputChannels }
 
     /// What the design is, in a few words: "structural, with diffusion, Mx end to end".
     public var summary: String {
@@ -185,6 +190,7 @@ public enum PairingRequest: Sendable, Equatable {
 
     public static let structural = PairingRequest.fixed(.structural)
     public static let implicit = PairingRequest.fixed(.implicit)
+    public static let combined = PairingRequest.fixed(.combined)
     public static let one2one = PairingRequest.fixed(.one2one)
     public static let pix2pix = PairingRequest.fixed(.pix2pix)
 

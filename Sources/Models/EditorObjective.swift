@@ -45,8 +45,8 @@ extension Editor {
             reference = CarriedBatch(source: try Image.batch(references.sources), target: try Image.batch(references.targets),
                                      channels: transformChannels ? try Tensor.concat(references.channels, axis: 0) : nil)
         }
-        let (input, base) = try conditioning.headInput(x: Image.batch(frames), reference: reference)
-        let prediction = try predict(input, base)
+        let (input, start) = try conditioning.headInput(x: Image.batch(frames), reference: reference)
+        let prediction = try predict(input, start)
         let (target, weight) = (try Image.batch(targets), try Tensor.concat(weights, axis: 0))
         // L1 alone stalls on a small edit: with the region and the rest weighted half each, the
         // weighted median of what a head that cannot yet tell them apart should output is "no

@@ -10,6 +10,10 @@ public enum Pairing: String, CaseIterable, Sendable, Codable {
     /// source and target, and the output starts from x_j. (A PyTorch stand-in found such a head
     /// learns to ignore the reference; this pairing lets that be measured.)
     case implicit
+    /// n-to-n and direct at once: the head reads what structural's reads and also says, per
+    /// pixel, how far to trust the carried edit; where it does not, the prediction falls back to
+    /// a direct correction of x_j (see `CombinedConditioning`).
+    case combined
     /// Direct: learn y_j from x_j alone (x_j plus a learned correction); the ablation of n-to-n.
     case one2one
     /// The pix2pix-style baseline: the same U-Net regressing y_j from x_j with no residual path
@@ -71,6 +75,7 @@ public struct EditorPreset: Sendable, Equatable {
 
     /// The head's configuration for `design` (see `PairingConditioning`).
     func head(for design: EditorDesign) -> UNetConfiguration {
-        UNetConfiguration(inputChannels: design.headInputChannels, outputChannels: 3, widths: widths, groups: groups, attention: true, zeroOutput: true)
+        UNetConfiguration(inputChannels: design.headInputChannels, outputChannels: design.headOutputChannels, widths: widths, groups: groups,
+                          attention: true, zeroOutput: true)
     }
 }

@@ -173,7 +173,7 @@ public struct FolderEdit: Sendable {
         if confidence != nil {
             // Refused before any file is edited, not once for each.
             guard editor.pairing.carriesReferences else {
-                throw EngineError.invalidArgument(op: "apply", message: "a \(editor.pairing.rawValue) effect edits without references, so there are none to disagree: confidence maps need a structural or implicit effect")
+                throw EngineError.invalidArgument(op: "apply", message: "a \(editor.pairing.rawValue) effect edits without references, so there are none to disagree: confidence maps need an n-to-n effect (structural, implicit or combined)")
             }
             guard references >= Editor.fewestConfidenceReferences else {
                 throw EngineError.invalidArgument(op: "apply", message: "confidence maps compare references: give \(Editor.fewestConfidenceReferences) or more, got \(references)")

@@ -1,7 +1,7 @@
 import Engine
 
 /// How a pairing conditions the editor's head — what the head reads for a case and what its
-/// output is added to — one type per pairing (`Pairing.conditioning(ablation:transformChannels:)`
+/// output becomes (`PredictionStart`) — one type per pairing (`Pairing.conditioning(ablation:transformChannels:)`
 /// picks it). The direct pairings read x alone; the n-to-n pairings (`ReferenceConditioning`)
 /// read x with a training pair carried into its frame by Mx, which is why only they keep a case
 /// bank, choose references for an edit, and can train Mx.
@@ -10,10 +10,40 @@ protocol PairingConditioning: Sendable {
     var carriesReferences: Bool { get }
     /// The channels of the head's input.
     var inputChannels: Int { get }
-    /// The head's input, its images centred on zero, and what its output is added to (nil: the
-    /// output is the prediction), for a batch of frames `x` and, when `carriesReferences`, the
-    /// references carried into them.
-    func headInput(x: Tensor, reference: CarriedBatch?) throws -> (input: Tensor, base: Tensor?)
+    /// The channels of the head's output: 3, or 4 with `PredictionStart.trusting`'s trust.
+    var outputChannels: Int { get }
+    /// The head's input, its images centred on zero, and where its prediction starts, for a batch
+    /// of frames `x` and, when `carriesReferences`, the references carried into them.
+    func headInput(x: Tensor, reference: CarriedBatch?) throws -> (input: Tensor, start: PredictionStart)
+}
+
+/// Where the head's prediction starts, and so what its output means.
+enum PredictionStart {
+    /// pix2pix: the output is the prediction.
+    case nothing
+    /// The output is a correction added to this.
+    case from(Tensor)
+    /// combined: the output's fourth channel is a trust t = σ(·) per pixel in the carried edit;
+    /// the prediction is (1 − t)·direct + t·carried plus the output's first three channels.
+    case trusting(direct: Tensor, carried: Tensor)
+
+    /// The prediction the head's `output` makes from here.
+    func prediction(from output: Tensor) throws -> Tensor {
+        switch self {
+        case .nothing: return output
+        case let .from(start): return try start + output
+        case let .trusting(direct, carried):
+            let (correction, trust) = try PredictionStart.parts(of: output)
+            return try direct + trust * (carried - direct) + correction
+        }
+    }
+
+    /// A trusting head's output as its correction `[N, H, W, 3]` and its trust in the carried
+    /// edit `[N, H, W, 1]`, in (0, 1).
+    static func parts(of output: Tensor) throws -> (correction: Tensor, trust: Tensor) {
+        let parts = try output.split(sizes: [3, 1])
+        return (parts[0], try parts[1].sigmoid())
+    }
 }
 
 // The head reads its images centred on zero (2v − 1): from [0, 1] every input shares a large
@@ -24,17 +54,19 @@ protocol PairingConditioning: Sendable {
 struct Pix2PixConditioning: PairingConditioning {
     var carriesReferences: Bool { false }
     var inputChannels: Int { 3 }
-    func headInput(x: Tensor, reference: CarriedBatch?) throws -> (input: Tensor, base: Tensor?) { (try x * 2 - 1, nil) }
+    var outputChannels: Int { 3 }
+    func headInput(x: Tensor, reference: CarriedBatch?) throws -> (input: Tensor, start: PredictionStart) { (try x * 2 - 1, .nothing) }
 }
 
 /// one2one: the head learns a correction added to x.
 struct OneToOneConditioning: PairingConditioning {
     var carriesReferences: Bool { false }
     var inputChannels: Int { 3 }
-    func headInput(x: Tensor, reference: CarriedBatch?) throws -> (input: Tensor, base: Tensor?) { (try x * 2 - 1, x) }
+    var outputChannels: Int { 3 }
+    func headInput(x: Tensor, reference: CarriedBatch?) throws -> (input: Tensor, start: PredictionStart) { (try x * 2 - 1, .from(x)) }
 }
 
-/// What the two n-to-n pairings share: the carried reference's checks, the `.noSource`
+/// What the n-to-n pairings share: the carried reference's checks, the `.noSource`
 /// ablation, and Mx's channels after the images.
 protocol ReferenceConditioning: PairingConditioning {
     var pairing: Pairing { get }
@@ -42,8 +74,9 @@ protocol ReferenceConditioning: PairingConditioning {
     var transformChannels: Bool { get }
     /// The images' channels the head reads with x.
     var imageChannels: Int { get }
-    /// The images the head reads, and its base, from x and the reference's carried source and target.
-    func images(x: Tensor, source: Tensor, target: Tensor) throws -> (images: [Tensor], base: Tensor)
+    /// The images the head reads, and where its prediction starts, from x and the reference's
+    /// carried source and target.
+    func images(x: Tensor, source: Tensor, target: Tensor) throws -> (images: [Tensor], start: PredictionStart)
 }
 
 extension ReferenceConditioning {
@@ -53,7 +86,9 @@ extension ReferenceConditioning {
     /// colour maps (`Transformation.channels`).
     var inputChannels: Int { (ablation == .noSource ? 3 : imageChannels) + (transformChannels ? Transformation.channelCount : 0) }
 
-    func headInput(x: Tensor, reference: CarriedBatch?) throws -> (input: Tensor, base: Tensor?) {
+    var outputChannels: Int { 3 }
+
+    func headInput(x: Tensor, reference: CarriedBatch?) throws -> (input: Tensor, start: PredictionStart) {
         guard let reference else {
             throw EngineError.invalidArgument(op: "editor", message: "a \(pairing.rawValue) editor's head needs a carried reference")
         }
@@ -66,9 +101,9 @@ extension ReferenceConditioning {
             return try reference.channels.map { try Tensor.concat([centred, $0]) } ?? centred
         }
         // Without x_j the head sees the carried y_i alone and starts from it.
-        if ablation == .noSource { return (try centred([reference.target]), reference.target) }
-        let (images, base) = try images(x: x, source: reference.source, target: reference.target)
-        return (try centred(images), base)
+        if ablation == .noSource { return (try centred([reference.target]), .from(reference.target)) }
+        let (images, start) = try images(x: x, source: reference.source, target: reference.target)
+        return (try centred(images), start)
     }
 }
 
@@ -77,7 +112,7 @@ struct ImplicitConditioning: ReferenceConditioning {
     let ablation: EditorAblation?, transformChannels: Bool
     var pairing: Pairing { .implicit }
     var imageChannels: Int { 9 }
-    func images(x: Tensor, source: Tensor, target: Tensor) throws -> (images: [Tensor], base: Tensor) { ([x, source, target], x) }
+    func images(x: Tensor, source: Tensor, target: Tensor) throws -> (images: [Tensor], start: PredictionStart) { ([x, source, target], .from(x)) }
 }
 
 /// structural: the output starts from the reference's edit carried onto x, x + C(W(y_i)) − C(W(x_i)),
@@ -86,9 +121,25 @@ struct StructuralConditioning: ReferenceConditioning {
     let ablation: EditorAblation?, transformChannels: Bool
     var pairing: Pairing { .structural }
     var imageChannels: Int { 12 }
-    func images(x: Tensor, source: Tensor, target: Tensor) throws -> (images: [Tensor], base: Tensor) {
+    func images(x: Tensor, source: Tensor, target: Tensor) throws -> (images: [Tensor], start: PredictionStart) {
         let carriedEdit = try x + target - source
-        return ([x, carriedEdit, source, target], carriedEdit)
+        return ([x, carriedEdit, source, target], .from(carriedEdit))
+    }
+}
+
+/// combined: structural's inputs, and both paths trusted per pixel — the head also outputs its
+/// trust t in the carried edit, and the prediction starts from (1 − t)·x + t·(x + C(W(y_i)) −
+/// C(W(x_i))): the direct correction of x where the reference does not line up, the carried
+/// edit where it does (`PredictionStart.trusting`). Its trust starts at ½ (the output starts at
+/// zero). Under `.noSource` there is no x to fall back to, so the design refuses it.
+struct CombinedConditioning: ReferenceConditioning {
+    let ablation: EditorAblation?, transformChannels: Bool
+    var pairing: Pairing { .combined }
+    var imageChannels: Int { 12 }
+    var outputChannels: Int { 4 }
+    func images(x: Tensor, source: Tensor, target: Tensor) throws -> (images: [Tensor], start: PredictionStart) {
+        let carriedEdit = try x + target - source
+        return ([x, carriedEdit, source, target], .trusting(direct: x, carried: carriedEdit))
     }
 }
 
@@ -100,6 +151,7 @@ extension Pairing {
         case .one2one: return OneToOneConditioning()
         case .implicit: return ImplicitConditioning(ablation: ablation, transformChannels: transformChannels)
         case .structural: return StructuralConditioning(ablation: ablation, transformChannels: transformChannels)
+        case .combined: return CombinedConditioning(ablation: ablation, transformChannels: transformChannels)
         }
     }
 

@@ -56,7 +56,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Train every method for this many seconds instead (default 240 when --steps is not given).") var budget: Double?
     @Option(help: "References fused per edit.") var refs = 1
     @Option(help: "Also train pix2pix on this many pairs (the baseline with far more data); 0 skips it.") var large = 1000
-    @Option(help: "n2n's pairing: structural, implicit, or auto (chosen between them on held-out training pairs).") var pairing = "structural"
+    @Option(help: "n2n's pairing: structural, implicit, combined (both paths, the carried edit trusted per pixel), or auto (chosen between structural and implicit on held-out training pairs).") var pairing = "structural"
     @Option(help: "Seed of the training pairs and the weights.") var seed: UInt64 = 1
     @Option(help: "Run the whole evaluation for this many seeds (--seed, --seed + 1, …: each its own training pairs, weights and held-out draw) and summarise every row as mean ± standard deviation, with the differences between methods where the edit is and their 95 % intervals.") var seeds = 1
     @Option(help: "Write the rows as JSON here.") var json: String?
@@ -114,7 +114,7 @@ struct Eval: ParsableCommand {
         do {
             let design = try EditorDesign(preset: EditorPreset.named(preset), size: size, view: WorkingView(named: view), pairing: PairingRequest(named: pairing),
                                           diffusion: diffusion, seed: seed, flow: FlowMethod(named: flowEstimator))
-            guard design.pairing.fixed?.carriesReferences ?? true else { throw ValidationError("--pairing must be structural, implicit or auto, got \(pairing)") }
+            guard design.pairing.fixed?.carriesReferences ?? true else { throw ValidationError("--pairing must be structural, implicit, combined or auto, got \(pairing)") }
         } catch let error as ValidationError { throw error } catch { throw ValidationError("\(error)") }
         guard sampleSteps >= 1 else { throw ValidationError("--sample-steps must be 1…\(Sampling.maximumSteps), got \(sampleSteps)") }
         do { _ = try Sampling(steps: sampleSteps, eta: eta) } catch { throw ValidationError("\(error)") }

@@ -19,7 +19,7 @@ struct MemoryBench: ParsableCommand {
     @Option(help: "Preset: tiny, small or base.") var preset = "tiny"
     @Option(help: "Training steps, at least 1000.") var steps = 5000
     @Option(help: "Built-in task.") var task = "old"
-    @Option(help: "Pairing: structural, implicit, one2one or pix2pix.") var pairing = "structural"
+    @Option(help: "Pairing: \(Pairing.names).") var pairing = "structural"
 
     func validate() throws {
         guard (1000...1_000_000).contains(steps) else { throw ValidationError("--steps must be 1000…1000000, got \(steps)") }

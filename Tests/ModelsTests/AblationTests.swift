@@ -20,9 +20,9 @@ struct AblationTests {
         #expect(reference.source == pairs[0].source && reference.target == pairs[0].target)
         #expect(try plain.carriedReference(0, onto: 1).source != pairs[0].source)
         // A structural output then starts from x_j + y_i − x_i.
-        let (_, base) = try ablated.headInput([(pairs[1].source, reference)])
+        let (_, start) = try ablated.headInput([(pairs[1].source, reference)])
         let expected = try pairs[1].source.tensor + pairs[0].target.tensor - pairs[0].source.tensor
-        #expect(try #require(base).scalars == expected.scalars)
+        #expect(try #require(start.base).scalars == expected.scalars)
     }
 
     @Test(arguments: [Pairing.structural, .implicit])
@@ -32,7 +32,7 @@ struct AblationTests {
         let seen = try ablated.headInput([(pairs[1].source, reference)])
         let other = try ablated.headInput([(pairs[2].source, reference)])
         #expect(seen.input.shape == [1, 32, 32, 3] && seen.input.scalars == other.input.scalars)
-        #expect(try #require(seen.base).scalars == reference.target.pixels)
+        #expect(try #require(seen.start.base).scalars == reference.target.pixels)
         // The full editor's head does see x_j.
         let full = try editor(pairing)
         #expect(try full.headInput([(pairs[1].source, reference)]).input.scalars

@@ -49,11 +49,12 @@ struct TorchBridgeTests {
         case 5: return try EditorDesign(preset: .tiny, view: .pad, pairing: .implicit, seed: 8, endToEnd: true)
         case 6: return try EditorDesign(preset: .tiny, pairing: .structural, seed: 10, ablation: .noTransformation)
         case 7: return try EditorDesign(preset: .tiny, pairing: .implicit, seed: 11, ablation: .noSource)
+        case 8: return try EditorDesign(preset: .tiny, lift: .residual, pairing: .combined, diffusion: true, seed: 12, transformChannels: true)
         default: return try EditorDesign(preset: .small, pairing: .structural, diffusion: true, seed: 9)
         }
     }
 
-    @Test(arguments: 0..<9)
+    @Test(arguments: 0..<10)
     func theBridgesNetworksComputeWhatLikewisesDo(index: Int) throws {
         let design = try TorchBridgeTests.design(index)
         let dir = try CheckpointTests.scratch()

@@ -204,7 +204,7 @@ struct ModelCommandsTests {
         run(i, "let pairs = synth(\"old\", count: 2, size: 32)")
         #expect(run(i, "model(pairs[0..<1], preset: \"tiny\")").hasPrefix("EngineError: 1:1: model: editor: an effect needs at least 2 pairs, got 1"))
         #expect(run(i, "model(pairs, preset: \"huge\")").hasPrefix("ValueError: 1:22: model: preset must be one of tiny, small, base, got \"huge\""))
-        #expect(run(i, "model(pairs, pairing: \"sideways\")").hasPrefix("ValueError: 1:23: model: pairing must be one of auto, structural, implicit, one2one, pix2pix, got \"sideways\""))
+        #expect(run(i, "model(pairs, pairing: \"sideways\")").hasPrefix("ValueError: 1:23: model: pairing must be one of auto, structural, implicit, combined, one2one, pix2pix, got \"sideways\""))
         #expect(run(i, "train(pairs)").hasPrefix("TypeError: 1:7: train: model must be a Model, got Pairs"))
         #expect(run(i, "loadModel(\"/no/such.safetensors\")").hasPrefix("IOError: 1:1: loadModel: /no/such.safetensors: not a usable checkpoint: no such file"))
         #expect(run(i, "pairs.count") == "2")

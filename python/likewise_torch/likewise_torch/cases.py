@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from . import mx
 from .augment import Augmentation
-from .effect import EffectError
+from .effect import N_TO_N, EffectError
 
 def hash_seed(text):
     """A 63-bit seed from `text`, the same in every process and every run."""
@@ -56,7 +56,7 @@ class Cases:
         self.sources, self.targets = effect.sources.to(device), effect.targets.to(device)
         self.orders, self.carried = {}, {}
         design = effect.design
-        self.carries = design["pairing"] in ("structural", "implicit")
+        self.carries = design["pairing"] in N_TO_N
         self.end_to_end = bool(design.get("end_to_end"))
         self.transform = bool(design.get("transform_channels"))
         self.augments = design.get("augments", True)

@@ -9,7 +9,7 @@ residual added before the fusion.
 import torch
 
 from . import diffusion, geometry, mx
-from .effect import EffectError
+from .effect import N_TO_N, EffectError
 from .lift import lifted
 
 FUSION_SCALE = 0.05  # a reference's weight at a pixel: exp(−|carried source − x| / 0.05)
@@ -29,9 +29,10 @@ def head_input(effect, x, reference):
         images, base = [target], target
     elif pairing == "implicit":
         images, base = [x, source, target], x
-    else:  # structural: the reference's edit carried onto x is where the output starts
+    else:  # structural starts from the reference's edit carried onto x; combined between x and it
         carried_edit = x + target - source
-        images, base = [x, carried_edit, source, target], carried_edit
+        images = [x, carried_edit, source, target]
+        base = torch.cat([x, carried_edit]) if pairing == "combined" else carried_edit
     centred = torch.cat(images) * 2 - 1
     return (centred if transform is None else torch.cat([centred, transform])), base
 
@@ -58,16 +59,27 @@ def fusion_weights(carried_sources, x):
     return weights / weights.sum(0).clamp(min=1e-12)
 
 
+def prediction(effect, output, bases):
+    """The head's `output` made a prediction from where it starts (PredictionStart in
+    PairingConditioning.swift): added to `bases`; combined's bases are x and the carried edit, and
+    its output's fourth channel is a trust t = σ(·) in the carried edit: (1 − t)·x + t·carried
+    plus the output's first three channels."""
+    if effect.design["pairing"] != "combined":
+        return output + bases
+    direct, carried_edit, trust = bases[:, :3], bases[:, 3:], torch.sigmoid(output[:, 3:4])
+    return direct + trust * (carried_edit - direct) + output[:, :3]
+
+
 def predict(effect, inputs, bases, steps, eta, seed):
     """The head's prediction for a batch of inputs and bases, plus the refiner's DDIM residual
     when `steps` > 0."""
-    prediction = effect.head(inputs) + bases
+    predicted = prediction(effect, effect.head(inputs), bases)
     if steps == 0:
-        return prediction
+        return predicted
     if effect.denoiser is None:
         raise EffectError(f"steps: {steps} needs an effect with diffusion; this one is regression only")
-    condition = torch.cat([inputs, prediction * 2 - 1], dim=1)
-    return prediction + diffusion.sample(effect.denoiser, condition, steps, eta, seed)
+    condition = torch.cat([inputs, predicted * 2 - 1], dim=1)
+    return predicted + diffusion.sample(effect.denoiser, condition, steps, eta, seed)
 
 
 def sampling_steps(effect, steps):
@@ -89,7 +101,7 @@ def networks_edit(effect, x, references=(), steps=None, eta=0.0, seed=0):
     size = effect.design.get("size") or effect.sources.shape[-1]
     if tuple(x.shape) != (3, size, size):
         raise EffectError(f"the working-size edit takes an image [3, {size}, {size}], got {list(x.shape)}")
-    if effect.design["pairing"] in ("one2one", "pix2pix"):
+    if effect.design["pairing"] not in N_TO_N:
         inputs, base = head_input(effect, x, None)
         return predict(effect, inputs[None], base[None], steps, eta, seed)[0].clamp(0, 1)
     if not references:
@@ -122,7 +134,7 @@ def edit(effect, image, references=1, lift=None, steps=None, eta=0.0, seed=0):
     design = effect.design
     size = design.get("size") or effect.sources.shape[-1]
     low, (left, top, width, height) = geometry.fitted(image, size, design.get("view", "squeeze"))
-    carries = design["pairing"] in ("structural", "implicit")
+    carries = design["pairing"] in N_TO_N
     chosen = nearest(effect, low, min(references, len(effect.sources))) if carries else []
     square = networks_edit(effect, low, chosen, steps, eta, seed)
     if (width, height) != (size, size):

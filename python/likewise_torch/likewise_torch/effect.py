@@ -18,7 +18,8 @@ CHECKPOINT_FORMAT = "likewise-checkpoint-1"
 EDITOR_FORMAT = "2"
 DESIGN_VERSION = 1
 TRANSFORM_CHANNELS = 14  # Mx's flow and colour maps as the head's channels (Transformation.swift)
-PAIRINGS = ("structural", "implicit", "one2one", "pix2pix")
+PAIRINGS = ("structural", "implicit", "combined", "one2one", "pix2pix")
+N_TO_N = ("structural", "implicit", "combined")  # the pairings that carry a training pair into x's frame
 # The design's knobs with a closed set of values (EditorDesign.swift), each checked on loading.
 KNOBS = {
     "view": ("squeeze", "pad"),
@@ -35,12 +36,12 @@ class EffectError(ValueError):
 def head_input_channels(design):
     """The head's input channels for a design (PairingConditioning.swift): x alone for the
     direct pairings; for the n-to-n ones x with the reference carried into its frame (implicit:
-    x, the carried target, the carried source; structural: also their difference's base), the
-    carried target alone under the `no-xj` ablation; and Mx's channels after, when asked."""
+    x, the carried target, the carried source; structural and combined: also their difference's
+    base), the carried target alone under the `no-xj` ablation; and Mx's channels after, when asked."""
     pairing = design["pairing"]
-    if pairing in ("one2one", "pix2pix"):
+    if pairing not in N_TO_N:
         return 3
-    images = 3 if design.get("ablation") == "no-xj" else {"implicit": 9, "structural": 12}[pairing]
+    images = 3 if design.get("ablation") == "no-xj" else {"implicit": 9, "structural": 12, "combined": 12}[pairing]
     return images + (TRANSFORM_CHANNELS if design.get("transform_channels") else 0)
 
 
@@ -174,7 +175,8 @@ def load(path):
     preset = PRESETS[design["preset"]]
     widths, groups = preset["widths"], preset["groups"]
     channels = head_input_channels(design)
-    head = UNet(channels, 3, widths, groups)
+    # combined's head also outputs its trust in the carried edit (PredictionStart.trusting).
+    head = UNet(channels, 4 if design["pairing"] == "combined" else 3, widths, groups)
     load_state(head, tensors, "model.head.", path)
     denoiser = None
     if design.get("diffusion"):

@@ -11,7 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import diffusion, mx
-from .edit import head_input
+from .edit import head_input, prediction as head_prediction
 from .networks import frequency_loss, normalise, warp
 
 PHOTOMETRIC_WEIGHT = 0.05  # Editor.photometricWeight
@@ -70,7 +70,7 @@ class Objective(nn.Module):
         references, photometric = self.references(batch) if "reference_source" in batch else ([None] * len(x), None)
         inputs, bases = zip(*(head_input(effect, item, reference) for item, reference in zip(x, references)))
         inputs, bases = torch.stack(inputs), torch.stack(bases)
-        prediction = self.head(inputs) + bases
+        prediction = head_prediction(effect, self.head(inputs), bases)
         # L1 alone stalls on a small edit; the squared term starts learning at once (Likewise's
         # EditorObjective says why), and the frequency loss keeps detail.
         loss = weighted_l1(prediction, y, weights) + weighted_mse(prediction, y, weights) * 4 + frequency_loss(prediction, y) * 0.1
