@@ -47,11 +47,8 @@ extension Editor {
         let (square, spread) = try networksEdit(view.image, using: chosen, sampling: sampling ?? defaultSampling, spread: true, checkInterrupt: checkInterrupt)
         let edit = try lifted(square, of: x, seen: view, lift: lift)
         // The spread as a grey image (it lies in [0, 1]), cropped and resized as a picture is.
-        let plane = try Image(width: size, height: size, pixels: (spread ?? []).flatMap { [$0, $0, $0] })
-        let shown = (view.region.width, view.region.height) == (size, size) ? plane : try plane.cropped(to: view.region)
-        let atX = try shown.resized(width: x.width, height: x.height)
-        return EditConfidence(edit: edit, spread: stride(from: 0, to: atX.pixels.count, by: 3).map { atX.pixels[$0] },
-                              width: x.width, height: x.height, references: chosen)
+        let grey = try Image(width: size, height: size, pixels: (spread ?? []).flatMap { [$0, $0, $0] })
+        return EditConfidence(edit: edit, spread: try plane(grey, of: x, seen: view), width: x.width, height: x.height, references: chosen)
     }
 }
 

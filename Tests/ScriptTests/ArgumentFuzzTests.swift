@@ -48,6 +48,7 @@ struct ArgumentFuzzTests {
         "train": [(nil, "m"), ("steps", "1"), ("plot", "false")],
         "trajectory": [(nil, "md"), (nil, "x"), ("steps", "1")],
         "trueFlow": [(nil, "\"old\""), (nil, "0"), (nil, "1"), ("size", "32")],
+        "trust": [(nil, "mc"), (nil, "x")],
         "tune": [(nil, "m"), (nil, "x")],
         "vae": [(nil, "m"), ("steps", "1")],
         "vars": [],
@@ -74,6 +75,7 @@ struct ArgumentFuzzTests {
             let m = model(p, preset: "tiny", pairing: "structural", flow: "horn-schunck")
             train(m, steps: 2, plot: false)
             let md = model(p, preset: "tiny", pairing: "one2one", diffusion: true)
+            let mc = model(p, preset: "tiny", pairing: "combined", flow: "horn-schunck")
             let f = flow(p[0].source, p[1].source, estimator: "horn-schunck")
             let t = trueFlow("old", 0, 1, size: 32, seed: 1)
             let v = vae(m, steps: 1)

@@ -113,6 +113,21 @@ struct ModelCommandsTests {
         #expect(run(i, "confidence(d, ps[0].source)").contains("a one2one effect edits without references, so there are none to disagree"))
     }
 
+    @Test func trustShowsWhereACombinedModelCopiesTheCarriedEditAtTheImagesSize() throws {
+        let i = ScriptInterpreter()
+        run(i, "let ps = synth(\"old\", count: 4, size: 32, seed: 3)\nlet m = model(ps, preset: \"tiny\", pairing: \"combined\", flow: \"horn-schunck\")")
+        let sink = RecordingSink()
+        // Untrained, its head outputs zeros: a trust of ½ everywhere, at the image's own size.
+        let x = "crop(synth(\"old\", count: 1, size: 64, seed: 40)[0].source, x: 3, y: 10, width: 50, height: 37)"
+        #expect(run(i, "let t = trust(m, \(x), refs: 2)\n[t.width, t.height]", sink) == "[50, 37]")
+        #expect(sink.output.range(of: "^references: old_[0-9], old_[0-9]; mean trust 0.50\n$", options: .regularExpression) != nil, "\(sink.output)")
+        #expect(sink.displays.count == 1 && sink.displays[0].png != nil, "the image, the edit and the map shown once")
+        // Bad input names the problem where it is.
+        #expect(run(i, "trust(m, ps[0].source, refs: 0)").contains("refs must be"))
+        run(i, "let s = model(ps, preset: \"tiny\", pairing: \"structural\", flow: \"horn-schunck\")")
+        #expect(run(i, "trust(s, ps[0].source)").contains("a structural effect has no trust to show: only a combined effect's head says how far it trusts the carried edit"))
+    }
+
     @Test func aBudgetCapsAutosChoiceAndSaysSo() throws {
         let i = ScriptInterpreter()
         let sink = RecordingSink()

@@ -138,6 +138,25 @@ extension CommandSet {
                           + String(format: "; mean spread %.4f", confidence.mean))
             return .image(map)
         },
+        Command("trust", [
+            Parameter(nil, "model", .workedOn("Model"), "a combined model"),
+            Parameter(nil, "image", .image, "the image to edit"),
+            Parameter("refs", "refs", .references, default: .number(1), "training pairs fused as references"),
+        ], summary: "Where a combined model trusts the references' carried edit, pixel by pixel: a map at the image's size (black: x's own correction).",
+        doc: "A combined model's network says, beside its correction, how far each pixel starts from the training pairs' edits\ncarried onto the image by flow and colour (1) rather than from the image itself (0): where Mx lines the references\nup, the effect copies their edit; where it cannot, it falls back to correcting x directly. Shows the image, the\nedit and the trust — black at 0, pale yellow at 1 — fused over refs references as the edit fuses them, and returns the map.") { call, session in
+            let image = try call.image("image")
+            let editor = try call.object("model", as: EffectModel.self).editor
+            let trust = try editor.trust(image, references: call.integer("refs"))
+            let edited = try editor.edit(image, using: trust.references, checkInterrupt: session.checkInterrupt)
+            let map = try trust.map()
+            let tiles = try [("image", image), ("edit", edited), ("trust", map)].map { title, shown in
+                Figure.Tile(max(shown.width, shown.height) > 288 ? try shown.shrunk(toFit: 288) : shown, title: title)
+            }
+            try session.show(.image(Figure.comparison(tiles, heading: "black: x corrected directly; pale yellow: the references' edit carried onto x")))
+            session.print("references: " + trust.references.map { editor.pairs[$0].name }.joined(separator: ", ")
+                          + String(format: "; mean trust %.2f", trust.mean))
+            return .image(map)
+        },
         Command("apply", [
             Parameter(nil, "model", .workedOn("Model"), "the model"),
             Parameter(nil, "input", .path, "a folder of PNG and JPEG images"),
@@ -145,7 +164,7 @@ extension CommandSet {
             Parameter("refs", "refs", .references, default: .number(1), "training pairs fused as references (structural models)"),
             Parameter("recursive", "recursive", .bool, default: .bool(false), "the images of every subfolder too, the tree kept"),
             Parameter("overwrite", "overwrite", .bool, default: .bool(false), "edit every image again, replacing what is in output"),
-            Parameter("confidence", "confidence", .path, default: .null, shown: "none", "a folder for a confidence map of each edit, named as the edit (structural and implicit models, refs 2 or more)"),
+            Parameter("confidence", "confidence", .path, default: .null, shown: "none", "a folder for a confidence map of each edit, named as the edit (n-to-n models, refs 2 or more)"),
         ] + samplingParameters, summary: "Edits every PNG and JPEG of a folder into another, as likewise apply does; prints what it did.",
         doc: "OUTPUT/NAME for each INPUT/NAME, in its format, at its own size. Files already in OUTPUT are skipped, so a stopped\nrun resumes — if this model wrote them at these settings (OUTPUT/.likewise-apply says): another model's or other settings'\nedits there are refused unless overwrite: true. Files that cannot be read, or of another format, are listed at the end. Returns how many images were edited.") { call, session in
             let refs = try call.integer("refs")
