@@ -40,10 +40,17 @@ extension Editor {
                                 transformation: transformChannels ? mx : nil)
     }
 
+    /// The sum of squared differences of two thumbnails.
+    static func squaredDistance(_ a: [Float], _ b: [Float]) -> Float {
+        var total: Float = 0
+        for (u, v) in zip(a, b) { total += (u - v) * (u - v) }
+        return total
+    }
+
     /// The `count` training pairs whose sources are nearest to `x` (squared difference at 16×16).
     func nearest(to x: Image, count: Int) throws -> [Int] {
         let probe = try x.resized(width: 16, height: 16).pixels
-        let distances = thumbnails.map { zip($0, probe).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
+        let distances = thumbnails.map { Editor.squaredDistance($0, probe) }
         // Damaged pairs (see `damagedPairHashes`) are references only when no other is left.
         let intact = distances.indices.filter { damagedPairHashes[pairs[$0].name] == nil }
         return Array((intact.isEmpty ? Array(distances.indices) : intact).sorted { distances[$0] < distances[$1] }.prefix(count))

@@ -119,16 +119,11 @@ public struct FolderEdit: Sendable {
         return found != nil
     }
 
-    /// The files to edit, as paths relative to `input`, sorted: every file of the folder (and,
-    /// recursively, of its subfolders) but hidden ones. An output folder that is the input
-    /// folder, or lies inside it when recursive, is refused: the edits would replace the photos,
-    /// or be edited again.
+    /// The files to edit, as paths relative to `input`, sorted (see `ImageFolder`). An output
+    /// folder that is the input folder, or lies inside it when recursive, is refused: the edits
+    /// would replace the photos, or be edited again.
     public func names() throws -> [String] {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: input, isDirectory: &isFolder) else {
-            throw ImageError.unreadable(path: input, reason: "no such folder")
-        }
-        guard isFolder.boolValue else { throw ImageError.unreadable(path: input, reason: "is a file, not a folder of images") }
+        let folder = try ImageFolder(input, recursive: recursive)
         func resolved(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
         let (from, to) = (resolved(input), resolved(output))
         if from == to { throw ImageError.unwritable(path: output, reason: "is the input folder: the edits would replace the photos") }
@@ -138,32 +133,11 @@ public struct FolderEdit: Sendable {
         if recursive, to.hasPrefix(from + "/") {
             throw ImageError.unwritable(path: output, reason: "is inside the input folder: with --recursive its edits would be edited again")
         }
-        func files(in relative: String) throws -> [String] {
-            try entries(of: relative).flatMap { name, isFolder -> [String] in
-                let inner = relative.isEmpty ? name : path(relative, name)
-                return isFolder ? (recursive ? try files(in: inner) : []) : [inner]
-            }
-        }
-        return try files(in: "")
-    }
-
-    /// The entries of `relative` (a folder inside `input`; "" for `input` itself) but hidden
-    /// ones, sorted by name, each with whether it is a folder.
-    private func entries(of relative: String) throws -> [(name: String, isFolder: Bool)] {
-        let folder = relative.isEmpty ? input : path(input, relative)
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
-            throw ImageError.unreadable(path: folder, reason: "cannot be read")
-        }
-        return names.filter { !$0.hasPrefix(".") }.sorted().compactMap { name in
-            var isFolder: ObjCBool = false
-            return FileManager.default.fileExists(atPath: path(folder, name), isDirectory: &isFolder) ? (name, isFolder.boolValue) : nil
-        }
+        return try folder.names()
     }
 
     /// `name` in `folder`, with one slash between them whether or not the folder was given with one.
-    private func path(_ folder: String, _ name: String) -> String {
-        (folder as NSString).appendingPathComponent(name)
-    }
+    private func path(_ folder: String, _ name: String) -> String { ImageFolder.joined(folder, name) }
 
     /// Edits every image with `editor`; `progress` hears where the run stands before each file it
     /// edits. Each output is written atomically, so a stopped run never leaves a half-written file.
@@ -192,7 +166,7 @@ public struct FolderEdit: Sendable {
         }
         let recorded = try claimOutput(for: editor)
         var report = Report()
-        if !recursive { report.subfoldersLeft = try entries(of: "").filter(\.isFolder).count }
+        if !recursive { report.subfoldersLeft = try ImageFolder(input).entries().filter(\.isFolder).count }
         for (k, name) in files.enumerated() {
             try checkInterrupt()
             let destination = path(output, name)

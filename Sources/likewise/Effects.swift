@@ -131,13 +131,13 @@ struct Apply: ParsableCommand {
     @Argument(help: "The effect saved by likewise train.") var effect: String
     @Argument(help: "The folder of images to edit.") var input: String
     @Argument(help: "Where to write the edited images.") var output: String
-    @Option(help: "Reference pairs fused per edit (structural effects).") var refs = 1
+    @Option(help: "Reference pairs fused per edit (n-to-n effects: structural, implicit, combined).") var refs = 1
     @Option(help: "DDIM steps of an effect with diffusion (default: 10; 0: its regression head alone).") var steps: Int?
     @Option(help: "DDIM's eta (0: deterministic).") var eta = 0.0
     @Option(help: "Seed of the sampling noise.") var seed: UInt64 = 0
     @Flag(help: "Edit the images of every subfolder too, keeping the folder tree.") var recursive = false
     @Flag(help: "Edit every image again, replacing the files already in OUT_DIR (without it, OUT_DIR must hold this effect's edits at these settings, or nothing).") var overwrite = false
-    @Option(help: "Also write a confidence map of each edit into this folder, named as the edit: where the --refs references' predictions disagree (black: they agree; pale yellow: by 0.1 or more). Structural and implicit effects, --refs 2 or more; the least sure images are listed at the end.") var confidence: String?
+    @Option(help: "Also write a confidence map of each edit into this folder, named as the edit: where the --refs references' predictions disagree (black: they agree; pale yellow: by 0.1 or more). n-to-n effects (structural, implicit, combined), --refs 2 or more; the least sure images are listed at the end.") var confidence: String?
 
     func validate() throws {
         guard Editor.referenceCounts.contains(refs) else { throw ValidationError("--refs must be \(Editor.referenceCounts.lowerBound)…\(Editor.referenceCounts.upperBound), got \(refs)") }

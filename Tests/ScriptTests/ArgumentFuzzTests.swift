@@ -48,6 +48,7 @@ struct ArgumentFuzzTests {
         "train": [(nil, "m"), ("steps", "1"), ("plot", "false")],
         "trajectory": [(nil, "md"), (nil, "x"), ("steps", "1")],
         "trueFlow": [(nil, "\"old\""), (nil, "0"), (nil, "1"), ("size", "32")],
+        "suggest": [(nil, "m"), (nil, "\"D/in\"")],
         "trust": [(nil, "mc"), (nil, "x")],
         "tune": [(nil, "m"), (nil, "x")],
         "vae": [(nil, "m"), ("steps", "1")],

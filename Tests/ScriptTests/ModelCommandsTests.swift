@@ -128,6 +128,29 @@ struct ModelCommandsTests {
         #expect(run(i, "trust(s, ps[0].source)").contains("a structural effect has no trust to show: only a combined effect's head says how far it trusts the carried edit"))
     }
 
+    @Test func suggestNamesTheImagesToEditNextWithWhyShowsThemAndReturnsTheirNames() throws {
+        let scratch = try ScriptFuzzTests.scratch(), dir = scratch + "/unedited"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for (k, pair) in try SyntheticTask(.old).pairs(count: 3, size: 40, seed: 50).enumerated() {
+            try pair.source.resized(width: 40 + 7 * k, height: 29).write(to: dir + "/photo\(k).png")
+        }
+        try "x".write(toFile: dir + "/notes.txt", atomically: true, encoding: .utf8)
+        let i = ScriptInterpreter()
+        run(i, "let ps = synth(\"old\", count: 4, size: 32, seed: 3)\nlet m = model(ps, preset: \"tiny\", pairing: \"structural\", flow: \"horn-schunck\")\ntrain(m, steps: 2)")
+        let sink = RecordingSink()
+        let names = run(i, "suggest(m, \"\(dir)\", count: 2, refs: 3)", sink)
+        let lines = sink.output.split(separator: "\n").map(String.init).filter { $0.hasPrefix("1. ") || $0.hasPrefix("2. ") }
+        #expect(lines.count == 2 && lines[0].hasPrefix("1. photo") && lines[0].contains(": the least sure of 3 (mean spread ")
+                && lines[1].hasPrefix("2. photo") && lines[1].contains("2nd least sure of 3"), "\(sink.output)")
+        #expect(names == "[\"" + lines.map { String($0.dropFirst(3).prefix(10)) }.joined(separator: "\", \"") + "\"]", "\(names)")
+        #expect(sink.output.contains("could not read:\n  \(dir)/notes.txt: unsupported format"), "\(sink.output)")
+        #expect(sink.displays.count == 1 && sink.displays[0].png != nil, "the suggested images shown once")
+        // Bad input names the problem.
+        #expect(run(i, "suggest(m, \"\(dir)/nowhere\")").contains("nowhere: no such folder"))
+        #expect(run(i, "suggest(m, \"\(dir)\", refs: 1)").contains("refs must be 2…64, got 1"))
+    }
+
     @Test func aBudgetCapsAutosChoiceAndSaysSo() throws {
         let i = ScriptInterpreter()
         let sink = RecordingSink()

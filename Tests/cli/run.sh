@@ -317,6 +317,18 @@ check "apply --confidence writes a map of each edit at its size and lists the le
 "$bin" apply "$work/effect.safetensors" "$work/photos" "$work/sure-out2" --confidence "$work/sure-maps2" > /dev/null 2> "$work/sure-one.err"
 "$bin" apply "$work/effect.safetensors" "$work/photos" "$work/sure-out3" --refs 2 --confidence "$work/sure-out3" > /dev/null 2> "$work/sure-same.err"
 check "apply --confidence with one reference, or into the output folder, is refused" 'grep -q "confidence compares the references. predictions: give --refs 2 or more, got 1" "$work/sure-one.err" && grep -q "is the output folder: the confidence maps would replace the edits" "$work/sure-same.err"'
+# suggest: which images to edit by hand next, with why; --json every image's numbers; the unreadable listed, exit 1.
+"$bin" suggest "$work/effect.safetensors" "$work/photos" --count 2 --refs 2 --json "$work/suggest.json" > "$work/suggest.out" 2> "$work/suggest.err"
+status=$?
+check "suggest names the least sure images with why and writes every image's numbers as JSON" '[[ $status -eq 1 ]] && [[ $(wc -l < "$work/suggest.out") -eq 2 ]] && grep -qE "^1\. [a-e]\.(png|JPG): the least sure of 5 \(mean spread [0-9.]+\); [0-9a-z]+ least like the training pairs of 5 \(distance [0-9.]+\)$" "$work/suggest.out" && grep -qE "^2\. [a-e]\.(png|JPG): 2nd least sure of 5 " "$work/suggest.out" && grep -q "photos/broken.png: not a PNG file" "$work/suggest.err" && python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+spreads = [r[\"spread\"] for r in d[\"images\"]]
+assert len(spreads) == 5 and spreads == sorted(spreads, reverse=True) and [r[\"spread_rank\"] for r in d[\"images\"]] == [1, 2, 3, 4, 5], d
+" "$work/suggest.json"'
+"$bin" suggest "$work/effect.safetensors" "$work/photos" --refs 1 > /dev/null 2> "$work/suggest-refs.err"
+status=$?
+check "suggest with one reference is refused by name" '[[ $status -ne 0 ]] && grep -q "refs must be 2…64, got 1" "$work/suggest-refs.err"'
 mkdir -p "$work/tree/2026/june"
 cp "$work/photos/a.png" "$work/tree/top.png" && cp "$work/photos/e.png" "$work/tree/2026/june/e.png" && cp "$work/photos/d.JPG" "$work/tree/2026/d.JPG"
 "$bin" apply "$work/effect.safetensors" "$work/tree" "$work/tree-out" --recursive > /dev/null 2> "$work/tree.err"

@@ -180,6 +180,37 @@ extension CommandSet {
             }
             return .number(Double(report.edited))
         },
+        Command("suggest", [
+            Parameter(nil, "model", .workedOn("Model"), "the model"),
+            Parameter(nil, "folder", .path, "a folder of unedited PNG and JPEG images"),
+            Parameter("count", "count", .integer(1...1_000), default: .number(3), "how many to suggest"),
+            Parameter("refs", "refs", .integer(Editor.fewestConfidenceReferences...Editor.referenceCounts.upperBound), default: .number(4),
+                      "training pairs whose predictions are compared (n-to-n models)"),
+            Parameter("recursive", "recursive", .bool, default: .bool(false), "the images of every subfolder too"),
+        ], summary: "Which images of a folder to edit by hand next, to help the model most: the least sure first, with why; returns their names.",
+        doc: "An n-to-n model edits each image with its refs nearest training pairs and measures how far their predictions disagree\n(the mean spread, as confidence shows it); the images it is least sure of come first, since a pair made from one of\nthem teaches it where it guesses. A direct model (one2one, pix2pix) has no references to disagree: its images are\nranked by how unlike the training pairs they look. Each line gives both. Files that cannot be read are listed at the end.") { call, session in
+            let editor = try call.object("model", as: EffectModel.self).editor
+            let folder = try call.string("folder")
+            let (ranked, failures) = try editor.suggestions(inFolder: folder, recursive: call.bool("recursive"), references: call.integer("refs"),
+                                                            checkInterrupt: session.checkInterrupt) { done, total, name in
+                session.progress("suggest: \(done + 1)/\(total) \(name)", id: "suggest")
+            }
+            let chosen = Array(ranked.prefix(try call.integer("count")))
+            for (place, suggestion) in chosen.enumerated() {
+                session.print("\(place + 1). \(suggestion.name): \(suggestion.reason(of: ranked.count))")
+            }
+            if !chosen.isEmpty {
+                let tiles = try chosen.enumerated().map { place, suggestion in
+                    let image = try Image(contentsOf: ImageFolder.joined(folder, suggestion.name))
+                    return Figure.Tile(max(image.width, image.height) > 192 ? try image.shrunk(toFit: 192) : image, title: "\(place + 1). \(suggestion.name)")
+                }
+                try session.show(.image(Figure.comparison(tiles, heading: "edit these by hand next: " + (editor.pairing.carriesReferences ? "the model is least sure of them" : "they look least like its training pairs"))))
+            }
+            if !failures.isEmpty {
+                session.sink.stream((["could not read:"] + failures.map { "  " + $0 }).joined(separator: "\n") + "\n", toStandardError: true)
+            }
+            return .array(chosen.map { .string($0.name) })
+        },
         Command("tune", [
             Parameter(nil, "model", .workedOn("Model"), "the model"),
             Parameter(nil, "image", .image, "the image to edit"),
