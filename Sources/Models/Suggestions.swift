@@ -17,8 +17,8 @@ public struct Suggestion: Sendable {
     /// (1: the least like the pairs).
     public let spreadRank: Int?, distanceRank: Int
 
-    /// Why it is suggested: "least sure of 12 (mean spread 0.0213); 4th least like the pairs of
-    /// 12 (distance 0.083)".
+    /// Why it is suggested, among `count` images: "the least sure of 12 (mean spread 0.0213); 4th
+    /// least like the training pairs of 12 (distance 0.083)".
     public func reason(of count: Int) -> String {
         let unlike = "\(Suggestion.ordinal(distanceRank)) least like the training pairs of \(count) (distance \(String(format: "%.3f", distance)))"
         guard let spread, let spreadRank else { return unlike }

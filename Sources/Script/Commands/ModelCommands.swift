@@ -161,7 +161,7 @@ extension CommandSet {
             Parameter(nil, "model", .workedOn("Model"), "the model"),
             Parameter(nil, "input", .path, "a folder of PNG and JPEG images"),
             Parameter(nil, "output", .path, "where the edited images go (made if missing)"),
-            Parameter("refs", "refs", .references, default: .number(1), "training pairs fused as references (structural models)"),
+            Parameter("refs", "refs", .references, default: .number(1), "training pairs fused as references (n-to-n models)"),
             Parameter("recursive", "recursive", .bool, default: .bool(false), "the images of every subfolder too, the tree kept"),
             Parameter("overwrite", "overwrite", .bool, default: .bool(false), "edit every image again, replacing what is in output"),
             Parameter("confidence", "confidence", .path, default: .null, shown: "none", "a folder for a confidence map of each edit, named as the edit (n-to-n models, refs 2 or more)"),
