@@ -34,7 +34,7 @@ extension Editor {
             let row = try EvaluationRow.score(method: "validation", pairs: pairs.count, steps: trainer.step, trainSeconds: 0, on: validation) {
                 try edit($0, sampling: .headOnly).image
             }
-            let score = row.editPSNR ?? row.psnr  // validation pairs without any edit are judged whole
+            let score = row.headlinePSNR
             curve.append(Convergence.Check(step: trainer.step, editPSNR: score))
             if score > (best?.score ?? -.infinity) {
                 best = (trainer.step, score, parameters.tensors.map { $0.copy() })

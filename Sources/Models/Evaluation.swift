@@ -47,6 +47,10 @@ public struct EvaluationRow: Codable, Sendable, Equatable {
         (self.steps, self.trainSeconds) = (steps, trainSeconds)
     }
 
+    /// The number a row is judged by: PSNR where the edit is, or over the whole image when no
+    /// held-out pair has an edit.
+    public var headlinePSNR: Double { editPSNR ?? psnr }
+
     /// The columns of a table of rows (the language's `evaluate`, the demo's metrics).
     public static let tableColumns = ["method", "PSNR", "SSIM", "edit PSNR", "edit cover", "sharpness"]
 

@@ -28,6 +28,33 @@ public struct EvaluationSummary: Codable, Sendable, Equatable {
         public var text: String { String(format: "%.2f", mean) + (sd.map { String(format: " ± %.2f", $0) } ?? "") }
     }
 
+    /// A paired difference over the seeds: its mean and spread, and the 95 % interval of the
+    /// mean (Student's t over the seeds; nil for one seed).
+    public struct Interval: Codable, Sendable, Equatable {
+        public let difference: Spread
+        public let low: Double?, high: Double?
+
+        public init(_ values: [Double]) {
+            let spread = Spread(values)
+            let reach = spread.sd.map { EvaluationSummary.studentT95(degrees: values.count - 1) * $0 / Double(values.count).squareRoot() }
+            (difference, low, high) = (spread, reach.map { spread.mean - $0 }, reach.map { spread.mean + $0 })
+        }
+
+        /// Whether the interval leaves out zero: the difference is more than the seeds' noise.
+        public var real: Bool { Interval.leavesOutZero(low, high) }
+
+        static func leavesOutZero(_ low: Double?, _ high: Double?) -> Bool {
+            guard let low, let high else { return false }
+            return low > 0 || high < 0
+        }
+
+        /// "+0.41 ± 0.30 dB [+0.05, +0.77] real" (or "… within the noise").
+        public var text: String {
+            String(format: "%+.2f", difference.mean) + (difference.sd.map { String(format: " ± %.2f", $0) } ?? "") + " dB"
+                + (low.flatMap { low in high.map { String(format: "  [%+.2f, %+.2f]", low, $0) } } ?? "") + (real ? "  real" : "  within the noise")
+        }
+    }
+
     /// One row of the evaluation (a method, at a size and lift) over the seeds.
     public struct Row: Codable, Sendable, Equatable {
         /// What names the row in every run: "n2n@20", "n2n+diffusion@20", "one2one@20 @512 adaptive".
@@ -49,8 +76,13 @@ public struct EvaluationSummary: Codable, Sendable, Equatable {
         /// The 95 % interval of the mean difference (Student's t over the seeds); nil for one seed.
         public let low: Double?, high: Double?
 
+        init(first: String, second: String, _ interval: Interval) {
+            (self.first, self.second) = (first, second)
+            (difference, low, high) = (interval.difference, interval.low, interval.high)
+        }
+
         /// Whether the interval leaves out zero: the difference is more than the seeds' noise.
-        public var real: Bool { guard let low, let high else { return false } ; return low > 0 || high < 0 }
+        public var real: Bool { Interval.leavesOutZero(low, high) }
     }
 
     /// What an `auto` row (a choice among `PairingChoice.candidates`, scored as the candidate it
@@ -86,16 +118,12 @@ public struct EvaluationSummary: Codable, Sendable, Equatable {
         self.rows = rows
         let candidates = labels.indices.filter { k in runs[0][k].size == nil && PairingChoice.candidates.contains { $0.rawValue == runs[0][k].method } }
         regrets = candidates.isEmpty ? [] : labels.indices.filter { runs[0][$0].size == nil && runs[0][$0].method.hasPrefix("auto") }.map { k in
-            let values = runs.map { run in max(0, (candidates.map { run[$0].editPSNR ?? run[$0].psnr }.max() ?? 0) - (run[k].editPSNR ?? run[k].psnr)) }
+            let values = runs.map { run in max(0, (candidates.map { run[$0].headlinePSNR }.max() ?? 0) - run[k].headlinePSNR) }
             return Regret(label: labels[k], regret: Spread(values), worst: values.max() ?? 0, choseBest: values.filter { $0 == 0 }.count)
         }
         differences = compared.flatMap { a in
             compared.filter { $0 > a }.map { b in
-                let values = runs.map { ($0[a].editPSNR ?? 0) - ($0[b].editPSNR ?? 0) }
-                let spread = Spread(values)
-                let reach = spread.sd.map { EvaluationSummary.studentT95(degrees: values.count - 1) * $0 / Double(values.count).squareRoot() }
-                return Difference(first: labels[a], second: labels[b], difference: spread,
-                                  low: reach.map { spread.mean - $0 }, high: reach.map { spread.mean + $0 })
+                Difference(first: labels[a], second: labels[b], Interval(runs.map { ($0[a].editPSNR ?? 0) - ($0[b].editPSNR ?? 0) }))
             }
         }
     }

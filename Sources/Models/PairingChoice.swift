@@ -158,7 +158,7 @@ public struct PairingChoice: Sendable {
                     done += Double(goal - before)
                     let row = try EvaluationRow.score(method: candidate.rawValue, pairs: split[f].training.count, steps: goal, trainSeconds: 0,
                                                       on: split[f].validation, checkInterrupt: checkInterrupt) { try editor.edit($0).image }
-                    sum += row.editPSNR ?? row.psnr
+                    sum += row.headlinePSNR
                 }
                 scores[c] = (candidates[c], sum / Double(folds), roundSteps[round])
             }

@@ -68,6 +68,8 @@ struct Eval: ParsableCommand {
     @Option(help: "With --converge, how many validation pairs.") var validation = 50
     @Flag(help: "Measure auto's regret: train each of auto's candidates (\(PairingChoice.candidates.map(\.rawValue).joined(separator: ", "))) in place of n2n and pix2pix@--pairs, then make auto's choice on the training pairs as `likewise train` would (row auto: one split, two rounds of halving), with two folds and two rounds (row auto-folds) and with one split and one round (row auto-single), each scored as the candidate it chose; the regret is its edit PSNR minus the best candidate's.") var regret = false
     @Option(help: "Also measure how well each n-to-n row's confidence (the spread of this many references' predictions, 2…64) foretells its error on the held-out pairs: the correlation, and the error of each fifth of the pixels by spread.") var calibration: Int?
+    @Option(help: "Instead of the rows, simulate a user who edits one more image by hand each round and trains again: from --pairs pairs, this many rounds (1…20) each adding the image `suggest` names first among --pool unedited ones, against one drawn at random; n2n alone is trained, --steps steps a round (default the preset's), and scored on the held-out pairs after every round.") var suggestRounds: Int?
+    @Option(help: "With --suggest-rounds, the unedited images to choose from (their edits stand for the user's).") var pool = 30
     @Flag(help: "Train n2n with the diffusion refiner; score its head alone and its samples.") var diffusion = false
     @Option(help: "DDIM steps of n2n's samples with --diffusion (1…\(Sampling.maximumSteps)).") var sampleSteps = Sampling.standard.steps
     @Option(help: "DDIM's eta for n2n's samples with --diffusion (0: deterministic).") var eta = 0.0
@@ -103,6 +105,15 @@ struct Eval: ParsableCommand {
             guard others.isEmpty else { throw ValidationError("--regret trains auto's candidates as auto does, plain: not with \(others.joined(separator: ", "))") }
             guard pairs >= 3 else { throw ValidationError("--regret needs --pairs 3 at least (auto holds some out), got \(pairs)") }
         }
+        if let suggestRounds {
+            let others = [("--regret", regret), ("--converge", converge), ("--calibration", calibration != nil), ("--full-size", fullSize != nil),
+                          ("--end-to-end", endToEnd), ("--transform-channels", transformChannels), ("--condition-ablations", conditionAblations),
+                          ("--vae", vae), ("--budget", budget != nil)].filter(\.1).map(\.0)
+            guard others.isEmpty else { throw ValidationError("--suggest-rounds trains n2n alone, --steps steps a round: not with \(others.joined(separator: ", "))") }
+            guard (1...20).contains(suggestRounds) else { throw ValidationError("--suggest-rounds must be 1…20, got \(suggestRounds)") }
+            guard (suggestRounds...10_000).contains(pool) else { throw ValidationError("--pool must be --suggest-rounds (\(suggestRounds))…10000, got \(pool)") }
+            guard pairing != "auto" else { throw ValidationError("--suggest-rounds trains one pairing every round: give structural, implicit or combined, not auto") }
+        }
         if let calibration {
             guard (Editor.fewestConfidenceReferences...Editor.referenceCounts.upperBound).contains(calibration) else {
                 throw ValidationError("--calibration must be \(Editor.fewestConfidenceReferences)…\(Editor.referenceCounts.upperBound) references, got \(calibration)")
@@ -122,6 +133,7 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         let seedList = (0..<UInt64(seeds)).map { seed &+ $0 }
+        if let suggestRounds { return try runSuggestionTrials(rounds: suggestRounds, seeds: seedList) }
         var runs: [Run] = []
         for (k, seed) in seedList.enumerated() {
             if seeds > 1 { print("\(k == 0 ? "" : "\n")seed \(seed) (\(k + 1) of \(seeds))") }
@@ -158,7 +170,7 @@ struct Eval: ParsableCommand {
         let settings = try EditorPreset.named(preset)
         let budget = steps == nil ? self.budget ?? 240 : nil
         let side = size ?? settings.size
-        let (name, training, ownTest) = try data.map { try ownPairs(in: $0, seed: seed) } ?? builtInPairs(size: side, seed: seed)
+        let (name, training, ownTest) = try data.map { try ownPairs(in: $0, count: pairs, seed: seed) } ?? builtInPairs(count: max(pairs, large), size: side, seed: seed)
         // A folder's held-out pairs are scored at the working size, as the networks see them, and
         // at their own sizes through every lift.
         let view = try WorkingView(named: self.view)
@@ -287,36 +299,39 @@ struct Eval: ParsableCommand {
         let seconds = Date().timeIntervalSince(started)
         let candidates = rows.filter { row in row.size == nil && PairingChoice.candidates.contains { $0.rawValue == row.method } }
         guard var row = candidates.first(where: { $0.method == choice.pairing.rawValue }),
-              let best = candidates.max(by: { ($0.editPSNR ?? $0.psnr) < ($1.editPSNR ?? $1.psnr) }) else {
+              let best = candidates.max(by: { $0.headlinePSNR < $1.headlinePSNR }) else {
             throw ValidationError("auto chose \(choice.pairing.rawValue), which this evaluation did not train")
         }
         print("\(method) pairing \(choice.reason); the choice took \(String(format: "%.0f s, %.0f %%", seconds, 100 * seconds / max(row.trainSeconds, 1e-9))) of its training; "
-              + String(format: "regret %.2f dB where the edit is (best: %@)", (best.editPSNR ?? best.psnr) - (row.editPSNR ?? row.psnr), best.method))
+              + String(format: "regret %.2f dB where the edit is (best: %@)", best.headlinePSNR - row.headlinePSNR, best.method))
         row.method = method
         row.trainSeconds += seconds
         return row
     }
 
-    /// A built-in task's training pairs (--pairs, or --large if more) and held-out pairs from a
-    /// seed far from any training seed.
-    private func builtInPairs(size: Int, seed: UInt64) throws -> (String, [Pair], [Pair]) {
+    /// A built-in task's `count` training pairs and held-out pairs from a seed far from any
+    /// training seed.
+    func builtInPairs(count: Int, size: Int, seed: UInt64) throws -> (String, [Pair], [Pair]) {
         let name = task ?? "blue_eyes"
         let chosen = try SyntheticTask(named: name)
-        return (name, try chosen.pairs(count: max(pairs, large), size: size, seed: seed),
+        return (name, try chosen.pairs(count: count, size: size, seed: seed),
                 try chosen.pairs(count: heldout, size: size, seed: seed &+ 1_000_003))
     }
 
-    /// A folder's pairs, shuffled by --seed: the first --pairs train, up to --heldout of the rest are held out.
-    private func ownPairs(in folder: String, seed: UInt64) throws -> (String, [Pair], [Pair]) {
+    /// A folder's pairs, shuffled by `seed`: the first `count` (--pairs, and --pool more under
+    /// --suggest-rounds) train, up to --heldout of the rest are held out.
+    func ownPairs(in folder: String, count: Int, seed: UInt64) throws -> (String, [Pair], [Pair]) {
         var all = try Pair.load(from: folder)
         if let note = Pair.conversionNote(all) { print(note) }
-        guard all.count > pairs else {
-            let advice = all.count >= 3 ? "give fewer, e.g. --pairs \(min(max(2, all.count * 3 / 4), all.count - 1))" : "evaluating needs 3 pairs at least (2 to train, 1 held out)"
-            throw ValidationError("\(folder) has \(all.count) pairs: --pairs \(pairs) leaves none to hold out; \(advice)")
+        let asked = suggestRounds == nil ? "--pairs \(pairs)" : "--pairs \(pairs) and --pool \(pool)"
+        guard all.count > count else {
+            let advice = all.count >= 3 ? "give fewer" + (suggestRounds == nil ? ", e.g. --pairs \(min(max(2, all.count * 3 / 4), all.count - 1))" : "")
+                : "evaluating needs 3 pairs at least (2 to train, 1 held out)"
+            throw ValidationError("\(folder) has \(all.count) pairs: \(asked) leave\(suggestRounds == nil ? "s" : "") none to hold out; \(advice)")
         }
         var rng = RandomGenerator(seed: seed)
         all.shuffle(using: &rng)
-        return (URL(fileURLWithPath: folder).lastPathComponent, Array(all.prefix(pairs)), Array(all.dropFirst(pairs).prefix(heldout)))
+        return (URL(fileURLWithPath: folder).lastPathComponent, Array(all.prefix(count)), Array(all.dropFirst(count).prefix(heldout)))
     }
 
     /// Rows of held-out examples; columns: source, truth, each method's edit with its edit PSNR.

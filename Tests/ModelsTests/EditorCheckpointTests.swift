@@ -73,7 +73,7 @@ struct EditorCheckpointTests {
     @Test func damagedPairsStillEditAndTrainAgainOnceGiven() throws {
         let original = try editor()
         try original.train(until: 2)
-        var damaged = try original.checkpoint()
+        let damaged = try original.checkpoint()
         let index = try #require(damaged.tensors.firstIndex { $0.name == "pairs.target" })
         damaged.tensors[index].tensor.withUnsafeMutableBufferPointer { $0[32 * 32 * 3 + 5] += 0.25 }  // pair 1's
         let loaded = try Editor.load(damaged, path: "e")

@@ -154,6 +154,22 @@ assert set(regret) == {\"auto@5\", \"auto-folds@5\", \"auto-single@5\"} and regr
 python3 "$(dirname "$0")/../../bench/results_table.py" "$work/regret.json" > "$work/regret-table.out"
 status=$?
 check "results_table.py makes auto's table from eval --regret" '[[ $status -eq 0 ]] && grep -qE "^\| .old. \| [0-9.]+ ± [0-9.]+ \| [0-9.]+ ± [0-9.]+ \| [0-9.]+ ± [0-9.]+ \| (structural|implicit|one2one) [0-9.]+, (structural|implicit|one2one) [0-9.]+ \|" "$work/regret-table.out" && grep -qE "^auto-single: regret over 2 task-seeds mean [0-9.]+ dB, worst [0-9.]+ dB, the best chosen on [0-2]; the choice took [0-9]+ % of the chosen candidate" "$work/regret-table.out"'
+# --suggest-rounds: a pair added each round, suggest's first or one at random, and n2n trained again.
+"$bin" eval --task old --preset tiny --pairs 2 --pool 3 --suggest-rounds 2 --steps 2 --heldout 2 --seeds 2 --flow-estimator horn-schunck --json "$work/trial.json" --png "$work/trial.png" > "$work/trial.out" 2> /dev/null
+status=$?
+check "eval --suggest-rounds adds a suggested and a random pair a round and pairs the curves by seed" '[[ $status -eq 0 ]] && grep -q "^old, seed 2 (2 of 2): 2 pairs to start, 3 unedited to choose from, 2 held out; 2 steps a round, 32 px$" "$work/trial.out" && [[ $(grep -cE "^suggested round [12]: \+old_[2-4] → [34] pairs, edit PSNR [0-9.]+ \(PSNR [0-9.]+\), trained [0-9]+ s$" "$work/trial.out") -eq 4 ]] && grep -qE "^4 pairs +suggested [0-9.]+ ± [0-9.]+  random [0-9.]+ ± [0-9.]+  difference [-+][0-9.]+ ± [0-9.]+ dB  \[[-+][0-9.]+, [-+][0-9.]+\]  (real|within the noise)$" "$work/trial.out" && grep -qE "^suggested − random over rounds 1…2: [-+][0-9.]+ ± [0-9.]+ dB" "$work/trial.out" && [[ $(png_size "$work/trial.png") == 520x300 ]] && python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert (d[\"task\"], d[\"pairs\"], d[\"pool\"], d[\"steps\"]) == (\"old\", 2, 3, 2) and [t[\"seed\"] for t in d[\"trials\"]] == [1, 2], d
+for t in d[\"trials\"]:
+    assert [(r.get(\"arm\"), r[\"round\"], r[\"row\"][\"pairs\"]) for r in t[\"rounds\"]] == [(None, 0, 2), (\"suggested\", 1, 3), (\"suggested\", 2, 4), (\"random\", 1, 3), (\"random\", 2, 4)], t
+s = d[\"summary\"]
+assert s[\"pairs\"] == [2, 3, 4] and len(s[\"difference\"]) == 3 and s[\"mean_difference\"][\"low\"] <= s[\"mean_difference\"][\"difference\"][\"mean\"]
+" "$work/trial.json"'
+"$bin" eval --task old --preset tiny --pairs 2 --pool 3 --suggest-rounds 4 > /dev/null 2> "$work/trial-pool.err"
+"$bin" eval --task old --preset tiny --suggest-rounds 2 --regret > /dev/null 2> "$work/trial-regret.err"
+"$bin" eval --task old --preset tiny --suggest-rounds 2 --pairing auto > /dev/null 2> "$work/trial-auto.err"
+check "eval --suggest-rounds refuses a pool smaller than its rounds, other measurements and auto, by name" 'grep -q "pool must be --suggest-rounds (4)…10000, got 3" "$work/trial-pool.err" && grep -q "suggest-rounds trains n2n alone, --steps steps a round: not with --regret" "$work/trial-regret.err" && grep -q "give structural, implicit or combined, not auto" "$work/trial-auto.err"'
 # --calibration: each n-to-n row says how well its references' spread foretells its error.
 "$bin" eval --task blue_eyes --preset tiny --pairs 4 --large 0 --steps 3 --heldout 2 --flow-estimator horn-schunck --calibration 3 --json "$work/calibration.json" > "$work/calibration.out" 2> /dev/null
 status=$?
