@@ -28,12 +28,14 @@ public struct EditConfidence: Sendable {
 extension Editor {
     /// The fewest references a confidence compares.
     public static let fewestConfidenceReferences = 2
+    /// How many references a confidence map (and a suggestion) compares unless told.
+    public static let confidenceReferences = 4
 
     /// `x` edited with its `k` nearest training pairs as references (2 at least), and how far
     /// their predictions disagree at each pixel of x, brought to x's size (bilinear, from the
     /// part of the working view that shows x). The direct pairings edit without references, so
     /// they have none to disagree: asking them is an error that says so.
-    public func confidence(_ x: Image, references k: Int = 4, sampling: Sampling? = nil, lift: Lift? = nil,
+    public func confidence(_ x: Image, references k: Int = Editor.confidenceReferences, sampling: Sampling? = nil, lift: Lift? = nil,
                            checkInterrupt: () throws -> Void = {}) throws -> EditConfidence {
         guard conditioning.carriesReferences else {
             throw EngineError.invalidArgument(op: "confidence", message: "a \(pairing.rawValue) effect edits without references, so there are none to disagree: "

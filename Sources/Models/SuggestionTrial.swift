@@ -37,7 +37,7 @@ public struct SuggestionTrial: Codable, Sendable, Equatable {
     /// `references` references an edit. Suggestions compare `suggestionReferences` references.
     /// `say` hears each round's result as it comes.
     public static func run(start: [Pair], pool: [Pair], heldout: [Pair], design: EditorDesign, steps: Int, rounds count: Int,
-                           references: Int = 1, suggestionReferences: Int = 4, seed: UInt64,
+                           references: Int = 1, suggestionReferences: Int = Editor.confidenceReferences, seed: UInt64,
                            checkInterrupt: () throws -> Void = {}, say: (String) -> Void = { _ in }) throws -> SuggestionTrial {
         guard count >= 1, count <= pool.count else {
             throw EngineError.invalidArgument(op: "suggestion trial", message: "each round adds one pair of the pool: \(count) rounds need \(count) pooled images at least, got \(pool.count)")

@@ -39,7 +39,7 @@ extension Editor {
     /// predictions over the part of the working view that shows the image —, a direct effect's
     /// (no references to disagree) least like the training pairs first. `checkInterrupt` is
     /// called before each image.
-    public func suggestions(_ images: [(name: String, image: Image)], references k: Int = 4,
+    public func suggestions(_ images: [(name: String, image: Image)], references k: Int = Editor.confidenceReferences,
                             checkInterrupt: () throws -> Void = {}) throws -> [Suggestion] {
         try requireSuggestionReferences(k)
         return Suggestion.ranked(try images.map { name, image in
@@ -52,7 +52,7 @@ extension Editor {
     /// subfolders' too) ranked as `suggestions(_:)` ranks them, each read, measured and let go in
     /// turn (a folder of photographs need not fit in memory), and "PATH: why" for each file that
     /// could not be read. `progress` hears how many files are done of how many, and the next one's name.
-    public func suggestions(inFolder path: String, recursive: Bool = false, references k: Int = 4,
+    public func suggestions(inFolder path: String, recursive: Bool = false, references k: Int = Editor.confidenceReferences,
                             checkInterrupt: () throws -> Void = {},
                             progress: (_ done: Int, _ total: Int, _ name: String) -> Void = { _, _, _ in }) throws -> (ranked: [Suggestion], failures: [String]) {
         try requireSuggestionReferences(k)

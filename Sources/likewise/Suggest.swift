@@ -22,7 +22,7 @@ struct Suggest: ParsableCommand {
     @Argument(help: "The effect saved by likewise train.") var effect: String
     @Argument(help: "The folder of unedited images.") var input: String
     @Option(help: "How many images to suggest.") var count = 3
-    @Option(help: "Training pairs whose predictions are compared (n-to-n effects; 2 or more).") var refs = 4
+    @Option(help: "Training pairs whose predictions are compared (n-to-n effects; 2 or more).") var refs = Editor.confidenceReferences
     @Flag(help: "Rank the images of every subfolder too.") var recursive = false
     @Option(help: "Write every image's rank, spread and distance here as JSON.") var json: String?
 

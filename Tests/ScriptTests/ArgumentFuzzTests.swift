@@ -66,7 +66,7 @@ struct ArgumentFuzzTests {
     @Test func everyParameterOfEveryCommandTakesExtremeValuesWithoutKillingTheSession() throws {
         let seed = Fuzzing.seed(default: 31)
         let dir = try ScriptFuzzTests.scratch()
-        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: dir).deletingLastPathComponent().deletingLastPathComponent().path) }
+        defer { ScriptFuzzTests.remove(scratch: dir) }
         try FileManager.default.createDirectory(atPath: dir + "/in", withIntermediateDirectories: true)
         try Image(width: 20, height: 14, colour: RGB(0.3, 0.6, 0.2)).write(to: dir + "/in/a.png")
         let interpreter = ScriptInterpreter()

@@ -113,6 +113,30 @@ struct ModelCommandsTests {
         #expect(run(i, "confidence(d, ps[0].source)").contains("a one2one effect edits without references, so there are none to disagree"))
     }
 
+    @Test func editWithConfidenceShowsTheMapBesideTheEditAndReturnsTheEdit() throws {
+        let i = ScriptInterpreter()
+        run(i, "let ps = synth(\"blue_eyes\", count: 5, size: 32, seed: 3)\nlet m = model(ps, preset: \"tiny\", pairing: \"structural\", flow: \"horn-schunck\")\ntrain(m, steps: 2)")
+        run(i, "let x = crop(synth(\"blue_eyes\", count: 1, size: 64, seed: 40)[0].source, x: 3, y: 10, width: 50, height: 37)")
+        let sink = RecordingSink()
+        // Four references unless told: the edit comes back at the image's size, its map shown beside it.
+        #expect(run(i, "let e = edit(m, x, confidence: true)\n[e.width, e.height]", sink) == "[50, 37]")
+        #expect(sink.output.range(of: "^references: (blue_eyes_[0-9], ){3}blue_eyes_[0-9]; mean spread [0-9.]+\n$", options: .regularExpression) != nil, "\(sink.output)")
+        #expect(sink.displays.count == 1 && sink.displays[0].png != nil, "the image, the edit and the map shown once")
+        // The edit is the one edit(…) makes with those four references, pixel for pixel.
+        let dir = try ScriptFuzzTests.scratch()
+        defer { ScriptFuzzTests.remove(scratch: dir) }
+        run(i, "save(e, \"\(dir)/with.png\")\nsave(edit(m, x, refs: 4), \"\(dir)/plain.png\")")
+        let (with, plain) = (try Data(contentsOf: URL(fileURLWithPath: dir + "/with.png")), try Data(contentsOf: URL(fileURLWithPath: dir + "/plain.png")))
+        #expect(!with.isEmpty && with == plain)
+        // Without it, one reference and no map; with one reference, the reason.
+        let quiet = RecordingSink()
+        run(i, "edit(m, x).width", quiet)
+        #expect(quiet.displays.isEmpty && quiet.output.range(of: "^references: blue_eyes_[0-9]\n", options: .regularExpression) != nil, "\(quiet.output)")
+        #expect(run(i, "edit(m, x, refs: 1, confidence: true)").contains("confidence compares references: give 2 or more, got 1"))
+        run(i, "let d = model(ps, preset: \"tiny\", pairing: \"one2one\")")
+        #expect(run(i, "edit(d, x, confidence: true)").contains("a one2one effect edits without references"))
+    }
+
     @Test func trustShowsWhereACombinedModelCopiesTheCarriedEditAtTheImagesSize() throws {
         let i = ScriptInterpreter()
         run(i, "let ps = synth(\"old\", count: 4, size: 32, seed: 3)\nlet m = model(ps, preset: \"tiny\", pairing: \"combined\", flow: \"horn-schunck\")")
@@ -130,7 +154,7 @@ struct ModelCommandsTests {
 
     @Test func suggestNamesTheImagesToEditNextWithWhyShowsThemAndReturnsTheirNames() throws {
         let scratch = try ScriptFuzzTests.scratch(), dir = scratch + "/unedited"
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        defer { ScriptFuzzTests.remove(scratch: scratch) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for (k, pair) in try SyntheticTask(.old).pairs(count: 3, size: 40, seed: 50).enumerated() {
             try pair.source.resized(width: 40 + 7 * k, height: 29).write(to: dir + "/photo\(k).png")

@@ -27,6 +27,11 @@ struct ScriptFuzzTests {
         return root
     }
 
+    /// Removes a `scratch()` folder with the two above it that it made.
+    static func remove(scratch dir: String) {
+        try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: dir).deletingLastPathComponent().deletingLastPathComponent().path)
+    }
+
     static func corpus(_ dir: String) -> [String] { [
         "let pairs = synth(\"old\", count: 2, size: 32, seed: 3)\ngrid(pairs, columns: 2)",
         "var t = 0\nfor i in 0..<5 { if i % 2 == 0 { t += i } else { t -= 1 } }\nprint(t, [1, 2][1])",
@@ -56,7 +61,7 @@ struct ScriptFuzzTests {
     @Test func randomAndMutatedCellsNeverCrashOrHang() throws {
         let seed = Fuzzing.seed(default: 7)
         let dir = try ScriptFuzzTests.scratch()
-        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: dir).deletingLastPathComponent().deletingLastPathComponent().path) }
+        defer { ScriptFuzzTests.remove(scratch: dir) }
         let watchdog = Watchdog("script fuzzer", seed: seed)
         defer { watchdog.finish() }
         var rng = RandomGenerator(seed: seed)

@@ -20,6 +20,21 @@ private func sampling(of call: Invocation, for editor: Editor) throws -> Samplin
                         seed: UInt64(call.integer("seed")))
 }
 
+/// Shows an image, its edit and how sure the edit is — for `confidence` and `edit(…, confidence:
+/// true)` —, prints the references and the mean spread, and returns the map at the image's size.
+@discardableResult
+private func showConfidence(_ confidence: EditConfidence, of image: Image, editor: Editor, session: Session) throws -> Image {
+    let map = try confidence.map()
+    // Three photographs side by side are shown small; the map returned keeps every pixel.
+    let tiles = try [("image", image), ("edit", confidence.edit), ("spread", map)].map { title, shown in
+        Figure.Tile(try shown.shrunk(toFit: 288), title: title)
+    }
+    try session.show(.image(Figure.comparison(tiles, heading: "black: the references agree; pale yellow: they differ by 0.1 or more")))
+    session.print("references: " + confidence.references.map { editor.pairs[$0].name }.joined(separator: ", ")
+                  + String(format: "; mean spread %.4f", confidence.mean))
+    return map
+}
+
 /// The model commands: build an effect from pairs, train it with a live display, look at it,
 /// edit with it, judge it, save and load it.
 extension CommandSet {
@@ -104,14 +119,24 @@ extension CommandSet {
         Command("edit", [
             Parameter(nil, "model", .workedOn("Model"), "the model"),
             Parameter(nil, "image", .image, "the image to edit"),
-            Parameter("refs", "refs", .references, default: .number(1), "training pairs fused as references (structural models)"),
+            Parameter("refs", "refs", .references, default: .null, shown: "1, or \(Editor.confidenceReferences) with confidence",
+                      "training pairs fused as references (n-to-n models)"),
             Parameter("lift", "lift", .choice(Lift.names), default: .null, shown: "the model's", "how the edit comes back at the image's own size: \(Lift.names.joined(separator: ", "))"),
+            Parameter("confidence", "confidence", .bool, default: .bool(false),
+                      "also show how sure the edit is, pixel by pixel, as confidence does (n-to-n models, refs 2 or more)"),
         ] + samplingParameters, summary: "An image edited by the model, at the image's own size; prints the training pairs it used as references (once a cell).") { call, session in
-            let refs = try call.integer("refs")
+            let showsConfidence = try call.bool("confidence")
+            let refs = call.has("refs") ? try call.integer("refs") : showsConfidence ? Editor.confidenceReferences : 1
             let image = try call.image("image")
             let editor = try call.object("model", as: EffectModel.self).editor
-            let (edited, references) = try editor.edit(image, references: refs, sampling: sampling(of: call, for: editor),
-                                                       lift: call.has("lift") ? Lift(named: call.string("lift")) : nil,
+            let lift = call.has("lift") ? try Lift(named: call.string("lift")) : nil
+            if showsConfidence {
+                let confidence = try editor.confidence(image, references: refs, sampling: sampling(of: call, for: editor), lift: lift,
+                                                       checkInterrupt: session.checkInterrupt)
+                try showConfidence(confidence, of: image, editor: editor, session: session)
+                return .image(confidence.edit)
+            }
+            let (edited, references) = try editor.edit(image, references: refs, sampling: sampling(of: call, for: editor), lift: lift,
                                                        checkInterrupt: session.checkInterrupt)
             if !references.isEmpty { session.printOnce("references: " + references.map { editor.pairs[$0].name }.joined(separator: ", ")) }
             return .image(edited)
@@ -119,7 +144,7 @@ extension CommandSet {
         Command("confidence", [
             Parameter(nil, "model", .workedOn("Model"), "the model (n-to-n: structural, implicit or combined)"),
             Parameter(nil, "image", .image, "the image to edit"),
-            Parameter("refs", "refs", .integer(Editor.fewestConfidenceReferences...Editor.referenceCounts.upperBound), default: .number(4),
+            Parameter("refs", "refs", .integer(Editor.fewestConfidenceReferences...Editor.referenceCounts.upperBound), default: .number(Double(Editor.confidenceReferences)),
                       "training pairs whose predictions are compared"),
             Parameter("lift", "lift", .choice(Lift.names), default: .null, shown: "the model's", "how the edit comes back at the image's own size: \(Lift.names.joined(separator: ", "))"),
         ] + samplingParameters, summary: "How sure the model is of its edit of an image, pixel by pixel: a map at the image's size (black: sure).",
@@ -128,15 +153,7 @@ extension CommandSet {
             let editor = try call.object("model", as: EffectModel.self).editor
             let confidence = try editor.confidence(image, references: call.integer("refs"), sampling: sampling(of: call, for: editor),
                                                    lift: call.has("lift") ? Lift(named: call.string("lift")) : nil, checkInterrupt: session.checkInterrupt)
-            let map = try confidence.map()
-            // Three photographs side by side are shown small; the map returned keeps every pixel.
-            let tiles = try [("image", image), ("edit", confidence.edit), ("spread", map)].map { title, shown in
-                Figure.Tile(max(shown.width, shown.height) > 288 ? try shown.shrunk(toFit: 288) : shown, title: title)
-            }
-            try session.show(.image(Figure.comparison(tiles, heading: "black: the references agree; pale yellow: they differ by 0.1 or more")))
-            session.print("references: " + confidence.references.map { editor.pairs[$0].name }.joined(separator: ", ")
-                          + String(format: "; mean spread %.4f", confidence.mean))
-            return .image(map)
+            return .image(try showConfidence(confidence, of: image, editor: editor, session: session))
         },
         Command("trust", [
             Parameter(nil, "model", .workedOn("Model"), "a combined model"),
@@ -150,7 +167,7 @@ extension CommandSet {
             let edited = try editor.edit(image, using: trust.references, checkInterrupt: session.checkInterrupt)
             let map = try trust.map()
             let tiles = try [("image", image), ("edit", edited), ("trust", map)].map { title, shown in
-                Figure.Tile(max(shown.width, shown.height) > 288 ? try shown.shrunk(toFit: 288) : shown, title: title)
+                Figure.Tile(try shown.shrunk(toFit: 288), title: title)
             }
             try session.show(.image(Figure.comparison(tiles, heading: "black: x corrected directly; pale yellow: the references' edit carried onto x")))
             session.print("references: " + trust.references.map { editor.pairs[$0].name }.joined(separator: ", ")
@@ -184,7 +201,7 @@ extension CommandSet {
             Parameter(nil, "model", .workedOn("Model"), "the model"),
             Parameter(nil, "folder", .path, "a folder of unedited PNG and JPEG images"),
             Parameter("count", "count", .integer(1...1_000), default: .number(3), "how many to suggest"),
-            Parameter("refs", "refs", .integer(Editor.fewestConfidenceReferences...Editor.referenceCounts.upperBound), default: .number(4),
+            Parameter("refs", "refs", .integer(Editor.fewestConfidenceReferences...Editor.referenceCounts.upperBound), default: .number(Double(Editor.confidenceReferences)),
                       "training pairs whose predictions are compared (n-to-n models)"),
             Parameter("recursive", "recursive", .bool, default: .bool(false), "the images of every subfolder too"),
         ], summary: "Which images of a folder to edit by hand next, to help the model most: the least sure first, with why; returns their names.",
@@ -202,7 +219,7 @@ extension CommandSet {
             if !chosen.isEmpty {
                 let tiles = try chosen.enumerated().map { place, suggestion in
                     let image = try Image(contentsOf: ImageFolder.joined(folder, suggestion.name))
-                    return Figure.Tile(max(image.width, image.height) > 192 ? try image.shrunk(toFit: 192) : image, title: "\(place + 1). \(suggestion.name)")
+                    return Figure.Tile(try image.shrunk(toFit: 192), title: "\(place + 1). \(suggestion.name)")
                 }
                 try session.show(.image(Figure.comparison(tiles, heading: "edit these by hand next: " + (editor.pairing.carriesReferences ? "the model is least sure of them" : "they look least like its training pairs"))))
             }
