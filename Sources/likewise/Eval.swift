@@ -70,6 +70,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Also measure how well each n-to-n row's confidence (the spread of this many references' predictions, 2…64) foretells its error on the held-out pairs: the correlation, and the error of each fifth of the pixels by spread.") var calibration: Int?
     @Option(help: "Instead of the rows, simulate a user who edits one more image by hand each round and trains again: from --pairs pairs, this many rounds (1…20) each adding the image `suggest` names first among --pool unedited ones, against one drawn at random; n2n alone is trained, --steps steps a round (default the preset's), and scored on the held-out pairs after every round.") var suggestRounds: Int?
     @Option(help: "With --suggest-rounds, the unedited images to choose from (their edits stand for the user's).") var pool = 30
+    @Option(help: "With --calibration, write a reliability plot here: for each n-to-n row, each fifth of the held-out pixels by spread, its mean spread against its mean error (averaged over --seeds), beside error = spread.") var reliability: String?
     @Flag(help: "Train n2n with the diffusion refiner; score its head alone and its samples.") var diffusion = false
     @Option(help: "DDIM steps of n2n's samples with --diffusion (1…\(Sampling.maximumSteps)).") var sampleSteps = Sampling.standard.steps
     @Option(help: "DDIM's eta for n2n's samples with --diffusion (0: deterministic).") var eta = 0.0
@@ -114,6 +115,7 @@ struct Eval: ParsableCommand {
             guard (suggestRounds...10_000).contains(pool) else { throw ValidationError("--pool must be --suggest-rounds (\(suggestRounds))…10000, got \(pool)") }
             guard pairing != "auto" else { throw ValidationError("--suggest-rounds trains one pairing every round: give structural, implicit or combined, not auto") }
         }
+        guard calibration != nil || reliability == nil else { throw ValidationError("--reliability plots what --calibration measures: give --calibration too") }
         if let calibration {
             guard (Editor.fewestConfidenceReferences...Editor.referenceCounts.upperBound).contains(calibration) else {
                 throw ValidationError("--calibration must be \(Editor.fewestConfidenceReferences)…\(Editor.referenceCounts.upperBound) references, got \(calibration)")
@@ -143,6 +145,7 @@ struct Eval: ParsableCommand {
         }
         let summary = try EvaluationSummary(seeds: seedList, runs: runs.map(\.rows))
         if seeds > 1 { report(summary) }
+        if let reliability { try reliabilityPlot(runs.map(\.rows), task: runs[0].name).write(to: reliability) }
         if let json {
             let first = runs[0]
             let document = EvaluationDocument(task: first.name, pairs: pairs, heldout: first.heldout, preset: preset, size: first.side, view: view,

@@ -171,7 +171,7 @@ assert s[\"pairs\"] == [2, 3, 4] and len(s[\"difference\"]) == 3 and s[\"mean_di
 "$bin" eval --task old --preset tiny --suggest-rounds 2 --pairing auto > /dev/null 2> "$work/trial-auto.err"
 check "eval --suggest-rounds refuses a pool smaller than its rounds, other measurements and auto, by name" 'grep -q "pool must be --suggest-rounds (4)…10000, got 3" "$work/trial-pool.err" && grep -q "suggest-rounds trains n2n alone, --steps steps a round: not with --regret" "$work/trial-regret.err" && grep -q "give structural, implicit or combined, not auto" "$work/trial-auto.err"'
 # --calibration: each n-to-n row says how well its references' spread foretells its error.
-"$bin" eval --task blue_eyes --preset tiny --pairs 4 --large 0 --steps 3 --heldout 2 --flow-estimator horn-schunck --calibration 3 --json "$work/calibration.json" > "$work/calibration.out" 2> /dev/null
+"$bin" eval --task blue_eyes --preset tiny --pairs 4 --large 0 --steps 3 --heldout 2 --flow-estimator horn-schunck --calibration 3 --reliability "$work/reliability.png" --json "$work/calibration.json" > "$work/calibration.out" 2> /dev/null
 status=$?
 check "eval --calibration measures the n-to-n row's confidence against its error" '[[ $status -eq 0 ]] && grep -qE "^n2n@4 calibration with 3 references: spread–error correlation -?[0-9.]+ \(-?[0-9.]+ where the edit is\); error by spread fifth, surest first: [0-9.]+ [0-9.]+ [0-9.]+ [0-9.]+ [0-9.]+ — the least sure fifth errs [0-9.]+× the surest$" "$work/calibration.out" && python3 -c "
 import json, sys
@@ -181,8 +181,11 @@ assert c[\"references\"] == 3 and len(c[\"fifths\"]) == 5 and -1 <= c[\"correlat
 assert [f[\"spread\"] for f in c[\"fifths\"]] == sorted(f[\"spread\"] for f in c[\"fifths\"]), c
 assert \"calibration\" not in rows[\"one2one\"], rows[\"one2one\"]
 " "$work/calibration.json"'
+check "eval --reliability plots the calibrated row's fifths beside error = spread" '[[ $(png_size "$work/reliability.png") == 560x300 ]]'
 "$bin" eval --task old --calibration 1 > /dev/null 2> "$work/calibration-bad.err"
 check "eval --calibration 1 is refused" 'grep -q "calibration must be 2…64 references, got 1" "$work/calibration-bad.err"'
+"$bin" eval --task old --reliability "$work/r.png" > /dev/null 2> "$work/reliability-bad.err"
+check "eval --reliability without --calibration is refused" 'grep -q "reliability plots what --calibration measures: give --calibration too" "$work/reliability-bad.err"'
 "$bin" eval --task old --regret --diffusion > /dev/null 2> "$work/regret-bad.err"
 check "eval --regret with --diffusion is refused" 'grep -q "regret trains auto.s candidates as auto does, plain: not with --diffusion" "$work/regret-bad.err"'
 "$bin" eval --data "$work" --converge > /dev/null 2> "$work/converge-bad.err"
