@@ -81,7 +81,7 @@ public struct FolderEdit: Sendable {
     }
 
     /// The record's file in `output` (hidden: a folder of edits read as input leaves it alone).
-    var recordPath: String { path(output, ".likewise-apply") }
+    var recordPath: String { ImageFolder.joined(output, ".likewise-apply") }
 
     /// What makes an editor's edits what they are, as a SHA-256: its design, every weight (the
     /// flow network's too) and its training pairs, the references.
@@ -136,9 +136,6 @@ public struct FolderEdit: Sendable {
         return try folder.names()
     }
 
-    /// `name` in `folder`, with one slash between them whether or not the folder was given with one.
-    private func path(_ folder: String, _ name: String) -> String { ImageFolder.joined(folder, name) }
-
     /// Edits every image with `editor`; `progress` hears where the run stands before each file it
     /// edits. Each output is written atomically, so a stopped run never leaves a half-written file.
     public func run(with editor: Editor, checkInterrupt: () throws -> Void = {},
@@ -154,11 +151,7 @@ public struct FolderEdit: Sendable {
             }
         }
         let files = try names()
-        // Nothing to do is a mistaken path far more often than a finished job (that one lists its
-        // files as already done).
-        guard !files.isEmpty else {
-            throw ImageError.unreadable(path: input, reason: recursive ? "has no files, in it or its subfolders" : "has no files (its subfolders are read with --recursive)")
-        }
+        try ImageFolder(input, recursive: recursive).requireFiles(files, recursiveOption: "--recursive")  // a finished job lists its files as done
         do {
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         } catch {
@@ -169,7 +162,7 @@ public struct FolderEdit: Sendable {
         if !recursive { report.subfoldersLeft = try ImageFolder(input).entries().filter(\.isFolder).count }
         for (k, name) in files.enumerated() {
             try checkInterrupt()
-            let destination = path(output, name)
+            let destination = ImageFolder.joined(output, name)
             if !overwrite, FileManager.default.fileExists(atPath: destination) {
                 report.skipped += 1
                 if !recorded { report.keptUnrecorded += 1 }
@@ -177,7 +170,7 @@ public struct FolderEdit: Sendable {
             }
             let seconds = Date().timeIntervalSince(started)
             progress(Progress(done: k, total: files.count, name: name, filesPerSecond: k > 0 && seconds > 0 ? Double(k) / seconds : nil))
-            let written = [destination] + (confidence.map { [path($0, name)] } ?? [])
+            let written = [destination] + (confidence.map { [ImageFolder.joined($0, name)] } ?? [])
             for folder in written.map({ ($0 as NSString).deletingLastPathComponent }) {
                 do {
                     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -186,16 +179,16 @@ public struct FolderEdit: Sendable {
                 }
             }
             guard ImageFormat(extensionOf: name) != nil else {
-                report.failures.append("\(path(input, name)): unsupported format (\(ImageFormat.supported))")
+                report.failures.append("\(ImageFolder.joined(input, name)): unsupported format (\(ImageFormat.supported))")
                 continue
             }
             do {
-                let source = try Image(contentsOf: path(input, name))
-                if let conversion = source.conversion { report.converted.append("\(path(input, name)): \(conversion)") }
+                let source = try Image(contentsOf: ImageFolder.joined(input, name))
+                if let conversion = source.conversion { report.converted.append("\(ImageFolder.joined(input, name)): \(conversion)") }
                 if let confidence {
                     let sure = try editor.confidence(source, references: references, sampling: sampling, checkInterrupt: checkInterrupt)
                     try sure.edit.write(to: destination)
-                    try sure.map().write(to: path(confidence, name))
+                    try sure.map().write(to: ImageFolder.joined(confidence, name))
                     report.spreads.append((name, sure.mean))
                 } else {
                     try editor.edit(source, references: references, sampling: sampling, checkInterrupt: checkInterrupt).image.write(to: destination)
@@ -204,7 +197,7 @@ public struct FolderEdit: Sendable {
             } catch let error as ImageError {
                 report.failures.append("\(error)")  // names the file already
             } catch {
-                report.failures.append("\(path(input, name)): \(error)")
+                report.failures.append("\(ImageFolder.joined(input, name)): \(error)")
             }
         }
         report.spreads.sort { $0.mean > $1.mean }

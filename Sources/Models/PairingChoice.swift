@@ -169,6 +169,6 @@ public struct PairingChoice: Sendable {
             alive = kept.sorted()
             if alive.count == 1 { break }
         }
-        return PairingChoice(pairing: candidates[alive[0]], scores: scores.map { ($0.pairing, $0.psnr, $0.steps) }, heldOut: heldOut, folds: folds)
+        return PairingChoice(pairing: candidates[alive[0]], scores: scores, heldOut: heldOut, folds: folds)
     }
 }

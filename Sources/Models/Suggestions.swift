@@ -58,9 +58,7 @@ extension Editor {
         try requireSuggestionReferences(k)
         let folder = try ImageFolder(path, recursive: recursive)
         let names = try folder.names()
-        guard !names.isEmpty else {
-            throw ImageError.unreadable(path: path, reason: recursive ? "has no files, in it or its subfolders" : "has no files (its subfolders are read with recursive)")
-        }
+        try folder.requireFiles(names, recursiveOption: "recursive")
         var measured: [(name: String, doubt: (spread: Double?, distance: Double))] = [], failures: [String] = []
         for (done, name) in names.enumerated() {
             try checkInterrupt()

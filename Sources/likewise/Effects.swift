@@ -162,7 +162,7 @@ struct Apply: ParsableCommand {
         progress.show("apply: \(report.edited) edited, \(report.skipped) already done, \(report.failures.count) unreadable", done: true)
         for note in report.notes { FileHandle.standardError.write(Data((note + "\n").utf8)) }
         guard report.failures.isEmpty else {
-            FileHandle.standardError.write(Data((["could not edit:"] + report.failures.map { "  " + $0 }).joined(separator: "\n").utf8 + Data("\n".utf8)))
+            FileHandle.standardError.write(Data(ImageFolder.listing("could not edit:", report.failures).utf8))
             throw ExitCode(1)
         }
     }

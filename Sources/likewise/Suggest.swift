@@ -55,7 +55,7 @@ struct Suggest: ParsableCommand {
             try data.write(to: URL(fileURLWithPath: json), options: .atomic)
         }
         guard failures.isEmpty else {
-            FileHandle.standardError.write(Data((["could not read:"] + failures.map { "  " + $0 }).joined(separator: "\n").utf8 + Data("\n".utf8)))
+            FileHandle.standardError.write(Data(ImageFolder.listing("could not read:", failures).utf8))
             throw ExitCode(1)
         }
     }

@@ -41,6 +41,20 @@ public struct ImageFolder: Sendable {
         }
     }
 
+    /// Throws, naming the folder, when `names` (its files, as `names()` lists them) is empty:
+    /// nothing to do is a mistaken path far more often than a finished job. `recursiveOption` is
+    /// how the caller's user asks for the subfolders ("--recursive", "recursive").
+    public func requireFiles(_ names: [String], recursiveOption: String) throws {
+        guard names.isEmpty else { return }
+        throw ImageError.unreadable(path: path, reason: recursive ? "has no files, in it or its subfolders" : "has no files (its subfolders are read with \(recursiveOption))")
+    }
+
+    /// The files of a folder that could not be read or edited, as `apply` and `suggest` list them
+    /// at the end: `heading` ("could not read:"), then each on a line of its own, indented.
+    public static func listing(_ heading: String, _ failures: [String]) -> String {
+        ([heading] + failures.map { "  " + $0 }).joined(separator: "\n") + "\n"
+    }
+
     /// The path of `name`, a path relative to the folder.
     public func path(of name: String) -> String { ImageFolder.joined(path, name) }
 

@@ -193,7 +193,7 @@ extension CommandSet {
             session.print("apply: \(report.edited) edited, \(report.skipped) already done, \(report.failures.count) unreadable")
             report.notes.forEach(session.print)
             if !report.failures.isEmpty {
-                session.sink.stream((["could not edit:"] + report.failures.map { "  " + $0 }).joined(separator: "\n") + "\n", toStandardError: true)
+                session.sink.stream(ImageFolder.listing("could not edit:", report.failures), toStandardError: true)
             }
             return .number(Double(report.edited))
         },
@@ -224,7 +224,7 @@ extension CommandSet {
                 try session.show(.image(Figure.comparison(tiles, heading: "edit these by hand next: " + (editor.pairing.carriesReferences ? "the model is least sure of them" : "they look least like its training pairs"))))
             }
             if !failures.isEmpty {
-                session.sink.stream((["could not read:"] + failures.map { "  " + $0 }).joined(separator: "\n") + "\n", toStandardError: true)
+                session.sink.stream(ImageFolder.listing("could not read:", failures), toStandardError: true)
             }
             return .array(chosen.map { .string($0.name) })
         },
