@@ -2,21 +2,25 @@ import Engine
 import Foundation
 
 /// The simulation that says whether `suggestions` help: a user with a few pairs and a pool of
-/// unedited images edits one more by hand each round — the one the effect suggests, or one at
-/// random — and trains the effect again; held-out edit PSNR after every round, both ways. The
-/// pool's targets stand for the edits the user would make: the suggestion never sees them.
+/// unedited images edits one more by hand each round — the one the effect suggests, the one least
+/// like the training pairs, or one at random — and trains the effect again; held-out edit PSNR
+/// after every round, each way. The pool's targets stand for the edits the user would make: the
+/// choice never sees them.
 public struct SuggestionTrial: Codable, Sendable, Equatable {
     /// How the next image to edit is chosen.
     public enum Arm: String, Codable, Sendable, CaseIterable {
         /// The first of `Editor.suggestions` over what is left of the pool.
         case suggested
+        /// The image of what is left of the pool least like the training pairs (the first by
+        /// `Suggestion.distanceRank`): the pool covered, whatever the effect's doubt.
+        case unlike
         /// One of what is left of the pool, uniformly at random.
         case random
     }
 
     /// The effect after one round of one arm.
     public struct Round: Codable, Sendable, Equatable {
-        /// nil for round 0, the starting pairs, which both arms share.
+        /// nil for round 0, the starting pairs, which every arm shares.
         public let arm: Arm?
         public let round: Int
         /// The image edited by hand this round (nil in round 0).
@@ -63,9 +67,10 @@ public struct SuggestionTrial: Codable, Sendable, Equatable {
             for round in 1...count {
                 let pick: Int
                 switch arm {
-                case .suggested:
-                    let best = try editor.suggestions(left.map { ($0.name, $0.source) }, references: min(suggestionReferences, pairs.count),
-                                                      checkInterrupt: checkInterrupt)[0]
+                case .suggested, .unlike:
+                    let ranked = try editor.suggestions(left.map { ($0.name, $0.source) }, references: min(suggestionReferences, pairs.count),
+                                                        checkInterrupt: checkInterrupt)
+                    let best = arm == .suggested ? ranked[0] : ranked.min { $0.distanceRank < $1.distanceRank } ?? ranked[0]
                     pick = left.firstIndex { $0.name == best.name } ?? 0
                 case .random:
                     pick = Int(rng.next() % UInt64(left.count))
@@ -96,34 +101,44 @@ extension SuggestionTrial.Round {
 
 extension SuggestionTrial {
     /// Trials over seeds summarised: each arm's curve as mean ± standard deviation a round, and
-    /// suggested − random paired by seed, a round and averaged over rounds 1…n (the area between
-    /// the curves), each with its 95 % interval.
+    /// each chosen arm against random, paired by seed, a round and averaged over rounds 1…n (the
+    /// area between the curves), each with its 95 % interval.
     public struct Summary: Codable, Sendable, Equatable {
         public let seeds: [UInt64]
         /// Starting pairs plus the round, a round.
         public let pairs: [Int]
-        public let suggested: [EvaluationSummary.Spread], random: [EvaluationSummary.Spread]
-        /// suggested − random a round (round 0's is 0: shared).
-        public let difference: [EvaluationSummary.Interval]
-        /// suggested − random averaged over rounds 1…n.
-        public let meanDifference: EvaluationSummary.Interval
+        public let arms: [ArmSummary]
 
-        enum CodingKeys: String, CodingKey { case seeds, pairs, suggested, random, difference, meanDifference = "mean_difference" }
+        public struct ArmSummary: Codable, Sendable, Equatable {
+            public let arm: Arm
+            /// Held-out edit PSNR a round, round 0 first.
+            public let curve: [EvaluationSummary.Spread]
+            /// This arm − random a round (round 0's is 0: shared), and averaged over rounds 1…n;
+            /// nil for random itself.
+            public let versusRandom: [EvaluationSummary.Interval]?, meanVersusRandom: EvaluationSummary.Interval?
+
+            enum CodingKeys: String, CodingKey { case arm, curve, versusRandom = "versus_random", meanVersusRandom = "mean_versus_random" }
+        }
 
         public init(_ trials: [SuggestionTrial]) throws {
             guard let first = trials.first else { throw EngineError.invalidArgument(op: "suggestion trial", message: "no trials to summarise") }
-            let rounds = first.curve(.suggested).count
-            guard rounds >= 2, trials.allSatisfy({ $0.curve(.suggested).count == rounds && $0.curve(.random).count == rounds }) else {
-                throw EngineError.invalidArgument(op: "suggestion trial", message: "every trial needs the same rounds, one at least")
+            let rounds = first.curve(.random).count
+            guard rounds >= 2, trials.allSatisfy({ trial in Arm.allCases.allSatisfy { trial.curve($0).count == rounds } }) else {
+                throw EngineError.invalidArgument(op: "suggestion trial", message: "every trial needs the same rounds of every arm, one at least")
             }
             seeds = trials.map(\.seed)
-            pairs = first.rounds.filter { $0.arm != .random }.map(\.row.pairs)
-            suggested = (0..<rounds).map { r in EvaluationSummary.Spread(trials.map { $0.curve(.suggested)[r] }) }
-            random = (0..<rounds).map { r in EvaluationSummary.Spread(trials.map { $0.curve(.random)[r] }) }
-            difference = (0..<rounds).map { r in EvaluationSummary.Interval(trials.map { $0.curve(.suggested)[r] - $0.curve(.random)[r] }) }
-            meanDifference = EvaluationSummary.Interval(trials.map { trial in
-                zip(trial.curve(.suggested), trial.curve(.random)).dropFirst().map { $0 - $1 }.reduce(0, +) / Double(rounds - 1)
-            })
+            pairs = first.rounds.filter { $0.arm == nil || $0.arm == .random }.map(\.row.pairs)
+            arms = Arm.allCases.map { arm in
+                let curve = (0..<rounds).map { r in EvaluationSummary.Spread(trials.map { $0.curve(arm)[r] }) }
+                guard arm != .random else { return ArmSummary(arm: arm, curve: curve, versusRandom: nil, meanVersusRandom: nil) }
+                let gaps = trials.map { trial in zip(trial.curve(arm), trial.curve(.random)).map { $0 - $1 } }
+                return ArmSummary(arm: arm, curve: curve,
+                                  versusRandom: (0..<rounds).map { r in EvaluationSummary.Interval(gaps.map { $0[r] }) },
+                                  meanVersusRandom: EvaluationSummary.Interval(gaps.map { $0.dropFirst().reduce(0, +) / Double(rounds - 1) }))
+            }
         }
+
+        /// The summary of `arm`.
+        public func of(_ arm: Arm) -> ArmSummary? { arms.first { $0.arm == arm } }
     }
 }

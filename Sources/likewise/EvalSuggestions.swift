@@ -6,7 +6,8 @@ import Models
 extension Eval {
     /// `--suggest-rounds`: for each seed, a `SuggestionTrial` from --pairs pairs over a pool of
     /// --pool more (drawn with them, so their names differ), scored on the held-out pairs; then
-    /// the curves over the seeds, --json the trials and their summary, --png the curves.
+    /// each arm's curve over the seeds and its difference from random's, --json the trials and
+    /// their summary, --png the curves.
     func runSuggestionTrials(rounds: Int, seeds: [UInt64]) throws {
         let settings = try EditorPreset.named(preset)
         let side = size ?? settings.size, trainingSteps = steps ?? settings.steps
@@ -25,12 +26,19 @@ extension Eval {
                                                   say: { print($0) }))
         }
         let summary = try SuggestionTrial.Summary(trials)
-        print("\nheld-out edit PSNR after each round\(seeds.count > 1 ? ", mean ± standard deviation over \(seeds.count) seeds" : ""); suggested − random paired by seed")
+        print("\nheld-out edit PSNR after each round\(seeds.count > 1 ? ", mean ± standard deviation over \(seeds.count) seeds" : "")")
         for r in summary.pairs.indices {
             print("\(summary.pairs[r]) pairs".padding(toLength: 10, withPad: " ", startingAt: 0)
-                  + "suggested \(summary.suggested[r].text)  random \(summary.random[r].text)" + (r == 0 ? "  (the start, shared)" : "  difference \(summary.difference[r].text)"))
+                  + summary.arms.map { "\($0.arm.rawValue) \($0.curve[r].text)" }.joined(separator: "  ") + (r == 0 ? "  (the start, shared)" : ""))
         }
-        print("suggested − random over rounds 1…\(rounds): \(summary.meanDifference.text)")
+        print("against random, paired by seed, round by round and over rounds 1…\(rounds)")
+        for arm in summary.arms {
+            guard let gaps = arm.versusRandom, let mean = arm.meanVersusRandom else { continue }
+            for r in summary.pairs.indices.dropFirst() {
+                print("\(arm.arm.rawValue) − random at \(summary.pairs[r]) pairs: \(gaps[r].text)")
+            }
+            print("\(arm.arm.rawValue) − random over rounds 1…\(rounds): \(mean.text)")
+        }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -39,8 +47,7 @@ extension Eval {
         }
         if let png {
             let x = summary.pairs.map(Double.init)
-            var plot = LinePlot([.init("suggested", points: Array(zip(x, summary.suggested.map(\.mean)))),
-                                 .init("random", points: Array(zip(x, summary.random.map(\.mean))))],
+            var plot = LinePlot(summary.arms.map { .init($0.arm.rawValue, points: Array(zip(x, $0.curve.map(\.mean)))) },
                                 title: "\(name): a pair added each round (\(seeds.count) seed\(seeds.count == 1 ? "" : "s"))",
                                 xLabel: "training pairs", yLabel: "held-out edit PSNR (dB)")
             plot.width = 520
