@@ -62,9 +62,13 @@ final class IOPubSink: DisplaySink {
 
     private var shownProgress: Set<String> = []
 
+    /// A progress line is a display updated in place. Its display id is the command's ("train")
+    /// made this request's own: Jupyter updates every output with a display id, so a shared one
+    /// would rewrite an earlier cell's finished line with a later cell's progress.
     func progress(_ text: String, id: String) {
         let bundle = DisplayBundle(text: text, html: "<pre>\(text)</pre>")
-        if shownProgress.insert(id).inserted { display(bundle, id: id) } else { update(bundle, id: id) }
+        let own = "\(id)-\(parent.header["msg_id"] as? String ?? "")"
+        if shownProgress.insert(own).inserted { display(bundle, id: own) } else { update(bundle, id: own) }
     }
 
     func stream(_ text: String, toStandardError: Bool) {

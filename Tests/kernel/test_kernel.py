@@ -80,6 +80,13 @@ class LikewiseProtocolTests(unittest.TestCase):
         first = next(m for m in outputs if m["msg_type"] == "display_data")
         update = next(m for m in outputs if m["msg_type"] == "update_display_data")
         self.assertEqual(first["content"]["transient"]["display_id"], update["content"]["transient"]["display_id"])
+        # The same command in a later cell has a display of its own: Jupyter updates every output
+        # of a display id, and the first cell's finished line must stay as it was.
+        later = []
+        self.kc.execute_interactive('let more = synth("blue_eyes", count: 600, size: 32)', timeout=60, output_hook=later.append)
+        ids = {m["content"]["transient"]["display_id"] for m in later if m["msg_type"] in ("display_data", "update_display_data")}
+        self.assertEqual(len(ids), 1, ids)
+        self.assertNotIn(first["content"]["transient"]["display_id"], ids)
 
     def test_a_subshell_answers_while_the_main_shell_is_busy(self):
         self.kc.execute_interactive("var step = 0", timeout=10)
