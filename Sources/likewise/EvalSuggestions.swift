@@ -23,7 +23,7 @@ extension Eval {
             let design = try EditorDesign(preset: settings, size: side, view: view, pairing: pairing, seed: seed, flow: FlowMethod(named: flowEstimator))
             trials.append(try SuggestionTrial.run(start: Array(drawn.1.prefix(pairs)), pool: Array(drawn.1.dropFirst(pairs)), heldout: heldout,
                                                   design: design, steps: trainingSteps, rounds: rounds, references: refs, seed: seed,
-                                                  say: { print($0) }))
+                                                  say: { print($0); fflush(nil) }))  // each round as it comes, into a file too
         }
         let summary = try SuggestionTrial.Summary(trials)
         print("\nheld-out edit PSNR after each round\(seeds.count > 1 ? ", mean ± standard deviation over \(seeds.count) seeds" : "")")
