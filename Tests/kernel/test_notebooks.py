@@ -3,6 +3,7 @@ LIKEWISE_PROFILE=ci, which shrinks every run), and swept by papermill with param
 full runs published in docs/notebooks/ (make notebooks), which must be of the same cells."""
 import base64
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,8 @@ from nbclient import NotebookClient
 NOTEBOOKS = os.path.join(os.path.dirname(__file__), "..", "..", "Notebooks")
 PUBLISHED = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "notebooks")
 # How many PNG pictures each notebook must show at least, with the ci profile.
-PICTURES = {"01-quickstart": 7, "02-flow-and-colour": 7, "03-vae-and-diffusion": 8, "04-your-own-photographs": 5, "05-why-n-to-n": 4}
+PICTURES = {"01-quickstart": 7, "02-flow-and-colour": 7, "03-vae-and-diffusion": 8, "04-your-own-photographs": 5, "05-why-n-to-n": 4,
+            "06-what-to-edit-next": 6}
 
 
 def pngs(cell):
@@ -151,6 +153,29 @@ class NotebookFolder(unittest.TestCase):
         self.assertEqual(sum("train: step" in o.get("data", {}).get("text/plain", "") for o in training.outputs), 1,
                          training.outputs)
         self.assertEqual(len(pngs(training)), 1)  # the held-out plot, drawn at the end
+
+    def test_what_to_edit_next_maps_the_doubt_suggests_a_photo_and_trains_again_with_it(self):
+        nb = self.run_notebook("06-what-to-edit-next")
+        self.check_pictures("06-what-to-edit-next", nb)
+        printed = "".join(text_of(c) for c in nb.cells)
+        self.assertIn("9 to train, 3 held out", printed)
+        # confidence and edit(…, confidence: true): four references each, the edit at the photo's own size.
+        self.assertEqual(len(re.findall(r"references: \w+, \w+, \w+, \w+; mean spread [0-9.]+", printed)), 2, printed)
+        self.assertIn("in 960 × 640 out 960 × 640", printed)
+        # suggest ranks the three held-out sources, saved as a folder of unedited photos, and the
+        # first one's pair is added.
+        unedited = sorted(os.listdir(os.path.join(self.folder, "out", "next", "unedited")))
+        sources = {n.rsplit(".", 1)[0] for n in os.listdir(os.path.join(self.folder, "data", "photos", "source"))}
+        self.assertEqual(len(unedited), 3)
+        self.assertTrue(all(n.endswith(".png") and n[:-4] in sources for n in unedited), unedited)
+        first = re.search(r"1\. (\w+)\.png: the least sure of 3 \(mean spread [0-9.]+\); \w+ least like the training pairs of 3", printed)
+        self.assertIsNotNone(first, printed)
+        self.assertRegex(printed, r"2\. \w+\.png: 2nd least sure of 3 ")
+        self.assertIn(f"adding {first.group(1)} to 9 training pairs", printed)
+        tables = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("evaluate(")]
+        self.assertEqual(len(tables), 2)
+        for table in tables:
+            self.assertIn("<td>identity</td>", table.outputs[0]["data"]["text/html"])
 
     def test_papermill_sweeps_a_notebook_with_parameters(self):
         papermill = os.path.join(os.path.dirname(sys.executable), "papermill")
