@@ -115,7 +115,8 @@ struct Apply: ParsableCommand {
         effect's lift brings the edit back at full resolution; a JPEG or PNG keeps its colour profile. \
         With --recursive, the images of every subfolder too, into the same tree under OUT_DIR \
         (which may not lie inside IN_DIR then).
-        Files already in OUT_DIR are skipped, so an interrupted run resumes — if this effect wrote \
+        Files already in OUT_DIR are skipped, so an interrupted run (Ctrl-C stops it after the file \
+        it is writing) resumes — if this effect wrote \
         them at these settings (OUT_DIR/.likewise-apply records each run): another effect's edits, \
         or edits at other --refs/--steps/--eta/--seed, are refused unless --overwrite. Files that \
         cannot be read, and files of another format (.heic, .tif, …), are listed at the end, and \
@@ -158,7 +159,14 @@ struct Apply: ParsableCommand {
         // status 1 — not a usage error with the usage printed after it.
         let job = FolderEdit(input: input, output: output, references: refs, sampling: sampling, recursive: recursive, overwrite: overwrite,
                              confidence: confidence)
-        let report = try job.run(with: editor, progress: { progress.show($0.description) })
+        CommandInterrupt.install()
+        let report: FolderEdit.Report
+        do {
+            report = try job.run(with: editor, checkInterrupt: CommandInterrupt.check, progress: { progress.show($0.description) })
+        } catch is CommandInterrupt.Requested {
+            progress.show("apply: interrupted; every file written is whole, and the same command resumes where it stopped", done: true)
+            throw ExitCode(130)
+        }
         progress.show("apply: \(report.edited) edited, \(report.skipped) already done, \(report.failures.count) unreadable", done: true)
         for note in report.notes { FileHandle.standardError.write(Data((note + "\n").utf8)) }
         guard report.failures.isEmpty else {
