@@ -5,15 +5,16 @@ import Models
 
 struct Suggest: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Which images of a folder to edit by hand next, to help a saved effect most.",
+        abstract: "Which images of a folder to edit by hand next: those a saved effect is least sure of.",
         discussion: """
-        Ranks every image (PNG or JPEG) of IN_DIR by how much a pair made from it would teach the \
-        effect. An n-to-n effect (structural, implicit, combined) edits each image with its --refs \
+        Ranks every image (PNG or JPEG) of IN_DIR for you to edit by hand next. An n-to-n effect (structural, implicit, combined) edits each image with its --refs \
         nearest training pairs and measures how far their predictions disagree — the mean spread \
         that apply --confidence maps —; the images it is least sure of come first. A direct effect \
         (one2one, pix2pix) has no references to disagree: its images are ranked by how unlike the \
         training pairs they look. Prints the first --count with both numbers; --json writes every \
         image's. Files that cannot be read are listed at the end, and the exit status is then 1.
+        Whether editing those first teaches the effect more than any other pairs is measured by \
+        likewise eval --suggest-rounds: so far it has not (docs/RESULTS.md).
         Example:
           likewise suggest grade.safetensors unedited/ --count 5
         """

@@ -20,16 +20,22 @@ private func sampling(of call: Invocation, for editor: Editor) throws -> Samplin
                         seed: UInt64(call.integer("seed")))
 }
 
+/// Shows an image, its edit and a map of it side by side (`mapTitle` over the map) under
+/// `heading`. Three photographs side by side are shown small; the map returned keeps every pixel.
+private func showBeside(_ image: Image, edit: Image, map: Image, mapTitle: String, heading: String, session: Session) throws {
+    let tiles = try [("image", image), ("edit", edit), (mapTitle, map)].map { title, shown in
+        Figure.Tile(try shown.shrunk(toFit: 288), title: title)
+    }
+    try session.show(.image(Figure.comparison(tiles, heading: heading)))
+}
+
 /// Shows an image, its edit and how sure the edit is — for `confidence` and `edit(…, confidence:
 /// true)` —, prints the references and the mean spread, and returns the map at the image's size.
 @discardableResult
 private func showConfidence(_ confidence: EditConfidence, of image: Image, editor: Editor, session: Session) throws -> Image {
     let map = try confidence.map()
-    // Three photographs side by side are shown small; the map returned keeps every pixel.
-    let tiles = try [("image", image), ("edit", confidence.edit), ("spread", map)].map { title, shown in
-        Figure.Tile(try shown.shrunk(toFit: 288), title: title)
-    }
-    try session.show(.image(Figure.comparison(tiles, heading: "black: the references agree; pale yellow: they differ by 0.1 or more")))
+    try showBeside(image, edit: confidence.edit, map: map, mapTitle: "spread",
+                   heading: "black: the references agree; pale yellow: they differ by 0.1 or more", session: session)
     session.print("references: " + confidence.references.map { editor.pairs[$0].name }.joined(separator: ", ")
                   + String(format: "; mean spread %.4f", confidence.mean))
     return map
@@ -166,10 +172,8 @@ extension CommandSet {
             let trust = try editor.trust(image, references: call.integer("refs"))
             let edited = try editor.edit(image, using: trust.references, checkInterrupt: session.checkInterrupt)
             let map = try trust.map()
-            let tiles = try [("image", image), ("edit", edited), ("trust", map)].map { title, shown in
-                Figure.Tile(try shown.shrunk(toFit: 288), title: title)
-            }
-            try session.show(.image(Figure.comparison(tiles, heading: "black: x corrected directly; pale yellow: the references' edit carried onto x")))
+            try showBeside(image, edit: edited, map: map, mapTitle: "trust",
+                           heading: "black: x corrected directly; pale yellow: the references' edit carried onto x", session: session)
             session.print("references: " + trust.references.map { editor.pairs[$0].name }.joined(separator: ", ")
                           + String(format: "; mean trust %.2f", trust.mean))
             return .image(map)
@@ -204,8 +208,8 @@ extension CommandSet {
             Parameter("refs", "refs", .integer(Editor.fewestConfidenceReferences...Editor.referenceCounts.upperBound), default: .number(Double(Editor.confidenceReferences)),
                       "training pairs whose predictions are compared (n-to-n models)"),
             Parameter("recursive", "recursive", .bool, default: .bool(false), "the images of every subfolder too"),
-        ], summary: "Which images of a folder to edit by hand next, to help the model most: the least sure first, with why; returns their names.",
-        doc: "An n-to-n model edits each image with its refs nearest training pairs and measures how far their predictions disagree\n(the mean spread, as confidence shows it); the images it is least sure of come first, since a pair made from one of\nthem teaches it where it guesses. A direct model (one2one, pix2pix) has no references to disagree: its images are\nranked by how unlike the training pairs they look. Each line gives both. Files that cannot be read are listed at the end.") { call, session in
+        ], summary: "Which images of a folder to edit by hand next: those the model is least sure of first, with why; returns their names.",
+        doc: "An n-to-n model edits each image with its refs nearest training pairs and measures how far their predictions disagree\n(the mean spread, as confidence shows it); the images it is least sure of come first: where it guesses. Whether pairs\nmade from them teach it more than any others is measured by likewise eval --suggest-rounds (so far not). A direct model (one2one, pix2pix) has no references to disagree: its images are\nranked by how unlike the training pairs they look. Each line gives both. Files that cannot be read are listed at the end.") { call, session in
             let editor = try call.object("model", as: EffectModel.self).editor
             let folder = try call.string("folder")
             let (ranked, failures) = try editor.suggestions(inFolder: folder, recursive: call.bool("recursive"), references: call.integer("refs"),
