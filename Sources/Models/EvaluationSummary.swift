@@ -41,9 +41,7 @@ public struct EvaluationSummary: Codable, Sendable, Equatable {
         }
 
         /// Whether the interval leaves out zero: the difference is more than the seeds' noise.
-        public var real: Bool { Interval.leavesOutZero(low, high) }
-
-        static func leavesOutZero(_ low: Double?, _ high: Double?) -> Bool {
+        public var real: Bool {
             guard let low, let high else { return false }
             return low > 0 || high < 0
         }
@@ -69,20 +67,30 @@ public struct EvaluationSummary: Codable, Sendable, Equatable {
         }
     }
 
-    /// `first` − `second` where the edit is, paired by seed.
+    /// `first` − `second` where the edit is, paired by seed. Its JSON is flat: the names beside
+    /// the interval's own keys.
     public struct Difference: Codable, Sendable, Equatable {
         public let first: String, second: String
-        public let difference: Spread
-        /// The 95 % interval of the mean difference (Student's t over the seeds); nil for one seed.
-        public let low: Double?, high: Double?
+        public let interval: Interval
 
         init(first: String, second: String, _ interval: Interval) {
-            (self.first, self.second) = (first, second)
-            (difference, low, high) = (interval.difference, interval.low, interval.high)
+            (self.first, self.second, self.interval) = (first, second, interval)
         }
 
-        /// Whether the interval leaves out zero: the difference is more than the seeds' noise.
-        public var real: Bool { Interval.leavesOutZero(low, high) }
+        enum CodingKeys: String, CodingKey { case first, second }
+
+        public init(from decoder: any Decoder) throws {
+            let names = try decoder.container(keyedBy: CodingKeys.self)
+            (first, second) = (try names.decode(String.self, forKey: .first), try names.decode(String.self, forKey: .second))
+            interval = try Interval(from: decoder)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var names = encoder.container(keyedBy: CodingKeys.self)
+            try names.encode(first, forKey: .first)
+            try names.encode(second, forKey: .second)
+            try interval.encode(to: encoder)
+        }
     }
 
     /// What an `auto` row (a choice among `PairingChoice.candidates`, scored as the candidate it

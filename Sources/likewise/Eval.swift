@@ -173,7 +173,7 @@ struct Eval: ParsableCommand {
         let settings = try EditorPreset.named(preset)
         let budget = steps == nil ? self.budget ?? 240 : nil
         let side = size ?? settings.size
-        let (name, training, ownTest) = try data.map { try ownPairs(in: $0, count: pairs, seed: seed) } ?? builtInPairs(count: max(pairs, large), size: side, seed: seed)
+        let (name, training, ownTest) = try data.map { try ownPairs(in: $0, count: pairs, asked: "--pairs \(pairs)", seed: seed) } ?? builtInPairs(count: max(pairs, large), size: side, seed: seed)
         // A folder's held-out pairs are scored at the working size, as the networks see them, and
         // at their own sizes through every lift.
         let view = try WorkingView(named: self.view)
@@ -321,16 +321,14 @@ struct Eval: ParsableCommand {
                 try chosen.pairs(count: heldout, size: size, seed: seed &+ 1_000_003))
     }
 
-    /// A folder's pairs, shuffled by `seed`: the first `count` (--pairs, and --pool more under
-    /// --suggest-rounds) train, up to --heldout of the rest are held out.
-    func ownPairs(in folder: String, count: Int, seed: UInt64) throws -> (String, [Pair], [Pair]) {
+    /// A folder's pairs, shuffled by `seed`: the first `count` train, up to --heldout of the rest
+    /// are held out. `asked` names the options that ask for the `count`, for the refusal.
+    func ownPairs(in folder: String, count: Int, asked: String, seed: UInt64) throws -> (String, [Pair], [Pair]) {
         var all = try Pair.load(from: folder)
         if let note = Pair.conversionNote(all) { print(note) }
-        let asked = suggestRounds == nil ? "--pairs \(pairs)" : "--pairs \(pairs) and --pool \(pool)"
+        guard all.count >= 3 else { throw ValidationError("\(folder) has \(all.count) pairs: evaluating needs 3 at least (2 to train, 1 held out)") }
         guard all.count > count else {
-            let advice = all.count >= 3 ? "give fewer" + (suggestRounds == nil ? ", e.g. --pairs \(min(max(2, all.count * 3 / 4), all.count - 1))" : "")
-                : "evaluating needs 3 pairs at least (2 to train, 1 held out)"
-            throw ValidationError("\(folder) has \(all.count) pairs: \(asked) leave\(suggestRounds == nil ? "s" : "") none to hold out; \(advice)")
+            throw ValidationError("\(folder) has \(all.count) pairs and \(asked) asks for \(count), leaving none to hold out; give fewer")
         }
         var rng = RandomGenerator(seed: seed)
         all.shuffle(using: &rng)
@@ -359,10 +357,7 @@ struct Eval: ParsableCommand {
         }
         print("differences where the edit is, paired by seed, with their 95 % intervals (real: the interval leaves out 0)")
         for d in summary.differences {
-            let interval = d.low.flatMap { low in d.high.map { String(format: "[%+.2f, %+.2f]", low, $0) } } ?? ""
-            print("\(d.first) − \(d.second)".padding(toLength: 40, withPad: " ", startingAt: 0)
-                  + String(format: "%+.2f", d.difference.mean) + (d.difference.sd.map { String(format: " ± %.2f", $0) } ?? "")
-                  + " dB  \(interval)  \(d.real ? "real" : "within the noise")")
+            print("\(d.first) − \(d.second)".padding(toLength: 40, withPad: " ", startingAt: 0) + d.interval.text)
         }
         if summary.regrets.isEmpty { return }
         print("regret where the edit is: the best candidate's edit PSNR minus the choice's")

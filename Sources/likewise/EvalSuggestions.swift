@@ -15,7 +15,7 @@ extension Eval {
         let pairing = try PairingRequest(named: self.pairing)
         var trials: [SuggestionTrial] = [], name = ""
         for (k, seed) in seeds.enumerated() {
-            let drawn = try data.map { try ownPairs(in: $0, count: pairs + pool, seed: seed) } ?? builtInPairs(count: pairs + pool, size: side, seed: seed)
+            let drawn = try data.map { try ownPairs(in: $0, count: pairs + pool, asked: "--pairs \(pairs) with --pool \(pool)", seed: seed) } ?? builtInPairs(count: pairs + pool, size: side, seed: seed)
             name = drawn.0
             let heldout = try drawn.2.map { try view.fitted($0, to: side) }
             print("\(k == 0 ? "" : "\n")\(name), seed \(seed)\(seeds.count > 1 ? " (\(k + 1) of \(seeds.count))" : ""): \(pairs) pairs to start, "

@@ -38,9 +38,15 @@ struct EvaluationSummaryTests {
         let summary = try EvaluationSummary(seeds: [1, 2, 3], runs: runs)
         #expect(summary.differences.map { "\($0.first) − \($0.second)" } == ["n2n@20 − one2one@20", "n2n@20 − pix2pix@20", "one2one@20 − pix2pix@20"])
         let ahead = summary.differences[0]
-        #expect(abs(ahead.difference.mean + 1) < 1e-9 && abs((ahead.difference.sd ?? 0) - 0.2) < 1e-9)
-        #expect(abs((ahead.low ?? 0) + 1 + 4.303 * 0.2 / 3.0.squareRoot()) < 1e-9 && ahead.real)
-        #expect(!summary.differences[1].real)
+        #expect(abs(ahead.interval.difference.mean + 1) < 1e-9 && abs((ahead.interval.difference.sd ?? 0) - 0.2) < 1e-9)
+        #expect(abs((ahead.interval.low ?? 0) + 1 + 4.303 * 0.2 / 3.0.squareRoot()) < 1e-9 && ahead.interval.real)
+        #expect(ahead.interval.text == "-1.00 ± 0.20 dB  [-1.50, -0.50]  real")
+        #expect(!summary.differences[1].interval.real)
+        // eval --json keeps a difference flat: its names beside the interval's keys, and reads back.
+        let json = try JSONEncoder().encode(summary)
+        let differences = try #require((try JSONSerialization.jsonObject(with: json) as? [String: Any])?["differences"] as? [[String: Any]])
+        #expect(Set(differences[0].keys) == ["first", "second", "difference", "low", "high"])
+        #expect(try JSONDecoder().decode(EvaluationSummary.self, from: json) == summary)
         #expect(summary.rows.last?.label == "n2n@20 @512 adaptive")
     }
 
@@ -61,7 +67,7 @@ struct EvaluationSummaryTests {
 
     @Test func oneSeedHasNoSpreadAndRunsThatDisagreeAreRefused() throws {
         let one = try EvaluationSummary(seeds: [7], runs: [[Self.row("n2n", edit: 28), Self.row("one2one", edit: 29)]])
-        #expect(one.rows[0].editPSNR?.sd == nil && one.differences.count == 1 && !one.differences[0].real && one.differences[0].low == nil)
+        #expect(one.rows[0].editPSNR?.sd == nil && one.differences.count == 1 && !one.differences[0].interval.real && one.differences[0].interval.low == nil)
         #expect(throws: EngineError.self) {
             try EvaluationSummary(seeds: [1, 2], runs: [[Self.row("n2n", edit: 28)], [Self.row("one2one", edit: 28)]])
         }

@@ -250,6 +250,13 @@ own = [(r[\"method\"], r.get(\"lift\")) for r in d[\"rows\"] if r.get(\"size\") 
 lifts = [\"upsample\", \"detail\", \"grid\", \"residual\", \"adaptive\"]
 assert own == [(\"identity\", None), (\"colour-fit\", None)] + [(m, l) for m in [\"n2n\", \"one2one\", \"pix2pix\"] for l in lifts], own
 " "$work/own.json"'
+# --suggest-rounds on a folder: its start, pool and held-out pairs drawn from the folder by seed.
+"$bin" eval --data "$work/own" --preset tiny --pairs 2 --pool 2 --suggest-rounds 2 --steps 2 --flow-estimator horn-schunck > "$work/own-trial.out" 2> /dev/null
+status=$?
+check "eval --suggest-rounds --data adds the folder's own pairs a round" '[[ $status -eq 0 ]] && grep -q "^own, seed 1: 2 pairs to start, 2 unedited to choose from, 1 held out; 2 steps a round, 32 px$" "$work/own-trial.out" && [[ $(grep -cE "^(suggested|unlike|random) round [12]: \+face[0-4] → [34] pairs, edit PSNR [0-9.]+ \(PSNR [0-9.]+\), trained [0-9]+ s$" "$work/own-trial.out") -eq 6 ]] && grep -qE "^suggested − random over rounds 1…2: [-+][0-9.]+ dB  within the noise$" "$work/own-trial.out"'
+"$bin" eval --data "$work/own" --pairs 3 --pool 2 --suggest-rounds 2 > /dev/null 2> "$work/own-trial-bad.err"
+"$bin" eval --data "$work/own" --pairs 5 > /dev/null 2> "$work/own-bad.err"
+check "eval --data refuses to leave no pair held out, naming the options" 'grep -q "own has 5 pairs and --pairs 3 with --pool 2 asks for 5, leaving none to hold out; give fewer" "$work/own-trial-bad.err" && grep -q "own has 5 pairs and --pairs 5 asks for 5, leaving none to hold out; give fewer" "$work/own-bad.err"'
 "$bin" eval --task nosuch > /dev/null 2> "$work/eval-bad.err"
 status=$?
 check "an unknown task is an error naming the tasks" '[[ $status -ne 0 ]] && grep -q "unknown task .nosuch.; the built-in tasks are blue_eyes" "$work/eval-bad.err"'
