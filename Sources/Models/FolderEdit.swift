@@ -26,6 +26,9 @@ public struct FolderEdit: Sendable {
         /// Of the files skipped, those kept in a folder with no record of the run that wrote them
         /// (written before runs were recorded, or by hand).
         public var keptUnrecorded = 0
+        /// Of the files skipped, those whose edit was already there but whose confidence map was
+        /// not: the map is written beside the edit, which is kept.
+        public var mapsAdded = 0
         /// With confidence maps, each edited file's mean spread (`EditConfidence.mean`), least
         /// sure first.
         public var spreads: [(name: String, mean: Double)] = []
@@ -34,6 +37,7 @@ public struct FolderEdit: Sendable {
         public var notes: [String] {
             [Image.conversionNote(converted),
              subfoldersLeft > 0 ? "note: \(subfoldersLeft) subfolder\(subfoldersLeft == 1 ? "" : "s") not read (--recursive, or recursive: true, edits them too)" : nil,
+             mapsAdded > 0 ? "note: \(mapsAdded) edit\(mapsAdded == 1 ? " was" : "s were") already there and kept; \(mapsAdded == 1 ? "its confidence map was" : "their confidence maps were") written" : nil,
              keptUnrecorded > 0 ? "note: \(keptUnrecorded) file\(keptUnrecorded == 1 ? " was" : "s were") already there with no record of what made \(keptUnrecorded == 1 ? "it" : "them"), and kept (--overwrite, or overwrite: true, redoes them)" : nil,
              spreads.isEmpty ? nil : "least sure: " + spreads.prefix(5).map { String(format: "%@ %.4f", $0.name, $0.mean) }.joined(separator: ", ")
                 + " (mean spread of the references' predictions; the maps show where)"]
@@ -151,7 +155,7 @@ public struct FolderEdit: Sendable {
             }
         }
         let files = try names()
-        try ImageFolder(input, recursive: recursive).requireFiles(files, recursiveOption: "--recursive")  // a finished job lists its files as done
+        try ImageFolder(input, recursive: recursive).requireFiles(files)  // a finished job lists its files as done
         do {
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         } catch {
@@ -162,15 +166,17 @@ public struct FolderEdit: Sendable {
         if !recursive { report.subfoldersLeft = try ImageFolder(input).entries().filter(\.isFolder).count }
         for (k, name) in files.enumerated() {
             try checkInterrupt()
-            let destination = ImageFolder.joined(output, name)
-            if !overwrite, FileManager.default.fileExists(atPath: destination) {
+            let destination = ImageFolder.joined(output, name), mapPath = confidence.map { ImageFolder.joined($0, name) }
+            // An edit already there is kept; only a confidence map it lacks is still to write.
+            let editDone = !overwrite && FileManager.default.fileExists(atPath: destination)
+            if editDone {
                 report.skipped += 1
                 if !recorded { report.keptUnrecorded += 1 }
-                continue
+                guard let mapPath, !FileManager.default.fileExists(atPath: mapPath) else { continue }
             }
             let seconds = Date().timeIntervalSince(started)
             progress(Progress(done: k, total: files.count, name: name, filesPerSecond: k > 0 && seconds > 0 ? Double(k) / seconds : nil))
-            let written = [destination] + (confidence.map { [ImageFolder.joined($0, name)] } ?? [])
+            let written = (editDone ? [] : [destination]) + (mapPath.map { [$0] } ?? [])
             for folder in written.map({ ($0 as NSString).deletingLastPathComponent }) {
                 do {
                     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -185,15 +191,15 @@ public struct FolderEdit: Sendable {
             do {
                 let source = try Image(contentsOf: ImageFolder.joined(input, name))
                 if let conversion = source.conversion { report.converted.append("\(ImageFolder.joined(input, name)): \(conversion)") }
-                if let confidence {
+                if let mapPath {
                     let sure = try editor.confidence(source, references: references, sampling: sampling, checkInterrupt: checkInterrupt)
-                    try sure.edit.write(to: destination)
-                    try sure.map().write(to: ImageFolder.joined(confidence, name))
+                    if !editDone { try sure.edit.write(to: destination) }
+                    try sure.map().write(to: mapPath)
                     report.spreads.append((name, sure.mean))
                 } else {
                     try editor.edit(source, references: references, sampling: sampling, checkInterrupt: checkInterrupt).image.write(to: destination)
                 }
-                report.edited += 1
+                if editDone { report.mapsAdded += 1 } else { report.edited += 1 }
             } catch let error as ImageError {
                 report.failures.append("\(error)")  // names the file already
             } catch {

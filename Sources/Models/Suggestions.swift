@@ -58,7 +58,7 @@ extension Editor {
         try requireSuggestionReferences(k)
         let folder = try ImageFolder(path, recursive: recursive)
         let names = try folder.names()
-        try folder.requireFiles(names, recursiveOption: "recursive")
+        try folder.requireFiles(names)
         var measured: [(name: String, doubt: (spread: Double?, distance: Double))] = [], failures: [String] = []
         for (done, name) in names.enumerated() {
             try checkInterrupt()

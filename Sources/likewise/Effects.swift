@@ -132,18 +132,20 @@ struct Apply: ParsableCommand {
     @Argument(help: "The effect saved by likewise train.") var effect: String
     @Argument(help: "The folder of images to edit.") var input: String
     @Argument(help: "Where to write the edited images.") var output: String
-    @Option(help: "Reference pairs fused per edit (n-to-n effects: structural, implicit, combined).") var refs = 1
+    @Option(help: "Reference pairs fused per edit (n-to-n effects: structural, implicit, combined; default 1, or 4 with --confidence).") var refs: Int?
     @Option(help: "DDIM steps of an effect with diffusion (default: 10; 0: its regression head alone).") var steps: Int?
     @Option(help: "DDIM's eta (0: deterministic).") var eta = 0.0
     @Option(help: "Seed of the sampling noise.") var seed: UInt64 = 0
     @Flag(help: "Edit the images of every subfolder too, keeping the folder tree.") var recursive = false
     @Flag(help: "Edit every image again, replacing the files already in OUT_DIR (without it, OUT_DIR must hold this effect's edits at these settings, or nothing).") var overwrite = false
-    @Option(help: "Also write a confidence map of each edit into this folder, named as the edit: where the --refs references' predictions disagree (black: they agree; pale yellow: by 0.1 or more). n-to-n effects (structural, implicit, combined), --refs 2 or more; the least sure images are listed at the end.") var confidence: String?
+    @Option(help: "Also write a confidence map of each edit into this folder, named as the edit: where the --refs references' predictions disagree (black: they agree; pale yellow: by 0.1 or more). n-to-n effects (structural, implicit, combined), --refs 2 or more (4 unless given); the least sure images are listed at the end.") var confidence: String?
+
+    /// --refs, or its default: one reference, or as many as `confidence` compares.
+    var references: Int { refs ?? (confidence == nil ? 1 : Editor.confidenceReferences) }
 
     func validate() throws {
-        guard Editor.referenceCounts.contains(refs) else { throw ValidationError("--refs must be \(Editor.referenceCounts.lowerBound)…\(Editor.referenceCounts.upperBound), got \(refs)") }
-        if confidence != nil, refs < Editor.fewestConfidenceReferences {
-            throw ValidationError("--confidence compares the references' predictions: give --refs \(Editor.fewestConfidenceReferences) or more, got \(refs)")
+        guard Editor.referenceCounts.contains(references) else {
+            throw ValidationError("--refs must be \(Editor.referenceCounts.lowerBound)…\(Editor.referenceCounts.upperBound), got \(references)")
         }
         // Checked again against the effect once it is loaded (steps need diffusion).
         do { _ = try Sampling(steps: steps ?? 0, eta: eta, seed: seed) } catch { throw ValidationError("\(error)") }
@@ -157,7 +159,7 @@ struct Apply: ParsableCommand {
         do { sampling = try editor.sampling(steps: steps, eta: eta, seed: seed) } catch { throw ValidationError("\(effect): \(error)") }
         // A folder's problem (missing, empty, another effect's edits) is the run's failure, exit
         // status 1 — not a usage error with the usage printed after it.
-        let job = FolderEdit(input: input, output: output, references: refs, sampling: sampling, recursive: recursive, overwrite: overwrite,
+        let job = FolderEdit(input: input, output: output, references: references, sampling: sampling, recursive: recursive, overwrite: overwrite,
                              confidence: confidence)
         CommandInterrupt.install()
         let report: FolderEdit.Report

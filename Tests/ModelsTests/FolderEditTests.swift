@@ -58,7 +58,7 @@ struct FolderEditTests {
         #expect(try FolderEdit(input: dir + "/in", output: dir + "/in/edited").names() == [])
         // A folder with nothing to edit is an error saying so, never a silent success.
         let empty = #expect(throws: ImageError.self) { try FolderEdit(input: dir + "/in", output: dir + "/out").run(with: editor()) }
-        #expect(empty?.description == "\(dir)/in: has no files (its subfolders are read with --recursive)")
+        #expect(empty?.description == "\(dir)/in: has no files (its subfolders are read with --recursive, or recursive: true)")
     }
 
     @Test func filesAlreadyThereCountAsDoneOnlyForTheEffectAndSettingsThatWroteThem() throws {
@@ -92,5 +92,26 @@ struct FolderEditTests {
         let kept = try FolderEdit(input: dir + "/in", output: dir + "/mine").run(with: other)
         #expect((kept.edited, kept.skipped, kept.keptUnrecorded) == (2, 1, 1))
         #expect(kept.notes.last == "note: 1 file was already there with no record of what made it, and kept (--overwrite, or overwrite: true, redoes them)")
+    }
+
+    @Test func confidenceMapsAskedForLaterAreWrittenBesideTheEditsAlreadyThere() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let task = SyntheticTask(.old)
+        for k in 0..<2 { try task.pair(index: k, size: 40, seed: 1).source.resized(width: 45, height: 29).write(to: dir + "/in/p\(k).png") }
+        let pairs = try task.pairs(count: 2, size: 32, seed: 3)
+        let editor = try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .structural, flow: .hornSchunck), flowEstimator: EditorTests.quickFlow)
+        #expect(try FolderEdit(input: dir + "/in", output: dir + "/out", references: 2).run(with: editor).edited == 2)
+        let edits = try (0..<2).map { try Data(contentsOf: URL(fileURLWithPath: dir + "/out/p\($0).png")) }
+        // The same run again with maps: every edit is kept, every map written at the edit's size.
+        let mapped = try FolderEdit(input: dir + "/in", output: dir + "/out", references: 2, confidence: dir + "/maps").run(with: editor)
+        #expect((mapped.edited, mapped.skipped, mapped.mapsAdded, mapped.spreads.count) == (0, 2, 2, 2))
+        #expect(mapped.notes.contains("note: 2 edits were already there and kept; their confidence maps were written"))
+        #expect(try (0..<2).map { try Data(contentsOf: URL(fileURLWithPath: dir + "/out/p\($0).png")) } == edits)
+        let map = try Image(contentsOf: dir + "/maps/p1.png")
+        #expect((map.width, map.height) == (45, 29))
+        // Once both are there, nothing is left to do.
+        let again = try FolderEdit(input: dir + "/in", output: dir + "/out", references: 2, confidence: dir + "/maps").run(with: editor)
+        #expect((again.edited, again.skipped, again.mapsAdded) == (0, 2, 0))
     }
 }

@@ -342,9 +342,16 @@ check "apply on a file says it is not a folder" '[[ $status -ne 0 ]] && grep -q 
 "$bin" apply "$work/effect.safetensors" "$work/photos" "$work/sure-out" --refs 2 --confidence "$work/sure-maps" > /dev/null 2> "$work/sure.err"
 status=$?
 check "apply --confidence writes a map of each edit at its size and lists the least sure" '[[ $status -eq 1 ]] && [[ $(png_size "$work/sure-maps/e.png") == 57x31 && $(png_size "$work/sure-out/e.png") == 57x31 && -f "$work/sure-maps/d.JPG" && ! -e "$work/sure-maps/broken.png" ]] && grep -qE "^least sure: [a-e]\.(png|JPG) [0-9.]+, [a-e]\.(png|JPG) [0-9.]+, " "$work/sure.err"'
-"$bin" apply "$work/effect.safetensors" "$work/photos" "$work/sure-out2" --confidence "$work/sure-maps2" > /dev/null 2> "$work/sure-one.err"
+# Maps asked for after the edits: written beside them, the edits kept.
+cp "$work/sure-out/e.png" "$work/sure-e-before.png"
+"$bin" apply "$work/effect.safetensors" "$work/photos" "$work/sure-out" --refs 2 --confidence "$work/sure-later" > "$work/sure-later.out" 2> "$work/sure-later.err"
+check "apply --confidence into a finished run writes the maps it lacks and keeps the edits" 'cmp -s "$work/sure-e-before.png" "$work/sure-out/e.png" && [[ $(png_size "$work/sure-later/e.png") == 57x31 && -f "$work/sure-later/d.JPG" ]] && grep -q "0 edited, 5 already done, 1 unreadable" "$work/sure-later.err" && grep -q "^note: 5 edits were already there and kept; their confidence maps were written$" "$work/sure-later.err"'
+# Without --refs, --confidence compares 4 references (the effect's 3 pairs here, all it has).
+"$bin" apply "$work/effect.safetensors" "$work/photos" "$work/sure-out2" --confidence "$work/sure-maps2" > /dev/null 2> /dev/null
+"$bin" apply "$work/effect.safetensors" "$work/photos" "$work/sure-out4" --refs 1 --confidence "$work/sure-maps4" > /dev/null 2> "$work/sure-one.err"
 "$bin" apply "$work/effect.safetensors" "$work/photos" "$work/sure-out3" --refs 2 --confidence "$work/sure-out3" > /dev/null 2> "$work/sure-same.err"
-check "apply --confidence with one reference, or into the output folder, is refused" 'grep -q "confidence compares the references. predictions: give --refs 2 or more, got 1" "$work/sure-one.err" && grep -q "is the output folder: the confidence maps would replace the edits" "$work/sure-same.err"'
+check "apply --confidence needs no --refs, and refuses one reference or the output folder" '[[ -f "$work/sure-maps2/e.png" ]] && python3 -c "
+import json, sys; assert json.load(open(sys.argv[1]))[\"references\"] == 4" "$work/sure-out2/.likewise-apply" && grep -q "confidence maps compare references: give 2 or more, got 1" "$work/sure-one.err" && grep -q "is the output folder: the confidence maps would replace the edits" "$work/sure-same.err"'
 # suggest: which images to edit by hand next, with why; --json every image's numbers; the unreadable listed, exit 1.
 "$bin" suggest "$work/effect.safetensors" "$work/photos" --count 2 --refs 2 --json "$work/suggest.json" > "$work/suggest.out" 2> "$work/suggest.err"
 status=$?

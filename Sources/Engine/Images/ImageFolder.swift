@@ -42,11 +42,12 @@ public struct ImageFolder: Sendable {
     }
 
     /// Throws, naming the folder, when `names` (its files, as `names()` lists them) is empty:
-    /// nothing to do is a mistaken path far more often than a finished job. `recursiveOption` is
-    /// how the caller's user asks for the subfolders ("--recursive", "recursive").
-    public func requireFiles(_ names: [String], recursiveOption: String) throws {
+    /// nothing to do is a mistaken path far more often than a finished job. It names both ways to
+    /// ask for the subfolders: the command line's and the language's.
+    public func requireFiles(_ names: [String]) throws {
         guard names.isEmpty else { return }
-        throw ImageError.unreadable(path: path, reason: recursive ? "has no files, in it or its subfolders" : "has no files (its subfolders are read with \(recursiveOption))")
+        throw ImageError.unreadable(path: path, reason: recursive ? "has no files, in it or its subfolders"
+                                        : "has no files (its subfolders are read with --recursive, or recursive: true)")
     }
 
     /// The files of a folder that could not be read or edited, as `apply` and `suggest` list them

@@ -182,13 +182,14 @@ extension CommandSet {
             Parameter(nil, "model", .workedOn("Model"), "the model"),
             Parameter(nil, "input", .path, "a folder of PNG and JPEG images"),
             Parameter(nil, "output", .path, "where the edited images go (made if missing)"),
-            Parameter("refs", "refs", .references, default: .number(1), "training pairs fused as references (n-to-n models)"),
+            Parameter("refs", "refs", .references, default: .null, shown: "1, or \(Editor.confidenceReferences) with confidence",
+                      "training pairs fused as references (n-to-n models)"),
             Parameter("recursive", "recursive", .bool, default: .bool(false), "the images of every subfolder too, the tree kept"),
             Parameter("overwrite", "overwrite", .bool, default: .bool(false), "edit every image again, replacing what is in output"),
             Parameter("confidence", "confidence", .path, default: .null, shown: "none", "a folder for a confidence map of each edit, named as the edit (n-to-n models, refs 2 or more)"),
         ] + samplingParameters, summary: "Edits every PNG and JPEG of a folder into another, as likewise apply does; prints what it did.",
         doc: "OUTPUT/NAME for each INPUT/NAME, in its format, at its own size. Files already in OUTPUT are skipped, so a stopped\nrun resumes — if this model wrote them at these settings (OUTPUT/.likewise-apply says): another model's or other settings'\nedits there are refused unless overwrite: true. Files that cannot be read, or of another format, are listed at the end. Returns how many images were edited.") { call, session in
-            let refs = try call.integer("refs")
+            let refs = call.has("refs") ? try call.integer("refs") : call.has("confidence") ? Editor.confidenceReferences : 1
             let editor = try call.object("model", as: EffectModel.self).editor
             let job = FolderEdit(input: try call.string("input"), output: try call.string("output"), references: refs,
                                  sampling: try sampling(of: call, for: editor), recursive: try call.bool("recursive"), overwrite: try call.bool("overwrite"),
