@@ -112,7 +112,15 @@ public struct Checkpoint {
     /// its own way): then it is read as it is and listed in `damaged`.
     public init(bytes: [UInt8], path: String, mayBeDamaged tolerated: (String) -> Bool = { _ in false }) throws {
         func invalid(_ reason: String) -> CheckpointError { .invalid(path: path, reason: reason) }
+        // A picture or any other file given where an effect belongs is named as what it is, not
+        // read as a header of absurd length.
+        if let image = ImageFormat(signatureOf: bytes.prefix(8)) {
+            throw invalid("it is a \(image == .png ? "PNG" : "JPEG") image, not a saved effect (likewise train --out, or save(m, …), writes one)")
+        }
         guard bytes.count >= 8 else { throw invalid("\(bytes.count) bytes: too short for a safetensors header (truncated?)") }
+        guard bytes.count == 8 || bytes[8] == UInt8(ascii: "{") else {
+            throw invalid("not a safetensors file: its header is not a JSON object (likewise train --out, or save(m, …), writes one)")
+        }
         let headerLength = bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         guard headerLength <= UInt64(bytes.count - 8) else {
             throw invalid("the header claims \(headerLength) bytes but the file has \(bytes.count - 8) after its length (truncated?)")

@@ -42,7 +42,7 @@ extension Editor {
                                                 + "confidence compares the references of an n-to-n effect (structural, implicit or combined)")
         }
         guard k >= Editor.fewestConfidenceReferences else {
-            throw EngineError.invalidArgument(op: "confidence", message: "confidence compares references: give \(Editor.fewestConfidenceReferences) or more, got \(k)")
+            throw EngineError.invalidArgument(op: "confidence", message: "needs \(Editor.fewestConfidenceReferences) references or more to compare, got \(k)")
         }
         let view = try workingView(of: x)
         let chosen = try nearest(to: view.image, count: min(k, pairs.count))

@@ -63,6 +63,11 @@ struct CheckpointTests {
             for _ in 0..<(1 + Int(rng.next() % 3)) { mutant[Int(rng.next() % UInt64(mutant.count))] ^= UInt8(1 << (rng.next() % 8)) }
             _ = try? Checkpoint(bytes: mutant, path: "m")
         }
+        // Another kind of file is named as what it is.
+        let png = #expect(throws: CheckpointError.self) { try Checkpoint(bytes: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + bytes, path: "p.png") }
+        #expect(png?.description == "p.png: not a usable checkpoint: it is a PNG image, not a saved effect (likewise train --out, or save(m, …), writes one)")
+        let text = #expect(throws: CheckpointError.self) { try Checkpoint(bytes: Array("a list of my photos, not an effect".utf8), path: "notes.txt") }
+        #expect(text?.description == "notes.txt: not a usable checkpoint: not a safetensors file: its header is not a JSON object (likewise train --out, or save(m, …), writes one)")
         let missing = #expect(throws: CheckpointError.self) { try Checkpoint(contentsOf: "/no/such/m.safetensors") }
         #expect(missing?.description == "/no/such/m.safetensors: not a usable checkpoint: no such file")
     }

@@ -44,7 +44,7 @@ struct EditConfidenceTests {
         #expect(none?.description.contains("a one2one effect edits without references, so there are none to disagree") == true, "\(String(describing: none))")
         let structural = try Editor(pairs: pairs, design: EditorDesign(preset: .tiny, pairing: .structural, flow: .hornSchunck), flowEstimator: EditorTests.quickFlow)
         let one = #expect(throws: EngineError.self) { try structural.confidence(pairs[0].source, references: 1) }
-        #expect(one?.description.contains("give 2 or more, got 1") == true, "\(String(describing: one))")
+        #expect(one?.description.contains("confidence: needs 2 references or more to compare, got 1") == true, "\(String(describing: one))")
     }
 
     @Test func calibrationSaysWhetherTheSpreadForetellsTheError() throws {

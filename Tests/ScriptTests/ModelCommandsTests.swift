@@ -132,7 +132,7 @@ struct ModelCommandsTests {
         let quiet = RecordingSink()
         run(i, "edit(m, x).width", quiet)
         #expect(quiet.displays.isEmpty && quiet.output.range(of: "^references: blue_eyes_[0-9]\n", options: .regularExpression) != nil, "\(quiet.output)")
-        #expect(run(i, "edit(m, x, refs: 1, confidence: true)").contains("confidence compares references: give 2 or more, got 1"))
+        #expect(run(i, "edit(m, x, refs: 1, confidence: true)").contains("confidence: needs 2 references or more to compare, got 1"))
         run(i, "let d = model(ps, preset: \"tiny\", pairing: \"one2one\")")
         #expect(run(i, "edit(d, x, confidence: true)").contains("a one2one effect edits without references"))
     }

@@ -15,7 +15,7 @@ public enum ImageFormat: String, Sendable, CaseIterable {
     }
 
     /// The format whose signature `data` starts with, or nil.
-    init?(signatureOf data: [UInt8]) {
+    public init?(signatureOf data: some Collection<UInt8>) {
         if data.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { self = .png }
         else if data.starts(with: [0xFF, 0xD8, 0xFF]) { self = .jpeg }
         else { return nil }
