@@ -29,6 +29,9 @@ public struct FolderEdit: Sendable {
         /// Of the files skipped, those whose edit was already there but whose confidence map was
         /// not: the map is written beside the edit, which is kept.
         public var mapsAdded = 0
+        /// The references asked for and the training pairs there were, when there were fewer (an
+        /// edit fuses as many as there are).
+        public var referencesShort: (asked: Int, pairs: Int)?
         /// With confidence maps, each edited file's mean spread (`EditConfidence.mean`), least
         /// sure first.
         public var spreads: [(name: String, mean: Double)] = []
@@ -37,6 +40,7 @@ public struct FolderEdit: Sendable {
         public var notes: [String] {
             [Image.conversionNote(converted),
              subfoldersLeft > 0 ? "note: \(subfoldersLeft) subfolder\(subfoldersLeft == 1 ? "" : "s") not read (--recursive, or recursive: true, edits them too)" : nil,
+             referencesShort.map { "note: the effect has \($0.pairs) training pairs: each edit fused \($0.pairs) references, not the \($0.asked) asked for" },
              mapsAdded > 0 ? "note: \(mapsAdded) edit\(mapsAdded == 1 ? " was" : "s were") already there and kept; \(mapsAdded == 1 ? "its confidence map was" : "their confidence maps were") written" : nil,
              keptUnrecorded > 0 ? "note: \(keptUnrecorded) file\(keptUnrecorded == 1 ? " was" : "s were") already there with no record of what made \(keptUnrecorded == 1 ? "it" : "them"), and kept (--overwrite, or overwrite: true, redoes them)" : nil,
              spreads.isEmpty ? nil : "least sure: " + spreads.prefix(5).map { String(format: "%@ %.4f", $0.name, $0.mean) }.joined(separator: ", ")
@@ -163,6 +167,7 @@ public struct FolderEdit: Sendable {
         }
         let recorded = try claimOutput(for: editor)
         var report = Report()
+        if editor.pairing.carriesReferences, references > editor.pairs.count { report.referencesShort = (references, editor.pairs.count) }
         if !recursive { report.subfoldersLeft = try ImageFolder(input).entries().filter(\.isFolder).count }
         for (k, name) in files.enumerated() {
             try checkInterrupt()

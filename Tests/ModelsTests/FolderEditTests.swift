@@ -113,5 +113,9 @@ struct FolderEditTests {
         // Once both are there, nothing is left to do.
         let again = try FolderEdit(input: dir + "/in", output: dir + "/out", references: 2, confidence: dir + "/maps").run(with: editor)
         #expect((again.edited, again.skipped, again.mapsAdded) == (0, 2, 0))
+        // More references than the effect has pairs: each edit fuses them all, and the note says so.
+        let short = try FolderEdit(input: dir + "/in", output: dir + "/five", references: 5).run(with: editor)
+        #expect(short.edited == 2 && short.notes.contains("note: the effect has 2 training pairs: each edit fused 2 references, not the 5 asked for"))
+        #expect(again.referencesShort == nil)
     }
 }
