@@ -309,6 +309,24 @@ struct ModelCommandsTests {
         #expect(run(i, call).hasPrefix("ValueError: 1:\(call.count - 1): apply: refs must be 1…64, got 0"))  // at the 0
     }
 
+    @Test func applyWithConfidenceComparesFourReferencesUnlessTold() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("likewise-apply-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: dir + "/in", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try SyntheticTask(.blueEyes).pair(index: 0, size: 40, seed: 5).source.resized(width: 43, height: 30).write(to: dir + "/in/photo.png")
+        let i = ScriptInterpreter()
+        run(i, "let m = model(synth(\"blue_eyes\", count: 5, size: 32, seed: 3), preset: \"tiny\", pairing: \"structural\", flow: \"horn-schunck\")")
+        let sink = RecordingSink()
+        #expect(run(i, "apply(m, \"\(dir)/in\", \"\(dir)/out\", confidence: \"\(dir)/maps\")", sink) == "1")
+        let map = try Image(contentsOf: dir + "/maps/photo.png")
+        #expect((map.width, map.height) == (43, 30))
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/.likewise-apply"))) as? [String: Any]
+        #expect(record?["references"] as? Int == 4, "\(String(describing: record))")
+        #expect(sink.output.contains("least sure: photo.png "), "\(sink.output)")
+        let one = "apply(m, \"\(dir)/in\", \"\(dir)/one\", refs: 1, confidence: \"\(dir)/maps1\")"
+        #expect(run(i, one).contains("confidence maps compare references: give 2 or more, got 1"))
+    }
+
     @Test func envReadsTheEnvironmentOrItsDefault() {
         let i = ScriptInterpreter()
         setenv("LIKEWISE_TEST_KNOB", "ci", 1)
