@@ -14,7 +14,7 @@ struct Suggest: ParsableCommand {
         training pairs they look. Prints the first --count with both numbers; --json writes every \
         image's. Files that cannot be read are listed at the end, and the exit status is then 1.
         Whether editing those first teaches the effect more than any other pairs is measured by \
-        likewise eval --suggest-rounds: so far it has not (docs/RESULTS.md).
+        likewise eval --suggest-rounds: so far not in general (docs/RESULTS.md).
         Example:
           likewise suggest grade.safetensors unedited/ --count 5
         """
